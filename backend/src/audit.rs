@@ -1,0 +1,96 @@
+//! The append-only audit log. [`record`] is fail-safe: when the insert fails, the error is
+//! logged with its cause and the caller goes on — an audit outage never fails a run or a
+//! request.
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde_json::Value;
+
+use crate::entities::audit_events;
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A platform operator.
+    Operator {
+        /// Operator id.
+        id: i64,
+        /// Operator username.
+        username: String,
+    },
+    /// A customer-plane user.
+    Customer {
+        /// User id.
+        id: i64,
+        /// Username.
+        username: String,
+    },
+    /// The system itself (workers, deploy hook).
+    System,
+    /// Nobody authenticated (failed logins).
+    Anonymous {
+        /// The username as typed, if any.
+        username: Option<String>,
+    },
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Stable action name, e.g. `runbook.run.started`.
+    pub action: &'static str,
+    /// Who.
+    pub actor: Actor,
+    /// `system_ui`, `api`, `cli`, `deploy_hook`, `worker`...
+    pub source: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Target kind and id, e.g. (`operation_run`, `42`).
+    pub target: Option<(&'static str, String)>,
+    /// Scope, reason, counts...
+    pub metadata: Value,
+    /// The HTTP request id, when there is one.
+    pub request_id: Option<String>,
+}
+
+impl Event {
+    /// An event with no target, source, IP or metadata yet.
+    pub fn new(action: &'static str, actor: Actor) -> Self {
+        Self {
+            action,
+            actor,
+            source: None,
+            ip: None,
+            target: None,
+            metadata: Value::Object(Default::default()),
+            request_id: None,
+        }
+    }
+}
+
+/// Appends `event`; never fails the caller.
+pub async fn record(db: &impl ConnectionTrait, event: Event) {
+    let (kind, id, label) = match &event.actor {
+        Actor::Operator { id, username } => ("operator", Some(*id), Some(username.clone())),
+        Actor::Customer { id, username } => ("customer", Some(*id), Some(username.clone())),
+        Actor::System => ("system", None, None),
+        Actor::Anonymous { username } => ("anonymous", None, username.clone()),
+    };
+    let action = event.action;
+    let row = audit_events::ActiveModel {
+        action: Set(action.to_owned()),
+        actor_kind: Set(kind.to_owned()),
+        actor_id: Set(id),
+        actor_label: Set(label),
+        source: Set(event.source),
+        ip: Set(event.ip),
+        target_type: Set(event.target.as_ref().map(|(t, _)| (*t).to_owned())),
+        target_id: Set(event.target.map(|(_, id)| id)),
+        metadata: Set(event.metadata),
+        request_id: Set(event.request_id),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    if let Err(err) = row.insert(db).await {
+        tracing::error!(audit.action = action, error.cause_chain = ?err, "audit event could not be written; continuing");
+    }
+}

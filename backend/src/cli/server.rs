@@ -1,0 +1,94 @@
+//! `serve`, `migrate` and `demo seed`.
+
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::context::AppContext;
+use crate::demo::{self, SeedOutcome, SeedShape};
+use crate::{db, http};
+
+/// Opens the database of `settings` with a pool sized for the server and its workers.
+pub async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let pool = (settings.workers as u32 + 8).max(10);
+    db::connect(&settings.database_url, pool)
+        .await
+        .with_context(|| "cannot open the database (DATABASE_URL)")
+}
+
+/// `atlas-ops migrate`.
+pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let conn = open(&settings).await?;
+    let applied = db::migrate(&conn).await?;
+    if applied == 0 {
+        println!("database schema is up to date; nothing to apply");
+    } else {
+        println!("applied {applied} migration(s)");
+    }
+    Ok(())
+}
+
+/// `atlas-ops demo seed`.
+pub async fn demo_seed(settings: Settings) -> anyhow::Result<()> {
+    let conn = open(&settings).await?;
+    db::migrate(&conn).await?;
+    let password = std::env::var("DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+    print_seed(demo::seed(&conn, SeedShape::default(), password).await?);
+    Ok(())
+}
+
+fn print_seed(outcome: SeedOutcome) {
+    match outcome {
+        SeedOutcome::AlreadySeeded => {
+            println!("demo data already present; nothing changed");
+        }
+        SeedOutcome::Seeded {
+            tenants,
+            findings,
+            credentials,
+        } => {
+            println!("seeded {tenants} tenants (+ the platform tenant) and {findings} findings");
+            println!("these credentials are shown once:");
+            println!(
+                "  operator  http://127.0.0.1:8080/system  {} / {}",
+                credentials.operator_username, credentials.operator_password
+            );
+            println!(
+                "  customer  http://127.0.0.1:8080/admin   {} / {}",
+                credentials.customer_username, credentials.customer_password
+            );
+        }
+    }
+}
+
+/// `atlas-ops serve [--seed-demo]`.
+pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
+    for name in &settings.generated_secrets {
+        tracing::warn!(
+            "{name} is not set: generated a random one for this process (demo mode); sessions and tokens will not survive a restart"
+        );
+    }
+    let conn = open(&settings).await?;
+    if settings.auto_migrate {
+        let applied = db::migrate(&conn).await?;
+        tracing::info!(applied, "migrations checked");
+    } else {
+        anyhow::ensure!(
+            db::is_up_to_date(&conn).await?,
+            "the database schema is behind; run `atlas-ops migrate` (AUTO_MIGRATE=false)"
+        );
+    }
+    if seed_demo {
+        let password = std::env::var("DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+        print_seed(demo::seed(&conn, SeedShape::default(), password).await?);
+    }
+    let ctx = AppContext::new(conn, settings);
+    let app = http::Application::build(ctx.clone())?;
+    tracing::info!(
+        "serving on http://{}/system (port {})",
+        ctx.settings.bind,
+        app.port()
+    );
+    app.run_until_stopped().await?;
+    tracing::info!("server stopped");
+    Ok(())
+}

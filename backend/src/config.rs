@@ -1,0 +1,295 @@
+//! Typed settings read from the environment (and an optional `KEY=VALUE` config file named by
+//! `ATLAS_CONFIG`). Secrets are [`SecretString`]s: their `Debug` prints `[REDACTED]`, so a
+//! settings dump in a log line never leaks them.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+
+/// How the process treats missing secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Local demo: missing secrets are generated at start-up (and the log says so).
+    Demo,
+    /// Production: a missing secret is a start-up error.
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Every setting of the service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Demo or production.
+    pub mode: Mode,
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// Address the HTTP server binds to.
+    pub bind: String,
+    /// Key material for the session cookies' signatures.
+    pub session_secret: SecretString,
+    /// HMAC key for API-token JWTs.
+    pub jwt_secret: SecretString,
+    /// Job workers started inside `serve` (and by default by `worker`).
+    pub workers: usize,
+    /// Where failed/partial run alerts are POSTed; none means no alerts are sent.
+    pub alert_webhook_url: Option<String>,
+    /// Whether session cookies carry `Secure` (disable only for local plain http).
+    pub cookie_secure: bool,
+    /// `RUST_LOG`-style filter.
+    pub log_level: String,
+    /// Pretty or JSON logs.
+    pub log_format: LogFormat,
+    /// Session idle timeout.
+    pub session_idle: Duration,
+    /// Session absolute lifetime.
+    pub session_absolute: Duration,
+    /// Whether `serve` applies pending migrations at start.
+    pub auto_migrate: bool,
+    /// Folder holding the built SPA (`system/` and `admin/` inside).
+    pub static_dir: PathBuf,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Requests per second per client IP over `/system/api` (general flood limiter).
+    pub api_rate_per_second: u64,
+    /// Burst size of that limiter.
+    pub api_rate_burst: u32,
+    /// Largest accepted JSON body, in bytes.
+    pub max_body_bytes: usize,
+    /// Secrets that were generated because they were missing (demo mode only).
+    pub generated_secrets: Vec<&'static str>,
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required secret is missing in production mode.
+    #[error("{0} must be set in production mode (APP_ENV=production)")]
+    MissingSecret(&'static str),
+    /// A value does not parse.
+    #[error("{name} has an invalid value: {reason}")]
+    Invalid {
+        /// The variable's name.
+        name: &'static str,
+        /// Why it does not parse.
+        reason: String,
+    },
+}
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/atlas-ops.sqlite3?mode=rwc";
+
+impl Settings {
+    /// Reads the process environment, after loading the optional `ATLAS_CONFIG` file.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Ok(path) = std::env::var("ATLAS_CONFIG") {
+            dotenvy::from_path(&path).map_err(|e| ConfigError::Invalid {
+                name: "ATLAS_CONFIG",
+                reason: e.to_string(),
+            })?;
+        }
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Builds settings from any key lookup (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let mode = match get("APP_ENV").as_deref() {
+            None | Some("demo") | Some("development") | Some("dev") | Some("test") => Mode::Demo,
+            Some("production") | Some("prod") => Mode::Production,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "APP_ENV",
+                    reason: format!("expected demo or production, got {other:?}"),
+                });
+            }
+        };
+        let mut generated_secrets = Vec::new();
+        let mut secret = |name: &'static str| -> Result<SecretString, ConfigError> {
+            match get(name) {
+                Some(v) if v.len() >= 32 => Ok(SecretString::from(v)),
+                Some(_) => Err(ConfigError::Invalid {
+                    name,
+                    reason: "must be at least 32 characters".into(),
+                }),
+                None if mode == Mode::Production => Err(ConfigError::MissingSecret(name)),
+                None => {
+                    generated_secrets.push(name);
+                    Ok(random_secret())
+                }
+            }
+        };
+        let session_secret = secret("SESSION_SECRET")?;
+        let jwt_secret = secret("JWT_SECRET")?;
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().parse::<IpAddr>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| ConfigError::Invalid {
+                    name: "TRUSTED_PROXIES",
+                    reason: e.to_string(),
+                })?,
+        };
+        Ok(Self {
+            mode,
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            bind: get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            session_secret,
+            jwt_secret,
+            workers: parse(&get, "WORKERS", 2)?,
+            alert_webhook_url: get("ALERT_WEBHOOK_URL"),
+            cookie_secure: parse_bool(&get, "COOKIE_SECURE", mode == Mode::Production)?,
+            log_level: get("LOG_LEVEL")
+                .or_else(|| get("RUST_LOG"))
+                .unwrap_or_else(|| "info".into()),
+            log_format: match get("LOG_FORMAT").as_deref() {
+                None | Some("pretty") | Some("text") => LogFormat::Pretty,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: "LOG_FORMAT",
+                        reason: format!("expected pretty or json, got {other:?}"),
+                    });
+                }
+            },
+            session_idle: Duration::from_secs(parse(&get, "SESSION_IDLE_SECONDS", 30 * 60)?),
+            session_absolute: Duration::from_secs(parse(
+                &get,
+                "SESSION_ABSOLUTE_SECONDS",
+                8 * 60 * 60,
+            )?),
+            auto_migrate: parse_bool(&get, "AUTO_MIGRATE", true)?,
+            static_dir: get("STATIC_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("frontend/dist")),
+            trusted_proxies,
+            api_rate_per_second: parse(&get, "API_RATE_PER_SECOND", 50)?,
+            api_rate_burst: parse(&get, "API_RATE_BURST", 200)?,
+            max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
+            generated_secrets,
+        })
+    }
+
+    /// The JWT signing key's bytes.
+    pub fn jwt_key(&self) -> &[u8] {
+        self.jwt_secret.expose_secret().as_bytes()
+    }
+
+    /// The session signing key's bytes.
+    pub fn session_key(&self) -> &[u8] {
+        self.session_secret.expose_secret().as_bytes()
+    }
+}
+
+fn random_secret() -> SecretString {
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    SecretString::from(hex::encode(bytes))
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("expected true or false, got {other:?}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn demo_mode_generates_missing_secrets_and_says_so() {
+        let s = settings(&[]).expect("demo settings");
+        assert_eq!(s.mode, Mode::Demo);
+        assert_eq!(s.generated_secrets, vec!["SESSION_SECRET", "JWT_SECRET"]);
+        assert!(s.jwt_key().len() >= 32);
+        assert_ne!(s.jwt_key(), s.session_key());
+    }
+
+    #[test]
+    fn production_mode_refuses_missing_secrets() {
+        let err = settings(&[("APP_ENV", "production")]).expect_err("must refuse");
+        assert!(matches!(err, ConfigError::MissingSecret("SESSION_SECRET")));
+        let err = settings(&[("APP_ENV", "production"), ("SESSION_SECRET", &"s".repeat(40))])
+            .expect_err("must refuse");
+        assert!(matches!(err, ConfigError::MissingSecret("JWT_SECRET")));
+    }
+
+    #[test]
+    fn production_mode_with_secrets_defaults_to_secure_cookies() {
+        let s = settings(&[
+            ("APP_ENV", "production"),
+            ("SESSION_SECRET", &"s".repeat(40)),
+            ("JWT_SECRET", &"j".repeat(40)),
+        ])
+        .expect("settings");
+        assert!(s.cookie_secure);
+        assert!(s.generated_secrets.is_empty());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = settings(&[("JWT_SECRET", "a-very-secret-value-that-is-long-enough")])
+            .expect("settings");
+        let dump = format!("{s:?}");
+        assert!(!dump.contains("a-very-secret-value"), "{dump}");
+        assert!(dump.contains("REDACTED"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = settings(&[("WORKERS", "many")]).expect_err("invalid");
+        assert!(err.to_string().contains("WORKERS"));
+        let err = settings(&[("COOKIE_SECURE", "maybe")]).expect_err("invalid");
+        assert!(err.to_string().contains("COOKIE_SECURE"));
+        let err = settings(&[("JWT_SECRET", "short")]).expect_err("invalid");
+        assert!(err.to_string().contains("at least 32"));
+    }
+}

@@ -1,0 +1,41 @@
+//! What every service call needs: the database, the settings and the clock. Not tied to HTTP:
+//! the CLI, the workers and the handlers build the same context.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+
+/// Shared, cheaply clonable service context.
+#[derive(Clone, Debug)]
+pub struct AppContext {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The process settings.
+    pub settings: Arc<Settings>,
+    /// The clock all expiry decisions read.
+    pub clock: SharedClock,
+}
+
+impl AppContext {
+    /// A context on the system clock.
+    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
+        Self::with_clock(db, settings, Arc::new(SystemClock))
+    }
+
+    /// A context on a given clock (tests).
+    pub fn with_clock(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> Self {
+        Self {
+            db,
+            settings: Arc::new(settings),
+            clock,
+        }
+    }
+
+    /// The current time on this context's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,92 @@
+//! Database connections for both back-ends.
+//!
+//! SQLite runs in WAL mode with a generous busy timeout, and every transaction that writes
+//! starts with `BEGIN IMMEDIATE` ([`begin_write`]): a deferred transaction that reads first and
+//! upgrades to a writer later fails with "database is locked" without waiting for the busy
+//! handler, whereas an immediate one queues behind the current writer.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqlxPostgresConnector, SqlxSqliteConnector, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+/// Opens a pool for `url` (`sqlite://...` or `postgres://...`).
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    if url.starts_with("sqlite:") {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| DbErr::Custom(format!("invalid DATABASE_URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        if let Some(dir) = opts.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| DbErr::Custom(format!("invalid DATABASE_URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+    } else {
+        Err(DbErr::Custom(
+            "DATABASE_URL must start with sqlite: or postgres:".into(),
+        ))
+    }
+}
+
+/// Applies pending migrations; returns how many were applied.
+pub async fn migrate(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    if pending > 0 {
+        Migrator::up(db, None).await?;
+    }
+    Ok(pending)
+}
+
+/// Whether the schema is at the latest migration.
+pub async fn is_up_to_date(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}
+
+/// Starts a transaction that will write (`BEGIN IMMEDIATE` on SQLite).
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(options).await
+    } else {
+        db.begin().await
+    }
+}
+
+/// A cheap round trip, for readiness probes.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}

@@ -1,0 +1,3 @@
+//! Domain types parsed once at the edge: inside the service an invalid value cannot exist.
+
+pub mod capability;

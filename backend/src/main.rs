@@ -1,0 +1,157 @@
+//! The `atlas-ops` binary: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use atlas_ops::cli::{accounts, server};
+use atlas_ops::config::Settings;
+use atlas_ops::telemetry;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "atlas-ops", version, about = "TenantAtlas Ops: safe, audited data repairs across tenants")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// HTTP server, in-process workers and the built SPA.
+    Serve {
+        /// Seed the demo data first when the database is empty.
+        #[arg(long)]
+        seed_demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+    /// Platform operators.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Customer-plane users.
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Demo workspaces, tenants, legacy findings, a demo operator and a customer user.
+    Seed,
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator; the password is read from standard input.
+    Create {
+        username: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// `all`, or a comma-separated list of capabilities.
+        #[arg(long, default_value = "ops.runbooks.view,ops.runs.view")]
+        capabilities: String,
+    },
+    /// Disable an operator (their sessions end).
+    Disable { username: String },
+    /// Grant capabilities to an operator.
+    Grant {
+        username: String,
+        /// `all`, or a comma-separated list of capabilities.
+        #[arg(long)]
+        capabilities: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Create a customer user in a workspace; the password is read from standard input.
+    Create {
+        username: String,
+        #[arg(long)]
+        workspace: i64,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log_level, settings.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { seed_demo } => server::serve(settings, seed_demo).await,
+            Command::Migrate => server::migrate(settings).await,
+            Command::Demo {
+                command: DemoCommand::Seed,
+            } => server::demo_seed(settings).await,
+            Command::Operator { command } => match command {
+                OperatorCommand::Create {
+                    username,
+                    display_name,
+                    capabilities,
+                    ..
+                } => {
+                    accounts::create_operator(
+                        settings,
+                        &username,
+                        display_name.as_deref(),
+                        &capabilities,
+                    )
+                    .await
+                }
+                OperatorCommand::Disable { username } => {
+                    accounts::disable_operator(settings, &username).await
+                }
+                OperatorCommand::Grant {
+                    username,
+                    capabilities,
+                } => accounts::grant(settings, &username, &capabilities).await,
+            },
+            Command::Customer {
+                command:
+                    CustomerCommand::Create {
+                        username,
+                        workspace,
+                        display_name,
+                        ..
+                    },
+            } => {
+                accounts::create_customer(settings, &username, workspace, display_name.as_deref())
+                    .await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ForbiddenError, NetworkError, ProblemError, UnauthorizedError } from '../api/client';
+import { errorMessage, loginErrorMessage } from './errors';
+
+describe('loginErrorMessage', () => {
+  it('gives one message for any rejected credentials', () => {
+    expect(loginErrorMessage(new UnauthorizedError())).toBe('Invalid username or password');
+  });
+
+  it('shows how long to wait when throttled', () => {
+    const throttled = new ProblemError(429, { title: 'Too Many Requests' }, 42);
+    expect(loginErrorMessage(throttled)).toBe('Too many sign-in attempts. Try again in 42s.');
+    const longer = new ProblemError(429, { title: 'Too Many Requests' }, 75);
+    expect(loginErrorMessage(longer)).toBe('Too many sign-in attempts. Try again in 1m 15s.');
+  });
+
+  it('still explains a throttle without Retry-After', () => {
+    const throttled = new ProblemError(429, { title: 'Too Many Requests' });
+    expect(loginErrorMessage(throttled)).toBe('Too many sign-in attempts. Try again later.');
+  });
+
+  it('falls back to the general message for other failures', () => {
+    expect(loginErrorMessage(new NetworkError(new TypeError('Failed to fetch')))).toBe(
+      'The server could not be reached. Check your connection and try again.',
+    );
+  });
+});
+
+describe('errorMessage', () => {
+  it('shows the detail of a client error', () => {
+    const problem = new ProblemError(422, { title: 'Invalid request', detail: 'page must be ≥ 1' });
+    expect(errorMessage(problem)).toBe('page must be ≥ 1');
+    expect(errorMessage(new ProblemError(404, { title: 'Not Found' }))).toBe('Not Found');
+  });
+
+  it('does not show server internals for 5xx', () => {
+    const problem = new ProblemError(500, { title: 'Internal Server Error', detail: 'oops' });
+    expect(errorMessage(problem)).toBe('The server ran into a problem. Try again in a moment.');
+  });
+
+  it('passes the forbidden message through', () => {
+    expect(errorMessage(new ForbiddenError('Missing capability audit.view'))).toBe(
+      'Missing capability audit.view',
+    );
+  });
+
+  it('has a safe default for unknown values', () => {
+    expect(errorMessage('boom')).toBe('Something went wrong.');
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clampPercent,
+  formatDuration,
+  formatEta,
+  formatPercent,
+  formatScope,
+  formatTimestamp,
+  runState,
+  secondsBetween,
+} from './format';
+
+describe('clampPercent', () => {
+  it('keeps values inside 0–100', () => {
+    expect(clampPercent(0)).toBe(0);
+    expect(clampPercent(42.5)).toBe(42.5);
+    expect(clampPercent(100)).toBe(100);
+  });
+
+  it('clamps values outside 0–100', () => {
+    expect(clampPercent(-3)).toBe(0);
+    expect(clampPercent(140)).toBe(100);
+  });
+
+  it('treats missing and non-finite values as 0', () => {
+    expect(clampPercent(null)).toBe(0);
+    expect(clampPercent(undefined)).toBe(0);
+    expect(clampPercent(Number.NaN)).toBe(0);
+    expect(clampPercent(Number.POSITIVE_INFINITY)).toBe(0);
+  });
+});
+
+describe('formatPercent', () => {
+  it('rounds down so an unfinished run never shows 100%', () => {
+    expect(formatPercent(99.6)).toBe('99%');
+    expect(formatPercent(100)).toBe('100%');
+    expect(formatPercent(150)).toBe('100%');
+    expect(formatPercent(null)).toBe('0%');
+  });
+});
+
+describe('formatDuration', () => {
+  it('shows seconds below a minute', () => {
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(45)).toBe('45s');
+    expect(formatDuration(44.6)).toBe('45s');
+  });
+
+  it('shows the two most significant units', () => {
+    expect(formatDuration(125)).toBe('2m 5s');
+    expect(formatDuration(120)).toBe('2m');
+    expect(formatDuration(3725)).toBe('1h 2m');
+    expect(formatDuration(7200)).toBe('2h');
+    expect(formatDuration(3 * 86_400 + 4 * 3600 + 59)).toBe('3d 4h');
+    expect(formatDuration(86_400)).toBe('1d');
+  });
+
+  it('reads negative and non-finite input as 0s', () => {
+    expect(formatDuration(-5)).toBe('0s');
+    expect(formatDuration(Number.NaN)).toBe('0s');
+  });
+});
+
+describe('formatEta', () => {
+  it('says when there is no estimate yet', () => {
+    expect(formatEta(null)).toBe('Estimating…');
+  });
+
+  it('formats the remaining time', () => {
+    expect(formatEta(0)).toBe('Less than a second');
+    expect(formatEta(90)).toBe('About 1m 30s');
+  });
+});
+
+describe('secondsBetween', () => {
+  it('measures the time between two timestamps', () => {
+    expect(secondsBetween('2025-01-01T10:00:00Z', '2025-01-01T10:02:30Z')).toBe(150);
+  });
+
+  it('returns null when either end is missing or unreadable', () => {
+    expect(secondsBetween(null, '2025-01-01T10:00:00Z')).toBeNull();
+    expect(secondsBetween('2025-01-01T10:00:00Z', null)).toBeNull();
+    expect(secondsBetween('yesterday', '2025-01-01T10:00:00Z')).toBeNull();
+  });
+});
+
+describe('formatTimestamp', () => {
+  it('renders UTC regardless of the offset in the input', () => {
+    expect(formatTimestamp('2025-03-04T05:06:07Z')).toBe('2025-03-04 05:06:07 UTC');
+    expect(formatTimestamp('2025-03-04T07:06:07+02:00')).toBe('2025-03-04 05:06:07 UTC');
+  });
+
+  it('shows a dash for null and leaves unreadable input as it is', () => {
+    expect(formatTimestamp(null)).toBe('—');
+    expect(formatTimestamp('not a date')).toBe('not a date');
+  });
+});
+
+describe('formatScope', () => {
+  it('names the scope', () => {
+    expect(formatScope({ kind: 'all_tenants' })).toBe('All tenants');
+    expect(formatScope({ kind: 'tenant', tenant_id: 12 })).toBe('Tenant 12');
+  });
+});
+
+describe('runState', () => {
+  it('shows the status while the run is active', () => {
+    expect(runState({ status: 'queued', outcome: null })).toEqual({ key: 'queued', label: 'Queued' });
+    expect(runState({ status: 'running', outcome: null })).toEqual({ key: 'running', label: 'Running' });
+  });
+
+  it('shows the outcome once completed', () => {
+    expect(runState({ status: 'completed', outcome: 'partially_succeeded' })).toEqual({
+      key: 'partially_succeeded',
+      label: 'Partially succeeded',
+    });
+    expect(runState({ status: 'completed', outcome: 'cancelled' }).label).toBe('Cancelled');
+  });
+
+  it('falls back to the status when a completed run has no outcome', () => {
+    expect(runState({ status: 'completed', outcome: null }).label).toBe('Completed');
+  });
+});

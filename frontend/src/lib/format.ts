@@ -1,0 +1,83 @@
+import type { RunOutcome, RunStatus, Scope } from '../api/types';
+
+/** Clamps a progress value into 0–100; anything that is not a finite number counts as 0. */
+export function clampPercent(value: number | null | undefined): number {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 0;
+  return Math.min(100, Math.max(0, value));
+}
+
+/**
+ * Whole percent for display. Rounds down so a run at 99.6 % does not read "100%" before it is
+ * done.
+ */
+export function formatPercent(value: number | null | undefined): string {
+  return `${Math.floor(clampPercent(value))}%`;
+}
+
+/**
+ * Human duration with the two most significant units: `45s`, `2m 5s`, `1h 2m`, `3d 4h`.
+ * Negative or non-finite input reads as `0s`.
+ */
+export function formatDuration(seconds: number): string {
+  const total = Number.isFinite(seconds) ? Math.max(0, Math.round(seconds)) : 0;
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  if (days > 0) return hours > 0 ? `${days}d ${hours}h` : `${days}d`;
+  if (hours > 0) return minutes > 0 ? `${hours}h ${minutes}m` : `${hours}h`;
+  if (minutes > 0) return secs > 0 ? `${minutes}m ${secs}s` : `${minutes}m`;
+  return `${secs}s`;
+}
+
+/** Remaining time as the server estimates it; `null` means no estimate yet. */
+export function formatEta(etaSeconds: number | null): string {
+  if (etaSeconds === null) return 'Estimating…';
+  if (etaSeconds < 1) return 'Less than a second';
+  return `About ${formatDuration(etaSeconds)}`;
+}
+
+/** Seconds between two RFC 3339 timestamps, or null when either is missing or unreadable. */
+export function secondsBetween(start: string | null, end: string | null): number | null {
+  if (start === null || end === null) return null;
+  const from = Date.parse(start);
+  const to = Date.parse(end);
+  if (Number.isNaN(from) || Number.isNaN(to)) return null;
+  return Math.max(0, (to - from) / 1000);
+}
+
+/**
+ * An RFC 3339 timestamp as `YYYY-MM-DD HH:MM:SS UTC`. Operators read UTC, the same clock as the
+ * server logs and the audit trail, whatever their browser's time zone. Unreadable input is
+ * returned unchanged rather than hidden.
+ */
+export function formatTimestamp(value: string | null): string {
+  if (value === null) return '—';
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return value;
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** A run's scope in words. */
+export function formatScope(scope: Scope): string {
+  return scope.kind === 'all_tenants' ? 'All tenants' : `Tenant ${scope.tenant_id}`;
+}
+
+const RUN_STATE_LABELS: Record<RunStatus | RunOutcome, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  completed: 'Completed',
+  succeeded: 'Succeeded',
+  partially_succeeded: 'Partially succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** The one word a badge shows: the outcome once completed, else the status. */
+export function runState(run: { status: RunStatus; outcome: RunOutcome | null }): {
+  key: RunStatus | RunOutcome;
+  label: string;
+} {
+  const key = run.status === 'completed' && run.outcome !== null ? run.outcome : run.status;
+  return { key, label: RUN_STATE_LABELS[key] };
+}

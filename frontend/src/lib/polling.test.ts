@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { RUN_POLL_INTERVAL_MS, refetchIntervalFor } from './polling';
+
+describe('refetchIntervalFor', () => {
+  it('polls every 2 s while the run is queued or running', () => {
+    expect(RUN_POLL_INTERVAL_MS).toBe(2000);
+    expect(refetchIntervalFor({ status: 'queued' })).toBe(2000);
+    expect(refetchIntervalFor({ status: 'running' })).toBe(2000);
+  });
+
+  it('stops polling once the run is completed', () => {
+    expect(refetchIntervalFor({ status: 'completed' })).toBe(false);
+  });
+
+  it('does not poll before the run has loaded', () => {
+    expect(refetchIntervalFor(undefined)).toBe(false);
+  });
+});

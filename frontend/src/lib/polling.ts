@@ -1,0 +1,13 @@
+import type { RunStatus } from '../api/types';
+
+/** How often run detail is polled while the run can still change (SPEC §8: every 2 s). */
+export const RUN_POLL_INTERVAL_MS = 2000;
+
+/**
+ * TanStack Query `refetchInterval` for a run: poll while it is queued or running, stop once it
+ * is completed (runs never leave `completed`), and do not poll before the first response.
+ */
+export function refetchIntervalFor(run: { status: RunStatus } | undefined): number | false {
+  if (run === undefined) return false;
+  return run.status === 'completed' ? false : RUN_POLL_INTERVAL_MS;
+}

@@ -1,0 +1,93 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { Navigate, useLocation } from 'react-router';
+import type { ApiClient } from '../api/client';
+import type { LoginRequest } from '../api/types';
+import { loginErrorMessage } from '../lib/errors';
+import type { LoginRedirectState } from './RequireSession';
+import { type SessionPayload, type SessionQuery, startSession } from './session';
+import { ErrorState, LoadingState } from './states';
+
+interface LoginPageProps<S extends SessionPayload> {
+  api: ApiClient;
+  loginPath: string;
+  session: SessionQuery<S>;
+  title: string;
+  /** Where a freshly signed-in user lands unless they were sent here from another page. */
+  homePath: (session: S) => string;
+}
+
+/** Username and password form for either plane. */
+export function LoginPage<S extends SessionPayload>({
+  api,
+  loginPath,
+  session,
+  title,
+  homePath,
+}: LoginPageProps<S>) {
+  const queryClient = useQueryClient();
+  const location = useLocation();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const errorId = useId();
+
+  const login = useMutation({
+    mutationFn: (credentials: LoginRequest) => api.post<S>(loginPath, credentials),
+    // Priming the session query re-renders this page into the redirect below.
+    onSuccess: (signedIn) => startSession(queryClient, api, signedIn),
+  });
+
+  if (session.isPending) return <LoadingState label="Checking your session…" />;
+  if (session.isError) {
+    return <ErrorState error={session.error} onRetry={() => void session.refetch()} />;
+  }
+  if (session.data) {
+    // Back to the page that sent the user here, else the plane's home page.
+    const from = (location.state as LoginRedirectState | null)?.from;
+    const target = from ? `${from.pathname}${from.search}${from.hash}` : homePath(session.data);
+    return <Navigate to={target} replace />;
+  }
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    login.mutate({ username, password });
+  };
+
+  return (
+    <main id="main" className="login">
+      <title>{`Sign in · ${title}`}</title>
+      <form className="login-form" onSubmit={onSubmit} aria-describedby={login.isError ? errorId : undefined}>
+        <h1>{title}</h1>
+        <p className="login-hint">Sign in to continue.</p>
+        <label htmlFor="login-username">Username</label>
+        <input
+          id="login-username"
+          name="username"
+          autoComplete="username"
+          required
+          autoFocus
+          value={username}
+          onChange={(event) => setUsername(event.target.value)}
+        />
+        <label htmlFor="login-password">Password</label>
+        <input
+          id="login-password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+        {login.isError && (
+          <p id={errorId} className="form-error" role="alert">
+            {loginErrorMessage(login.error)}
+          </p>
+        )}
+        <button type="submit" disabled={login.isPending}>
+          {login.isPending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,59 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { errorMessage } from '../lib/errors';
+import { endSession } from '../shared/session';
+import { visibleNavItems } from './navigation';
+import { api, useOperator } from './session';
+
+/** The console's frame: skip link, navigation limited to the operator's capabilities, sign out. */
+export function Layout() {
+  const operator = useOperator();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const logout = useMutation({
+    mutationFn: () => api.post<void>('/system/api/auth/logout'),
+    onSuccess: () => {
+      endSession(queryClient, api);
+      void navigate('/login', { replace: true });
+    },
+  });
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to main content
+      </a>
+      <header className="app-header">
+        <span className="brand">TenantAtlas Ops</span>
+        <nav aria-label="Main">
+          <ul>
+            {visibleNavItems(operator.capabilities).map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to}>{item.label}</NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="account">
+          <span>{operator.display_name}</span>
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={() => logout.mutate()}
+            disabled={logout.isPending}
+          >
+            Sign out
+          </button>
+          {logout.isError && (
+            <span className="form-error" role="alert">
+              {errorMessage(logout.error)}
+            </span>
+          )}
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}

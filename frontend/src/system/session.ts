@@ -1,0 +1,22 @@
+import { createContext, useContext } from 'react';
+import { ApiClient } from '../api/client';
+import type { Operator, OperatorSession } from '../api/types';
+import { useSessionQuery } from '../shared/session';
+
+/** The operator plane's one API client; its CSRF token lives only in this tab's memory. */
+export const api = new ApiClient();
+
+/** The operator session from `GET /system/api/auth/me`. */
+export function useOperatorSession() {
+  return useSessionQuery<OperatorSession>(api, '/system/api/auth/me');
+}
+
+/** Provided by the app shell once the session is known; read with `useOperator`. */
+export const OperatorContext = createContext<Operator | null>(null);
+
+/** The signed-in operator, for components rendered behind `RequireSession`. */
+export function useOperator(): Operator {
+  const operator = useContext(OperatorContext);
+  if (operator === null) throw new Error('useOperator is only available behind RequireSession');
+  return operator;
+}

@@ -1,0 +1,25 @@
+//! Schema migrations for TenantAtlas Ops, written with the sea-orm migration DSL so that the
+//! same files run on SQLite (the embedded default) and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod cols;
+mod m20261126_000001_create_host_tables;
+mod m20261126_000002_create_identity_tables;
+mod m20261126_000003_create_run_tables;
+mod m20261126_000004_create_ledger_tables;
+
+/// Every migration of the project, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_host_tables::Migration),
+            Box::new(m20261126_000002_create_identity_tables::Migration),
+            Box::new(m20261126_000003_create_run_tables::Migration),
+            Box::new(m20261126_000004_create_ledger_tables::Migration),
+        ]
+    }
+}
