@@ -20,7 +20,7 @@ export default defineConfig(({ mode }) => {
   }
   const backend = process.env.ATLAS_OPS_URL ?? 'http://127.0.0.1:8080';
   return {
-    root: here(`./${mode}`),
+    root: here(`./src/${mode}`),
     base: `/${mode}/`,
     publicDir: false,
     plugins: [react()],

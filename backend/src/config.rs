@@ -257,8 +257,11 @@ mod tests {
     fn production_mode_refuses_missing_secrets() {
         let err = settings(&[("APP_ENV", "production")]).expect_err("must refuse");
         assert!(matches!(err, ConfigError::MissingSecret("SESSION_SECRET")));
-        let err = settings(&[("APP_ENV", "production"), ("SESSION_SECRET", &"s".repeat(40))])
-            .expect_err("must refuse");
+        let err = settings(&[
+            ("APP_ENV", "production"),
+            ("SESSION_SECRET", &"s".repeat(40)),
+        ])
+        .expect_err("must refuse");
         assert!(matches!(err, ConfigError::MissingSecret("JWT_SECRET")));
     }
 

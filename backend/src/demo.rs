@@ -210,8 +210,8 @@ pub fn legacy_findings(tenant_id: i64, seed: u64, count: usize) -> Vec<findings:
         .map(|i| {
             let created_at = base + Duration::minutes((i as i64) * 37 + rng.below(30) as i64);
             let updated_at = created_at + Duration::hours(1 + rng.below(24 * 60) as i64);
-            let first_seen_at = (!rng.chance(20))
-                .then(|| created_at - Duration::hours(rng.below(48) as i64));
+            let first_seen_at =
+                (!rng.chance(20)).then(|| created_at - Duration::hours(rng.below(48) as i64));
             let anchor = first_seen_at.unwrap_or(created_at);
             let last_seen_at = match rng.below(100) {
                 0..15 => None,

@@ -15,4 +15,5 @@ pub mod demo;
 pub mod domain;
 pub mod entities;
 pub mod http;
+pub mod runbooks;
 pub mod telemetry;

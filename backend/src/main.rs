@@ -8,7 +8,11 @@ use atlas_ops::telemetry;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "atlas-ops", version, about = "TenantAtlas Ops: safe, audited data repairs across tenants")]
+#[command(
+    name = "atlas-ops",
+    version,
+    about = "TenantAtlas Ops: safe, audited data repairs across tenants"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -259,12 +259,7 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(index(
-                "jobs_run_id_idx",
-                Jobs::Table,
-                &[Jobs::RunId],
-                false,
-            ))
+            .create_index(index("jobs_run_id_idx", Jobs::Table, &[Jobs::RunId], false))
             .await?;
         // One row per runbook; a start updates it first, which serializes concurrent starts of
         // the same runbook in every process (a row lock on PostgreSQL, the write lock on SQLite).
@@ -301,7 +296,11 @@ impl MigrationTrait for Migration {
                     .col(text(IdempotencyKeys::Key))
                     .col(text(IdempotencyKeys::RequestHash))
                     .col(text(IdempotencyKeys::State))
-                    .col(ColumnDef::new(IdempotencyKeys::ResponseStatus).integer().null())
+                    .col(
+                        ColumnDef::new(IdempotencyKeys::ResponseStatus)
+                            .integer()
+                            .null(),
+                    )
                     .col(json_null(IdempotencyKeys::ResponseHeaders))
                     .col(text_null(IdempotencyKeys::ResponseBody))
                     .col(ts(IdempotencyKeys::CreatedAt))

@@ -1,6 +1,8 @@
 //! Append-only audit events, in-app notifications and the alert-webhook outbox.
 
-use crate::cols::{fk, fk_null, foreign, id, index, int_default, json, text, text_null, ts, ts_null};
+use crate::cols::{
+    fk, fk_null, foreign, id, index, int_default, json, text, text_null, ts, ts_null,
+};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

@@ -220,7 +220,10 @@ mod tests {
 
     #[test]
     fn usernames_are_lowercased_and_checked() {
-        assert_eq!(normalize_username(" Alice.Ops ").ok(), Some("alice.ops".into()));
+        assert_eq!(
+            normalize_username(" Alice.Ops ").ok(),
+            Some("alice.ops".into())
+        );
         assert!(normalize_username("ab").is_err());
         assert!(normalize_username("drop table;").is_err());
     }

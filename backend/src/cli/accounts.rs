@@ -1,10 +1,10 @@
 //! `operator create|disable|grant` and `customer create`.
 
+use crate::auth::operators;
 use crate::cli::read_password_stdin;
+use crate::cli::server::open;
 use crate::config::Settings;
 use crate::domain::capability::Capability;
-use crate::auth::operators;
-use crate::cli::server::open;
 
 /// `atlas-ops operator create USERNAME --password-stdin [--display-name N] [--capabilities ...]`.
 pub async fn create_operator(
@@ -21,7 +21,10 @@ pub async fn create_operator(
         "created operator {} (id {}) with capabilities: {}",
         op.username,
         op.id,
-        caps.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+        caps.iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }

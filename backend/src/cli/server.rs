@@ -31,7 +31,9 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
 pub async fn demo_seed(settings: Settings) -> anyhow::Result<()> {
     let conn = open(&settings).await?;
     db::migrate(&conn).await?;
-    let password = std::env::var("DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+    let password = std::env::var("DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     print_seed(demo::seed(&conn, SeedShape::default(), password).await?);
     Ok(())
 }
@@ -78,7 +80,9 @@ pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         );
     }
     if seed_demo {
-        let password = std::env::var("DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+        let password = std::env::var("DEMO_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty());
         print_seed(demo::seed(&conn, SeedShape::default(), password).await?);
     }
     let ctx = AppContext::new(conn, settings);

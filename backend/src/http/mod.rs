@@ -2,8 +2,8 @@
 //! static SPA. Nothing outside this module imports actix.
 
 pub mod problem;
-pub mod routes;
 mod request_id;
+pub mod routes;
 mod spa;
 
 use std::net::TcpListener;
@@ -40,9 +40,7 @@ impl Application {
                 .app_data(data.clone())
                 .service(routes::health::healthz)
                 .service(routes::health::readyz)
-                .service(
-                    web::scope("/system/api").default_service(web::to(not_found)),
-                )
+                .service(web::scope("/system/api").default_service(web::to(not_found)))
                 .service(web::scope("/admin/api").default_service(web::to(not_found)))
                 .configure(|cfg| spa::configure(cfg, &static_dir))
                 .default_service(web::to(not_found))

@@ -105,11 +105,7 @@ impl ApiError {
                 active_run_id,
             } => (detail.clone(), None, *active_run_id),
             ApiError::NotFound => ("The requested resource does not exist.".into(), None, None),
-            ApiError::Unauthorized => (
-                "Sign in, or send a valid bearer token.".into(),
-                None,
-                None,
-            ),
+            ApiError::Unauthorized => ("Sign in, or send a valid bearer token.".into(), None, None),
             ApiError::TooManyRequests { retry_after_secs } => (
                 format!("Too many requests; retry in {retry_after_secs} s."),
                 None,
@@ -129,10 +125,7 @@ impl ApiError {
         };
         Problem {
             type_: "about:blank".into(),
-            title: status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
             errors,

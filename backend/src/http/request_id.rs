@@ -51,11 +51,9 @@ where
         let fut = self.service.call(req);
         Box::pin(async move {
             let mut res = fut.await?;
-            if let Some(id) = id {
-                if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
-                    res.headers_mut()
-                        .insert(HeaderName::from_static("x-request-id"), value);
-                }
+            if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+                res.headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), value);
             }
             Ok(res)
         })

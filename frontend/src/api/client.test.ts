@@ -148,7 +148,9 @@ describe('ApiClient error mapping', () => {
     const { client } = clientAnswering(
       problem(409, { title: 'Conflict', status: 409, active_run_id: 17 }),
     );
-    const error = (await rejectionOf(client.post('/system/api/ops/runbooks/x/runs'))) as ProblemError;
+    const error = (await rejectionOf(
+      client.post('/system/api/ops/runbooks/x/runs'),
+    )) as ProblemError;
     expect(error.status).toBe(409);
     expect(error.problem.active_run_id).toBe(17);
     expect(error.errors).toEqual({});

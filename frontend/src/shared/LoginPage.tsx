@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import type { ApiClient } from '../api/client';
 import type { LoginRequest } from '../api/types';
@@ -29,7 +29,6 @@ export function LoginPage<S extends SessionPayload>({
   const location = useLocation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const errorId = useId();
 
   const login = useMutation({
     mutationFn: (credentials: LoginRequest) => api.post<S>(loginPath, credentials),
@@ -56,7 +55,7 @@ export function LoginPage<S extends SessionPayload>({
   return (
     <main id="main" className="login">
       <title>{`Sign in · ${title}`}</title>
-      <form className="login-form" onSubmit={onSubmit} aria-describedby={login.isError ? errorId : undefined}>
+      <form className="login-form" onSubmit={onSubmit}>
         <h1>{title}</h1>
         <p className="login-hint">Sign in to continue.</p>
         <label htmlFor="login-username">Username</label>
@@ -80,7 +79,7 @@ export function LoginPage<S extends SessionPayload>({
           onChange={(event) => setPassword(event.target.value)}
         />
         {login.isError && (
-          <p id={errorId} className="form-error" role="alert">
+          <p className="form-error" role="alert">
             {loginErrorMessage(login.error)}
           </p>
         )}

@@ -8,7 +8,15 @@ export function usePageParam(): number {
 }
 
 /** Previous/next links for a list envelope; the page lives in the URL so back and reload work. */
-export function Pagination({ page, perPage, total }: { page: number; perPage: number; total: number }) {
+export function Pagination({
+  page,
+  perPage,
+  total,
+}: {
+  page: number;
+  perPage: number;
+  total: number;
+}) {
   const [params] = useSearchParams();
   const lastPage = Math.max(1, Math.ceil(total / perPage));
   if (lastPage === 1) return null;

@@ -1,0 +1,57 @@
+# TenantAtlas Ops — see README.md. `make run` and `make test` are the two commands of a fresh
+# machine; everything else is for development.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+NPM ?= npm
+BIN := target/debug/atlas-ops
+NEXTEST_PROFILE := $(if $(CI),ci,default)
+
+.PHONY: run serve build backend frontend frontend-deps test test-unit test-sqlite test-postgres \
+        test-frontend lint fmt openapi client bench e2e clean
+
+## run: build the SPA and the backend, migrate + seed the SQLite demo database, serve :8080
+run: build
+	COOKIE_SECURE=$${COOKIE_SECURE:-false} $(BIN) serve --seed-demo
+
+build: frontend backend
+
+backend:
+	$(CARGO) build -p atlas-ops
+
+frontend-deps:
+	@if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then \
+		cd frontend && $(NPM) ci --no-audit --no-fund; \
+	fi
+
+frontend: frontend-deps
+	cd frontend && $(NPM) run build
+
+## test: frontend unit tests, then every Rust test (unit + black-box on SQLite and PostgreSQL)
+test: test-frontend
+	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE)
+
+test-unit:
+	$(CARGO) nextest run --workspace --lib --bins --profile $(NEXTEST_PROFILE)
+
+test-sqlite:
+	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) -E 'not test(/^postgres/)'
+
+test-postgres:
+	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) -E 'test(/postgres/)'
+
+test-frontend: frontend-deps
+	cd frontend && $(NPM) run typecheck && $(NPM) test
+
+lint: frontend-deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	cd frontend && $(NPM) run typecheck
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
+	rm -rf frontend/dist data

@@ -1,0 +1,3 @@
+//! Runbooks: the `Runbook` trait, the registry, and one module per runbook.
+
+pub mod findings_lifecycle;

@@ -1,0 +1,5 @@
+import { mount } from '../shared/mount';
+import { App } from './App';
+import { api } from './session';
+
+mount(api, <App />);

@@ -1,0 +1,178 @@
+// @vitest-environment jsdom
+import { QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Capability, OperatorSession } from '../api/types';
+import { createQueryClient } from '../shared/session';
+import { deferred, fakeBackend, json, problem } from '../test/fakeBackend';
+import { App } from './App';
+import { api } from './session';
+
+function operatorSession(capabilities: Capability[]): OperatorSession {
+  return {
+    operator: { id: 1, username: 'ada', display_name: 'Ada Lovelace', capabilities },
+    csrf_token: 'csrf-1',
+  };
+}
+
+const ALL_VIEW: Capability[] = ['ops.runbooks.view', 'ops.runs.view', 'audit.view'];
+const EMPTY_PAGE = { items: [], page: 1, per_page: 25, total: 0 };
+
+function renderAt(path: string) {
+  render(
+    <QueryClientProvider client={createQueryClient(api)}>
+      <MemoryRouter initialEntries={[path]}>
+        <App />
+      </MemoryRouter>
+    </QueryClientProvider>,
+  );
+}
+
+function navLabels(): string[] {
+  const nav = screen.getByRole('navigation', { name: 'Main' });
+  return within(nav)
+    .getAllByRole('link')
+    .map((link) => link.textContent ?? '');
+}
+
+async function signIn(username: string, password: string) {
+  fireEvent.change(await screen.findByLabelText('Username'), { target: { value: username } });
+  fireEvent.change(screen.getByLabelText('Password'), { target: { value: password } });
+  fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+}
+
+afterEach(() => {
+  cleanup();
+  api.setCsrfToken(null);
+  vi.unstubAllGlobals();
+});
+
+describe('session bootstrap', () => {
+  it('renders nothing protected until /auth/me has answered', async () => {
+    const me = deferred<Response>();
+    fakeBackend({
+      'GET /system/api/auth/me': () => me.promise,
+      'GET /system/api/ops/runbooks': () => json(200, EMPTY_PAGE),
+    });
+    renderAt('/ops/runbooks');
+
+    expect(screen.getByRole('status').textContent).toBe('Checking your session…');
+    expect(screen.queryByRole('navigation')).toBeNull();
+    expect(screen.queryByRole('heading')).toBeNull();
+
+    me.resolve(json(200, operatorSession(ALL_VIEW)));
+    expect(await screen.findByRole('heading', { name: 'Runbooks' })).toBeTruthy();
+    expect(navLabels()).toEqual(['Runbooks', 'Runs', 'Audit log', 'Tokens']);
+  });
+
+  it('sends a signed-out visitor to the login page', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+    });
+    renderAt('/ops/runs');
+
+    expect(await screen.findByLabelText('Username')).toBeTruthy();
+    expect(screen.getByLabelText('Password')).toBeTruthy();
+    expect(screen.queryByRole('navigation')).toBeNull();
+    expect(backend.calls.map((call) => call.path)).toEqual(['/system/api/auth/me']);
+  });
+
+  it('ends the session when any later request gets 401', async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => json(200, operatorSession(ALL_VIEW)),
+      'GET /system/api/ops/runbooks': () => problem(401, 'Unauthorized'),
+    });
+    renderAt('/ops/runbooks');
+
+    expect(await screen.findByLabelText('Username')).toBeTruthy();
+    expect(screen.queryByRole('navigation')).toBeNull();
+  });
+});
+
+describe('login', () => {
+  it('shows one message for rejected credentials', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'POST /system/api/auth/login': () => problem(401, 'Unauthorized'),
+    });
+    renderAt('/login');
+    await signIn('ada', 'wrong');
+
+    expect((await screen.findByRole('alert')).textContent).toBe('Invalid username or password');
+    const login = backend.calls.find((call) => call.path === '/system/api/auth/login');
+    expect(login?.body).toEqual({ username: 'ada', password: 'wrong' });
+    expect(screen.getByLabelText('Username')).toBeTruthy();
+  });
+
+  it('says how long to wait when throttled', async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'POST /system/api/auth/login': () =>
+        problem(429, 'Too Many Requests', { 'Retry-After': '30' }),
+    });
+    renderAt('/login');
+    await signIn('ada', 'pw');
+
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Too many sign-in attempts. Try again in 30s.',
+    );
+  });
+
+  it('signs in, keeps the CSRF token and lands on the runbooks', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'POST /system/api/auth/login': () => json(200, operatorSession(['ops.runbooks.view'])),
+      'GET /system/api/ops/runbooks': () => json(200, EMPTY_PAGE),
+      'POST /system/api/auth/logout': () => new Response(null, { status: 204 }),
+    });
+    renderAt('/login');
+    await signIn('ada', 'correct horse');
+
+    expect(await screen.findByRole('heading', { name: 'Runbooks' })).toBeTruthy();
+    expect(await screen.findByText('No runbooks available')).toBeTruthy();
+    expect(navLabels()).toEqual(['Runbooks', 'Tokens']);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByLabelText('Username')).toBeTruthy();
+    const logout = backend.calls.find((call) => call.path === '/system/api/auth/logout');
+    expect(logout?.headers.get('X-CSRF-Token')).toBe('csrf-1');
+    expect(backend.unexpected).toEqual([]);
+  });
+
+  it('returns to the page that required signing in', async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'POST /system/api/auth/login': () => json(200, operatorSession(ALL_VIEW)),
+      'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
+    });
+    renderAt('/ops/runs');
+    await signIn('ada', 'correct horse');
+
+    expect(await screen.findByRole('heading', { name: 'Runs' })).toBeTruthy();
+    expect(await screen.findByText('No runs yet')).toBeTruthy();
+  });
+});
+
+describe('capabilities', () => {
+  it('shows only the pages the operator may see and starts on the first', async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => json(200, operatorSession(['ops.runs.view'])),
+      'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
+    });
+    renderAt('/');
+
+    expect(await screen.findByRole('heading', { name: 'Runs' })).toBeTruthy();
+    expect(navLabels()).toEqual(['Runs', 'Tokens']);
+  });
+
+  it('denies a page without its capability and does not call its API', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/auth/me': () => json(200, operatorSession(['ops.runs.view'])),
+    });
+    renderAt('/audit');
+
+    expect(await screen.findByRole('heading', { name: 'Access denied' })).toBeTruthy();
+    expect(backend.calls.map((call) => call.path)).toEqual(['/system/api/auth/me']);
+  });
+});
