@@ -66,6 +66,10 @@ pub struct Settings {
     pub api_rate_burst: u32,
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
+    /// How long a claimed job's lease lasts without a heartbeat.
+    pub job_lease: Duration,
+    /// How long an idle worker waits before polling the queue again.
+    pub worker_poll: Duration,
     /// Secrets that were generated because they were missing (demo mode only).
     pub generated_secrets: Vec<&'static str>,
 }
@@ -177,6 +181,8 @@ impl Settings {
             api_rate_per_second: parse(&get, "API_RATE_PER_SECOND", 50)?,
             api_rate_burst: parse(&get, "API_RATE_BURST", 200)?,
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
+            job_lease: Duration::from_secs(parse(&get, "JOB_LEASE_SECONDS", 30)?),
+            worker_poll: Duration::from_millis(parse(&get, "WORKER_POLL_MS", 250)?),
             generated_secrets,
         })
     }

@@ -92,3 +92,49 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
+
+/// A raw statement written with `?` placeholders, rewritten to `$1, $2...` on PostgreSQL so one
+/// SQL text serves both back-ends. (No `?` may appear inside a literal.)
+pub fn stmt(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(ch);
+                }
+            }
+            out
+        }
+        _ => sql.to_owned(),
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Executes `sql` (with `?` placeholders) and returns the number of rows it affected.
+pub async fn exec(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    Ok(db.execute_raw(stmt(backend, sql, values)).await?.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_on_postgres_only() {
+        let s = stmt(DbBackend::Postgres, "UPDATE t SET a = ? WHERE b = ?", vec![]);
+        assert_eq!(s.sql, "UPDATE t SET a = $1 WHERE b = $2");
+        let s = stmt(DbBackend::Sqlite, "UPDATE t SET a = ? WHERE b = ?", vec![]);
+        assert_eq!(s.sql, "UPDATE t SET a = ? WHERE b = ?");
+    }
+}

@@ -4,6 +4,7 @@
 //! [`audit`]...) are plain async Rust over a database connection; [`http`] is the only module
 //! that knows actix. The CLI, the workers and the handlers call the same services.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -15,5 +16,10 @@ pub mod demo;
 pub mod domain;
 pub mod entities;
 pub mod http;
+pub mod idempotency;
+pub mod jobs;
+pub mod notifications;
 pub mod runbooks;
+pub mod runs;
 pub mod telemetry;
+pub mod workspace;

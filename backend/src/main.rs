@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use atlas_ops::cli::{accounts, server};
+use atlas_ops::cli::{accounts, server, tokens};
 use atlas_ops::config::Settings;
 use atlas_ops::telemetry;
 use clap::{Parser, Subcommand};
@@ -26,6 +26,12 @@ enum Command {
         #[arg(long)]
         seed_demo: bool,
     },
+    /// Job workers only (scale-out); the HTTP server runs its own workers too.
+    Worker {
+        /// Number of workers (default: WORKERS).
+        #[arg(long)]
+        count: Option<usize>,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Demo data.
@@ -42,6 +48,30 @@ enum Command {
     Customer {
         #[command(subcommand)]
         command: CustomerCommand,
+    },
+    /// Operator API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Mint an API token for an operator; prints the JWT alone on standard output.
+    Create {
+        /// The operator's username.
+        #[arg(long)]
+        operator: String,
+        /// A label for the token.
+        #[arg(long)]
+        name: String,
+        /// Lifetime in days (1-90).
+        #[arg(long, default_value_t = 30)]
+        expires_in_days: i64,
+        /// `all`, or a comma-separated subset of the operator's capabilities (default: all they hold).
+        #[arg(long)]
+        capabilities: Option<String>,
     },
 }
 
@@ -110,6 +140,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve { seed_demo } => server::serve(settings, seed_demo).await,
+            Command::Worker { count } => server::worker(settings, count).await,
             Command::Migrate => server::migrate(settings).await,
             Command::Demo {
                 command: DemoCommand::Seed,
@@ -148,6 +179,24 @@ fn main() -> ExitCode {
             } => {
                 accounts::create_customer(settings, &username, workspace, display_name.as_deref())
                     .await
+            }
+            Command::Token {
+                command:
+                    TokenCommand::Create {
+                        operator,
+                        name,
+                        expires_in_days,
+                        capabilities,
+                    },
+            } => {
+                tokens::create(
+                    settings,
+                    &operator,
+                    &name,
+                    expires_in_days,
+                    capabilities.as_deref(),
+                )
+                .await
             }
         }
     });

@@ -8,6 +8,7 @@ mod m20261126_000001_create_host_tables;
 mod m20261126_000002_create_identity_tables;
 mod m20261126_000003_create_run_tables;
 mod m20261126_000004_create_ledger_tables;
+mod m20261126_000005_add_enqueued_at_to_operation_runs;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_identity_tables::Migration),
             Box::new(m20261126_000003_create_run_tables::Migration),
             Box::new(m20261126_000004_create_ledger_tables::Migration),
+            Box::new(m20261126_000005_add_enqueued_at_to_operation_runs::Migration),
         ]
     }
 }

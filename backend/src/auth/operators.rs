@@ -6,6 +6,8 @@ use sea_orm::{
 };
 
 use crate::auth::password;
+use crate::auth::principal::Plane;
+use crate::auth::sessions;
 use crate::domain::capability::Capability;
 use crate::entities::{customer_users, operator_capabilities, operators, workspaces};
 
@@ -163,7 +165,8 @@ pub async fn capabilities_of(
     Ok(caps)
 }
 
-/// Disables the operator named `username`.
+/// Disables the operator named `username` and ends their sessions. (Their API tokens stop
+/// working too: token authentication rejects disabled operators.)
 pub async fn disable_operator(
     db: &impl ConnectionTrait,
     username: &str,
@@ -172,7 +175,28 @@ pub async fn disable_operator(
     let mut active: operators::ActiveModel = operator.into();
     active.disabled = Set(true);
     active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?)
+    let operator = active.update(db).await?;
+    sessions::end_all_for(db, Plane::System, operator.id).await?;
+    Ok(operator)
+}
+
+/// Sets a new password for the operator named `username`, as of `now`, and ends their
+/// sessions (a session older than the password change is also refused by the guard).
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    username: &str,
+    new_password: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<operators::Model, AccountError> {
+    let operator = find_operator(db, username).await?;
+    let hash = hash_password(new_password)?;
+    let mut active: operators::ActiveModel = operator.into();
+    active.password_hash = Set(hash);
+    active.password_changed_at = Set(now);
+    active.updated_at = Set(now);
+    let operator = active.update(db).await?;
+    sessions::end_all_for(db, Plane::System, operator.id).await?;
+    Ok(operator)
 }
 
 /// Creates a customer-plane user in `workspace_id`.

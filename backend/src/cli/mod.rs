@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod server;
+pub mod tokens;
 
 use std::io::Read;
 

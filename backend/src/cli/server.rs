@@ -5,7 +5,8 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::context::AppContext;
 use crate::demo::{self, SeedOutcome, SeedShape};
-use crate::{db, http};
+use crate::{db, http, jobs};
+use tokio_util::sync::CancellationToken;
 
 /// Opens the database of `settings` with a pool sized for the server and its workers.
 pub async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
@@ -87,12 +88,64 @@ pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     }
     let ctx = AppContext::new(conn, settings);
     let app = http::Application::build(ctx.clone())?;
+    let shutdown = CancellationToken::new();
+    let workers = jobs::worker::spawn(&ctx, ctx.settings.workers, &shutdown);
     tracing::info!(
+        workers = workers.len(),
         "serving on http://{}/system (port {})",
         ctx.settings.bind,
         app.port()
     );
-    app.run_until_stopped().await?;
+    // actix stops the server gracefully on SIGTERM/SIGINT; then the workers finish the tenant
+    // job they hold (or, if killed, their leases expire and another worker takes over).
+    let served = app.run_until_stopped().await;
+    shutdown.cancel();
+    for worker in workers {
+        let _ = worker.await;
+    }
     tracing::info!("server stopped");
+    Ok(served?)
+}
+
+/// `atlas-ops worker [--count N]`: job workers only, for scale-out.
+pub async fn worker(settings: Settings, count: Option<usize>) -> anyhow::Result<()> {
+    let conn = open(&settings).await?;
+    anyhow::ensure!(
+        db::is_up_to_date(&conn).await?,
+        "the database schema is behind; run `atlas-ops migrate` first"
+    );
+    let count = count.unwrap_or(settings.workers).max(1);
+    let ctx = AppContext::new(conn, settings);
+    let shutdown = CancellationToken::new();
+    let workers = jobs::worker::spawn(&ctx, count, &shutdown);
+    tracing::info!(workers = count, "workers running; SIGTERM or Ctrl-C stops them gracefully");
+    wait_for_signal().await;
+    shutdown.cancel();
+    for worker in workers {
+        let _ = worker.await;
+    }
     Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }

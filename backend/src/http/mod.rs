@@ -1,17 +1,26 @@
 //! Everything actix: the app builder, middleware, guards, error rendering, routes and the
 //! static SPA. Nothing outside this module imports actix.
 
+pub mod client_ip;
+pub mod extract;
+pub mod guards;
+pub mod pagination;
 pub mod problem;
+pub mod rate_limit;
 mod request_id;
 pub mod routes;
+pub mod session_store;
 mod spa;
 
 use std::net::TcpListener;
 
+use actix_governor::Governor;
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::principal::Plane;
 use crate::context::AppContext;
 use problem::ApiError;
 
@@ -32,16 +41,39 @@ impl Application {
     pub fn build_with_listener(ctx: AppContext, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let static_dir = ctx.settings.static_dir.clone();
+        let max_body = ctx.settings.max_body_bytes;
+        // Built once, outside the factory: the limiter's counters are shared by every worker.
+        let governor = rate_limit::config(&ctx.settings)?;
         let data = web::Data::new(ctx);
         let server = HttpServer::new(move || {
+            let ctx = data.get_ref();
+            // Each plane: the limiter (system only) first, then the plane gate (the other
+            // plane's credentials → 404) before the plane's own session layer reads anything.
+            let system_api = web::scope("/system/api")
+                .app_data(extract::json_config(max_body))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .configure(routes::system_api)
+                .default_service(web::to(not_found))
+                .wrap(session_store::middleware(ctx, Plane::System))
+                .wrap(from_fn(guards::system_gate))
+                .wrap(Governor::new(&governor));
+            let admin_api = web::scope("/admin/api")
+                .app_data(extract::json_config(max_body))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .configure(routes::admin_api)
+                .default_service(web::to(not_found))
+                .wrap(session_store::middleware(ctx, Plane::Admin))
+                .wrap(from_fn(guards::admin_gate));
             App::new()
                 .wrap(request_id::RequestIdHeader)
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .service(routes::health::healthz)
                 .service(routes::health::readyz)
-                .service(web::scope("/system/api").default_service(web::to(not_found)))
-                .service(web::scope("/admin/api").default_service(web::to(not_found)))
+                .service(system_api)
+                .service(admin_api)
                 .configure(|cfg| spa::configure(cfg, &static_dir))
                 .default_service(web::to(not_found))
         })

@@ -1,5 +1,7 @@
 //! HTTP handlers, one module per resource.
 
+pub mod auth;
+pub mod customer;
 pub mod health;
 pub mod ops;
 
@@ -7,8 +9,11 @@ use actix_web::web;
 
 /// Routes of the operator plane, mounted under `/system/api`.
 pub fn system_api(cfg: &mut web::ServiceConfig) {
+    auth::configure(cfg);
     ops::configure(cfg);
 }
 
 /// Routes of the customer plane, mounted under `/admin/api`.
-pub fn admin_api(_cfg: &mut web::ServiceConfig) {}
+pub fn admin_api(cfg: &mut web::ServiceConfig) {
+    customer::configure(cfg);
+}

@@ -1,6 +1,56 @@
 //! Operator-plane runbook and run endpoints (`/system/api/ops/...`).
 
+pub mod runbooks;
+pub mod runs;
+pub mod tenants;
+
 use actix_web::web;
 
+use crate::auth::principal::{AuthVia, OperatorPrincipal};
+use crate::domain::run::Source;
+use crate::http::problem::ApiError;
+use crate::runs::RunError;
+
 /// Registers the ops routes.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(runbooks::list)
+        .service(runbooks::detail)
+        .service(runbooks::preflight)
+        .service(runbooks::start)
+        .service(tenants::list)
+        .service(runs::list)
+        .service(runs::detail)
+        .service(runs::items)
+        .service(runs::cancel);
+}
+
+impl From<RunError> for ApiError {
+    fn from(err: RunError) -> Self {
+        match err {
+            RunError::UnknownRunbook(_) | RunError::RunNotFound => ApiError::NotFound,
+            RunError::Forbidden(cap) => {
+                ApiError::Forbidden(format!("this action needs the capability {cap}"))
+            }
+            RunError::Invalid { detail, errors } => ApiError::Unprocessable { detail, errors },
+            RunError::Conflict { active_run_id } => ApiError::Conflict {
+                detail: format!(
+                    "an active run (#{active_run_id}) overlaps this scope; wait for it or cancel it"
+                ),
+                active_run_id: Some(active_run_id),
+            },
+            RunError::State(detail) => ApiError::Conflict {
+                detail,
+                active_run_id: None,
+            },
+            RunError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// The console (session) is `system_ui`; a bearer token is `api`.
+pub fn source_of(principal: &OperatorPrincipal) -> Source {
+    match principal.via {
+        AuthVia::Session { .. } => Source::SystemUi,
+        AuthVia::Token { .. } => Source::Api,
+    }
+}

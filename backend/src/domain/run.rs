@@ -1,0 +1,280 @@
+//! The vocabulary of operation runs: scope, reason, source, statuses, outcomes, and the typed
+//! confirmation phrase.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Which tenants a run covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Scope {
+    /// One tenant.
+    Tenant {
+        /// The tenant's id.
+        tenant_id: i64,
+    },
+    /// Every tenant but the platform tenant.
+    AllTenants,
+}
+
+/// The kind of a [`Scope`], without its tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    /// One tenant.
+    Tenant,
+    /// All tenants.
+    AllTenants,
+}
+
+impl Scope {
+    /// The stored kind name.
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Scope::Tenant { .. } => ScopeKind::Tenant,
+            Scope::AllTenants => ScopeKind::AllTenants,
+        }
+    }
+
+    /// The tenant, for a single-tenant scope.
+    pub fn tenant_id(&self) -> Option<i64> {
+        match self {
+            Scope::Tenant { tenant_id } => Some(*tenant_id),
+            Scope::AllTenants => None,
+        }
+    }
+
+    /// Whether two scopes share a tenant: all-tenants overlaps everything.
+    pub fn overlaps(&self, other: &Scope) -> bool {
+        match (self, other) {
+            (Scope::Tenant { tenant_id: a }, Scope::Tenant { tenant_id: b }) => a == b,
+            _ => true,
+        }
+    }
+
+    /// The key that identifies an identical active run of `runbook` (unique while active).
+    pub fn active_key(&self, runbook: &str) -> String {
+        match self {
+            Scope::Tenant { tenant_id } => format!("{runbook}|tenant:{tenant_id}"),
+            Scope::AllTenants => format!("{runbook}|all_tenants"),
+        }
+    }
+
+    /// Rebuilds a scope from its stored columns.
+    pub fn from_columns(kind: &str, tenant_id: Option<i64>) -> Option<Scope> {
+        match (kind, tenant_id) {
+            ("tenant", Some(tenant_id)) => Some(Scope::Tenant { tenant_id }),
+            ("all_tenants", None) => Some(Scope::AllTenants),
+            _ => None,
+        }
+    }
+}
+
+impl ScopeKind {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScopeKind::Tenant => "tenant",
+            ScopeKind::AllTenants => "all_tenants",
+        }
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// The stored name.
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses a stored name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Why an operator runs a runbook.
+    ReasonCode {
+        /// Repairing data.
+        DataRepair => "data_repair",
+        /// Responding to an incident.
+        Incident => "incident",
+        /// Part of a migration.
+        Migration => "migration",
+        /// A customer asked.
+        SupportRequest => "support_request",
+        /// Anything else (explain in the text).
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// Where a start came from.
+    Source {
+        /// The operator console.
+        SystemUi => "system_ui",
+        /// The REST API with a token.
+        Api => "api",
+        /// The command line.
+        Cli => "cli",
+        /// The deploy hook.
+        DeployHook => "deploy_hook",
+    }
+);
+
+string_enum!(
+    /// Lifecycle of a run: queued → running → completed, never back.
+    RunStatus {
+        /// Created, no tenant job started yet.
+        Queued => "queued",
+        /// At least one tenant job started.
+        Running => "running",
+        /// Finished; see the outcome.
+        Completed => "completed",
+    }
+);
+
+string_enum!(
+    /// How a completed run ended.
+    Outcome {
+        /// Every tenant succeeded.
+        Succeeded => "succeeded",
+        /// Some tenants failed.
+        PartiallySucceeded => "partially_succeeded",
+        /// Every tenant failed, or the run could not proceed.
+        Failed => "failed",
+        /// Cancelled by an operator.
+        Cancelled => "cancelled",
+    }
+);
+
+string_enum!(
+    /// State of one tenant's item.
+    ItemStatus {
+        /// Waiting for a worker.
+        Pending => "pending",
+        /// A worker is on it.
+        Running => "running",
+        /// Rebuilt.
+        Succeeded => "succeeded",
+        /// Failed after its retries.
+        Failed => "failed",
+        /// Not applicable (e.g. the tenant disappeared).
+        Skipped => "skipped",
+        /// Cancelled before it started.
+        Cancelled => "cancelled",
+    }
+);
+
+/// Bounds of a reason's text.
+pub const REASON_TEXT_CHARS: std::ops::RangeInclusive<usize> = 10..=500;
+
+/// A validated reason: a code and 10–500 characters of text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Reason {
+    /// The reason code.
+    pub code: ReasonCode,
+    /// Free text, 10–500 characters.
+    pub text: String,
+}
+
+/// Why a reason was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReasonError {
+    /// Unknown code.
+    #[error("unknown reason code {0:?}; expected data_repair, incident, migration, support_request or other")]
+    UnknownCode(String),
+    /// Text too short or too long.
+    #[error("reason text must be 10 to 500 characters (got {0})")]
+    TextLength(usize),
+}
+
+impl Reason {
+    /// Parses a code and text; the text is trimmed first.
+    pub fn parse(code: &str, text: &str) -> Result<Reason, ReasonError> {
+        let code = ReasonCode::parse(code).ok_or_else(|| ReasonError::UnknownCode(code.into()))?;
+        let text = text.trim();
+        let len = text.chars().count();
+        if !REASON_TEXT_CHARS.contains(&len) {
+            return Err(ReasonError::TextLength(len));
+        }
+        Ok(Reason {
+            code,
+            text: text.to_owned(),
+        })
+    }
+}
+
+/// The typed phrase an all-tenants start needs: it names the blast radius.
+pub fn confirmation_phrase(tenants: u64) -> String {
+    format!("REBUILD {tenants} TENANTS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_checked() {
+        assert!(Reason::parse("data_repair", "fix lifecycle columns").is_ok());
+        assert_eq!(
+            Reason::parse("data_repair", "   short   "),
+            Err(ReasonError::TextLength(5))
+        );
+        assert_eq!(
+            Reason::parse("data_repair", &"x".repeat(501)),
+            Err(ReasonError::TextLength(501))
+        );
+        assert!(matches!(
+            Reason::parse("because", "long enough text"),
+            Err(ReasonError::UnknownCode(_))
+        ));
+        // Characters, not bytes.
+        assert!(Reason::parse("other", &"é".repeat(10)).is_ok());
+    }
+
+    #[test]
+    fn phrases_name_the_blast_radius() {
+        assert_eq!(confirmation_phrase(1000), "REBUILD 1000 TENANTS");
+        assert_eq!(confirmation_phrase(1), "REBUILD 1 TENANTS");
+    }
+
+    #[test]
+    fn overlap_rules() {
+        let t1 = Scope::Tenant { tenant_id: 1 };
+        let t2 = Scope::Tenant { tenant_id: 2 };
+        assert!(t1.overlaps(&t1));
+        assert!(!t1.overlaps(&t2));
+        assert!(Scope::AllTenants.overlaps(&t2));
+        assert!(t2.overlaps(&Scope::AllTenants));
+    }
+
+    #[test]
+    fn scopes_parse_from_json_strictly() {
+        let s: Scope = serde_json::from_str(r#"{"kind":"tenant","tenant_id":12}"#).expect("tenant");
+        assert_eq!(s, Scope::Tenant { tenant_id: 12 });
+        let s: Scope = serde_json::from_str(r#"{"kind":"all_tenants"}"#).expect("all");
+        assert_eq!(s, Scope::AllTenants);
+        assert!(serde_json::from_str::<Scope>(r#"{"kind":"tenant"}"#).is_err());
+        assert!(serde_json::from_str::<Scope>(r#"{"kind":"everyone"}"#).is_err());
+    }
+}

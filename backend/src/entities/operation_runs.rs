@@ -1,0 +1,44 @@
+//! `operation_runs`: the durable record of one runbook execution.
+
+use sea_orm::entity::prelude::*;
+
+/// One run.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "operation_runs")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub runbook_key: String,
+    pub runbook_version: i32,
+    pub scope_kind: String,
+    pub scope_tenant_id: Option<i64>,
+    pub workspace_id: Option<i64>,
+    pub active_scope_key: Option<String>,
+    pub initiator_id: Option<i64>,
+    pub source: String,
+    pub reason_code: String,
+    pub reason_text: String,
+    pub preflight_id: Option<String>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub total: i64,
+    pub processed: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    pub findings_changed: i64,
+    pub error_summary: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub cancelled_by: Option<i64>,
+    pub retry_of_run_id: Option<i64>,
+    pub enqueued_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

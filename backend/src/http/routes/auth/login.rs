@@ -1,0 +1,56 @@
+//! `POST /system/api/auth/login`.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use crate::auth::login::{self as login_service, LoginError};
+use crate::auth::principal::{AuthVia, OperatorPrincipal};
+use crate::context::AppContext;
+use crate::http::guards;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::routes::auth::{LoginRequest, OperatorSession};
+
+/// Sign in with username and password; starts a new session (new id, new CSRF token).
+/// Limited to 10 attempts per minute per client IP and username (and 50 per username);
+/// an unknown user and a wrong password get the same 401.
+#[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, description = "Signed in; the session cookie is set", body = OperatorSession),
+    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "Invalid username or password", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Cross-site login attempt", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Wrong fields or types", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until another attempt may succeed"))),
+))]
+#[post("/auth/login")]
+#[tracing::instrument(skip_all, fields(username = %body.username))]
+pub async fn login(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    session: Session,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::check_login_origin(&req)?;
+    let meta = guards::request_meta(&req, "system_ui");
+    let op = login_service::login_operator(&ctx, &body.username, &body.password, &meta)
+        .await
+        .map_err(|e| match e {
+            LoginError::InvalidCredentials => ApiError::Unauthorized,
+            LoginError::Throttled { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
+            }
+            LoginError::Db(e) => e.into(),
+            LoginError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
+        })?;
+    let csrf_token = guards::start_session(&session, op.id, ctx.now())?;
+    let principal = OperatorPrincipal {
+        id: op.id,
+        username: op.username,
+        display_name: op.display_name,
+        capabilities: op.capabilities,
+        via: AuthVia::Session { csrf_token },
+    };
+    Ok(HttpResponse::Ok().json(OperatorSession::from(&principal)))
+}

@@ -1,0 +1,74 @@
+//! `POST /system/api/auth/tokens`.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use crate::auth::principal::AuthVia;
+use crate::auth::tokens::{self, NewToken, TokenError};
+use crate::context::AppContext;
+use crate::domain::capability::Capability;
+use crate::http::guards::{self, Operator};
+use crate::http::problem::{ApiError, Problem};
+use crate::http::routes::auth::{CreateTokenRequest, CreatedTokenView};
+
+/// Create an API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a subset
+/// of the caller's capabilities. The JWT is in this response only.
+#[utoipa::path(tag = "auth", request_body = CreateTokenRequest, responses(
+    (status = 201, description = "Created; `token` is shown once", body = CreatedTokenView),
+    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid name, expiry or capabilities", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/auth/tokens")]
+#[tracing::instrument(skip_all, fields(operator.id = operator.id))]
+pub async fn create_token(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+    body: web::Json<CreateTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let capabilities = body
+        .capabilities
+        .iter()
+        .map(|c| c.parse::<Capability>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::field("capabilities", e.to_string()))?;
+    let source = match operator.via {
+        AuthVia::Session { .. } => "system_ui",
+        AuthVia::Token { .. } => "api",
+    };
+    let meta = guards::request_meta(&req, source);
+    let created = tokens::create(
+        &ctx,
+        operator.id,
+        &operator.username,
+        &operator.capabilities,
+        NewToken {
+            name: body.name,
+            expires_in_days: body.expires_in_days,
+            capabilities,
+        },
+        &meta,
+    )
+    .await
+    .map_err(|e| match e {
+        TokenError::Invalid { field, message } => ApiError::field(field, message),
+        TokenError::NotFound => ApiError::NotFound,
+        TokenError::Db(e) => e.into(),
+        TokenError::Jwt(e) => ApiError::Internal(e.into()),
+    })?;
+    Ok(HttpResponse::Created().json(CreatedTokenView {
+        id: created.id,
+        name: created.name,
+        token: created.token,
+        expires_at: created.expires_at,
+        capabilities: created
+            .capabilities
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+    }))
+}

@@ -1,0 +1,40 @@
+//! `DELETE /system/api/auth/tokens/{id}`.
+
+use actix_web::{HttpRequest, HttpResponse, delete, web};
+
+use crate::auth::principal::AuthVia;
+use crate::auth::tokens::{self, TokenError};
+use crate::context::AppContext;
+use crate::http::guards::{self, Operator};
+use crate::http::problem::{ApiError, Problem};
+
+/// Revoke one of the caller's own tokens (idempotent). Another operator's token is 404.
+#[utoipa::path(tag = "auth", params(("id" = i64, Path, description = "Token id")), responses(
+    (status = 204, description = "Revoked"),
+    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such token of yours", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Non-numeric id", body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/auth/tokens/{id}")]
+#[tracing::instrument(skip_all, fields(operator.id = operator.id))]
+pub async fn revoke_token(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let source = match operator.via {
+        AuthVia::Session { .. } => "system_ui",
+        AuthVia::Token { .. } => "api",
+    };
+    let meta = guards::request_meta(&req, source);
+    tokens::revoke(&ctx, operator.id, &operator.username, path.into_inner(), &meta)
+        .await
+        .map_err(|e| match e {
+            TokenError::NotFound => ApiError::NotFound,
+            TokenError::Db(e) => e.into(),
+            other => ApiError::Internal(other.into()),
+        })?;
+    Ok(HttpResponse::NoContent().finish())
+}

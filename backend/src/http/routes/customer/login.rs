@@ -1,0 +1,53 @@
+//! `POST /admin/api/auth/login`.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use crate::auth::login::{self as login_service, LoginError};
+use crate::auth::principal::CustomerPrincipal;
+use crate::context::AppContext;
+use crate::http::guards;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::routes::customer::{CustomerLoginRequest, UserSession};
+
+/// Sign a customer user in; starts a new session (new id, new CSRF token). Throttled like the
+/// operator login.
+#[utoipa::path(tag = "customer", request_body = CustomerLoginRequest, responses(
+    (status = 200, description = "Signed in; the session cookie is set", body = UserSession),
+    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "Invalid username or password", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Cross-site login attempt", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Wrong fields or types", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/auth/login")]
+#[tracing::instrument(skip_all, fields(username = %body.username))]
+pub async fn login(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    session: Session,
+    body: web::Json<CustomerLoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::check_login_origin(&req)?;
+    let meta = guards::request_meta(&req, "admin_ui");
+    let user = login_service::login_customer(&ctx, &body.username, &body.password, &meta)
+        .await
+        .map_err(|e| match e {
+            LoginError::InvalidCredentials => ApiError::Unauthorized,
+            LoginError::Throttled { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
+            }
+            LoginError::Db(e) => e.into(),
+            LoginError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
+        })?;
+    let csrf_token = guards::start_session(&session, user.id, ctx.now())?;
+    let principal = CustomerPrincipal {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        workspace_id: user.workspace_id,
+        csrf_token,
+    };
+    Ok(HttpResponse::Ok().json(UserSession::from(&principal)))
+}

@@ -1,0 +1,34 @@
+//! `POST /admin/api/auth/logout`.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use crate::audit::Actor;
+use crate::auth::login::record_logout;
+use crate::auth::principal::Plane;
+use crate::context::AppContext;
+use crate::http::guards::{self, Customer};
+use crate::http::problem::{ApiError, Problem};
+
+/// End the current session (the row is deleted and the cookie cleared).
+#[utoipa::path(tag = "customer", responses(
+    (status = 204, description = "Signed out"),
+    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/auth/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    session: Session,
+    user: Customer,
+) -> Result<HttpResponse, ApiError> {
+    session.purge();
+    let meta = guards::request_meta(&req, "admin_ui");
+    let actor = Actor::Customer {
+        id: user.id,
+        username: user.username.clone(),
+    };
+    record_logout(&ctx, actor, Plane::Admin, &meta).await;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,94 @@
+//! `GET /system/api/ops/tenants?search=`: targetable tenants (never the platform tenant).
+
+use actix_web::{HttpResponse, get, web};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::context::AppContext;
+use crate::domain::capability::Capability;
+use crate::entities::tenants;
+use crate::http::guards::Operator;
+use crate::http::pagination::{Page, PageQuery};
+use crate::http::problem::{ApiError, Problem};
+
+/// A tenant a runbook may target.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TenantView {
+    /// Tenant id.
+    pub id: i64,
+    /// External id.
+    pub external_id: String,
+    /// Name.
+    pub name: String,
+    /// Workspace.
+    pub workspace_id: i64,
+}
+
+/// Search filter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TenantSearch {
+    /// Case-insensitive substring of the name or external id.
+    pub search: Option<String>,
+}
+
+/// Targetable tenants, by name, paginated. The platform tenant is never listed.
+#[utoipa::path(
+    tag = "ops",
+    params(TenantSearch, PageQuery),
+    responses(
+        (status = 200, description = "Tenants", body = inline(Page<TenantView>)),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing ops.runbooks.view", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ops/tenants")]
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+    search: web::Query<TenantSearch>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    operator.require(Capability::RunbooksView)?;
+    let params = page.validate()?;
+    let mut query =
+        tenants::Entity::find().filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
+    if let Some(term) = search.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let escaped = term
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let like = |col: tenants::Column| {
+            Expr::expr(Func::lower(Expr::col(col))).like(
+                sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'),
+            )
+        };
+        query = query.filter(
+            Condition::any()
+                .add(like(tenants::Column::Name))
+                .add(like(tenants::Column::ExternalId)),
+        );
+    }
+    let total = query.clone().count(&ctx.db).await?;
+    let items = query
+        .order_by_asc(tenants::Column::Name)
+        .order_by_asc(tenants::Column::Id)
+        .offset(params.offset())
+        .limit(params.per_page)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|t| TenantView {
+            id: t.id,
+            external_id: t.external_id,
+            name: t.name,
+            workspace_id: t.workspace_id,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page::new(items, params, total)))
+}

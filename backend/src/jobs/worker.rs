@@ -1,0 +1,134 @@
+//! The worker loop: claim a job, run it while heartbeating its lease, then complete, retry or
+//! bury it. [`try_execute_one`] runs exactly one job, so tests can drain the queue
+//! deterministically.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use sea_orm::DbErr;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::{ClaimedJob, fanout, tenant};
+use crate::alerts;
+use crate::context::AppContext;
+
+/// What one poll of the queue did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// A job was claimed and handled.
+    Executed,
+    /// Nothing was due.
+    Empty,
+}
+
+fn lease(ctx: &AppContext) -> Duration {
+    Duration::from_std(ctx.settings.job_lease).unwrap_or(Duration::seconds(30))
+}
+
+/// Claims and handles at most one job.
+pub async fn try_execute_one(ctx: &AppContext) -> Result<Tick, DbErr> {
+    let Some(job) = super::claim(&ctx.db, ctx.now(), lease(ctx)).await? else {
+        return Ok(Tick::Empty);
+    };
+    let span = tracing::info_span!("job", job_id = job.id, kind = %job.kind, attempt = job.attempts);
+    handle(ctx, job).instrument(span).await?;
+    Ok(Tick::Executed)
+}
+
+async fn handle(ctx: &AppContext, job: ClaimedJob) -> Result<(), DbErr> {
+    if job.attempts > job.max_attempts {
+        // Reclaimed after its last attempt's worker died: give up.
+        let error = format!("worker lost during attempt {} (lease expired)", job.max_attempts);
+        return give_up(ctx, &job, &error).await;
+    }
+    let heartbeat = spawn_heartbeat(ctx.clone(), job.clone());
+    let result = match job.kind.as_str() {
+        fanout::KIND => fanout::run(ctx, &job).await,
+        tenant::KIND => tenant::run(ctx, &job).await,
+        other => Err(anyhow::anyhow!("unknown job kind {other:?}")),
+    };
+    heartbeat.abort();
+    match result {
+        Ok(()) => {
+            super::complete(&ctx.db, &job).await?;
+        }
+        Err(error) => {
+            let error = format!("{error:#}");
+            tracing::warn!(%error, "job failed");
+            if job.attempts >= job.max_attempts {
+                give_up(ctx, &job, &error).await?;
+            } else {
+                if job.kind == tenant::KIND {
+                    tenant::note_error(&ctx.db, &job, &error).await?;
+                }
+                super::retry_later(&ctx.db, &job, &error, ctx.now()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn give_up(ctx: &AppContext, job: &ClaimedJob, error: &str) -> Result<(), DbErr> {
+    super::bury(&ctx.db, job, error, ctx.now()).await?;
+    match job.kind.as_str() {
+        tenant::KIND => tenant::exhausted(ctx, job, error).await,
+        fanout::KIND => fanout::exhausted(ctx, job, error).await,
+        _ => Ok(()),
+    }
+}
+
+fn spawn_heartbeat(ctx: AppContext, job: ClaimedJob) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = (ctx.settings.job_lease / 3).max(StdDuration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            match super::heartbeat(&ctx.db, &job, ctx.now(), lease(&ctx)).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job_id = job.id, "lease lost");
+                    return;
+                }
+                Err(error) => tracing::warn!(job_id = job.id, %error, "heartbeat failed"),
+            }
+        }
+    })
+}
+
+/// One worker: polls until `shutdown`; a job in progress is finished before it returns.
+pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
+    let client = reqwest::Client::new();
+    tracing::info!(worker = index, "worker started");
+    while !shutdown.is_cancelled() {
+        let tick = try_execute_one(&ctx).await;
+        let idle = match tick {
+            Ok(Tick::Executed) => false,
+            Ok(Tick::Empty) => true,
+            Err(error) => {
+                // The database is down or failing: back off and retry, never exit.
+                tracing::error!(worker = index, error.cause_chain = ?error, "queue poll failed");
+                true
+            }
+        };
+        if idle {
+            if index == 0 {
+                if let Err(error) = alerts::deliver_due(&ctx, &client).await {
+                    tracing::warn!(error.cause_chain = ?error, "alert delivery pass failed");
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(ctx.settings.worker_poll) => {}
+            }
+        }
+    }
+    tracing::info!(worker = index, "worker stopped");
+}
+
+/// Starts `n` workers.
+pub fn spawn(ctx: &AppContext, n: usize, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
+    (0..n)
+        .map(|i| tokio::spawn(run(ctx.clone(), i, shutdown.clone())))
+        .collect()
+}

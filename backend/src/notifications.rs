@@ -1,0 +1,148 @@
+//! In-app notifications (Ops-UX contract): exactly one `OperationRunCompleted` for the run's
+//! initiator when it completes; nothing for queued or running, nothing for runs without an
+//! operator. Progress lives in the run detail, never here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::exec;
+use crate::domain::run::Outcome;
+use crate::entities::notifications;
+use crate::runs::query::RunView;
+
+/// The kind written when a run completes.
+pub const RUN_COMPLETED: &str = "OperationRunCompleted";
+
+/// A notification (wire format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationView {
+    /// Id.
+    pub id: i64,
+    /// `OperationRunCompleted`.
+    pub kind: String,
+    /// Short title.
+    pub title: String,
+    /// One sentence.
+    pub body: String,
+    /// The run it is about.
+    pub run_id: Option<i64>,
+    /// Extra data (outcome, counts, link).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// When it was read (null = unread).
+    pub read_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<notifications::Model> for NotificationView {
+    fn from(n: notifications::Model) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            title: n.title,
+            body: n.body,
+            run_id: n.run_id,
+            data: n.data,
+            read_at: n.read_at,
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// Writes the completion notification for the run's initiator (none without an operator).
+/// The unique index on (operator, kind, run) makes a second write a no-op.
+pub async fn run_completed(
+    db: &impl ConnectionTrait,
+    run: &RunView,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(initiator) = &run.initiator else {
+        return Ok(());
+    };
+    let title = format!("Run #{} {}", run.id, outcome.as_str().replace('_', " "));
+    let body = format!(
+        "{} over {} tenant(s): {} succeeded, {} failed, {} skipped; {} findings changed.",
+        run.runbook,
+        run.counts.total,
+        run.counts.succeeded,
+        run.counts.failed,
+        run.counts.skipped,
+        run.counts.findings_changed
+    );
+    let data = serde_json::json!({
+        "run_id": run.id,
+        "runbook": run.runbook,
+        "outcome": outcome,
+        "counts": run.counts,
+        "link": format!("/system/ops/runs/{}", run.id),
+    });
+    notifications::Entity::insert(notifications::ActiveModel {
+        operator_id: Set(initiator.id),
+        kind: Set(RUN_COMPLETED.into()),
+        run_id: Set(Some(run.id)),
+        title: Set(title),
+        body: Set(body),
+        data: Set(data),
+        read_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([
+        notifications::Column::OperatorId,
+        notifications::Column::Kind,
+        notifications::Column::RunId,
+    ])
+    .exec(db)
+    .await
+    .map(|_| ())
+}
+
+/// One page of an operator's notifications (newest first), the total and the unread count.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    operator_id: i64,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<NotificationView>, u64, u64), DbErr> {
+    let query = notifications::Entity::find().filter(notifications::Column::OperatorId.eq(operator_id));
+    let total = query.clone().count(db).await?;
+    let unread = query
+        .clone()
+        .filter(notifications::Column::ReadAt.is_null())
+        .count(db)
+        .await?;
+    let rows = query
+        .order_by_desc(notifications::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((rows.into_iter().map(Into::into).collect(), total, unread))
+}
+
+/// Marks one of the operator's notifications read; `None` when it is not theirs.
+pub async fn mark_read(
+    db: &impl ConnectionTrait,
+    operator_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<NotificationView>, DbErr> {
+    exec(
+        db,
+        "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ? AND operator_id = ?",
+        vec![now.into(), id.into(), operator_id.into()],
+    )
+    .await?;
+    Ok(notifications::Entity::find_by_id(id)
+        .filter(notifications::Column::OperatorId.eq(operator_id))
+        .one(db)
+        .await?
+        .map(Into::into))
+}

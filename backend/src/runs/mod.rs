@@ -1,0 +1,83 @@
+//! Operation runs: preflight, start (lock, dedupe, confirmation), the run record's
+//! transitions and counters, cancellation, and read models.
+//!
+//! This module is the only place that changes a run's status or outcome; every transition is a
+//! guarded SQL `UPDATE ... WHERE status = ...`, so two processes can never both apply it.
+
+pub mod preflight;
+pub mod query;
+pub mod service;
+pub mod start;
+
+use std::collections::BTreeMap;
+
+use sea_orm::DbErr;
+
+use crate::auth::principal::OperatorPrincipal;
+use crate::domain::capability::Capability;
+
+/// Who starts or cancels a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Initiator {
+    /// Operator id.
+    pub operator_id: i64,
+    /// Operator username.
+    pub username: String,
+    /// Capabilities held (for a token: the token's subset).
+    pub capabilities: Vec<Capability>,
+}
+
+impl From<&OperatorPrincipal> for Initiator {
+    fn from(p: &OperatorPrincipal) -> Self {
+        Self {
+            operator_id: p.id,
+            username: p.username.clone(),
+            capabilities: p.capabilities.clone(),
+        }
+    }
+}
+
+/// Why a run operation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// No runbook with this key.
+    #[error("unknown runbook {0:?}")]
+    UnknownRunbook(String),
+    /// No such run.
+    #[error("run not found")]
+    RunNotFound,
+    /// The initiator lacks a capability.
+    #[error("missing capability {0}")]
+    Forbidden(Capability),
+    /// Invalid input, per field.
+    #[error("{detail}")]
+    Invalid {
+        /// Summary.
+        detail: String,
+        /// Field → messages.
+        errors: BTreeMap<String, Vec<String>>,
+    },
+    /// Another active run overlaps the requested scope.
+    #[error("an active run (#{active_run_id}) overlaps this scope")]
+    Conflict {
+        /// The blocking run.
+        active_run_id: i64,
+    },
+    /// The run is not in a state that allows the operation.
+    #[error("{0}")]
+    State(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl RunError {
+    /// A 422-style error on one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        RunError::Invalid {
+            detail: message.clone(),
+            errors: BTreeMap::from([(field.to_owned(), vec![message])]),
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The run record's transitions and counters. Every change is one guarded SQL statement;
+//! counters are incremented in SQL, never read-modify-written in memory.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+
+use crate::audit::{self, Actor, Event};
+use crate::context::AppContext;
+use crate::db::{self, exec};
+use crate::domain::run::{Outcome, RunStatus};
+use crate::entities::{operation_runs, run_items};
+use crate::runbooks::TenantReport;
+use crate::runs::query::{self, RunView};
+use crate::runs::{Initiator, RunError};
+use crate::{alerts, notifications};
+
+/// `queued → running`, by the first tenant job; a no-op afterwards.
+pub async fn mark_running(db: &impl ConnectionTrait, run_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    exec(
+        db,
+        "UPDATE operation_runs SET status = 'running', started_at = ?, updated_at = ? \
+         WHERE id = ? AND status = 'queued'",
+        vec![now.into(), now.into(), run_id.into()],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Claims a pending (or retried) item for execution; false when it is already finished.
+pub async fn start_item(db: &impl ConnectionTrait, item_id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    Ok(exec(
+        db,
+        "UPDATE run_items SET status = 'running', attempts = attempts + 1, \
+         started_at = COALESCE(started_at, ?), updated_at = ? \
+         WHERE id = ? AND status IN ('pending', 'running')",
+        vec![now.into(), now.into(), item_id.into()],
+    )
+    .await?
+        == 1)
+}
+
+/// Inside the tenant's transaction: marks the item succeeded and bumps the run's counters.
+/// Returns false (and the caller rolls back) when the item was finished by someone else.
+pub async fn record_success(
+    txn: &impl ConnectionTrait,
+    run_id: i64,
+    item_id: i64,
+    report: &TenantReport,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let by_rule = serde_json::to_value(&report.changes_by_rule).unwrap_or_default();
+    let updated = exec(
+        txn,
+        "UPDATE run_items SET status = 'succeeded', findings_examined = ?, findings_changed = ?, \
+         changes_by_rule = ?, last_error = NULL, completed_at = ?, updated_at = ? \
+         WHERE id = ? AND status = 'running'",
+        vec![
+            (report.examined as i64).into(),
+            (report.changed as i64).into(),
+            by_rule.into(),
+            now.into(),
+            now.into(),
+            item_id.into(),
+        ],
+    )
+    .await?;
+    if updated != 1 {
+        return Ok(false);
+    }
+    exec(
+        txn,
+        "UPDATE operation_runs SET processed = processed + 1, succeeded = succeeded + 1, \
+         findings_changed = findings_changed + ?, updated_at = ? WHERE id = ?",
+        vec![(report.changed as i64).into(), now.into(), run_id.into()],
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Marks an item failed for good (retries exhausted), counts it, audits
+/// `runbook.tenant.failed` and finalizes the run if it was the last item.
+pub async fn fail_item(ctx: &AppContext, run_id: i64, item_id: i64, error: &str) -> Result<(), DbErr> {
+    let now = ctx.now();
+    let txn = db::begin_write(&ctx.db).await?;
+    let updated = exec(
+        &txn,
+        "UPDATE run_items SET status = 'failed', last_error = ?, completed_at = ?, updated_at = ? \
+         WHERE id = ? AND status IN ('pending', 'running')",
+        vec![error.into(), now.into(), now.into(), item_id.into()],
+    )
+    .await?;
+    if updated == 1 {
+        exec(
+            &txn,
+            "UPDATE operation_runs SET processed = processed + 1, failed = failed + 1, updated_at = ? \
+             WHERE id = ?",
+            vec![now.into(), run_id.into()],
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    if updated == 1 {
+        let tenant_id = run_items::Entity::find_by_id(item_id)
+            .one(&ctx.db)
+            .await?
+            .map(|i| i.tenant_id);
+        let mut event = Event::new("runbook.tenant.failed", Actor::System);
+        event.source = Some("worker".into());
+        event.target = Some(("operation_run", run_id.to_string()));
+        event.metadata =
+            serde_json::json!({ "item_id": item_id, "tenant_id": tenant_id, "error": error });
+        audit::record(&ctx.db, event).await;
+        try_finalize(ctx, run_id).await?;
+    }
+    Ok(())
+}
+
+/// Called by the fan-out once every item exists: fixes `total` to the real item count (tenants
+/// may have been deleted since the start) and opens the run for finalization.
+pub async fn mark_enqueued(ctx: &AppContext, run_id: i64) -> Result<(), DbErr> {
+    let now = ctx.now();
+    exec(
+        &ctx.db,
+        "UPDATE operation_runs SET total = (SELECT COUNT(*) FROM run_items WHERE run_id = ?), \
+         enqueued_at = ?, updated_at = ? WHERE id = ? AND enqueued_at IS NULL",
+        vec![run_id.into(), now.into(), now.into(), run_id.into()],
+    )
+    .await?;
+    try_finalize(ctx, run_id).await.map(|_| ())
+}
+
+/// Completes the run when every item is processed — exactly once, whoever calls it: the guarded
+/// `UPDATE ... WHERE status <> 'completed'` lets one caller through. In the same transaction
+/// the initiator's notification and the alert outbox row are written; the audit event follows.
+pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcome>, DbErr> {
+    let now = ctx.now();
+    let txn = db::begin_write(&ctx.db).await?;
+    let updated = exec(
+        &txn,
+        "UPDATE operation_runs SET status = 'completed', \
+         outcome = CASE WHEN cancel_reason IS NOT NULL THEN 'cancelled' \
+                        WHEN total = 0 THEN 'failed' \
+                        WHEN failed = 0 THEN 'succeeded' \
+                        WHEN succeeded = 0 THEN 'failed' \
+                        ELSE 'partially_succeeded' END, \
+         active_scope_key = NULL, started_at = COALESCE(started_at, ?), completed_at = ?, updated_at = ? \
+         WHERE id = ? AND status <> 'completed' AND enqueued_at IS NOT NULL AND processed >= total",
+        vec![now.into(), now.into(), now.into(), run_id.into()],
+    )
+    .await?;
+    if updated != 1 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let Some(run) = operation_runs::Entity::find_by_id(run_id).one(&txn).await? else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    let outcome = run.outcome.as_deref().and_then(Outcome::parse).unwrap_or(Outcome::Failed);
+    let summary = match outcome {
+        Outcome::Failed if run.total == 0 => Some("no tenant in scope".to_owned()),
+        Outcome::Failed | Outcome::PartiallySucceeded => {
+            Some(format!("{} of {} tenants failed", run.failed, run.total))
+        }
+        _ => None,
+    };
+    if let Some(summary) = &summary {
+        exec(
+            &txn,
+            "UPDATE operation_runs SET error_summary = ? WHERE id = ?",
+            vec![summary.clone().into(), run_id.into()],
+        )
+        .await?;
+    }
+    let view = query::view(&txn, run, now).await?;
+    notifications::run_completed(&txn, &view, outcome, now).await?;
+    if matches!(outcome, Outcome::Failed | Outcome::PartiallySucceeded) {
+        alerts::enqueue(ctx, &txn, &view, outcome, now).await?;
+    }
+    txn.commit().await?;
+    let mut event = Event::new("runbook.run.completed", Actor::System);
+    event.source = Some(view.source.clone());
+    event.target = Some(("operation_run", run_id.to_string()));
+    event.metadata = serde_json::json!({
+        "runbook": view.runbook,
+        "scope": view.scope,
+        "outcome": outcome,
+        "counts": view.counts,
+        "error_summary": summary,
+    });
+    audit::record(&ctx.db, event).await;
+    tracing::info!(run_id, outcome = %outcome, "run completed");
+    Ok(Some(outcome))
+}
+
+/// Cancels a run: pending items become `cancelled` (counted as skipped), running ones finish,
+/// and the run completes with outcome `cancelled` once they have.
+pub async fn cancel(
+    ctx: &AppContext,
+    run_id: i64,
+    by: &Initiator,
+    reason: &str,
+    source: &str,
+) -> Result<RunView, RunError> {
+    let now = ctx.now();
+    let txn = db::begin_write(&ctx.db).await?;
+    let Some(run) = operation_runs::Entity::find_by_id(run_id).one(&txn).await? else {
+        return Err(RunError::RunNotFound);
+    };
+    if run.status == RunStatus::Completed.as_str() {
+        return Err(RunError::State(format!("run #{run_id} has already completed")));
+    }
+    let updated = exec(
+        &txn,
+        "UPDATE operation_runs SET cancel_reason = ?, cancelled_by = ?, updated_at = ? \
+         WHERE id = ? AND status <> 'completed' AND cancel_reason IS NULL",
+        vec![reason.into(), by.operator_id.into(), now.into(), run_id.into()],
+    )
+    .await?;
+    if updated != 1 {
+        return Err(RunError::State(format!("run #{run_id} is already being cancelled")));
+    }
+    let cancelled = exec(
+        &txn,
+        "UPDATE run_items SET status = 'cancelled', completed_at = ?, updated_at = ? \
+         WHERE run_id = ? AND status = 'pending'",
+        vec![now.into(), now.into(), run_id.into()],
+    )
+    .await?;
+    exec(
+        &txn,
+        "UPDATE operation_runs SET processed = processed + ?, skipped = skipped + ? WHERE id = ?",
+        vec![(cancelled as i64).into(), (cancelled as i64).into(), run_id.into()],
+    )
+    .await?;
+    exec(
+        &txn,
+        "DELETE FROM jobs WHERE run_id = ? AND kind = 'run.tenant' AND status = 'pending'",
+        vec![run_id.into()],
+    )
+    .await?;
+    txn.commit().await?;
+    let mut event = Event::new(
+        "runbook.run.cancelled",
+        Actor::Operator {
+            id: by.operator_id,
+            username: by.username.clone(),
+        },
+    );
+    event.source = Some(source.to_owned());
+    event.target = Some(("operation_run", run_id.to_string()));
+    event.metadata = serde_json::json!({ "reason": reason, "items_cancelled": cancelled });
+    audit::record(&ctx.db, event).await;
+    try_finalize(ctx, run_id).await?;
+    let run = query::find(&ctx.db, run_id).await?.ok_or(RunError::RunNotFound)?;
+    Ok(query::view(&ctx.db, run, ctx.now()).await?)
+}

@@ -1,0 +1,187 @@
+//! `start(...)`: the one code path by which the SPA, the API, the CLI and the deploy hook
+//! create a run. It checks the reason, the capability, the cited preflight and the typed
+//! phrase; then, under the runbook's database lock, dedupes an identical active run, refuses an
+//! overlapping one (409), or creates the run and enqueues its fan-out job — in one transaction.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::audit::{self, Actor};
+use crate::context::AppContext;
+use crate::db::{self, exec};
+use crate::domain::capability::Capability;
+use crate::domain::run::{Reason, RunStatus, Scope, Source, confirmation_phrase};
+use crate::entities::operation_runs;
+use crate::jobs;
+use crate::auth::RequestMeta;
+use crate::runs::preflight;
+use crate::runs::query::{self, RunView};
+use crate::runs::{Initiator, RunError};
+
+/// Everything a start needs.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    /// Runbook key.
+    pub runbook: String,
+    /// Scope.
+    pub scope: Scope,
+    /// The operator, or `None` for CLI/deploy without an operator.
+    pub initiator: Option<Initiator>,
+    /// Why.
+    pub reason: Reason,
+    /// Where from.
+    pub source: Source,
+    /// The typed phrase (all-tenants only).
+    pub confirmation: Option<String>,
+    /// The preflight it was confirmed against.
+    pub preflight_id: String,
+    /// When retrying the failed tenants of a run.
+    pub retry_of: Option<i64>,
+    /// Request metadata for the audit event.
+    pub meta: RequestMeta,
+}
+
+/// What a start did.
+#[derive(Debug, Clone)]
+pub struct StartOutcome {
+    /// The run (new, or the identical active one).
+    pub run: RunView,
+    /// True when an identical active run was returned instead of creating one.
+    pub deduplicated: bool,
+}
+
+/// Checks and starts a run.
+pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, RunError> {
+    let runbook = preflight::runbook(&req.runbook)?;
+    if let Some(initiator) = &req.initiator {
+        let need = |cap: Capability| {
+            if initiator.capabilities.contains(&cap) {
+                Ok(())
+            } else {
+                Err(RunError::Forbidden(cap))
+            }
+        };
+        need(Capability::RunbooksRun)?;
+        if matches!(req.scope, Scope::AllTenants) {
+            need(Capability::RunbooksRunAllTenants)?;
+        }
+    }
+    let tenant = preflight::validate_scope(&ctx.db, runbook, &req.scope).await?;
+    let now = ctx.now();
+    let stale = |why: &str| RunError::invalid("preflight_id", format!("preflight is stale: {why}"));
+    let pf = preflight::load(&ctx.db, &req.preflight_id)
+        .await?
+        .ok_or_else(|| stale("unknown preflight_id; run a new preflight"))?;
+    if pf.runbook_key != runbook.key()
+        || Scope::from_columns(&pf.scope_kind, pf.scope_tenant_id) != Some(req.scope)
+    {
+        return Err(stale("it was made for another runbook or scope"));
+    }
+    if let (Some(owner), Some(initiator)) = (pf.operator_id, &req.initiator) {
+        if owner != initiator.operator_id {
+            return Err(stale("it belongs to another operator"));
+        }
+    }
+    if pf.expires_at <= now {
+        return Err(stale("it expired; run a new preflight"));
+    }
+    let tenants_now = preflight::count_tenants(&ctx.db, &req.scope).await?;
+    if tenants_now != pf.tenants_in_scope as u64 {
+        return Err(stale(&format!(
+            "the number of tenants in scope changed from {} to {tenants_now}",
+            pf.tenants_in_scope
+        )));
+    }
+    if matches!(req.scope, Scope::AllTenants) {
+        let phrase = confirmation_phrase(tenants_now);
+        if req.confirmation.as_deref() != Some(phrase.as_str()) {
+            return Err(RunError::invalid(
+                "confirmation",
+                format!("type the phrase exactly: {phrase}"),
+            ));
+        }
+    }
+
+    let txn = db::begin_write(&ctx.db).await?;
+    // Writing the runbook's lock row first serializes every start of this runbook across all
+    // processes: a row lock on PostgreSQL, the database write lock on SQLite.
+    exec(
+        &txn,
+        "INSERT INTO runbook_locks (runbook_key, locked_at) VALUES (?, ?) \
+         ON CONFLICT (runbook_key) DO UPDATE SET locked_at = excluded.locked_at",
+        vec![runbook.key().into(), now.into()],
+    )
+    .await?;
+    let active = operation_runs::Entity::find()
+        .filter(operation_runs::Column::RunbookKey.eq(runbook.key()))
+        .filter(operation_runs::Column::Status.is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]))
+        .all(&txn)
+        .await?;
+    for run in active {
+        let Some(scope) = Scope::from_columns(&run.scope_kind, run.scope_tenant_id) else {
+            continue;
+        };
+        if scope == req.scope && run.retry_of_run_id.is_none() && req.retry_of.is_none() {
+            txn.commit().await?;
+            let view = query::view(&ctx.db, run, now).await?;
+            audit_start(ctx, "runbook.run.deduplicated", &req, &view).await;
+            return Ok(StartOutcome {
+                run: view,
+                deduplicated: true,
+            });
+        }
+        if scope.overlaps(&req.scope) {
+            return Err(RunError::Conflict {
+                active_run_id: run.id,
+            });
+        }
+    }
+    let run = operation_runs::ActiveModel {
+        runbook_key: Set(runbook.key().to_owned()),
+        runbook_version: Set(runbook.version()),
+        scope_kind: Set(req.scope.kind().as_str().to_owned()),
+        scope_tenant_id: Set(req.scope.tenant_id()),
+        workspace_id: Set(tenant.map(|t| t.workspace_id)),
+        active_scope_key: Set(Some(req.scope.active_key(runbook.key()))),
+        initiator_id: Set(req.initiator.as_ref().map(|i| i.operator_id)),
+        source: Set(req.source.as_str().to_owned()),
+        reason_code: Set(req.reason.code.as_str().to_owned()),
+        reason_text: Set(req.reason.text.clone()),
+        preflight_id: Set(Some(pf.id.clone())),
+        status: Set(RunStatus::Queued.as_str().to_owned()),
+        total: Set(tenants_now as i64),
+        retry_of_run_id: Set(req.retry_of),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    jobs::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
+    txn.commit().await?;
+    let view = query::view(&ctx.db, run, now).await?;
+    audit_start(ctx, "runbook.run.started", &req, &view).await;
+    tracing::info!(run_id = view.id, runbook = %view.runbook, "run queued");
+    Ok(StartOutcome {
+        run: view,
+        deduplicated: false,
+    })
+}
+
+async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest, run: &RunView) {
+    let actor = req.initiator.as_ref().map_or(Actor::System, |i| Actor::Operator {
+        id: i.operator_id,
+        username: i.username.clone(),
+    });
+    let mut event = req.meta.event(action, actor);
+    event.source = Some(req.source.as_str().to_owned());
+    event.target = Some(("operation_run", run.id.to_string()));
+    event.metadata = serde_json::json!({
+        "runbook": run.runbook,
+        "scope": run.scope,
+        "reason": run.reason,
+        "preflight_id": req.preflight_id,
+        "total": run.counts.total,
+        "retry_of_run_id": req.retry_of,
+    });
+    audit::record(&ctx.db, event).await;
+}
