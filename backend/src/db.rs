@@ -123,7 +123,10 @@ pub async fn exec(
     values: Vec<sea_orm::Value>,
 ) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
-    Ok(db.execute_raw(stmt(backend, sql, values)).await?.rows_affected())
+    Ok(db
+        .execute_raw(stmt(backend, sql, values))
+        .await?
+        .rows_affected())
 }
 
 #[cfg(test)]
@@ -132,7 +135,11 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_on_postgres_only() {
-        let s = stmt(DbBackend::Postgres, "UPDATE t SET a = ? WHERE b = ?", vec![]);
+        let s = stmt(
+            DbBackend::Postgres,
+            "UPDATE t SET a = ? WHERE b = ?",
+            vec![],
+        );
         assert_eq!(s.sql, "UPDATE t SET a = $1 WHERE b = $2");
         let s = stmt(DbBackend::Sqlite, "UPDATE t SET a = ? WHERE b = ?", vec![]);
         assert_eq!(s.sql, "UPDATE t SET a = ? WHERE b = ?");

@@ -40,7 +40,9 @@ impl IdempotencyKey {
     /// 1–255 visible ASCII characters.
     pub fn parse(raw: &str) -> Result<Self, String> {
         if raw.is_empty() || raw.len() > MAX_KEY_LEN {
-            return Err(format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} characters"));
+            return Err(format!(
+                "Idempotency-Key must be 1 to {MAX_KEY_LEN} characters"
+            ));
         }
         if !raw.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("Idempotency-Key must be visible ASCII characters".into());
@@ -90,9 +92,10 @@ pub async fn begin(
     if inserted == 1 {
         return Ok(Begin::Proceed);
     }
-    let Some(row) = idempotency_keys::Entity::find_by_id((principal.to_owned(), key.as_str().to_owned()))
-        .one(db)
-        .await?
+    let Some(row) =
+        idempotency_keys::Entity::find_by_id((principal.to_owned(), key.as_str().to_owned()))
+            .one(db)
+            .await?
     else {
         return Ok(Begin::InProgress);
     };
@@ -121,14 +124,23 @@ pub async fn finish(
         db,
         "UPDATE idempotency_keys SET state = 'completed', response_status = ?, response_body = ? \
          WHERE principal = ? AND key = ?",
-        vec![i32::from(status).into(), body.into(), principal.into(), key.as_str().into()],
+        vec![
+            i32::from(status).into(),
+            body.into(),
+            principal.into(),
+            key.as_str().into(),
+        ],
     )
     .await
     .map(|_| ())
 }
 
 /// Forgets a key whose request failed, so the client may retry it.
-pub async fn abandon(db: &impl ConnectionTrait, principal: &str, key: &IdempotencyKey) -> Result<(), DbErr> {
+pub async fn abandon(
+    db: &impl ConnectionTrait,
+    principal: &str,
+    key: &IdempotencyKey,
+) -> Result<(), DbErr> {
     exec(
         db,
         "DELETE FROM idempotency_keys WHERE principal = ? AND key = ? AND state = 'in_progress'",

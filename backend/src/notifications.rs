@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -111,7 +111,8 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<NotificationView>, u64, u64), DbErr> {
-    let query = notifications::Entity::find().filter(notifications::Column::OperatorId.eq(operator_id));
+    let query =
+        notifications::Entity::find().filter(notifications::Column::OperatorId.eq(operator_id));
     let total = query.clone().count(db).await?;
     let unread = query
         .clone()

@@ -3,12 +3,15 @@
 //! in parallel, and [`db_tests!`] runs each test body on both back-ends.
 
 pub mod postgres;
+pub mod runs;
 
 use std::sync::Arc;
 
+use atlas_ops::auth::{RequestMeta, operators, tokens};
 use atlas_ops::clock::OffsetClock;
 use atlas_ops::config::Settings;
 use atlas_ops::context::AppContext;
+use atlas_ops::domain::capability::Capability;
 use atlas_ops::http::Application;
 use sea_orm::DatabaseConnection;
 
@@ -154,6 +157,136 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+}
+
+/// The password every account made by the harness gets.
+pub const TEST_PASSWORD: &str = "correct-horse-battery";
+
+/// A client signed in to one plane: a cookie jar holding the session, and the session's CSRF
+/// token, which the unsafe-method helpers send in `X-CSRF-Token`.
+#[derive(Clone)]
+pub struct SessionClient {
+    /// The client (cookie jar, no redirects followed).
+    pub client: reqwest::Client,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+}
+
+/// A signed-in operator (see [`TestApp::login_operator`]).
+pub type OperatorClient = SessionClient;
+/// A signed-in customer user (see [`TestApp::login_customer`]).
+pub type CustomerClient = SessionClient;
+
+impl SessionClient {
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.address, path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POST `body` as JSON to `path`, with the CSRF header.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .header("x-csrf-token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// DELETE `path`, with the CSRF header.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(format!("{}{}", self.address, path))
+            .header("x-csrf-token", &self.csrf)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+impl TestApp {
+    /// Creates an operator with `capabilities` and the password [`TEST_PASSWORD`]; returns its id.
+    pub async fn create_operator(&self, username: &str, capabilities: &[Capability]) -> i64 {
+        operators::create_operator(&self.db, username, None, TEST_PASSWORD, capabilities)
+            .await
+            .expect("create operator")
+            .id
+    }
+
+    /// Creates a customer user in `workspace_id` with the password [`TEST_PASSWORD`]; returns
+    /// its id.
+    pub async fn create_customer(&self, username: &str, workspace_id: i64) -> i64 {
+        operators::create_customer(&self.db, username, None, workspace_id, TEST_PASSWORD)
+            .await
+            .expect("create customer user")
+            .id
+    }
+
+    async fn login(&self, path: &str, username: &str) -> SessionClient {
+        let client = self.client();
+        let res = client
+            .post(self.url(path))
+            .json(&serde_json::json!({"username": username, "password": TEST_PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), 200, "login of {username} at {path} failed");
+        let body: serde_json::Value = res.json().await.expect("login body");
+        let csrf = body["csrf_token"].as_str().expect("csrf_token").to_owned();
+        SessionClient {
+            client,
+            csrf,
+            address: self.address.clone(),
+        }
+    }
+
+    /// Signs an existing operator in (password [`TEST_PASSWORD`]) through
+    /// `POST /system/api/auth/login`.
+    pub async fn login_operator(&self, username: &str) -> OperatorClient {
+        self.login("/system/api/auth/login", username).await
+    }
+
+    /// Signs an existing customer user in through `POST /admin/api/auth/login`.
+    pub async fn login_customer(&self, username: &str) -> CustomerClient {
+        self.login("/admin/api/auth/login", username).await
+    }
+
+    /// A bearer JWT (`aud=system`, 30 days) carrying `capabilities`, minted by the service the
+    /// CLI uses. The operator is created (with exactly those capabilities) if it does not exist.
+    pub async fn operator_token(&self, username: &str, capabilities: &[Capability]) -> String {
+        if operators::find_operator(&self.db, username).await.is_err() {
+            self.create_operator(username, capabilities).await;
+        }
+        tokens::create_for_username(
+            &self.ctx,
+            username,
+            "test token",
+            30,
+            Some(capabilities.to_vec()),
+            &RequestMeta::default(),
+        )
+        .await
+        .expect("mint token")
+        .token
+    }
+
+    /// Starts a second application process-alike (own pool, own limiter) on the same database
+    /// and clock; returns its address.
+    pub async fn spawn_second_instance(&self) -> String {
+        let db = self.database.connect().await;
+        let ctx = AppContext::with_clock(db, (*self.ctx.settings).clone(), self.clock.clone());
+        let app = Application::build(ctx).expect("build second app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
     }
 }
 

@@ -158,7 +158,14 @@ pub async fn login_operator(
         Some(_) => None,
     };
     let (Some(row), None) = (row, reason) else {
-        audit_failure(ctx, Plane::System, username, reason.unwrap_or("unknown_user"), meta).await;
+        audit_failure(
+            ctx,
+            Plane::System,
+            username,
+            reason.unwrap_or("unknown_user"),
+            meta,
+        )
+        .await;
         return Err(LoginError::InvalidCredentials);
     };
     let capabilities = operators::capabilities_of(&ctx.db, row.id).await?;
@@ -200,7 +207,14 @@ pub async fn login_customer(
         Some(_) => None,
     };
     let (Some(row), None) = (row, reason) else {
-        audit_failure(ctx, Plane::Admin, username, reason.unwrap_or("unknown_user"), meta).await;
+        audit_failure(
+            ctx,
+            Plane::Admin,
+            username,
+            reason.unwrap_or("unknown_user"),
+            meta,
+        )
+        .await;
         return Err(LoginError::InvalidCredentials);
     };
     let mut event = meta.event(

@@ -141,7 +141,10 @@ pub async fn update(
 ) -> Result<bool, DbErr> {
     let res = sessions::Entity::update_many()
         .col_expr(sessions::Column::State, Expr::value(to_json(state)))
-        .col_expr(sessions::Column::PrincipalId, Expr::value(principal_of(state)))
+        .col_expr(
+            sessions::Column::PrincipalId,
+            Expr::value(principal_of(state)),
+        )
         .filter(sessions::Column::Id.eq(hash_key(session_key)))
         .filter(sessions::Column::Plane.eq(plane.as_str()))
         .exec(db)

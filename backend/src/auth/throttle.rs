@@ -63,11 +63,8 @@ pub async fn hit(
              RETURNING attempts"
         }
     };
-    let stmt = Statement::from_sql_and_values(
-        backend,
-        sql,
-        [bucket.into(), window_start(now).into()],
-    );
+    let stmt =
+        Statement::from_sql_and_values(backend, sql, [bucket.into(), window_start(now).into()]);
     let row = db
         .query_one_raw(stmt)
         .await?

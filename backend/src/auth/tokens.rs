@@ -184,7 +184,10 @@ fn caps_from_json(value: &serde_json::Value) -> Vec<Capability> {
     caps
 }
 
-fn check_request(req: &NewToken, held: &[Capability]) -> Result<(String, Vec<Capability>), TokenError> {
+fn check_request(
+    req: &NewToken,
+    held: &[Capability],
+) -> Result<(String, Vec<Capability>), TokenError> {
     let name = req.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(TokenError::Invalid {
@@ -204,7 +207,9 @@ fn check_request(req: &NewToken, held: &[Capability]) -> Result<(String, Vec<Cap
     if let Some(extra) = caps.iter().find(|c| !held.contains(c)) {
         return Err(TokenError::Invalid {
             field: "capabilities",
-            message: format!("you do not hold {extra}; a token can only carry your own capabilities"),
+            message: format!(
+                "you do not hold {extra}; a token can only carry your own capabilities"
+            ),
         });
     }
     Ok((name, caps))
@@ -378,8 +383,12 @@ pub async fn revoke(
 /// clock, the stored row (not revoked, not expired, same operator) and the operator (not
 /// disabled). The effective capabilities are the token's, limited to what the operator holds
 /// now.
-pub async fn authenticate(ctx: &AppContext, token: &str) -> Result<OperatorPrincipal, TokenAuthError> {
-    let claims = decode(&ctx.settings, token).ok_or(TokenAuthError::Invalid("signature or claims"))?;
+pub async fn authenticate(
+    ctx: &AppContext,
+    token: &str,
+) -> Result<OperatorPrincipal, TokenAuthError> {
+    let claims =
+        decode(&ctx.settings, token).ok_or(TokenAuthError::Invalid("signature or claims"))?;
     if claims.aud != Plane::System.as_str() {
         return Err(TokenAuthError::OtherPlane);
     }
@@ -417,7 +426,10 @@ pub async fn authenticate(ctx: &AppContext, token: &str) -> Result<OperatorPrinc
         .into_iter()
         .filter(|c| held.contains(c))
         .collect();
-    if row.last_used_at.is_none_or(|t| now - t >= TOUCH_GRANULARITY) {
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t >= TOUCH_GRANULARITY)
+    {
         // Best effort: a failed touch must not fail the request.
         if let Err(err) = api_tokens::Entity::update_many()
             .col_expr(api_tokens::Column::LastUsedAt, Expr::value(now))
@@ -483,7 +495,10 @@ mod tests {
         let mut c = claims("system");
         c.iss = "someone-else".into();
         assert_eq!(decode(&s, &encode(&s, &c).expect("encode")), None);
-        assert_eq!(plane_of(&s, &encode(&s, &claims("elsewhere")).expect("e")), None);
+        assert_eq!(
+            plane_of(&s, &encode(&s, &claims("elsewhere")).expect("e")),
+            None
+        );
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
             &claims("system"),
@@ -511,14 +526,29 @@ mod tests {
         assert!(matches!(check_request(&ok, &held), Ok((n, _)) if n == "ci"));
         let mut bad = ok.clone();
         bad.expires_in_days = 91;
-        assert!(matches!(check_request(&bad, &held), Err(TokenError::Invalid { field: "expires_in_days", .. })));
+        assert!(matches!(
+            check_request(&bad, &held),
+            Err(TokenError::Invalid {
+                field: "expires_in_days",
+                ..
+            })
+        ));
         bad.expires_in_days = 0;
         assert!(check_request(&bad, &held).is_err());
         let mut bad = ok.clone();
         bad.capabilities = vec![Capability::RunbooksRun];
-        assert!(matches!(check_request(&bad, &held), Err(TokenError::Invalid { field: "capabilities", .. })));
+        assert!(matches!(
+            check_request(&bad, &held),
+            Err(TokenError::Invalid {
+                field: "capabilities",
+                ..
+            })
+        ));
         let mut bad = ok;
         bad.name = "  ".into();
-        assert!(matches!(check_request(&bad, &held), Err(TokenError::Invalid { field: "name", .. })));
+        assert!(matches!(
+            check_request(&bad, &held),
+            Err(TokenError::Invalid { field: "name", .. })
+        ));
     }
 }

@@ -118,7 +118,10 @@ pub async fn worker(settings: Settings, count: Option<usize>) -> anyhow::Result<
     let ctx = AppContext::new(conn, settings);
     let shutdown = CancellationToken::new();
     let workers = jobs::worker::spawn(&ctx, count, &shutdown);
-    tracing::info!(workers = count, "workers running; SIGTERM or Ctrl-C stops them gracefully");
+    tracing::info!(
+        workers = count,
+        "workers running; SIGTERM or Ctrl-C stops them gracefully"
+    );
     wait_for_signal().await;
     shutdown.cancel();
     for worker in workers {

@@ -201,7 +201,9 @@ pub struct Reason {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReasonError {
     /// Unknown code.
-    #[error("unknown reason code {0:?}; expected data_repair, incident, migration, support_request or other")]
+    #[error(
+        "unknown reason code {0:?}; expected data_repair, incident, migration, support_request or other"
+    )]
     UnknownCode(String),
     /// Text too short or too long.
     #[error("reason text must be 10 to 500 characters (got {0})")]

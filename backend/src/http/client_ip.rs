@@ -77,7 +77,10 @@ mod tests {
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
-        assert_eq!(resolve(Some(ip("203.0.113.9")), &["1.2.3.4"], &[]), Some(ip("203.0.113.9")));
+        assert_eq!(
+            resolve(Some(ip("203.0.113.9")), &["1.2.3.4"], &[]),
+            Some(ip("203.0.113.9"))
+        );
         assert_eq!(
             resolve(Some(ip("203.0.113.9")), &["1.2.3.4"], &[ip("10.0.0.1")]),
             Some(ip("203.0.113.9"))
@@ -88,7 +91,11 @@ mod tests {
     fn a_trusted_peer_yields_the_right_most_untrusted_entry() {
         let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
         assert_eq!(
-            resolve(Some(ip("10.0.0.1")), &["6.6.6.6, 198.51.100.7, 10.0.0.2"], &trusted),
+            resolve(
+                Some(ip("10.0.0.1")),
+                &["6.6.6.6, 198.51.100.7, 10.0.0.2"],
+                &trusted
+            ),
             Some(ip("198.51.100.7"))
         );
         // Several headers are one list, in order.
@@ -100,7 +107,10 @@ mod tests {
 
     #[test]
     fn a_trusted_peer_without_forwarding_is_itself() {
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &[], &[ip("10.0.0.1")]), Some(ip("10.0.0.1")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &[], &[ip("10.0.0.1")]),
+            Some(ip("10.0.0.1"))
+        );
         assert_eq!(
             resolve(Some(ip("10.0.0.1")), &["10.0.0.1"], &[ip("10.0.0.1")]),
             Some(ip("10.0.0.1"))

@@ -98,7 +98,9 @@ pub fn is_safe_method(method: &Method) -> bool {
 /// Whether a cookie-authenticated request passes the CSRF check.
 pub fn csrf_ok(method: &Method, header: Option<&str>, expected: &str) -> bool {
     is_safe_method(method)
-        || header.is_some_and(|h| !expected.is_empty() && constant_time_eq(h.as_bytes(), expected.as_bytes()))
+        || header.is_some_and(|h| {
+            !expected.is_empty() && constant_time_eq(h.as_bytes(), expected.as_bytes())
+        })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -152,7 +154,9 @@ async fn gate<B: MessageBody>(plane: Plane, req: ServiceRequest, next: Next<B>) 
             .into_response(ApiError::NotFound.error_response())
             .map_into_right_body());
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Middleware for `/system/api`: customer-plane credentials → the generic 404.
@@ -202,7 +206,9 @@ pub fn check_login_origin(req: &HttpRequest) -> Result<(), ApiError> {
         .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
     {
         tracing::info!("denied: cross-site login attempt (Sec-Fetch-Site)");
-        return Err(ApiError::Forbidden("cross-site login requests are refused".into()));
+        return Err(ApiError::Forbidden(
+            "cross-site login requests are refused".into(),
+        ));
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = headers
@@ -211,12 +217,12 @@ pub fn check_login_origin(req: &HttpRequest) -> Result<(), ApiError> {
             .map(str::to_owned)
             .or_else(|| req.uri().authority().map(|a| a.to_string()))
             .unwrap_or_default();
-        let same = origin
-            .to_str()
-            .is_ok_and(|o| origin_matches_host(o, &host));
+        let same = origin.to_str().is_ok_and(|o| origin_matches_host(o, &host));
         if !same {
             tracing::info!("denied: login from a foreign Origin");
-            return Err(ApiError::Forbidden("cross-origin login requests are refused".into()));
+            return Err(ApiError::Forbidden(
+                "cross-origin login requests are refused".into(),
+            ));
         }
     }
     Ok(())
@@ -275,13 +281,14 @@ async fn authenticate_operator(req: HttpRequest) -> Result<Operator, ApiError> {
         return Err(unauthorized("no session"));
     };
     let operator = operators::Entity::find_by_id(id).one(&ctx.db).await?;
-    let live = operator.filter(|o| {
-        !o.disabled && o.password_changed_at.timestamp_millis() <= auth_at_ms
-    });
+    let live =
+        operator.filter(|o| !o.disabled && o.password_changed_at.timestamp_millis() <= auth_at_ms);
     let Some(operator) = live else {
         // Ended server-side too: the middleware deletes the row and clears the cookie.
         session.purge();
-        return Err(unauthorized("operator disabled, removed or password changed"));
+        return Err(unauthorized(
+            "operator disabled, removed or password changed",
+        ));
     };
     check_csrf(&req, &csrf)?;
     let capabilities = capabilities_of(&ctx.db, operator.id).await?;
@@ -353,8 +360,11 @@ pub fn start_session(
     let csrf = new_csrf_token();
     session.clear();
     session.renew();
-    let insert_err = |e: actix_session::SessionInsertError| ApiError::Internal(anyhow::anyhow!("{e}"));
-    session.insert(KEY_PRINCIPAL_ID, principal_id).map_err(insert_err)?;
+    let insert_err =
+        |e: actix_session::SessionInsertError| ApiError::Internal(anyhow::anyhow!("{e}"));
+    session
+        .insert(KEY_PRINCIPAL_ID, principal_id)
+        .map_err(insert_err)?;
     session.insert(KEY_CSRF, &csrf).map_err(insert_err)?;
     session
         .insert(KEY_AUTH_AT, now.timestamp_millis())
@@ -401,7 +411,10 @@ mod tests {
     #[test]
     fn bearer_and_cookie_parsing() {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer abc"),
+        );
         assert_eq!(bearer(&h), Some("abc"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(bearer(&h), None);
@@ -415,10 +428,22 @@ mod tests {
 
     #[test]
     fn origins_must_name_this_host() {
-        assert!(origin_matches_host("http://127.0.0.1:8080", "127.0.0.1:8080"));
-        assert!(origin_matches_host("https://Ops.Example.com", "ops.example.com"));
-        assert!(!origin_matches_host("https://evil.example", "ops.example.com"));
+        assert!(origin_matches_host(
+            "http://127.0.0.1:8080",
+            "127.0.0.1:8080"
+        ));
+        assert!(origin_matches_host(
+            "https://Ops.Example.com",
+            "ops.example.com"
+        ));
+        assert!(!origin_matches_host(
+            "https://evil.example",
+            "ops.example.com"
+        ));
         assert!(!origin_matches_host("null", "ops.example.com"));
-        assert!(!origin_matches_host("http://127.0.0.1:9999", "127.0.0.1:8080"));
+        assert!(!origin_matches_host(
+            "http://127.0.0.1:9999",
+            "127.0.0.1:8080"
+        ));
     }
 }

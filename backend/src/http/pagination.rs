@@ -107,12 +107,26 @@ mod tests {
     fn defaults_and_ranges() {
         assert_eq!(
             PageQuery::default().validate().ok(),
-            Some(PageParams { page: 1, per_page: 25 })
+            Some(PageParams {
+                page: 1,
+                per_page: 25
+            })
         );
-        let q = PageQuery { page: Some(3), per_page: Some(100) };
+        let q = PageQuery {
+            page: Some(3),
+            per_page: Some(100),
+        };
         assert_eq!(q.validate().ok().map(|p| p.offset()), Some(200));
-        for (page, per_page) in [(Some(0), None), (None, Some(0)), (None, Some(101)), (Some(-4), Some(-1))] {
-            assert!(PageQuery { page, per_page }.validate().is_err(), "{page:?} {per_page:?}");
+        for (page, per_page) in [
+            (Some(0), None),
+            (None, Some(0)),
+            (None, Some(101)),
+            (Some(-4), Some(-1)),
+        ] {
+            assert!(
+                PageQuery { page, per_page }.validate().is_err(),
+                "{page:?} {per_page:?}"
+            );
         }
     }
 }

@@ -7,10 +7,12 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::governor::NotUntil;
-use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
+use actix_governor::{
+    GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
+};
 use actix_web::dev::ServiceRequest;
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 
@@ -57,7 +59,9 @@ impl KeyExtractor for ClientIpKey {
 }
 
 /// The limiter configuration (build once: its state is shared by all server workers).
-pub fn config(settings: &Settings) -> anyhow::Result<GovernorConfig<ClientIpKey, NoOpMiddleware<QuantaInstant>>> {
+pub fn config(
+    settings: &Settings,
+) -> anyhow::Result<GovernorConfig<ClientIpKey, NoOpMiddleware<QuantaInstant>>> {
     // actix-governor divides by the rate: zero must be refused before it gets there.
     anyhow::ensure!(
         settings.api_rate_per_second > 0 && settings.api_rate_burst > 0,

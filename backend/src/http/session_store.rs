@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 
+use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
 };
-use actix_session::SessionMiddleware;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Key, SameSite};
 use sha2::{Digest, Sha512};
@@ -102,9 +102,14 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
-        let found = sessions::update(&self.ctx.db, self.plane, session_key.as_ref(), &session_state)
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+        let found = sessions::update(
+            &self.ctx.db,
+            self.plane,
+            session_key.as_ref(),
+            &session_state,
+        )
+        .await
+        .map_err(|e| UpdateError::Other(e.into()))?;
         if found {
             Ok(session_key)
         } else {

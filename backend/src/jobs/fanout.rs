@@ -42,7 +42,14 @@ pub async fn enqueue(
         after_tenant_id: 0,
         retry_of,
     };
-    super::enqueue(db, KIND, serde_json::to_value(&payload).unwrap_or_default(), Some(run_id), now).await
+    super::enqueue(
+        db,
+        KIND,
+        serde_json::to_value(&payload).unwrap_or_default(),
+        Some(run_id),
+        now,
+    )
+    .await
 }
 
 /// Runs (or resumes) the fan-out.
@@ -50,7 +57,10 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
     let mut payload: Payload = serde_json::from_value(job.payload.clone())?;
     let run_id = payload.run_id;
     loop {
-        let Some(run) = operation_runs::Entity::find_by_id(run_id).one(&ctx.db).await? else {
+        let Some(run) = operation_runs::Entity::find_by_id(run_id)
+            .one(&ctx.db)
+            .await?
+        else {
             return Ok(());
         };
         let scope = Scope::from_columns(&run.scope_kind, run.scope_tenant_id)
@@ -60,7 +70,9 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
         }
         let ids = match payload.retry_of {
             Some(of) => failed_tenants_page(&ctx.db, of, payload.after_tenant_id).await?,
-            None => preflight::tenant_ids_page(&ctx.db, &scope, payload.after_tenant_id, BATCH).await?,
+            None => {
+                preflight::tenant_ids_page(&ctx.db, &scope, payload.after_tenant_id, BATCH).await?
+            }
         };
         let Some(&last) = ids.last() else { break };
         let now = ctx.now();
@@ -157,7 +169,11 @@ pub async fn exhausted(ctx: &AppContext, job: &ClaimedJob, error: &str) -> Resul
     exec(
         &ctx.db,
         "UPDATE operation_runs SET error_summary = ?, updated_at = ? WHERE id = ?",
-        vec![format!("fan-out failed: {error}").into(), ctx.now().into(), payload.run_id.into()],
+        vec![
+            format!("fan-out failed: {error}").into(),
+            ctx.now().into(),
+            payload.run_id.into(),
+        ],
     )
     .await?;
     service::mark_enqueued(ctx, payload.run_id).await

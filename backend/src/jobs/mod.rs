@@ -136,7 +136,13 @@ pub async fn heartbeat(
         db,
         "UPDATE jobs SET lease_expires_at = ?, heartbeat_at = ?, updated_at = ? \
          WHERE id = ? AND lease_token = ? AND status = 'running'",
-        vec![(now + lease).into(), now.into(), now.into(), job.id.into(), job.lease_token.clone().into()],
+        vec![
+            (now + lease).into(),
+            now.into(),
+            now.into(),
+            job.id.into(),
+            job.lease_token.clone().into(),
+        ],
     )
     .await?
         == 1)
@@ -177,7 +183,12 @@ pub async fn retry_later(
 }
 
 /// Keeps a job that exhausted its attempts, for inspection.
-pub async fn bury(db: &impl ConnectionTrait, job: &ClaimedJob, error: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn bury(
+    db: &impl ConnectionTrait,
+    job: &ClaimedJob,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     exec(
         db,
         "UPDATE jobs SET status = 'dead', last_error = ?, lease_token = NULL, lease_expires_at = NULL, \

@@ -38,7 +38,10 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
         // A retry of a job whose item already finished does nothing.
         return Ok(());
     }
-    let Some(run) = operation_runs::Entity::find_by_id(run_id).one(&ctx.db).await? else {
+    let Some(run) = operation_runs::Entity::find_by_id(run_id)
+        .one(&ctx.db)
+        .await?
+    else {
         return Ok(());
     };
     let runbook = runbooks::find(&run.runbook_key)
@@ -48,13 +51,22 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
         return Ok(());
     }
     service::mark_running(&ctx.db, run_id, now).await?;
-    let span = tracing::info_span!("tenant_job", run_id, tenant_id = item.tenant_id, attempt = job.attempts);
+    let span = tracing::info_span!(
+        "tenant_job",
+        run_id,
+        tenant_id = item.tenant_id,
+        attempt = job.attempts
+    );
     let recorded = async {
         let txn = db::begin_write(&ctx.db).await?;
         let report = runbook.execute_tenant(&txn, item.tenant_id).await?;
         if service::record_success(&txn, run_id, item_id, &report, ctx.now()).await? {
             txn.commit().await?;
-            tracing::info!(changed = report.changed, examined = report.examined, "tenant rebuilt");
+            tracing::info!(
+                changed = report.changed,
+                examined = report.examined,
+                "tenant rebuilt"
+            );
             Ok::<bool, DbErr>(true)
         } else {
             txn.rollback().await?;
@@ -78,7 +90,11 @@ pub async fn exhausted(ctx: &AppContext, job: &ClaimedJob, error: &str) -> Resul
 }
 
 /// Records the error on the item between retries (it stays `running` until the next attempt).
-pub async fn note_error(db: &impl ConnectionTrait, job: &ClaimedJob, error: &str) -> Result<(), DbErr> {
+pub async fn note_error(
+    db: &impl ConnectionTrait,
+    job: &ClaimedJob,
+    error: &str,
+) -> Result<(), DbErr> {
     let Ok(Payload { item_id, .. }) = serde_json::from_value(job.payload.clone()) else {
         return Ok(());
     };

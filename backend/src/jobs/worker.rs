@@ -32,7 +32,8 @@ pub async fn try_execute_one(ctx: &AppContext) -> Result<Tick, DbErr> {
     let Some(job) = super::claim(&ctx.db, ctx.now(), lease(ctx)).await? else {
         return Ok(Tick::Empty);
     };
-    let span = tracing::info_span!("job", job_id = job.id, kind = %job.kind, attempt = job.attempts);
+    let span =
+        tracing::info_span!("job", job_id = job.id, kind = %job.kind, attempt = job.attempts);
     handle(ctx, job).instrument(span).await?;
     Ok(Tick::Executed)
 }
@@ -40,7 +41,10 @@ pub async fn try_execute_one(ctx: &AppContext) -> Result<Tick, DbErr> {
 async fn handle(ctx: &AppContext, job: ClaimedJob) -> Result<(), DbErr> {
     if job.attempts > job.max_attempts {
         // Reclaimed after its last attempt's worker died: give up.
-        let error = format!("worker lost during attempt {} (lease expired)", job.max_attempts);
+        let error = format!(
+            "worker lost during attempt {} (lease expired)",
+            job.max_attempts
+        );
         return give_up(ctx, &job, &error).await;
     }
     let heartbeat = spawn_heartbeat(ctx.clone(), job.clone());

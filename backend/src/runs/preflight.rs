@@ -81,7 +81,11 @@ pub async fn validate_scope(
     if !runbook.allowed_scopes().contains(&scope.kind()) {
         return Err(RunError::invalid(
             "scope.kind",
-            format!("{} cannot run with scope {}", runbook.key(), scope.kind().as_str()),
+            format!(
+                "{} cannot run with scope {}",
+                runbook.key(),
+                scope.kind().as_str()
+            ),
         ));
     }
     let Some(tenant_id) = scope.tenant_id() else {
@@ -102,8 +106,8 @@ pub async fn validate_scope(
 
 /// Tenants in `scope` right now (the platform tenant never counts).
 pub async fn count_tenants(db: &impl ConnectionTrait, scope: &Scope) -> Result<u64, DbErr> {
-    let mut query =
-        tenants::Entity::find().filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
+    let mut query = tenants::Entity::find()
+        .filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
     if let Some(id) = scope.tenant_id() {
         query = query.filter(tenants::Column::Id.eq(id));
     }
@@ -227,14 +231,13 @@ async fn estimate_seconds(
 ) -> Result<u64, DbErr> {
     let observed = crate::runs::query::observed_rate(&ctx.db, runbook.key()).await?;
     let workers = ctx.settings.workers.max(1) as f64;
-    let rate = observed.unwrap_or(DEFAULT_RATE_PER_WORKER * workers).max(1.0);
+    let rate = observed
+        .unwrap_or(DEFAULT_RATE_PER_WORKER * workers)
+        .max(1.0);
     Ok((findings as f64 / rate).ceil() as u64)
 }
 
 /// A stored preflight, if it exists.
-pub async fn load(
-    db: &impl ConnectionTrait,
-    id: &str,
-) -> Result<Option<preflights::Model>, DbErr> {
+pub async fn load(db: &impl ConnectionTrait, id: &str) -> Result<Option<preflights::Model>, DbErr> {
     preflights::Entity::find_by_id(id.to_owned()).one(db).await
 }

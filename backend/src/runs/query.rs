@@ -140,7 +140,11 @@ pub async fn view(
     Ok(to_view(run, initiator, now))
 }
 
-fn to_view(run: operation_runs::Model, initiator: Option<InitiatorView>, now: DateTime<Utc>) -> RunView {
+fn to_view(
+    run: operation_runs::Model,
+    initiator: Option<InitiatorView>,
+    now: DateTime<Utc>,
+) -> RunView {
     let progress_percent = if run.total > 0 {
         ((run.processed as f64 / run.total as f64) * 1000.0).round() / 10.0
     } else if run.status == RunStatus::Completed.as_str() {
@@ -158,7 +162,8 @@ fn to_view(run: operation_runs::Model, initiator: Option<InitiatorView>, now: Da
     };
     RunView {
         id: run.id,
-        scope: Scope::from_columns(&run.scope_kind, run.scope_tenant_id).unwrap_or(Scope::AllTenants),
+        scope: Scope::from_columns(&run.scope_kind, run.scope_tenant_id)
+            .unwrap_or(Scope::AllTenants),
         runbook: run.runbook_key,
         runbook_version: run.runbook_version,
         workspace_id: run.workspace_id,
@@ -266,7 +271,8 @@ pub async fn items(
         query = query.filter(run_items::Column::Status.eq(status.as_str()));
     }
     let total = query.clone().count(db).await?;
-    let failed_first = sea_orm::sea_query::Expr::cust("CASE WHEN run_items.status = 'failed' THEN 0 ELSE 1 END");
+    let failed_first =
+        sea_orm::sea_query::Expr::cust("CASE WHEN run_items.status = 'failed' THEN 0 ELSE 1 END");
     let rows = query
         .order_by(failed_first, sea_orm::Order::Asc)
         .order_by_asc(run_items::Column::TenantId)

@@ -15,7 +15,11 @@ use crate::runs::{Initiator, RunError};
 use crate::{alerts, notifications};
 
 /// `queued → running`, by the first tenant job; a no-op afterwards.
-pub async fn mark_running(db: &impl ConnectionTrait, run_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn mark_running(
+    db: &impl ConnectionTrait,
+    run_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     exec(
         db,
         "UPDATE operation_runs SET status = 'running', started_at = ?, updated_at = ? \
@@ -27,7 +31,11 @@ pub async fn mark_running(db: &impl ConnectionTrait, run_id: i64, now: DateTime<
 }
 
 /// Claims a pending (or retried) item for execution; false when it is already finished.
-pub async fn start_item(db: &impl ConnectionTrait, item_id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn start_item(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     Ok(exec(
         db,
         "UPDATE run_items SET status = 'running', attempts = attempts + 1, \
@@ -79,7 +87,12 @@ pub async fn record_success(
 
 /// Marks an item failed for good (retries exhausted), counts it, audits
 /// `runbook.tenant.failed` and finalizes the run if it was the last item.
-pub async fn fail_item(ctx: &AppContext, run_id: i64, item_id: i64, error: &str) -> Result<(), DbErr> {
+pub async fn fail_item(
+    ctx: &AppContext,
+    run_id: i64,
+    item_id: i64,
+    error: &str,
+) -> Result<(), DbErr> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.db).await?;
     let updated = exec(
@@ -156,7 +169,11 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         txn.rollback().await?;
         return Ok(None);
     };
-    let outcome = run.outcome.as_deref().and_then(Outcome::parse).unwrap_or(Outcome::Failed);
+    let outcome = run
+        .outcome
+        .as_deref()
+        .and_then(Outcome::parse)
+        .unwrap_or(Outcome::Failed);
     let summary = match outcome {
         Outcome::Failed if run.total == 0 => Some("no tenant in scope".to_owned()),
         Outcome::Failed | Outcome::PartiallySucceeded => {
@@ -208,17 +225,26 @@ pub async fn cancel(
         return Err(RunError::RunNotFound);
     };
     if run.status == RunStatus::Completed.as_str() {
-        return Err(RunError::State(format!("run #{run_id} has already completed")));
+        return Err(RunError::State(format!(
+            "run #{run_id} has already completed"
+        )));
     }
     let updated = exec(
         &txn,
         "UPDATE operation_runs SET cancel_reason = ?, cancelled_by = ?, updated_at = ? \
          WHERE id = ? AND status <> 'completed' AND cancel_reason IS NULL",
-        vec![reason.into(), by.operator_id.into(), now.into(), run_id.into()],
+        vec![
+            reason.into(),
+            by.operator_id.into(),
+            now.into(),
+            run_id.into(),
+        ],
     )
     .await?;
     if updated != 1 {
-        return Err(RunError::State(format!("run #{run_id} is already being cancelled")));
+        return Err(RunError::State(format!(
+            "run #{run_id} is already being cancelled"
+        )));
     }
     let cancelled = exec(
         &txn,
@@ -230,7 +256,11 @@ pub async fn cancel(
     exec(
         &txn,
         "UPDATE operation_runs SET processed = processed + ?, skipped = skipped + ? WHERE id = ?",
-        vec![(cancelled as i64).into(), (cancelled as i64).into(), run_id.into()],
+        vec![
+            (cancelled as i64).into(),
+            (cancelled as i64).into(),
+            run_id.into(),
+        ],
     )
     .await?;
     exec(
@@ -252,6 +282,8 @@ pub async fn cancel(
     event.metadata = serde_json::json!({ "reason": reason, "items_cancelled": cancelled });
     audit::record(&ctx.db, event).await;
     try_finalize(ctx, run_id).await?;
-    let run = query::find(&ctx.db, run_id).await?.ok_or(RunError::RunNotFound)?;
+    let run = query::find(&ctx.db, run_id)
+        .await?
+        .ok_or(RunError::RunNotFound)?;
     Ok(query::view(&ctx.db, run, ctx.now()).await?)
 }

@@ -6,13 +6,13 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::audit::{self, Actor};
+use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::db::{self, exec};
 use crate::domain::capability::Capability;
 use crate::domain::run::{Reason, RunStatus, Scope, Source, confirmation_phrase};
 use crate::entities::operation_runs;
 use crate::jobs;
-use crate::auth::RequestMeta;
 use crate::runs::preflight;
 use crate::runs::query::{self, RunView};
 use crate::runs::{Initiator, RunError};
@@ -113,7 +113,10 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
     .await?;
     let active = operation_runs::Entity::find()
         .filter(operation_runs::Column::RunbookKey.eq(runbook.key()))
-        .filter(operation_runs::Column::Status.is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]))
+        .filter(
+            operation_runs::Column::Status
+                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
+        )
         .all(&txn)
         .await?;
     for run in active {
@@ -168,10 +171,13 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
 }
 
 async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest, run: &RunView) {
-    let actor = req.initiator.as_ref().map_or(Actor::System, |i| Actor::Operator {
-        id: i.operator_id,
-        username: i.username.clone(),
-    });
+    let actor = req
+        .initiator
+        .as_ref()
+        .map_or(Actor::System, |i| Actor::Operator {
+            id: i.operator_id,
+            username: i.username.clone(),
+        });
     let mut event = req.meta.event(action, actor);
     event.source = Some(req.source.as_str().to_owned());
     event.target = Some(("operation_run", run.id.to_string()));

@@ -34,7 +34,8 @@ impl GroupBatches {
         if self.done {
             return Ok(None);
         }
-        let mut query = findings::Entity::find().filter(findings::Column::TenantId.eq(self.tenant_id));
+        let mut query =
+            findings::Entity::find().filter(findings::Column::TenantId.eq(self.tenant_id));
         if let Some(after) = &self.after_key {
             query = query.filter(findings::Column::RecurrenceKey.gt(after.clone()));
         }
@@ -50,8 +51,14 @@ impl GroupBatches {
         }
         // A full page may end inside a group: hand out only the complete groups, and read the
         // cut group again from its start next time.
-        let last_key = rows.last().map(|r| r.recurrence_key.clone()).unwrap_or_default();
-        let complete = rows.iter().take_while(|r| r.recurrence_key != last_key).count();
+        let last_key = rows
+            .last()
+            .map(|r| r.recurrence_key.clone())
+            .unwrap_or_default();
+        let complete = rows
+            .iter()
+            .take_while(|r| r.recurrence_key != last_key)
+            .count();
         if complete == 0 {
             // One group fills the page: read the whole group.
             rows = findings::Entity::find()
@@ -92,7 +99,10 @@ fn to_rule(m: findings::Model) -> Finding {
 /// Writes the changed columns of `changes` with one `UPDATE ... FROM (VALUES ...)` per chunk.
 /// Only the columns the rules may change are written; `updated_at`, `created_at`, `severity`,
 /// `recurrence_key` and `tenant_id` never are.
-pub async fn write_changes(db: &impl ConnectionTrait, changes: &[FindingChange]) -> Result<(), DbErr> {
+pub async fn write_changes(
+    db: &impl ConnectionTrait,
+    changes: &[FindingChange],
+) -> Result<(), DbErr> {
     const COLS: [&str; 10] = [
         "id",
         "status",
@@ -136,7 +146,8 @@ pub async fn write_changes(db: &impl ConnectionTrait, changes: &[FindingChange])
             cols = COLS.join(", "),
             tuples = tuples.join(", "),
         );
-        db.execute_raw(crate::db::stmt(backend, &sql, values)).await?;
+        db.execute_raw(crate::db::stmt(backend, &sql, values))
+            .await?;
     }
     Ok(())
 }

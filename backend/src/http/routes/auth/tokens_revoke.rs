@@ -29,12 +29,18 @@ pub async fn revoke_token(
         AuthVia::Token { .. } => "api",
     };
     let meta = guards::request_meta(&req, source);
-    tokens::revoke(&ctx, operator.id, &operator.username, path.into_inner(), &meta)
-        .await
-        .map_err(|e| match e {
-            TokenError::NotFound => ApiError::NotFound,
-            TokenError::Db(e) => e.into(),
-            other => ApiError::Internal(other.into()),
-        })?;
+    tokens::revoke(
+        &ctx,
+        operator.id,
+        &operator.username,
+        path.into_inner(),
+        &meta,
+    )
+    .await
+    .map_err(|e| match e {
+        TokenError::NotFound => ApiError::NotFound,
+        TokenError::Db(e) => e.into(),
+        other => ApiError::Internal(other.into()),
+    })?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -48,7 +48,10 @@ async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<RunbookView, Ap
     let mut active_runs = Vec::new();
     for run in operation_runs::Entity::find()
         .filter(operation_runs::Column::RunbookKey.eq(runbook.key()))
-        .filter(operation_runs::Column::Status.is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]))
+        .filter(
+            operation_runs::Column::Status
+                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
+        )
         .order_by_asc(operation_runs::Column::Id)
         .all(&ctx.db)
         .await?
@@ -62,7 +65,11 @@ async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<RunbookView, Ap
         version: runbook.version(),
         allowed_scopes: runbook.allowed_scopes().to_vec(),
         run_on_deploy: runbook.run_on_deploy(),
-        rules: runbook.rule_names().iter().map(|r| (*r).to_owned()).collect(),
+        rules: runbook
+            .rule_names()
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect(),
         active_run: active_runs.first().cloned(),
         active_runs,
     })
@@ -85,7 +92,10 @@ pub struct RunbookList {
     )
 )]
 #[get("/ops/runbooks")]
-pub async fn list(ctx: web::Data<AppContext>, operator: Operator) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunbooksView)?;
     let mut items = Vec::new();
     for runbook in runbooks::REGISTRY {
@@ -238,7 +248,12 @@ pub async fn start(
     let body = body.into_inner();
     if let Some(k) = &idem {
         let hash = idempotency::fingerprint(
-            format!("{}\n{}", key.as_str(), serde_json::to_string(&body).unwrap_or_default()).as_bytes(),
+            format!(
+                "{}\n{}",
+                key.as_str(),
+                serde_json::to_string(&body).unwrap_or_default()
+            )
+            .as_bytes(),
         );
         match idempotency::begin(&ctx.db, &principal, k, &hash, ctx.now()).await? {
             Begin::Proceed => {}
@@ -278,7 +293,10 @@ pub async fn start(
     );
     if status == 201 {
         if let Ok(run) = serde_json::from_str::<StartedRun>(&json) {
-            response.insert_header((header::LOCATION, format!("/system/api/ops/runs/{}", run.run.id)));
+            response.insert_header((
+                header::LOCATION,
+                format!("/system/api/ops/runs/{}", run.run.id),
+            ));
         }
     }
     Ok(response.content_type("application/json").body(json))

@@ -45,12 +45,13 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunsView)?;
     let params = page.validate()?;
-    let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(RunStatus::parse(s).ok_or_else(|| {
-            ApiError::field("status", "expected queued, running or completed")
-        })?),
-    };
+    let status =
+        match filter.status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(RunStatus::parse(s).ok_or_else(|| {
+                ApiError::field("status", "expected queued, running or completed")
+            })?),
+        };
     let filter = RunFilter {
         status,
         runbook: filter.runbook.clone().filter(|r| !r.is_empty()),
@@ -191,6 +192,13 @@ pub async fn cancel(
         return Err(ApiError::field("reason", "must be 10 to 500 characters"));
     }
     let source = source_of(&operator);
-    let view = service::cancel(&ctx, *id, &Initiator::from(&operator.0), reason, source.as_str()).await?;
+    let view = service::cancel(
+        &ctx,
+        *id,
+        &Initiator::from(&operator.0),
+        reason,
+        source.as_str(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(view))
 }

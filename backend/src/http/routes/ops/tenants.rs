@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, get, web};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -54,9 +56,14 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunbooksView)?;
     let params = page.validate()?;
-    let mut query =
-        tenants::Entity::find().filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
-    if let Some(term) = search.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let mut query = tenants::Entity::find()
+        .filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
+    if let Some(term) = search
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let escaped = term
             .to_lowercase()
             .replace('\\', "\\\\")
@@ -64,9 +71,8 @@ pub async fn list(
             .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let like = |col: tenants::Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(
-                sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'),
-            )
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
         query = query.filter(
             Condition::any()

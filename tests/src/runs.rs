@@ -1,0 +1,197 @@
+//! Helpers for run tests: small seeded data, draining the job queue deterministically, and
+//! snapshots of the findings table.
+
+use atlas_ops::auth::operators;
+use atlas_ops::demo::{self, SeedShape};
+use atlas_ops::domain::capability::Capability;
+use atlas_ops::domain::run::{Reason, ReasonCode, Scope, Source};
+use atlas_ops::entities::findings;
+use atlas_ops::jobs::worker::{Tick, try_execute_one};
+use atlas_ops::runbooks::findings_lifecycle::rules;
+use atlas_ops::runs::Initiator;
+use atlas_ops::runs::preflight::{self, PreflightResult};
+use atlas_ops::runs::query;
+use atlas_ops::runs::start::{StartOutcome, StartRequest, start};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
+
+use crate::TestApp;
+
+/// The shape the run tests seed: small enough to be quick on both back-ends.
+pub const SMALL: SeedShape = SeedShape {
+    workspaces: 2,
+    tenants: 6,
+    findings_per_tenant: 120,
+};
+
+/// Seeds [`SMALL`] and creates an operator with every capability.
+pub async fn seed(app: &TestApp) -> Initiator {
+    demo::seed(&app.db, SMALL, Some("a-demo-password".into()))
+        .await
+        .expect("seed");
+    let op = operators::create_operator(
+        &app.db,
+        "runner",
+        None,
+        "a-runner-password",
+        &Capability::ALL,
+    )
+    .await
+    .expect("operator");
+    Initiator {
+        operator_id: op.id,
+        username: op.username,
+        capabilities: Capability::ALL.to_vec(),
+    }
+}
+
+/// A reason that passes validation.
+pub fn reason() -> Reason {
+    Reason::parse(
+        ReasonCode::DataRepair.as_str(),
+        "repair legacy lifecycle columns",
+    )
+    .expect("reason")
+}
+
+/// Preflight of the v1 runbook.
+pub async fn preflight_of(app: &TestApp, scope: Scope, who: &Initiator) -> PreflightResult {
+    preflight::preflight(
+        &app.ctx,
+        "findings.lifecycle.rebuild",
+        scope,
+        Some(who),
+        Default::default(),
+    )
+    .await
+    .expect("preflight")
+}
+
+/// A start request confirmed against `pf` (with the right phrase).
+pub fn start_request(pf: &PreflightResult, who: Option<&Initiator>) -> StartRequest {
+    StartRequest {
+        runbook: pf.runbook.clone(),
+        scope: pf.scope,
+        initiator: who.cloned(),
+        reason: reason(),
+        source: Source::Cli,
+        confirmation: pf.confirmation.phrase.clone(),
+        preflight_id: pf.preflight_id.clone(),
+        retry_of: None,
+        meta: Default::default(),
+    }
+}
+
+/// Preflight + start over `scope`.
+pub async fn preflight_and_start(app: &TestApp, scope: Scope, who: &Initiator) -> StartOutcome {
+    let pf = preflight_of(app, scope, who).await;
+    start(&app.ctx, start_request(&pf, Some(who)))
+        .await
+        .expect("start")
+}
+
+/// Runs jobs until `run_id` completes, moving the clock past retry backoffs when the queue
+/// has nothing due. Panics if the run does not complete within a bounded number of steps.
+pub async fn drain(app: &TestApp, run_id: i64) -> query::RunView {
+    for _ in 0..10_000 {
+        let run = query::find(&app.db, run_id)
+            .await
+            .expect("find")
+            .expect("run");
+        if run.status == "completed" {
+            return query::view(&app.db, run, app.ctx.now())
+                .await
+                .expect("view");
+        }
+        match try_execute_one(&app.ctx).await.expect("execute") {
+            Tick::Executed => {}
+            Tick::Empty => app.clock.advance(chrono::Duration::seconds(30)),
+        }
+    }
+    panic!("run {run_id} did not complete");
+}
+
+/// Every finding, ordered by id, as the rules see them.
+pub async fn snapshot(db: &impl ConnectionTrait) -> Vec<rules::Finding> {
+    findings::Entity::find()
+        .order_by_asc(findings::Column::Id)
+        .all(db)
+        .await
+        .expect("findings")
+        .into_iter()
+        .map(|m| rules::Finding {
+            id: m.id,
+            tenant_id: m.tenant_id,
+            recurrence_key: m.recurrence_key,
+            severity: m.severity,
+            status: m.status,
+            first_seen_at: m.first_seen_at,
+            last_seen_at: m.last_seen_at,
+            times_seen: m.times_seen,
+            due_at: m.due_at,
+            triaged_at: m.triaged_at,
+            resolved_at: m.resolved_at,
+            closed_at: m.closed_at,
+            closed_reason: m.closed_reason,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+        .collect()
+}
+
+/// `findings` with `rebuild`'s changes applied: the independent recomputation of a run.
+pub fn expected_after(before: &[rules::Finding]) -> Vec<rules::Finding> {
+    let rebuild = rules::rebuild(before.to_vec());
+    let mut after = before.to_vec();
+    for change in rebuild.changes {
+        if let Some(slot) = after.iter_mut().find(|f| f.id == change.after.id) {
+            *slot = change.after;
+        }
+    }
+    after
+}
+
+/// `SELECT COUNT(*)` of `sql`.
+pub async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("count query")
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(-1)
+}
+
+/// Makes every `UPDATE` of `tenant_id`'s findings fail (an injected tenant failure).
+pub async fn break_tenant(app: &TestApp, tenant_id: i64) {
+    let sql = match app.backend {
+        crate::Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER break_tenant BEFORE UPDATE ON findings WHEN NEW.tenant_id = {tenant_id} \
+             BEGIN SELECT RAISE(ABORT, 'injected failure for tenant {tenant_id}'); END"
+        )],
+        crate::Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION break_tenant() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.tenant_id = {tenant_id} THEN RAISE EXCEPTION 'injected failure for tenant {tenant_id}'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER break_tenant BEFORE UPDATE ON findings FOR EACH ROW EXECUTE FUNCTION break_tenant()".into(),
+        ],
+    };
+    for s in sql {
+        app.db.execute_unprepared(&s).await.expect("trigger");
+    }
+}
+
+/// Makes every audit insert fail, to prove audit writes are fail-safe.
+pub async fn break_audit(app: &TestApp) {
+    let sql = match app.backend {
+        crate::Backend::Sqlite => vec![
+            "CREATE TRIGGER break_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit is down'); END".to_owned(),
+        ],
+        crate::Backend::Postgres => vec![
+            "CREATE FUNCTION break_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit is down'; END $$ LANGUAGE plpgsql".to_owned(),
+            "CREATE TRIGGER break_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION break_audit()".into(),
+        ],
+    };
+    for s in sql {
+        app.db.execute_unprepared(&s).await.expect("trigger");
+    }
+}

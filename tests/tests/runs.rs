@@ -1,0 +1,546 @@
+//! Run semantics through the service layer (the same functions the API, CLI and deploy hook
+//! call): preflight, start, locking, dedupe, execution, finalization, failures, notifications,
+//! alerts, cancel, crash recovery and fail-safe audit.
+
+use std::sync::Arc;
+
+use atlas_ops::domain::run::Scope;
+use atlas_ops::entities::tenants;
+use atlas_ops::jobs;
+use atlas_ops::runs::start::start;
+use atlas_ops::runs::{RunError, service};
+use atlas_ops_tests::runs::{
+    break_audit, break_tenant, count, drain, expected_after, preflight_and_start, preflight_of,
+    seed, snapshot, start_request,
+};
+use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app, spawn_app_with};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+async fn tenant_ids(app: &TestApp) -> Vec<i64> {
+    tenants::Entity::find()
+        .filter(tenants::Column::ExternalId.ne("platform"))
+        .order_by_asc(tenants::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("tenants")
+        .into_iter()
+        .map(|t| t.id)
+        .collect()
+}
+
+async fn platform_id(app: &TestApp) -> i64 {
+    tenants::Entity::find()
+        .filter(tenants::Column::ExternalId.eq("platform"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("platform")
+        .id
+}
+
+async fn preflight_changes_nothing_and_counts_match_the_rules(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let before = snapshot(&app.db).await;
+    let pf = preflight_of(&app, Scope::AllTenants, &who).await;
+    assert_eq!(
+        snapshot(&app.db).await,
+        before,
+        "preflight must not change a finding"
+    );
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        0
+    );
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM jobs").await, 0);
+    // The per-rule counts equal an independent computation over the whole table.
+    let rebuild = atlas_ops::runbooks::findings_lifecycle::rules::rebuild(before.clone());
+    for rule in atlas_ops::runbooks::findings_lifecycle::rules::Rule::ALL {
+        assert_eq!(
+            pf.changes_by_rule[&rule.to_string()],
+            rebuild.counts.get(rule),
+            "{rule}"
+        );
+        assert!(
+            rebuild.counts.get(rule) > 0,
+            "{rule} should have work in the seed"
+        );
+    }
+    assert_eq!(pf.findings_to_change, rebuild.changes.len() as u64);
+    assert_eq!(pf.findings_examined, before.len() as u64);
+    assert_eq!(pf.tenants_in_scope, 6);
+    assert_eq!(pf.confirmation.phrase.as_deref(), Some("REBUILD 6 TENANTS"));
+    assert!(pf.sample.len() <= 5 && !pf.sample.is_empty());
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.preflighted'"
+        )
+        .await,
+        1
+    );
+}
+
+async fn an_all_tenants_run_completes_and_matches_an_independent_recomputation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let before = snapshot(&app.db).await;
+    let expected = expected_after(&before);
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    assert!(!started.deduplicated);
+    assert_eq!(started.run.status, "queued");
+    let run = drain(&app, started.run.id).await;
+    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    let c = run.counts;
+    assert_eq!(
+        (c.total, c.processed, c.succeeded, c.failed, c.skipped),
+        (6, 6, 6, 0, 0)
+    );
+    assert_eq!(c.processed, c.succeeded + c.failed + c.skipped);
+    let after = snapshot(&app.db).await;
+    assert_eq!(after, expected);
+    let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count() as i64;
+    assert_eq!(c.findings_changed, changed);
+    // Exactly one notification, for the initiator.
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
+        1
+    );
+    assert_eq!(
+        count(&app.db, &format!("SELECT COUNT(*) FROM notifications WHERE operator_id = {} AND kind = 'OperationRunCompleted'", who.operator_id)).await,
+        1
+    );
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM jobs").await,
+        0,
+        "queue left clean"
+    );
+    // A second run changes nothing.
+    let second = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let second = drain(&app, second.run.id).await;
+    assert_eq!(second.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(second.counts.findings_changed, 0);
+    assert_eq!(snapshot(&app.db).await, expected);
+}
+
+async fn bad_starts_are_refused_and_create_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    // The platform tenant is never a target.
+    let platform = platform_id(&app).await;
+    let err = atlas_ops::runs::preflight::preflight(
+        &app.ctx,
+        "findings.lifecycle.rebuild",
+        Scope::Tenant {
+            tenant_id: platform,
+        },
+        Some(&who),
+        Default::default(),
+    )
+    .await
+    .expect_err("platform tenant");
+    assert!(
+        matches!(err, RunError::Invalid { ref errors, .. } if errors.contains_key("scope.tenant_id"))
+    );
+    let pf = preflight_of(&app, Scope::AllTenants, &who).await;
+    // Wrong phrase.
+    let mut req = start_request(&pf, Some(&who));
+    req.confirmation = Some("REBUILD ALL TENANTS".into());
+    assert!(
+        matches!(start(&app.ctx, req).await, Err(RunError::Invalid { ref errors, .. }) if errors.contains_key("confirmation"))
+    );
+    // Unknown preflight.
+    let mut req = start_request(&pf, Some(&who));
+    req.preflight_id = uuid::Uuid::new_v4().to_string();
+    assert!(
+        matches!(start(&app.ctx, req).await, Err(RunError::Invalid { ref errors, .. }) if errors.contains_key("preflight_id"))
+    );
+    // A preflight for another scope.
+    let ids = tenant_ids(&app).await;
+    let mut req = start_request(&pf, Some(&who));
+    req.scope = Scope::Tenant { tenant_id: ids[0] };
+    req.confirmation = None;
+    assert!(
+        matches!(start(&app.ctx, req).await, Err(RunError::Invalid { ref errors, .. }) if errors.contains_key("preflight_id"))
+    );
+    // Missing capability for all tenants.
+    let mut weak = who.clone();
+    weak.capabilities
+        .retain(|c| *c != atlas_ops::domain::capability::Capability::RunbooksRunAllTenants);
+    let req = start_request(&pf, Some(&weak));
+    assert!(matches!(
+        start(&app.ctx, req).await,
+        Err(RunError::Forbidden(_))
+    ));
+    // The tenant count moved since the preflight: the phrase no longer matches → stale.
+    app.db
+        .execute_unprepared(&format!(
+            "INSERT INTO tenants (workspace_id, external_id, name) SELECT workspace_id, 'late-tenant', 'Late' FROM tenants WHERE id = {}",
+            ids[0]
+        ))
+        .await
+        .expect("insert tenant");
+    let req = start_request(&pf, Some(&who));
+    assert!(
+        matches!(start(&app.ctx, req).await, Err(RunError::Invalid { ref detail, .. }) if detail.contains("stale"))
+    );
+    // Expired.
+    let pf = preflight_of(&app, Scope::AllTenants, &who).await;
+    app.clock.advance(chrono::Duration::minutes(16));
+    let req = start_request(&pf, Some(&who));
+    assert!(
+        matches!(start(&app.ctx, req).await, Err(RunError::Invalid { ref detail, .. }) if detail.contains("expired"))
+    );
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        0
+    );
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM jobs").await, 0);
+}
+
+async fn fifty_concurrent_identical_starts_create_one_run(backend: Backend) {
+    let app = Arc::new(spawn_app(backend).await);
+    let who = seed(&app).await;
+    let pf = preflight_of(&app, Scope::AllTenants, &who).await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let app = app.clone();
+        let req = start_request(&pf, Some(&who));
+        tasks.push(tokio::spawn(async move { start(&app.ctx, req).await }));
+    }
+    let mut created = 0;
+    let mut deduped = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        let outcome = t.await.expect("join").expect("start");
+        ids.insert(outcome.run.id);
+        if outcome.deduplicated {
+            deduped += 1;
+        } else {
+            created += 1;
+        }
+    }
+    assert_eq!((created, deduped, ids.len()), (1, 49, 1));
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.run.deduplicated'"
+        )
+        .await,
+        49
+    );
+}
+
+async fn overlapping_runs_are_locked_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let ids = tenant_ids(&app).await;
+    let one = preflight_and_start(&app, Scope::Tenant { tenant_id: ids[0] }, &who).await;
+    // Another tenant may run at the same time.
+    let two = preflight_and_start(&app, Scope::Tenant { tenant_id: ids[1] }, &who).await;
+    assert!(!two.deduplicated && two.run.id != one.run.id);
+    // All tenants overlaps both.
+    let pf = preflight_of(&app, Scope::AllTenants, &who).await;
+    let err = start(&app.ctx, start_request(&pf, Some(&who)))
+        .await
+        .expect_err("overlap");
+    assert!(matches!(err, RunError::Conflict { active_run_id } if active_run_id == one.run.id));
+    drain(&app, one.run.id).await;
+    drain(&app, two.run.id).await;
+    let all = start(&app.ctx, start_request(&pf, Some(&who)))
+        .await
+        .expect("now free");
+    // And vice versa: a single tenant while all tenants is active.
+    let pf1 = preflight_of(&app, Scope::Tenant { tenant_id: ids[2] }, &who).await;
+    let err = start(&app.ctx, start_request(&pf1, Some(&who)))
+        .await
+        .expect_err("overlap");
+    assert!(matches!(err, RunError::Conflict { active_run_id } if active_run_id == all.run.id));
+}
+
+async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notification(
+    backend: Backend,
+) {
+    let (url, received) = webhook().await;
+    let app = spawn_app_with(backend, |s| s.alert_webhook_url = Some(url)).await;
+    let who = seed(&app).await;
+    let ids = tenant_ids(&app).await;
+    break_tenant(&app, ids[3]).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let run = drain(&app, started.run.id).await;
+    assert_eq!(run.outcome.as_deref(), Some("partially_succeeded"));
+    assert_eq!(
+        (
+            run.counts.succeeded,
+            run.counts.failed,
+            run.counts.processed
+        ),
+        (5, 1, 6)
+    );
+    let (items, _) = atlas_ops::runs::query::items(&app.db, run.id, None, 1, 100)
+        .await
+        .expect("items");
+    assert_eq!(items[0].status, "failed", "failed items come first");
+    assert_eq!(items[0].tenant_id, ids[3]);
+    assert_eq!(items[0].attempts, 3);
+    assert!(
+        items[0]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("injected failure")
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.tenant.failed'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
+        1
+    );
+    // The alert goes out through the worker's delivery pass.
+    let client = reqwest::Client::new();
+    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+        .await
+        .expect("deliver");
+    let alerts = received.lock().await.clone();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["run_id"], run.id);
+    assert_eq!(alerts[0]["outcome"], "partially_succeeded");
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE status = 'delivered'"
+        )
+        .await,
+        1
+    );
+    // The failed tenant's data is untouched.
+    let failed: Vec<_> = snapshot(&app.db)
+        .await
+        .into_iter()
+        .filter(|f| f.tenant_id == ids[3])
+        .collect();
+    assert!(
+        atlas_ops::runbooks::findings_lifecycle::rules::rebuild(failed)
+            .changes
+            .len()
+            > 0
+    );
+}
+
+async fn runs_without_an_operator_notify_nobody(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let ids = tenant_ids(&app).await;
+    let pf = preflight_of(&app, Scope::Tenant { tenant_id: ids[0] }, &who).await;
+    let mut req = start_request(&pf, None);
+    req.initiator = None;
+    let started = start(&app.ctx, req).await.expect("start");
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
+        0,
+        "none while queued"
+    );
+    let run = drain(&app, started.run.id).await;
+    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    assert!(run.initiator.is_none());
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
+        0
+    );
+}
+
+async fn a_failing_audit_never_fails_a_run(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    break_audit(&app).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let run = drain(&app, started.run.id).await;
+    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_events").await, 0);
+}
+
+async fn a_lost_worker_is_recovered_without_double_counting(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let before = snapshot(&app.db).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    // Fan out, then let a "worker" claim a tenant job and die without finishing it.
+    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
+        .await
+        .expect("fanout");
+    let lease = chrono::Duration::seconds(30);
+    let lost = jobs::claim(&app.db, app.ctx.now(), lease)
+        .await
+        .expect("claim")
+        .expect("a job");
+    assert_eq!(lost.kind, "run.tenant");
+    service::start_item(
+        &app.db,
+        lost.payload["item_id"].as_i64().expect("item"),
+        app.ctx.now(),
+    )
+    .await
+    .expect("start item");
+    // Another worker cannot take it while the lease holds...
+    app.clock.advance(chrono::Duration::seconds(31));
+    let run = drain(&app, started.run.id).await;
+    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    assert_eq!((run.counts.processed, run.counts.succeeded), (6, 6));
+    assert_eq!(snapshot(&app.db).await, expected_after(&before));
+    // ...and the dead worker's late writes are refused.
+    assert!(!jobs::complete(&app.db, &lost).await.expect("complete"));
+}
+
+async fn cancel_stops_pending_items(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    // Fan out and rebuild one tenant, then cancel.
+    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
+        .await
+        .expect("fanout");
+    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
+        .await
+        .expect("one tenant");
+    let view = service::cancel(
+        &app.ctx,
+        started.run.id,
+        &who,
+        "operator changed their mind",
+        "cli",
+    )
+    .await
+    .expect("cancel");
+    assert_eq!(view.status, "completed");
+    assert_eq!(view.outcome.as_deref(), Some("cancelled"));
+    assert_eq!(
+        (
+            view.counts.succeeded,
+            view.counts.skipped,
+            view.counts.processed
+        ),
+        (1, 5, 6)
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'run.tenant'"
+        )
+        .await,
+        0
+    );
+    assert!(matches!(
+        service::cancel(
+            &app.ctx,
+            started.run.id,
+            &who,
+            "again, for good measure",
+            "cli"
+        )
+        .await,
+        Err(RunError::State(_))
+    ));
+}
+
+async fn finalization_happens_exactly_once(backend: Backend) {
+    let app = Arc::new(spawn_app(backend).await);
+    let who = seed(&app).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    drain(&app, started.run.id).await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            service::try_finalize(&app.ctx, started.run.id).await
+        }));
+    }
+    for t in tasks {
+        assert!(t.await.expect("join").expect("finalize").is_none());
+    }
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.run.completed'"
+        )
+        .await,
+        1
+    );
+}
+
+/// A local webhook that records the JSON bodies POSTed to it.
+async fn webhook() -> (String, Arc<tokio::sync::Mutex<Vec<serde_json::Value>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/alerts", listener.local_addr().expect("addr"));
+    let received = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let sink = received.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let len = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= len {
+                            if let Ok(json) = serde_json::from_str(&body[..len]) {
+                                sink.lock().await.push(json);
+                            }
+                            let _ = socket
+                                .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                                .await;
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, received)
+}
+
+db_tests!(
+    preflight_changes_nothing_and_counts_match_the_rules,
+    an_all_tenants_run_completes_and_matches_an_independent_recomputation,
+    bad_starts_are_refused_and_create_nothing,
+    fifty_concurrent_identical_starts_create_one_run,
+    overlapping_runs_are_locked_out,
+    a_failing_tenant_gives_a_partial_success_with_alert_and_one_notification,
+    runs_without_an_operator_notify_nobody,
+    a_failing_audit_never_fails_a_run,
+    a_lost_worker_is_recovered_without_double_counting,
+    cancel_stops_pending_items,
+    finalization_happens_exactly_once,
+);
