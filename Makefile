@@ -9,7 +9,7 @@ BIN := target/debug/atlas-ops
 NEXTEST_PROFILE := $(if $(CI),ci,default)
 
 .PHONY: run serve build backend frontend frontend-deps test test-unit test-sqlite test-postgres \
-        test-frontend lint fmt openapi client bench e2e clean
+        test-frontend test-e2e lint fmt openapi client bench e2e clean
 
 ## run: build the SPA and the backend, migrate + seed the SQLite demo database, serve :8080
 run: build
@@ -28,8 +28,8 @@ frontend-deps:
 frontend: frontend-deps
 	cd frontend && $(NPM) run build
 
-## test: frontend unit tests, then every Rust test (unit + black-box on SQLite and PostgreSQL)
-test: test-frontend
+## test: frontend unit tests, the browser e2e, then every Rust test (unit + black-box on SQLite and PostgreSQL)
+test: test-frontend test-e2e
 	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE)
 
 test-unit:
@@ -43,6 +43,10 @@ test-postgres:
 
 test-frontend: frontend-deps
 	cd frontend && $(NPM) run typecheck && $(NPM) test
+
+## e2e: Playwright in Debian's Chromium (/usr/bin/chromium) against the real server on a fresh SQLite DB
+e2e test-e2e: build
+	cd frontend && E2E_SKIP_BUILD=1 $(NPM) run e2e
 
 lint: frontend-deps
 	$(CARGO) fmt --all --check

@@ -94,3 +94,85 @@ pub async fn record(db: &impl ConnectionTrait, event: Event) {
         tracing::error!(audit.action = action, error.cause_chain = ?err, "audit event could not be written; continuing");
     }
 }
+
+/// An audit event (wire format).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AuditEventView {
+    /// Id.
+    pub id: i64,
+    /// Action, e.g. `runbook.run.started`.
+    pub action: String,
+    /// `operator`, `customer`, `system` or `anonymous`.
+    pub actor_kind: String,
+    /// Actor id.
+    pub actor_id: Option<i64>,
+    /// Actor username (as typed, for failed logins).
+    pub actor_label: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Target kind.
+    pub target_type: Option<String>,
+    /// Target id.
+    pub target_id: Option<String>,
+    /// Scope, reason, counts...
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    /// HTTP request id.
+    pub request_id: Option<String>,
+    /// When.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Exact action.
+    pub action: Option<String>,
+    /// Actor username (exact, case-insensitive).
+    pub actor: Option<String>,
+}
+
+/// One page of the audit log, newest first, and the total count.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<AuditEventView>, u64), sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query = audit_events::Entity::find();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::Column::Action.eq(action.clone()));
+    }
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_events::Column::ActorLabel.eq(actor.trim().to_lowercase()));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(audit_events::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((
+        rows.into_iter()
+            .map(|e| AuditEventView {
+                id: e.id,
+                action: e.action,
+                actor_kind: e.actor_kind,
+                actor_id: e.actor_id,
+                actor_label: e.actor_label,
+                source: e.source,
+                ip: e.ip,
+                target_type: e.target_type,
+                target_id: e.target_id,
+                metadata: e.metadata,
+                request_id: e.request_id,
+                created_at: e.created_at,
+            })
+            .collect(),
+        total,
+    ))
+}

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use atlas_ops::cli::{accounts, server, tokens};
+use atlas_ops::cli::{accounts, deploy, runbooks, runs, server, tokens};
 use atlas_ops::config::Settings;
 use atlas_ops::telemetry;
 use clap::{Parser, Subcommand};
@@ -53,6 +53,18 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Findings runbooks (preflight, confirm, start, wait).
+    Findings {
+        #[command(subcommand)]
+        command: runbooks::FindingsCommand,
+    },
+    /// The deploy hook: runs every run-on-deploy runbook over all tenants and waits.
+    DeployRunbooks(deploy::DeployArgs),
+    /// Operation runs: list and show.
+    Runs {
+        #[command(subcommand)]
+        command: runs::RunsCommand,
     },
 }
 
@@ -137,8 +149,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Runbook, deploy-hook and run commands report their own exit codes (SPEC §7).
+    let command = match cli.command {
+        Command::Findings { command } => {
+            return exit_code(runtime.block_on(runbooks::run(settings, command)));
+        }
+        Command::DeployRunbooks(args) => {
+            return exit_code(runtime.block_on(deploy::run(settings, args)));
+        }
+        Command::Runs { command } => {
+            return exit_code(runtime.block_on(runs::run(settings, command)));
+        }
+        other => other,
+    };
     let result = runtime.block_on(async move {
-        match cli.command {
+        match command {
+            Command::Findings { .. } | Command::DeployRunbooks(_) | Command::Runs { .. } => {
+                unreachable!("dispatched above")
+            }
             Command::Serve { seed_demo } => server::serve(settings, seed_demo).await,
             Command::Worker { count } => server::worker(settings, count).await,
             Command::Migrate => server::migrate(settings).await,
@@ -202,6 +230,17 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The exit code of a command that reports its own (errors, e.g. an unreachable database, exit 1).
+fn exit_code(result: anyhow::Result<atlas_ops::cli::Exit>) -> ExitCode {
+    match result {
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -2,6 +2,7 @@
 //! database — a new SQLite file, or a new PostgreSQL database on the test server — so tests run
 //! in parallel, and [`db_tests!`] runs each test body on both back-ends.
 
+pub mod binary;
 pub mod postgres;
 pub mod runs;
 

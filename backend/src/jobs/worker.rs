@@ -117,9 +117,7 @@ pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
         };
         if idle {
             if index == 0 {
-                if let Err(error) = alerts::deliver_due(&ctx, &client).await {
-                    tracing::warn!(error.cause_chain = ?error, "alert delivery pass failed");
-                }
+                housekeeping(&ctx, &client).await;
             }
             tokio::select! {
                 () = shutdown.cancelled() => {}
@@ -128,6 +126,21 @@ pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
         }
     }
     tracing::info!(worker = index, "worker stopped");
+}
+
+/// Idle-time chores of worker 0: deliver due alerts, purge expired sessions and throttle
+/// windows. Each is safe to run from several processes at once.
+async fn housekeeping(ctx: &AppContext, client: &reqwest::Client) {
+    if let Err(error) = alerts::deliver_due(ctx, client).await {
+        tracing::warn!(error.cause_chain = ?error, "alert delivery pass failed");
+    }
+    let now = ctx.now();
+    if let Err(error) = crate::auth::sessions::purge_expired(&ctx.db, now).await {
+        tracing::warn!(error.cause_chain = ?error, "session purge failed");
+    }
+    if let Err(error) = crate::auth::throttle::purge_expired(&ctx.db, now).await {
+        tracing::warn!(error.cause_chain = ?error, "throttle purge failed");
+    }
 }
 
 /// Starts `n` workers.

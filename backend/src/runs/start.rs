@@ -76,10 +76,10 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
     {
         return Err(stale("it was made for another runbook or scope"));
     }
-    if let (Some(owner), Some(initiator)) = (pf.operator_id, &req.initiator) {
-        if owner != initiator.operator_id {
-            return Err(stale("it belongs to another operator"));
-        }
+    if let (Some(owner), Some(initiator)) = (pf.operator_id, &req.initiator)
+        && owner != initiator.operator_id
+    {
+        return Err(stale("it belongs to another operator"));
     }
     if pf.expires_at <= now {
         return Err(stale("it expired; run a new preflight"));

@@ -1,6 +1,7 @@
 // Temporary until src/api/schema.ts is generated from the committed OpenAPI contract
 // (`npm run gen:api`); then these types give way to `components['schemas'][...]`.
-// Field names follow SPEC §6 "Wire format". Shapes the spec does not fix are marked "assumed".
+// Field names follow SPEC §6 "Wire format" and the backend's responses; the customer-plane
+// shapes the spec does not fix are marked "assumed".
 
 /** Capability names, stable strings from the backend's registry (SPEC §3). */
 export type Capability =
@@ -62,9 +63,20 @@ export interface Problem {
 }
 
 export type Scope = { kind: 'tenant'; tenant_id: number } | { kind: 'all_tenants' };
+export type ScopeKind = Scope['kind'];
 
 export type RunStatus = 'queued' | 'running' | 'completed';
 export type RunOutcome = 'succeeded' | 'partially_succeeded' | 'failed' | 'cancelled';
+export type RunSource = 'system_ui' | 'api' | 'cli' | 'deploy_hook';
+export type ReasonCode = 'data_repair' | 'incident' | 'migration' | 'support_request' | 'other';
+
+/** Lifecycle rules of `findings.lifecycle.rebuild`, keyed as in `changes_by_rule`. */
+export type RuleKey = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7';
+
+export interface Reason {
+  code: ReasonCode;
+  text: string;
+}
 
 export interface RunCounts {
   total: number;
@@ -78,42 +90,169 @@ export interface RunCounts {
 export interface Run {
   id: number;
   runbook: string;
+  runbook_version: number;
   scope: Scope;
+  workspace_id: number | null;
   status: RunStatus;
   outcome: RunOutcome | null;
-  source: 'system_ui' | 'api' | 'cli' | 'deploy_hook';
+  source: RunSource;
   initiator: { id: number; username: string } | null;
-  reason: { code: string; text: string };
+  reason: Reason;
+  preflight_id: string | null;
   counts: RunCounts;
   progress_percent: number;
   eta_seconds: number | null;
+  error_summary: string | null;
+  cancel_reason: string | null;
+  retry_of_run_id: number | null;
   created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  updated_at: string;
+}
+
+/** Start response: the run, and whether an identical active run was returned instead (200). */
+export interface StartedRun extends Run {
+  deduplicated: boolean;
+}
+
+export type ItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** One tenant of a run (`GET /ops/runs/{id}/items`, failed first). */
+export interface RunItem {
+  id: number;
+  tenant_id: number;
+  tenant_external_id: string;
+  status: ItemStatus;
+  attempts: number;
+  findings_examined: number;
+  findings_changed: number;
+  changes_by_rule: Partial<Record<RuleKey, number>> | null;
+  error: string | null;
   started_at: string | null;
   completed_at: string | null;
 }
 
-/** Runbook catalogue entry (assumed beyond `key`). */
+/** Runbook catalogue entry (`GET /ops/runbooks`, `GET /ops/runbooks/{key}`). */
 export interface Runbook {
   key: string;
-  name: string;
+  title: string;
   description: string;
+  version: number;
+  allowed_scopes: ScopeKind[];
+  run_on_deploy: boolean;
+  rules: RuleKey[];
+  active_run: Run | null;
+  active_runs: Run[];
 }
 
-/** API token as listed: the create response without the one-time `token`. */
+/** The catalogue is a plain list, not a paginated envelope. */
+export interface RunbookList {
+  items: Runbook[];
+}
+
+/** A targetable tenant (`GET /ops/tenants`); the API never lists the platform tenant. */
+export interface OpsTenant {
+  id: number;
+  external_id: string;
+  name: string;
+  workspace_id: number;
+}
+
+export interface PreflightRequest {
+  scope: Scope;
+}
+
+/** One would-be change; `before`/`after` hold the finding's lifecycle fields. */
+export interface PreflightSample {
+  finding_id: number;
+  tenant_id: number;
+  rules: RuleKey[];
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+export interface PreflightResult {
+  preflight_id: string;
+  runbook: string;
+  scope: Scope;
+  tenants_in_scope: number;
+  tenants_with_changes: number;
+  findings_examined: number;
+  findings_to_change: number;
+  changes_by_rule: Partial<Record<RuleKey, number>>;
+  sample: PreflightSample[];
+  estimated_seconds: number;
+  confirmation: { required: boolean; phrase: string | null };
+  expires_at: string;
+}
+
+export interface StartRunRequest {
+  scope: Scope;
+  reason: Reason;
+  preflight_id: string;
+  confirmation: string | null;
+}
+
+export interface CancelRunRequest {
+  reason: string;
+}
+
+/** API token as listed (never the secret). */
 export interface ApiToken {
   id: number;
   name: string;
+  capabilities: Capability[];
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface CreateTokenRequest {
+  name: string;
+  expires_in_days: number;
+  capabilities: Capability[];
+}
+
+/** Token create response: the JWT is in `token`, shown exactly once. */
+export interface CreatedToken {
+  id: number;
+  name: string;
+  token: string;
   expires_at: string;
   capabilities: Capability[];
 }
 
-/** Audit event (assumed names for SPEC §4's actor, source, IP, request id and time). */
+/** Notification (`GET /notifications`); today only `OperationRunCompleted`. */
+export interface Notification {
+  id: number;
+  kind: string;
+  title: string;
+  body: string;
+  run_id: number | null;
+  data: Record<string, unknown>;
+  read_at: string | null;
+  created_at: string;
+}
+
+/** The notification list adds the caller's unread count to the usual envelope. */
+export interface NotificationPage extends Page<Notification> {
+  unread: number;
+}
+
+/** Audit event (`GET /audit-events`). */
 export interface AuditEvent {
   id: number;
   action: string;
-  actor: { id: number; username: string } | null;
+  actor_kind: string;
+  actor_id: number | null;
+  actor_label: string | null;
   source: string;
   ip: string | null;
+  target_type: string | null;
+  target_id: string | number | null;
+  metadata: Record<string, unknown> | null;
   request_id: string | null;
   created_at: string;
 }

@@ -18,6 +18,7 @@ function operatorSession(capabilities: Capability[]): OperatorSession {
 
 const ALL_VIEW: Capability[] = ['ops.runbooks.view', 'ops.runs.view', 'audit.view'];
 const EMPTY_PAGE = { items: [], page: 1, per_page: 25, total: 0 };
+const NO_NOTIFICATIONS = { ...EMPTY_PAGE, unread: 0 };
 
 function renderAt(path: string) {
   render(
@@ -124,6 +125,7 @@ describe('login', () => {
       'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
       'POST /system/api/auth/login': () => json(200, operatorSession(['ops.runbooks.view'])),
       'GET /system/api/ops/runbooks': () => json(200, EMPTY_PAGE),
+      'GET /system/api/notifications': () => json(200, NO_NOTIFICATIONS),
       'POST /system/api/auth/logout': () => new Response(null, { status: 204 }),
     });
     renderAt('/login');
@@ -173,6 +175,11 @@ describe('capabilities', () => {
     renderAt('/audit');
 
     expect(await screen.findByRole('heading', { name: 'Access denied' })).toBeTruthy();
-    expect(backend.calls.map((call) => call.path)).toEqual(['/system/api/auth/me']);
+    // The header's notification bell is not the page's API; the audit log was never asked for.
+    expect(
+      backend.calls
+        .map((call) => call.path)
+        .filter((path) => path !== '/system/api/notifications'),
+    ).toEqual(['/system/api/auth/me']);
   });
 });

@@ -5,6 +5,7 @@ import { RequireSession } from '../shared/RequireSession';
 import { Layout } from './Layout';
 import { homePathFor } from './navigation';
 import { AuditPage } from './pages/AuditPage';
+import { RunbookPage } from './pages/RunbookPage';
 import { RunbooksPage } from './pages/RunbooksPage';
 import { RunDetailPage } from './pages/RunDetailPage';
 import { RunsPage } from './pages/RunsPage';
@@ -48,6 +49,14 @@ export function App() {
           element={
             <RequireCapability capability="ops.runbooks.view">
               <RunbooksPage />
+            </RequireCapability>
+          }
+        />
+        <Route
+          path="ops/runbooks/:key"
+          element={
+            <RequireCapability capability="ops.runbooks.view">
+              <RunbookPage />
             </RequireCapability>
           }
         />

@@ -2,6 +2,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { errorMessage } from '../lib/errors';
 import { endSession } from '../shared/session';
+import { ToastProvider } from '../shared/Toasts';
+import { NotificationsBell } from './components/NotificationsBell';
 import { visibleNavItems } from './navigation';
 import { api, useOperator } from './session';
 
@@ -19,7 +21,7 @@ export function Layout() {
   });
 
   return (
-    <>
+    <ToastProvider>
       <a className="skip-link" href="#main">
         Skip to main content
       </a>
@@ -35,6 +37,7 @@ export function Layout() {
           </ul>
         </nav>
         <div className="account">
+          <NotificationsBell />
           <span>{operator.display_name}</span>
           <button
             type="button"
@@ -54,6 +57,6 @@ export function Layout() {
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>
-    </>
+    </ToastProvider>
   );
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod customer;
 pub mod health;
+pub mod ledger;
 pub mod ops;
 
 use actix_web::web;
@@ -11,6 +12,7 @@ use actix_web::web;
 pub fn system_api(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     ops::configure(cfg);
+    ledger::configure(cfg);
 }
 
 /// Routes of the customer plane, mounted under `/admin/api`.

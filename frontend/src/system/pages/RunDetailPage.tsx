@@ -1,7 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError } from '../../api/client';
-import type { Run } from '../../api/types';
+import type { ItemStatus, Page, Run, RunItem } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import {
   formatDuration,
@@ -11,9 +12,15 @@ import {
   secondsBetween,
 } from '../../lib/format';
 import { refetchIntervalFor } from '../../lib/polling';
+import { REASON_MAX_CHARS, reasonLength, reasonTextError, ruleLabel } from '../../lib/runbook';
+import { Dialog } from '../../shared/Dialog';
+import { useUrlFilter } from '../../shared/filters';
+import { Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { RunProgress, RunStateBadge } from '../RunState';
-import { api } from '../session';
+import { api, useOperator } from '../session';
+
+const ITEMS_PER_PAGE = 100;
 
 function parseRunId(value: string | undefined): number | null {
   const id = Number(value);
@@ -37,6 +44,19 @@ export function RunDetailPage() {
     enabled: runId !== null,
     refetchInterval: (query) => refetchIntervalFor(query.state.data),
   });
+  const queryClient = useQueryClient();
+  const status = run.data?.status;
+  const previousStatus = useRef(status);
+  useEffect(() => {
+    // A run that completes while watched has just written its notification: fetch it now
+    // instead of waiting for the bell's next 15 s poll, and refresh lists that show the run.
+    if (previousStatus.current !== undefined && previousStatus.current !== 'completed' && status === 'completed') {
+      void queryClient.invalidateQueries({ queryKey: ['notifications'] });
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      void queryClient.invalidateQueries({ queryKey: ['runbooks'] });
+    }
+    previousStatus.current = status;
+  }, [status, queryClient]);
 
   return (
     <section>
@@ -61,8 +81,12 @@ export function RunDetailPage() {
 }
 
 function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | null }) {
+  const operator = useOperator();
+  const [cancelling, setCancelling] = useState(false);
   const completed = run.status === 'completed';
   const duration = secondsBetween(run.started_at, run.completed_at);
+  const mayCancel =
+    !completed && run.cancel_reason === null && operator.capabilities.includes('ops.runs.cancel');
   return (
     <>
       {refreshError && (
@@ -78,7 +102,23 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
             ? `Took ${duration === null ? '—' : formatDuration(duration)}`
             : `Remaining: ${formatEta(run.eta_seconds)}`}
         </span>
+        {mayCancel && (
+          <button type="button" className="button-danger" onClick={() => setCancelling(true)}>
+            Cancel run…
+          </button>
+        )}
       </div>
+      {run.cancel_reason !== null && (
+        <p className="notice">
+          {completed ? 'Cancelled' : 'Cancelling'}: {run.cancel_reason}
+        </p>
+      )}
+      {run.error_summary && (
+        <p className="form-error" role="alert">
+          {run.error_summary}
+        </p>
+      )}
+      {cancelling && <CancelRunDialog run={run} onClose={() => setCancelling(false)} />}
 
       <h2>Tenants</h2>
       <dl className="counts">
@@ -128,7 +168,197 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
         <dd>{formatTimestamp(run.started_at)}</dd>
         <dt>Completed</dt>
         <dd>{formatTimestamp(run.completed_at)}</dd>
+        {run.retry_of_run_id !== null && (
+          <>
+            <dt>Retry of</dt>
+            <dd>
+              <Link to={`/ops/runs/${run.retry_of_run_id}`}>Run #{run.retry_of_run_id}</Link>
+            </dd>
+          </>
+        )}
       </dl>
+
+      <RunItems run={run} />
     </>
+  );
+}
+
+const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
+  { value: '', label: 'Any status' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'pending', label: 'Pending' },
+  { value: 'running', label: 'Running' },
+  { value: 'succeeded', label: 'Succeeded' },
+  { value: 'skipped', label: 'Skipped' },
+  { value: 'cancelled', label: 'Cancelled' },
+];
+
+/** Per-tenant items, failed first (server order), refreshed with the run while it is active. */
+function RunItems({ run }: { run: Run }) {
+  const ids = useId();
+  const page = usePageParam();
+  const [status, setStatus] = useUrlFilter('item_status');
+  const items = useQuery({
+    queryKey: ['run-items', run.id, { page, status }],
+    queryFn: ({ signal }) =>
+      api.get<Page<RunItem>>(`/system/api/ops/runs/${run.id}/items`, {
+        query: { page, per_page: ITEMS_PER_PAGE, status },
+        signal,
+      }),
+    refetchInterval: refetchIntervalFor(run),
+  });
+  // One last refresh when the run completes, so the table shows the final item states.
+  const { refetch } = items;
+  useEffect(() => {
+    if (run.status === 'completed') void refetch();
+  }, [run.status, refetch]);
+
+  return (
+    <>
+      <h2>Tenant items</h2>
+      <div className="filters">
+        <div>
+          <label htmlFor={`${ids}-status`}>Item status</label>
+          <select id={`${ids}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
+            {ITEM_STATUSES.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {items.isPending ? (
+        <LoadingState label="Loading items…" />
+      ) : items.isError && items.data === undefined ? (
+        <ErrorState error={items.error} onRetry={() => void items.refetch()} />
+      ) : items.data === undefined || items.data.items.length === 0 ? (
+        <EmptyState title={status ? 'No items with this status' : 'No items yet'} />
+      ) : (
+        <>
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Tenant</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="numeric">
+                    Attempts
+                  </th>
+                  <th scope="col" className="numeric">
+                    Examined
+                  </th>
+                  <th scope="col" className="numeric">
+                    Changed
+                  </th>
+                  <th scope="col">By rule</th>
+                  <th scope="col">Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.data.items.map((item) => (
+                  <tr key={item.id} className={item.status === 'failed' ? 'row-failed' : undefined}>
+                    <td>
+                      <code>{item.tenant_external_id}</code>
+                    </td>
+                    <td>
+                      <span className={`badge badge-${item.status}`}>{item.status}</span>
+                    </td>
+                    <td className="numeric">{item.attempts}</td>
+                    <td className="numeric">{item.findings_examined}</td>
+                    <td className="numeric">{item.findings_changed}</td>
+                    <td>
+                      {Object.entries(item.changes_by_rule ?? {})
+                        .filter(([, count]) => (count ?? 0) > 0)
+                        .map(([rule, count]) => (
+                          <span key={rule} className="tag" title={ruleLabel(rule)}>
+                            {rule}: {count}
+                          </span>
+                        ))}
+                    </td>
+                    <td className="item-error">{item.error ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pagination page={page} perPage={items.data.per_page} total={items.data.total} />
+        </>
+      )}
+    </>
+  );
+}
+
+/** Confirms a cancel and asks why (10–500 characters, as the server requires). */
+function CancelRunDialog({ run, onClose }: { run: Run; onClose: () => void }) {
+  const ids = useId();
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [touched, setTouched] = useState(false);
+  const reasonError = reasonTextError(reason);
+  const cancel = useMutation({
+    mutationFn: () =>
+      api.post<Run>(`/system/api/ops/runs/${run.id}/cancel`, { reason: reason.trim() }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['run', run.id], updated);
+      void queryClient.invalidateQueries({ queryKey: ['run', run.id] });
+      void queryClient.invalidateQueries({ queryKey: ['run-items', run.id] });
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      onClose();
+    },
+  });
+  const fieldErrors =
+    cancel.error instanceof ProblemError ? (cancel.error.errors.reason ?? null) : null;
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setTouched(true);
+    if (reasonError === null) cancel.mutate();
+  };
+
+  return (
+    <Dialog
+      title={`Cancel run #${run.id}?`}
+      onClose={onClose}
+      description={
+        <p>Pending tenants will not be processed; tenants already running finish first.</p>
+      }
+    >
+      <form onSubmit={onSubmit} noValidate>
+        <label htmlFor={`${ids}-reason`}>Reason for cancelling</label>
+        <textarea
+          id={`${ids}-reason`}
+          data-autofocus
+          rows={3}
+          value={reason}
+          aria-invalid={touched && reasonError !== null ? true : undefined}
+          aria-describedby={`${ids}-help`}
+          onChange={(event) => setReason(event.target.value)}
+          onBlur={() => setTouched(true)}
+        />
+        <p id={`${ids}-help`} className={touched && reasonError ? 'field-error' : 'field-help'}>
+          {reasonError && (touched || reason.length > 0)
+            ? reasonError
+            : `${reasonLength(reason)} / ${REASON_MAX_CHARS} characters`}
+        </p>
+        {cancel.isError && (
+          <div className="form-error" role="alert">
+            {fieldErrors ? fieldErrors.join(' ') : errorMessage(cancel.error)}
+          </div>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button-secondary" onClick={onClose}>
+            Keep running
+          </button>
+          <button
+            type="submit"
+            className="button-danger"
+            disabled={reasonError !== null || cancel.isPending}
+          >
+            {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }

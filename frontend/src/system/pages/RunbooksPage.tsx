@@ -1,13 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
-import type { Page, Runbook } from '../../api/types';
+import { Link } from 'react-router';
+import type { RunbookList } from '../../api/types';
+import { ruleLabel } from '../../lib/runbook';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { RunStateBadge } from '../RunState';
 import { api } from '../session';
 
-/** Runbook catalogue. */
+/** Runbook catalogue: each runbook links to its page (scope, preflight, start). */
 export function RunbooksPage() {
   const runbooks = useQuery({
     queryKey: ['runbooks'],
-    queryFn: ({ signal }) => api.get<Page<Runbook>>('/system/api/ops/runbooks', { signal }),
+    queryFn: ({ signal }) => api.get<RunbookList>('/system/api/ops/runbooks', { signal }),
   });
 
   return (
@@ -25,11 +28,27 @@ export function RunbooksPage() {
         <ul className="card-list">
           {runbooks.data.items.map((runbook) => (
             <li key={runbook.key} className="card">
-              <h2>{runbook.name}</h2>
+              <h2>
+                <Link to={`/ops/runbooks/${encodeURIComponent(runbook.key)}`}>{runbook.title}</Link>
+              </h2>
               <p>
-                <code>{runbook.key}</code>
+                <code>{runbook.key}</code> · version {runbook.version}
+                {runbook.run_on_deploy && ' · runs on deploy'}
               </p>
               <p>{runbook.description}</p>
+              {runbook.rules.length > 0 && (
+                <p className="muted">Rules: {runbook.rules.map(ruleLabel).join(', ')}</p>
+              )}
+              {runbook.active_runs.length > 0 && (
+                <p>
+                  Active:{' '}
+                  {runbook.active_runs.map((run) => (
+                    <Link key={run.id} to={`/ops/runs/${run.id}`} className="inline-run">
+                      Run #{run.id} <RunStateBadge run={run} />
+                    </Link>
+                  ))}
+                </p>
+              )}
             </li>
           ))}
         </ul>

@@ -291,13 +291,13 @@ pub async fn start(
     let mut response = HttpResponse::build(
         actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK),
     );
-    if status == 201 {
-        if let Ok(run) = serde_json::from_str::<StartedRun>(&json) {
-            response.insert_header((
-                header::LOCATION,
-                format!("/system/api/ops/runs/{}", run.run.id),
-            ));
-        }
+    if status == 201
+        && let Ok(run) = serde_json::from_str::<StartedRun>(&json)
+    {
+        response.insert_header((
+            header::LOCATION,
+            format!("/system/api/ops/runs/{}", run.run.id),
+        ));
     }
     Ok(response.content_type("application/json").body(json))
 }

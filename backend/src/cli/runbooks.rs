@@ -1,0 +1,786 @@
+//! `atlas-ops findings backfill-lifecycle`: the runbook on a shell, through the same
+//! `preflight()` and `start()` as the API (SPEC §7).
+//!
+//! Flow: check the reason (before touching the database) → resolve the tenant and the optional
+//! `--operator` → preflight (printed as a table, or JSON) → confirmation (typed phrase for all
+//! tenants, y/N for one tenant; `--confirm`/`--yes` for scripts) → `start()` with source `cli`
+//! → optionally wait for completion with a progress bar fed by the run's counts.
+//!
+//! `--wait` only *polls* the run record (every 500 ms): the jobs are executed by the workers of
+//! `atlas-ops serve` or `atlas-ops worker`. `--inline` additionally runs workers inside this
+//! process for the duration of the wait (for machines where no server or worker runs); they
+//! take any due job from the shared queue, exactly like a `worker` process would.
+//!
+//! Exit codes are [`Exit`]: 0 succeeded (or started, without `--wait`; or preflight only),
+//! 1 failed / partially succeeded / cancelled / timed out, 2 usage error, 3 refused.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{ArgGroup, Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{RequestMeta, operators};
+use crate::cli::Exit;
+use crate::cli::server::open;
+use crate::config::Settings;
+use crate::context::AppContext;
+use crate::domain::run::{ItemStatus, Outcome, Reason, RunStatus, Scope, Source};
+use crate::entities::tenants;
+use crate::jobs;
+use crate::runbooks::findings_lifecycle::{self, rules::Rule};
+use crate::runs::preflight::{PreflightResult, preflight};
+use crate::runs::query::{self, RunView};
+use crate::runs::start::{StartRequest, start};
+use crate::runs::{Initiator, RunError};
+
+/// How often `--wait` reads the run record.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// `atlas-ops findings ...`.
+#[derive(Debug, Subcommand)]
+pub enum FindingsCommand {
+    /// Rebuild the findings lifecycle (runbook `findings.lifecycle.rebuild`) for one tenant or
+    /// all tenants: preflight, confirm, start, and optionally wait.
+    #[command(after_help = "Exit codes: 0 succeeded (or started without --wait), \
+        1 failed or partially succeeded, 2 usage error, 3 refused (conflict, stale preflight, \
+        missing reason, wrong phrase, platform tenant).")]
+    BackfillLifecycle(BackfillArgs),
+}
+
+/// Flags of `atlas-ops findings backfill-lifecycle`.
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("scope").required(true).args(["tenant", "all_tenants"])))]
+pub struct BackfillArgs {
+    /// Rebuild one tenant, by its external id.
+    #[arg(long, value_name = "EXTERNAL_ID")]
+    pub tenant: Option<String>,
+    /// Rebuild every tenant (needs the typed phrase, or --yes / --confirm).
+    #[arg(long)]
+    pub all_tenants: bool,
+    /// Reason code: data_repair, incident, migration, support_request or other.
+    #[arg(long, value_name = "CODE")]
+    pub reason_code: Option<String>,
+    /// Reason text, 10 to 500 characters.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Print the preflight and stop (read-only; no reason needed).
+    #[arg(long, conflicts_with_all = ["confirm", "yes", "wait", "inline"])]
+    pub preflight_only: bool,
+    /// The typed confirmation phrase (all tenants), e.g. "REBUILD 6 TENANTS".
+    #[arg(long, value_name = "PHRASE", conflicts_with = "yes")]
+    pub confirm: Option<String>,
+    /// Confirm without asking (for all tenants: the phrase of this very preflight).
+    #[arg(long)]
+    pub yes: bool,
+    /// Wait for the run to complete, with a progress bar; the exit code reflects the outcome.
+    #[arg(long)]
+    pub wait: bool,
+    /// Run job workers inside this process while waiting (implies --wait).
+    #[arg(long)]
+    pub inline: bool,
+    /// With --wait: give up waiting after this many seconds (exit 1; the run goes on).
+    #[arg(long, value_name = "N")]
+    pub timeout_seconds: Option<u64>,
+    /// Start as this operator (their capabilities are checked); default: no operator.
+    #[arg(long, value_name = "USERNAME")]
+    pub operator: Option<String>,
+    /// Machine-readable JSON on standard output instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Asks the operator a question and reads the answer. Production reads the terminal
+/// ([`TerminalPrompt`]); tests script the answers.
+pub trait Prompt {
+    /// Whether questions can be asked at all (a terminal is attached).
+    fn interactive(&self) -> bool;
+    /// Shows `question` and returns the answer line without its line ending, or `None` at the
+    /// end of input.
+    fn ask(&mut self, question: &str) -> std::io::Result<Option<String>>;
+}
+
+/// The production [`Prompt`]: the question on standard error, the answer from standard input,
+/// interactive only when standard input is a terminal.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TerminalPrompt;
+
+impl Prompt for TerminalPrompt {
+    fn interactive(&self) -> bool {
+        std::io::stdin().is_terminal()
+    }
+
+    fn ask(&mut self, question: &str) -> std::io::Result<Option<String>> {
+        let mut err = std::io::stderr();
+        write!(err, "{question}")?;
+        err.flush()?;
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
+    }
+}
+
+/// Decides the confirmation of a start from the flags and, on a terminal, the operator's
+/// answer. Returns the phrase to hand to `start()` (`None` for a single tenant), or why the
+/// start is refused.
+///
+/// - all tenants: `--confirm P` passes `P` (the service checks it); `--yes` passes the
+///   preflight's phrase; on a terminal the operator must type the phrase exactly; otherwise
+///   refused.
+/// - one tenant: `--yes` or `--confirm` proceed; on a terminal a `y`/`yes` answer proceeds;
+///   otherwise refused.
+pub fn confirm(
+    pf: &PreflightResult,
+    target: &str,
+    confirm_flag: Option<&str>,
+    yes: bool,
+    prompt: &mut dyn Prompt,
+) -> Result<Option<String>, String> {
+    if pf.confirmation.required {
+        let phrase = pf.confirmation.phrase.clone().unwrap_or_default();
+        if let Some(given) = confirm_flag {
+            return Ok(Some(given.to_owned()));
+        }
+        if yes {
+            return Ok(Some(phrase));
+        }
+        if !prompt.interactive() {
+            return Err(format!(
+                "an all-tenants start needs the typed phrase: pass --confirm \"{phrase}\" or --yes"
+            ));
+        }
+        let answer = prompt
+            .ask(&format!(
+                "This rebuilds {target}. Type \"{phrase}\" to confirm: "
+            ))
+            .map_err(|e| format!("cannot read the confirmation: {e}"))?;
+        match answer {
+            Some(typed) if typed == phrase => Ok(Some(phrase)),
+            Some(_) => Err(format!(
+                "the phrase did not match \"{phrase}\"; nothing was started"
+            )),
+            None => Err("no confirmation given; nothing was started".to_owned()),
+        }
+    } else {
+        if yes || confirm_flag.is_some() {
+            return Ok(None);
+        }
+        if !prompt.interactive() {
+            return Err("not on a terminal: pass --yes to start without a prompt".to_owned());
+        }
+        let answer = prompt
+            .ask(&format!("Start rebuilding {target}? [y/N] "))
+            .map_err(|e| format!("cannot read the confirmation: {e}"))?;
+        match answer.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
+            Some(a) if a == "y" || a == "yes" => Ok(None),
+            _ => Err("declined; nothing was started".to_owned()),
+        }
+    }
+}
+
+/// What `--json` prints: one document on standard output.
+#[derive(Debug, Default, Serialize)]
+struct JsonReport {
+    preflight: Option<PreflightResult>,
+    run: Option<RunView>,
+    deduplicated: Option<bool>,
+    timed_out: bool,
+    error: Option<serde_json::Value>,
+    exit_code: u8,
+}
+
+/// Runs `atlas-ops findings ...` with the terminal prompt.
+pub async fn run(settings: Settings, command: FindingsCommand) -> anyhow::Result<Exit> {
+    match command {
+        FindingsCommand::BackfillLifecycle(args) => {
+            backfill_lifecycle(settings, args, &mut TerminalPrompt).await
+        }
+    }
+}
+
+/// `atlas-ops findings backfill-lifecycle`, with an injectable prompt.
+pub async fn backfill_lifecycle(
+    settings: Settings,
+    args: BackfillArgs,
+    prompt: &mut dyn Prompt,
+) -> anyhow::Result<Exit> {
+    let mut report = JsonReport::default();
+    let exit = backfill(settings, &args, prompt, &mut report).await?;
+    if args.json {
+        report.exit_code = exit.code();
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(exit)
+}
+
+fn refuse(report: &mut JsonReport, exit: Exit, kind: &str, message: &str) -> Exit {
+    eprintln!("refused: {message}");
+    report.error = Some(serde_json::json!({"kind": kind, "message": message}));
+    exit
+}
+
+async fn backfill(
+    settings: Settings,
+    args: &BackfillArgs,
+    prompt: &mut dyn Prompt,
+    report: &mut JsonReport,
+) -> anyhow::Result<Exit> {
+    // The reason is checked before the database is touched (SPEC §7: refused, exit 3).
+    let reason = if args.preflight_only {
+        None
+    } else {
+        match (args.reason_code.as_deref(), args.reason.as_deref()) {
+            (Some(code), Some(text)) => match Reason::parse(code, text) {
+                Ok(reason) => Some(reason),
+                Err(e) => {
+                    return Ok(refuse(
+                        report,
+                        Exit::Refused,
+                        "invalid_reason",
+                        &e.to_string(),
+                    ));
+                }
+            },
+            _ => {
+                return Ok(refuse(
+                    report,
+                    Exit::Refused,
+                    "missing_reason",
+                    "every start needs a reason: --reason-code CODE --reason TEXT \
+                     (codes: data_repair, incident, migration, support_request, other)",
+                ));
+            }
+        }
+    };
+
+    let conn = open(&settings).await?;
+    let ctx = AppContext::new(conn, settings);
+
+    let (scope, target) = match &args.tenant {
+        Some(external_id) => {
+            let Some(tenant) = tenants::Entity::find()
+                .filter(tenants::Column::ExternalId.eq(external_id.as_str()))
+                .one(&ctx.db)
+                .await?
+            else {
+                return Ok(refuse(
+                    report,
+                    Exit::Usage,
+                    "unknown_tenant",
+                    &format!("no tenant with external id {external_id:?}"),
+                ));
+            };
+            (
+                Scope::Tenant {
+                    tenant_id: tenant.id,
+                },
+                format!(
+                    "the findings of tenant {} ({})",
+                    tenant.external_id, tenant.name
+                ),
+            )
+        }
+        None => (Scope::AllTenants, String::new()),
+    };
+
+    let initiator = match &args.operator {
+        None => None,
+        Some(username) => match operators::find_operator(&ctx.db, username).await {
+            Ok(op) if op.disabled => {
+                return Ok(refuse(
+                    report,
+                    Exit::Refused,
+                    "forbidden",
+                    &format!("operator {} is disabled", op.username),
+                ));
+            }
+            Ok(op) => Some(Initiator {
+                operator_id: op.id,
+                capabilities: operators::capabilities_of(&ctx.db, op.id).await?,
+                username: op.username,
+            }),
+            Err(operators::AccountError::NotFound(name)) => {
+                return Ok(refuse(
+                    report,
+                    Exit::Usage,
+                    "unknown_operator",
+                    &format!("no operator named {name:?}"),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+
+    let meta = RequestMeta {
+        source: Some(Source::Cli.as_str().to_owned()),
+        ..Default::default()
+    };
+    let pf = match preflight(
+        &ctx,
+        findings_lifecycle::KEY,
+        scope,
+        initiator.as_ref(),
+        meta.clone(),
+    )
+    .await
+    {
+        Ok(pf) => pf,
+        Err(e) => return run_error(report, e),
+    };
+    if !args.json {
+        print_preflight(&pf);
+    }
+    report.preflight = Some(pf.clone());
+    if args.preflight_only {
+        return Ok(Exit::Succeeded);
+    }
+    let Some(reason) = reason else {
+        return Ok(Exit::Succeeded);
+    };
+
+    let target = if matches!(scope, Scope::AllTenants) {
+        format!("the findings of all {} tenants", pf.tenants_in_scope)
+    } else {
+        target
+    };
+    let confirmation = match confirm(&pf, &target, args.confirm.as_deref(), args.yes, prompt) {
+        Ok(c) => c,
+        Err(why) => return Ok(refuse(report, Exit::Refused, "not_confirmed", &why)),
+    };
+
+    let outcome = match start(
+        &ctx,
+        StartRequest {
+            runbook: pf.runbook.clone(),
+            scope,
+            initiator,
+            reason,
+            source: Source::Cli,
+            confirmation,
+            preflight_id: pf.preflight_id.clone(),
+            retry_of: None,
+            meta,
+        },
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(e) => return run_error(report, e),
+    };
+    let run_id = outcome.run.id;
+    if outcome.deduplicated {
+        eprintln!("an identical run is already active: run #{run_id} (nothing new was started)");
+    }
+    if !args.json {
+        println!(
+            "run #{run_id} {} ({} tenant(s))",
+            if outcome.deduplicated {
+                "is active"
+            } else {
+                "queued"
+            },
+            outcome.run.counts.total
+        );
+    }
+    report.deduplicated = Some(outcome.deduplicated);
+    report.run = Some(outcome.run);
+    if !(args.wait || args.inline) {
+        return Ok(Exit::Succeeded);
+    }
+
+    let workers = args.inline.then(|| InlineWorkers::start(&ctx));
+    let waited = wait_for_run(
+        &ctx,
+        run_id,
+        args.timeout_seconds.map(Duration::from_secs),
+        !args.json,
+    )
+    .await;
+    if let Some(workers) = workers {
+        workers.stop().await;
+    }
+    let exit = match waited? {
+        Some(view) => {
+            if !args.json {
+                print_summary(&ctx, &view).await?;
+            }
+            let exit = outcome_exit(&view);
+            report.run = Some(view);
+            exit
+        }
+        None => {
+            eprintln!(
+                "timed out waiting for run #{run_id}; it goes on (follow it with `atlas-ops runs show {run_id}`)"
+            );
+            report.timed_out = true;
+            if let Some(model) = query::find(&ctx.db, run_id).await? {
+                report.run = Some(query::view(&ctx.db, model, ctx.now()).await?);
+            }
+            Exit::Failed
+        }
+    };
+    Ok(exit)
+}
+
+/// Maps a service refusal to its exit code, printing it (and recording it for `--json`).
+fn run_error(report: &mut JsonReport, error: RunError) -> anyhow::Result<Exit> {
+    let (exit, kind) = match &error {
+        RunError::Invalid { .. } => (Exit::Refused, "invalid"),
+        RunError::Conflict { .. } => (Exit::Refused, "conflict"),
+        RunError::Forbidden(_) => (Exit::Refused, "forbidden"),
+        RunError::State(_) => (Exit::Refused, "state"),
+        RunError::UnknownRunbook(_) | RunError::RunNotFound | RunError::Db(_) => {
+            return Err(error.into());
+        }
+    };
+    let message = match &error {
+        RunError::Conflict { active_run_id } => format!(
+            "an active run (#{active_run_id}) overlaps this scope; wait for it or cancel it \
+             (`atlas-ops runs show {active_run_id}`)"
+        ),
+        RunError::Invalid { detail, errors } => {
+            let fields: Vec<String> = errors
+                .iter()
+                .flat_map(|(field, msgs)| msgs.iter().map(move |m| format!("{field}: {m}")))
+                .filter(|line| !line.ends_with(detail.as_str()))
+                .collect();
+            if fields.is_empty() {
+                detail.clone()
+            } else {
+                format!("{detail} ({})", fields.join("; "))
+            }
+        }
+        other => other.to_string(),
+    };
+    eprintln!("refused: {message}");
+    let mut json = serde_json::json!({"kind": kind, "message": message});
+    match &error {
+        RunError::Conflict { active_run_id } => json["active_run_id"] = (*active_run_id).into(),
+        RunError::Invalid { errors, .. } => {
+            json["errors"] = serde_json::to_value(errors).unwrap_or_default();
+        }
+        _ => {}
+    }
+    report.error = Some(json);
+    Ok(exit)
+}
+
+/// The exit code of a completed run: 0 when it succeeded, 1 otherwise.
+pub fn outcome_exit(run: &RunView) -> Exit {
+    if run.outcome.as_deref() == Some(Outcome::Succeeded.as_str()) {
+        Exit::Succeeded
+    } else {
+        Exit::Failed
+    }
+}
+
+/// Job workers inside this process (`--inline`), stopped when the wait ends.
+pub struct InlineWorkers {
+    shutdown: CancellationToken,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl InlineWorkers {
+    /// Starts `WORKERS` (at least one) workers on `ctx`.
+    pub fn start(ctx: &AppContext) -> Self {
+        let shutdown = CancellationToken::new();
+        let handles = jobs::worker::spawn(ctx, ctx.settings.workers.max(1), &shutdown);
+        Self { shutdown, handles }
+    }
+
+    /// Stops the workers; each finishes the job it holds first.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// Polls run `run_id` every [`POLL_INTERVAL`] until it is completed, feeding a progress bar
+/// (drawn on standard error when it is a terminal and `show_bar`). Returns the completed run,
+/// or `None` when `timeout` passed first.
+pub async fn wait_for_run(
+    ctx: &AppContext,
+    run_id: i64,
+    timeout: Option<Duration>,
+    show_bar: bool,
+) -> anyhow::Result<Option<RunView>> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let bar = if show_bar {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} run #{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} tenants  {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_prefix(run_id.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let result = loop {
+        let model = query::find(&ctx.db, run_id)
+            .await?
+            .with_context(|| format!("run #{run_id} disappeared"))?;
+        let view = query::view(&ctx.db, model, ctx.now()).await?;
+        let counts = view.counts;
+        bar.set_length(counts.total.max(0) as u64);
+        bar.set_position(counts.processed.max(0) as u64);
+        bar.set_message(format!(
+            "{}  {} failed  {} findings changed",
+            view.status, counts.failed, counts.findings_changed
+        ));
+        if view.status == RunStatus::Completed.as_str() {
+            break Some(view);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break None;
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    };
+    bar.finish_and_clear();
+    Ok(result)
+}
+
+/// The rule's name from SPEC §2 (`first_seen`...), for a code such as `R1`.
+fn rule_name(code: &str) -> &'static str {
+    Rule::ALL
+        .iter()
+        .find(|r| r.to_string() == code)
+        .map_or("", |r| r.name())
+}
+
+/// Prints a preflight as a readable table on standard output.
+pub fn print_preflight(pf: &PreflightResult) {
+    let scope = match pf.scope {
+        Scope::AllTenants => "all tenants".to_owned(),
+        Scope::Tenant { tenant_id } => format!("tenant id {tenant_id}"),
+    };
+    println!("Preflight of {} over {scope}", pf.runbook);
+    println!("  preflight id         {}", pf.preflight_id);
+    println!("  expires at           {}", pf.expires_at.to_rfc3339());
+    println!("  tenants in scope     {}", pf.tenants_in_scope);
+    println!("  tenants with changes {}", pf.tenants_with_changes);
+    println!("  findings examined    {}", pf.findings_examined);
+    println!("  findings to change   {}", pf.findings_to_change);
+    println!("  estimated duration   ~{} s", pf.estimated_seconds);
+    println!();
+    println!("  {:<4} {:<20} {:>8}", "rule", "name", "changes");
+    for (code, n) in &pf.changes_by_rule {
+        println!("  {code:<4} {:<20} {n:>8}", rule_name(code));
+    }
+    if !pf.sample.is_empty() {
+        println!();
+        println!(
+            "  sample ({} of {} findings to change):",
+            pf.sample.len(),
+            pf.findings_to_change
+        );
+        for change in &pf.sample {
+            print_sample(change);
+        }
+    }
+    if let Some(phrase) = &pf.confirmation.phrase {
+        println!();
+        println!("  confirmation phrase  {phrase}");
+    }
+    println!();
+}
+
+fn print_sample(change: &serde_json::Value) {
+    let rules: Vec<String> = change["rules"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| r.as_str().map_or_else(|| r.to_string(), str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    println!(
+        "    finding {} (tenant {}): {}",
+        change["finding_id"],
+        change["tenant_id"],
+        rules.join(", ")
+    );
+    let (Some(before), Some(after)) = (change["before"].as_object(), change["after"].as_object())
+    else {
+        return;
+    };
+    for (field, new) in after {
+        let old = before.get(field).unwrap_or(&serde_json::Value::Null);
+        if old != new {
+            println!("      {field}: {old} -> {new}");
+        }
+    }
+}
+
+/// Prints a completed run's summary (and its failed tenants) on standard output.
+pub async fn print_summary(ctx: &AppContext, run: &RunView) -> anyhow::Result<()> {
+    let c = run.counts;
+    println!(
+        "run #{} completed: {}",
+        run.id,
+        run.outcome.as_deref().unwrap_or("unknown")
+    );
+    println!(
+        "  tenants            {} total, {} succeeded, {} failed, {} skipped",
+        c.total, c.succeeded, c.failed, c.skipped
+    );
+    println!("  findings changed   {}", c.findings_changed);
+    if let (Some(started), Some(completed)) = (run.started_at, run.completed_at) {
+        let ms = (completed - started).num_milliseconds().max(0);
+        println!("  duration           {:.1} s", ms as f64 / 1000.0);
+    }
+    if let Some(error) = &run.error_summary {
+        println!("  error              {error}");
+    }
+    if c.failed > 0 {
+        let (failed, total) =
+            query::items(&ctx.db, run.id, Some(ItemStatus::Failed), 1, 10).await?;
+        println!("  failed tenants ({total}):");
+        for item in failed {
+            println!(
+                "    {}: {}",
+                item.tenant_external_id,
+                item.error.as_deref().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, VecDeque};
+
+    use super::*;
+    use crate::runs::preflight::Confirmation;
+
+    /// A scripted prompt: fixed answers, records the questions.
+    struct Scripted {
+        interactive: bool,
+        answers: VecDeque<&'static str>,
+        asked: Vec<String>,
+    }
+
+    impl Scripted {
+        fn new(interactive: bool, answers: &[&'static str]) -> Self {
+            Self {
+                interactive,
+                answers: answers.iter().copied().collect(),
+                asked: Vec::new(),
+            }
+        }
+    }
+
+    impl Prompt for Scripted {
+        fn interactive(&self) -> bool {
+            self.interactive
+        }
+
+        fn ask(&mut self, question: &str) -> std::io::Result<Option<String>> {
+            self.asked.push(question.to_owned());
+            Ok(self.answers.pop_front().map(str::to_owned))
+        }
+    }
+
+    fn pf(all: bool) -> PreflightResult {
+        PreflightResult {
+            preflight_id: "pf".into(),
+            runbook: findings_lifecycle::KEY.into(),
+            scope: if all {
+                Scope::AllTenants
+            } else {
+                Scope::Tenant { tenant_id: 2 }
+            },
+            tenants_in_scope: if all { 6 } else { 1 },
+            tenants_with_changes: 1,
+            findings_examined: 10,
+            findings_to_change: 3,
+            changes_by_rule: BTreeMap::new(),
+            sample: Vec::new(),
+            estimated_seconds: 1,
+            confirmation: Confirmation {
+                required: all,
+                phrase: all.then(|| "REBUILD 6 TENANTS".to_owned()),
+            },
+            expires_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn all_tenants_on_a_terminal_needs_the_exact_phrase() {
+        let mut p = Scripted::new(true, &["REBUILD 6 TENANTS"]);
+        assert_eq!(
+            confirm(&pf(true), "all", None, false, &mut p),
+            Ok(Some("REBUILD 6 TENANTS".into()))
+        );
+        assert_eq!(p.asked.len(), 1);
+        assert!(p.asked[0].contains("Type \"REBUILD 6 TENANTS\""));
+
+        let mut p = Scripted::new(true, &["rebuild 6 tenants"]);
+        let err = confirm(&pf(true), "all", None, false, &mut p).expect_err("wrong phrase");
+        assert!(err.contains("did not match"), "{err}");
+
+        let mut p = Scripted::new(true, &["REBUILD 6 TENANTS "]);
+        assert!(confirm(&pf(true), "all", None, false, &mut p).is_err());
+
+        let mut p = Scripted::new(true, &[]);
+        assert!(
+            confirm(&pf(true), "all", None, false, &mut p).is_err(),
+            "EOF"
+        );
+    }
+
+    #[test]
+    fn one_tenant_on_a_terminal_asks_yes_or_no() {
+        for (answer, ok) in [("y", true), ("YES", true), ("n", false), ("", false)] {
+            let mut p = Scripted::new(true, &[answer]);
+            let got = confirm(&pf(false), "tenant t", None, false, &mut p);
+            assert_eq!(got.is_ok(), ok, "answer {answer:?}");
+            if ok {
+                assert_eq!(got, Ok(None), "no phrase for one tenant");
+            }
+            assert!(p.asked[0].contains("[y/N]"));
+        }
+    }
+
+    #[test]
+    fn flags_confirm_without_asking() {
+        let mut p = Scripted::new(true, &[]);
+        assert_eq!(
+            confirm(&pf(true), "all", None, true, &mut p),
+            Ok(Some("REBUILD 6 TENANTS".into()))
+        );
+        assert_eq!(
+            confirm(&pf(true), "all", Some("REBUILD 5 TENANTS"), false, &mut p),
+            Ok(Some("REBUILD 5 TENANTS".into())),
+            "--confirm is passed as given; start() checks it"
+        );
+        assert_eq!(confirm(&pf(false), "t", None, true, &mut p), Ok(None));
+        assert!(p.asked.is_empty());
+    }
+
+    #[test]
+    fn without_a_terminal_or_flag_it_refuses() {
+        let mut p = Scripted::new(false, &["REBUILD 6 TENANTS"]);
+        let err = confirm(&pf(true), "all", None, false, &mut p).expect_err("refused");
+        assert!(err.contains("--confirm \"REBUILD 6 TENANTS\""), "{err}");
+        assert!(confirm(&pf(false), "t", None, false, &mut p).is_err());
+        assert!(p.asked.is_empty(), "never asks without a terminal");
+    }
+
+    #[test]
+    fn rule_names_follow_the_spec() {
+        assert_eq!(rule_name("R1"), "first_seen");
+        assert_eq!(rule_name("R7"), "terminal_timestamps");
+        assert_eq!(rule_name("R9"), "");
+    }
+}

@@ -1,0 +1,135 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import type { Notification, NotificationPage } from '../../api/types';
+import { errorMessage } from '../../lib/errors';
+import { formatTimestamp } from '../../lib/format';
+import { api } from '../session';
+
+/** The bell polls every 15 s; run detail also refreshes it the moment a watched run completes. */
+export const NOTIFICATIONS_POLL_MS = 15_000;
+
+/** Header bell: unread count, a dropdown of the latest notifications, mark as read. */
+export function NotificationsBell() {
+  const ids = useId();
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const wrapper = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  const notifications = useQuery({
+    queryKey: ['notifications'],
+    queryFn: ({ signal }) =>
+      api.get<NotificationPage>('/system/api/notifications', { query: { per_page: 20 }, signal }),
+    refetchInterval: NOTIFICATIONS_POLL_MS,
+  });
+  const markRead = useMutation({
+    mutationFn: (id: number) => api.post<void>(`/system/api/notifications/${id}/read`),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['notifications'] }),
+  });
+
+  // Close on Escape (focus back to the bell) and on a click or focus outside.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        setOpen(false);
+        button.current?.focus();
+      }
+    };
+    const onOutside = (event: Event) => {
+      if (wrapper.current && !wrapper.current.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onOutside);
+    document.addEventListener('focusin', onOutside);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onOutside);
+      document.removeEventListener('focusin', onOutside);
+    };
+  }, [open]);
+
+  const unread = notifications.data?.unread ?? 0;
+  const label = notifications.data
+    ? `Notifications, ${unread} unread`
+    : 'Notifications';
+
+  const read = (notification: Notification) => {
+    if (notification.read_at === null) markRead.mutate(notification.id);
+  };
+
+  return (
+    <div className="bell" ref={wrapper}>
+      <button
+        ref={button}
+        type="button"
+        className="button-secondary bell-button"
+        aria-label={label}
+        aria-expanded={open}
+        aria-controls={`${ids}-panel`}
+        onClick={() => setOpen((value) => !value)}
+      >
+        <span aria-hidden="true">🔔</span>
+        {unread > 0 && (
+          <span className="bell-count" aria-hidden="true" data-testid="unread-count">
+            {unread > 99 ? '99+' : unread}
+          </span>
+        )}
+      </button>
+      {open && (
+        <div id={`${ids}-panel`} className="bell-panel" role="region" aria-label="Notifications">
+          <h2 className="bell-title">Notifications</h2>
+          {notifications.isPending ? (
+            <p role="status">Loading…</p>
+          ) : notifications.isError ? (
+            <p className="form-error" role="alert">
+              {errorMessage(notifications.error)}
+            </p>
+          ) : notifications.data.items.length === 0 ? (
+            <p className="muted">No notifications yet.</p>
+          ) : (
+            <ul className="bell-list">
+              {notifications.data.items.map((notification) => (
+                <li
+                  key={notification.id}
+                  className={notification.read_at === null ? 'unread' : undefined}
+                >
+                  <p>
+                    <strong>{notification.title}</strong>
+                    {notification.read_at === null && <span className="visually-hidden"> (unread)</span>}
+                  </p>
+                  <p>{notification.body}</p>
+                  <p className="muted">{formatTimestamp(notification.created_at)}</p>
+                  <p className="bell-actions">
+                    {notification.run_id !== null && (
+                      <Link
+                        to={`/ops/runs/${notification.run_id}`}
+                        onClick={() => {
+                          read(notification);
+                          setOpen(false);
+                        }}
+                      >
+                        View run #{notification.run_id}
+                      </Link>
+                    )}
+                    {notification.read_at === null && (
+                      <button
+                        type="button"
+                        className="button-link"
+                        onClick={() => read(notification)}
+                        disabled={markRead.isPending}
+                      >
+                        Mark as read
+                      </button>
+                    )}
+                  </p>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { PreflightResult } from '../../api/types';
+import { fakeBackend, json } from '../../test/fakeBackend';
+import { renderSystem } from '../../test/renderSystem';
+import { api } from '../session';
+import { StartRunDialog } from './StartRunDialog';
+
+const KEY = 'findings.lifecycle.rebuild';
+const PHRASE = 'REBUILD 25 TENANTS';
+
+function preflight(scope: PreflightResult['scope']): PreflightResult {
+  const all = scope.kind === 'all_tenants';
+  return {
+    preflight_id: 'pf-1',
+    runbook: KEY,
+    scope,
+    tenants_in_scope: all ? 25 : 1,
+    tenants_with_changes: 3,
+    findings_examined: 100,
+    findings_to_change: 7,
+    changes_by_rule: { R1: 1, R2: 0, R3: 0, R4: 2, R5: 0, R6: 4, R7: 0 },
+    sample: [],
+    estimated_seconds: 3,
+    confirmation: { required: all, phrase: all ? PHRASE : null },
+    expires_at: '2030-01-01T00:00:00Z',
+  };
+}
+
+function run(id: number, status: 'queued' | 'running' | 'completed' = 'queued') {
+  return {
+    id,
+    runbook: KEY,
+    runbook_version: 1,
+    scope: { kind: 'all_tenants' },
+    workspace_id: null,
+    status,
+    outcome: null,
+    source: 'system_ui',
+    initiator: { id: 1, username: 'ada' },
+    reason: { code: 'data_repair', text: 'Backfill after the import' },
+    preflight_id: 'pf-1',
+    counts: { total: 25, processed: 5, succeeded: 5, failed: 0, skipped: 0, findings_changed: 9 },
+    progress_percent: 20,
+    eta_seconds: 12,
+    error_summary: null,
+    cancel_reason: null,
+    retry_of_run_id: null,
+    created_at: '2030-01-01T00:00:00Z',
+    started_at: null,
+    completed_at: null,
+    updated_at: '2030-01-01T00:00:00Z',
+    deduplicated: false,
+  };
+}
+
+function open(scope: PreflightResult['scope'], onClose = vi.fn()) {
+  renderSystem(<StartRunDialog runbookKey={KEY} preflight={preflight(scope)} onClose={onClose} />);
+  return onClose;
+}
+
+function fillReason() {
+  fireEvent.change(screen.getByLabelText('Reason code'), { target: { value: 'data_repair' } });
+  fireEvent.change(screen.getByLabelText('Reason'), {
+    target: { value: 'Backfill after the import' },
+  });
+}
+
+const startButton = () => screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement;
+
+afterEach(() => {
+  cleanup();
+  api.setCsrfToken(null);
+  vi.unstubAllGlobals();
+});
+
+describe('StartRunDialog', () => {
+  it('is a labelled modal dialog that starts with focus on the reason code', () => {
+    open({ kind: 'all_tenants' });
+    const dialog = screen.getByRole('dialog', { name: 'Start run' });
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    expect(document.activeElement).toBe(screen.getByLabelText('Reason code'));
+  });
+
+  it('keeps Start disabled until the reason is valid and the phrase matches exactly', () => {
+    open({ kind: 'all_tenants' });
+    expect(startButton().disabled).toBe(true);
+
+    fireEvent.change(screen.getByLabelText('Reason code'), { target: { value: 'incident' } });
+    fireEvent.change(screen.getByLabelText('Reason'), { target: { value: 'too short' } });
+    expect(screen.getByText(/Enter at least 10 characters \(9 so far\)/)).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Reason'), { target: { value: 'Long enough reason' } });
+    expect(startButton().disabled).toBe(true);
+
+    const phrase = screen.getByLabelText(/to confirm/);
+    for (const wrong of ['', 'rebuild 25 tenants', `${PHRASE} `, 'REBUILD 24 TENANTS']) {
+      fireEvent.change(phrase, { target: { value: wrong } });
+      expect(startButton().disabled).toBe(true);
+    }
+    fireEvent.change(phrase, { target: { value: PHRASE } });
+    expect(startButton().disabled).toBe(false);
+  });
+
+  it('needs no phrase for one tenant', () => {
+    open({ kind: 'tenant', tenant_id: 2 });
+    expect(screen.queryByLabelText(/to confirm/)).toBeNull();
+    fillReason();
+    expect(startButton().disabled).toBe(false);
+  });
+
+  it('sends the start and shows only an intent toast linking to the run', async () => {
+    const backend = fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(42)),
+    });
+    const onClose = open({ kind: 'all_tenants' });
+    fillReason();
+    fireEvent.change(screen.getByLabelText(/to confirm/), { target: { value: PHRASE } });
+    fireEvent.click(startButton());
+
+    const toast = await screen.findByTestId('toast');
+    expect(onClose).toHaveBeenCalled();
+    expect(backend.calls[0]?.body).toEqual({
+      scope: { kind: 'all_tenants' },
+      reason: { code: 'data_repair', text: 'Backfill after the import' },
+      preflight_id: 'pf-1',
+      confirmation: PHRASE,
+    });
+    // Intent only: what was asked for and where to follow it, never progress or counts.
+    expect(within(toast).getByText('Run queued')).toBeTruthy();
+    expect(within(toast).getByRole('link', { name: 'View run #42' }).getAttribute('href')).toBe(
+      '/ops/runs/42',
+    );
+    expect(toast.textContent).not.toMatch(/%|\d+ of \d+|running|succeeded|ETA|remaining/i);
+    expect(within(toast).queryByRole('progressbar')).toBeNull();
+    // The toast made no requests of its own (no polling of the run).
+    expect(backend.calls).toHaveLength(1);
+  });
+
+  it('points to the active run on 409', async () => {
+    fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>
+        new Response(
+          JSON.stringify({ title: 'Conflict', status: 409, detail: 'overlap', active_run_id: 7 }),
+          { status: 409, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    open({ kind: 'tenant', tenant_id: 2 });
+    fillReason();
+    fireEvent.click(startButton());
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/Another run is active/);
+    expect(within(alert).getByRole('link', { name: 'View active run #7' }).getAttribute('href')).toBe(
+      '/ops/runs/7',
+    );
+    expect(screen.queryByTestId('toast')).toBeNull();
+  });
+
+  it('shows field errors from a 422', async () => {
+    fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>
+        new Response(
+          JSON.stringify({
+            title: 'Invalid request',
+            status: 422,
+            detail: 'The request has invalid fields',
+            errors: { 'reason.text': ['must not be blank'], preflight_id: ['preflight is stale'] },
+          }),
+          { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    open({ kind: 'tenant', tenant_id: 2 });
+    fillReason();
+    fireEvent.click(startButton());
+
+    expect(await screen.findByText('must not be blank')).toBeTruthy();
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toMatch(/preflight_id.*preflight is stale/);
+  });
+
+  it('closes on Escape', () => {
+    const onClose = open({ kind: 'tenant', tenant_id: 2 });
+    fireEvent.keyDown(screen.getByLabelText('Reason code'), { key: 'Escape' });
+    expect(onClose).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,207 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { Link } from 'react-router';
+import { ProblemError } from '../../api/client';
+import type { PreflightResult, ReasonCode, StartedRun, StartRunRequest } from '../../api/types';
+import { phraseMatches } from '../../lib/confirmation';
+import { errorMessage } from '../../lib/errors';
+import { REASON_CODES, REASON_MAX_CHARS, reasonLength, reasonTextError } from '../../lib/runbook';
+import { Dialog } from '../../shared/Dialog';
+import { useToasts } from '../../shared/Toasts';
+import { api } from '../session';
+
+/** Field errors from a 422, under the names the form shows them at. */
+function fieldErrors(error: unknown): Record<string, string[]> {
+  return error instanceof ProblemError && error.status === 422 ? error.errors : {};
+}
+
+function FieldError({ id, messages }: { id: string; messages: string[] | undefined | null }) {
+  if (!messages || messages.length === 0) return null;
+  return (
+    <p id={id} className="field-error">
+      {messages.join(' ')}
+    </p>
+  );
+}
+
+/**
+ * The Start dialog: reason code and text (10–500 characters, checked as you type) and, when the
+ * preflight requires it, the typed phrase. Start stays disabled until everything is valid and
+ * the phrase matches exactly. Success closes the dialog and shows the intent-only "Run queued"
+ * toast; 409 points to the active run; 422 shows the server's field errors.
+ */
+export function StartRunDialog({
+  runbookKey,
+  preflight,
+  onClose,
+}: {
+  runbookKey: string;
+  preflight: PreflightResult;
+  onClose: () => void;
+}) {
+  const ids = useId();
+  const queryClient = useQueryClient();
+  const toasts = useToasts();
+  const [code, setCode] = useState<ReasonCode | ''>('');
+  const [text, setText] = useState('');
+  const [textTouched, setTextTouched] = useState(false);
+  const [phrase, setPhrase] = useState('');
+
+  const required = preflight.confirmation.required;
+  const expected = preflight.confirmation.phrase ?? '';
+  const textError = reasonTextError(text);
+  const phraseOk = !required || phraseMatches(phrase, expected);
+  const canStart = code !== '' && textError === null && phraseOk;
+
+  const start = useMutation({
+    mutationFn: (body: StartRunRequest) =>
+      api.post<StartedRun>(`/system/api/ops/runbooks/${encodeURIComponent(runbookKey)}/runs`, body),
+    onSuccess: (run) => {
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      void queryClient.invalidateQueries({ queryKey: ['runbooks'] });
+      void queryClient.invalidateQueries({ queryKey: ['runbook', runbookKey] });
+      toasts.show({
+        title: run.deduplicated ? 'Run already queued' : 'Run queued',
+        link: { to: `/ops/runs/${run.id}`, label: `View run #${run.id}` },
+      });
+      onClose();
+    },
+  });
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!canStart || start.isPending) return;
+    start.mutate({
+      scope: preflight.scope,
+      reason: { code, text: text.trim() },
+      preflight_id: preflight.preflight_id,
+      confirmation: required ? phrase : null,
+    });
+  };
+
+  const errors = fieldErrors(start.error);
+  const conflict =
+    start.error instanceof ProblemError && start.error.status === 409 ? start.error : null;
+  const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation']);
+  const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
+  const scopeWords =
+    preflight.scope.kind === 'all_tenants'
+      ? `all ${preflight.tenants_in_scope} tenants`
+      : `tenant ${preflight.scope.tenant_id}`;
+
+  return (
+    <Dialog
+      title="Start run"
+      onClose={onClose}
+      description={
+        <p>
+          Runs <code>{runbookKey}</code> over {scopeWords}: {preflight.findings_to_change} findings
+          would change.
+        </p>
+      }
+    >
+      <form onSubmit={onSubmit} noValidate>
+        <label htmlFor={`${ids}-code`}>Reason code</label>
+        <select
+          id={`${ids}-code`}
+          data-autofocus
+          required
+          value={code}
+          aria-invalid={errors['reason.code'] ? true : undefined}
+          aria-describedby={errors['reason.code'] ? `${ids}-code-error` : undefined}
+          onChange={(event) => setCode(event.target.value as ReasonCode | '')}
+        >
+          <option value="">Choose a reason…</option>
+          {REASON_CODES.map((reason) => (
+            <option key={reason.code} value={reason.code}>
+              {reason.label}
+            </option>
+          ))}
+        </select>
+        <FieldError id={`${ids}-code-error`} messages={errors['reason.code']} />
+
+        <label htmlFor={`${ids}-text`}>Reason</label>
+        <textarea
+          id={`${ids}-text`}
+          rows={3}
+          required
+          value={text}
+          aria-invalid={textTouched && textError !== null ? true : undefined}
+          aria-describedby={`${ids}-text-help${errors['reason.text'] ?? errors.reason ? ` ${ids}-text-error` : ''}`}
+          onChange={(event) => setText(event.target.value)}
+          onBlur={() => setTextTouched(true)}
+        />
+        <p
+          id={`${ids}-text-help`}
+          className={textTouched && textError ? 'field-error' : 'field-help'}
+          aria-live="polite"
+        >
+          {textError && (textTouched || text.length > 0)
+            ? textError
+            : `${reasonLength(text)} / ${REASON_MAX_CHARS} characters`}
+        </p>
+        <FieldError
+          id={`${ids}-text-error`}
+          messages={errors['reason.text'] ?? errors.reason}
+        />
+
+        {required && (
+          <>
+            <label htmlFor={`${ids}-phrase`}>
+              Type <code className="phrase">{expected}</code> to confirm
+            </label>
+            <input
+              id={`${ids}-phrase`}
+              autoComplete="off"
+              spellCheck={false}
+              value={phrase}
+              aria-invalid={phrase !== '' && !phraseOk ? true : undefined}
+              aria-describedby={`${ids}-phrase-help`}
+              onChange={(event) => setPhrase(event.target.value)}
+            />
+            <p id={`${ids}-phrase-help`} className="field-help">
+              This run changes every tenant. The phrase must match exactly, including case.
+            </p>
+            <FieldError id={`${ids}-phrase-error`} messages={errors.confirmation} />
+          </>
+        )}
+
+        {conflict && (
+          <div className="form-error" role="alert">
+            <p>Another run is active for this runbook and an overlapping scope.</p>
+            {typeof conflict.problem.active_run_id === 'number' && (
+              <p>
+                <Link to={`/ops/runs/${conflict.problem.active_run_id}`} onClick={onClose}>
+                  View active run #{conflict.problem.active_run_id}
+                </Link>
+              </p>
+            )}
+          </div>
+        )}
+        {start.isError && !conflict && (
+          <div className="form-error" role="alert">
+            <p>{errorMessage(start.error)}</p>
+            {otherErrors.length > 0 && (
+              <ul>
+                {otherErrors.map(([field, messages]) => (
+                  <li key={field}>
+                    <code>{field}</code>: {messages.join(' ')}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+
+        <div className="dialog-actions">
+          <button type="button" className="button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" disabled={!canStart || start.isPending}>
+            {start.isPending ? 'Starting…' : 'Start run'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,485 @@
+//! The operator-plane runbook API end to end over HTTP: catalogue, tenants, preflight, start
+//! (201/200 dedupe/409/422), Idempotency-Key, run detail with ETag, items, notifications,
+//! audit log, capabilities and bad input.
+
+use atlas_ops::domain::capability::Capability;
+use atlas_ops::idempotency::{self, Begin, IdempotencyKey};
+use atlas_ops_tests::runs::{SMALL, count, drain};
+use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app};
+use serde_json::{Value, json};
+
+const RB: &str = "/system/api/ops/runbooks/findings.lifecycle.rebuild";
+
+async fn seeded(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    atlas_ops::demo::seed(&app.db, SMALL, Some("a-demo-password".into()))
+        .await
+        .expect("seed");
+    app
+}
+
+fn reason() -> Value {
+    json!({"code": "data_repair", "text": "repair legacy lifecycle columns"})
+}
+
+async fn the_console_flow_works_over_http(backend: Backend) {
+    let app = seeded(backend).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+
+    let catalogue: Value = op
+        .get("/system/api/ops/runbooks")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(catalogue["items"][0]["key"], "findings.lifecycle.rebuild");
+    assert_eq!(catalogue["items"][0]["active_run"], Value::Null);
+
+    let tenants: Value = op
+        .get("/system/api/ops/tenants?per_page=100")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(tenants["total"], 6);
+    assert!(
+        tenants["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|t| t["external_id"] != "platform")
+    );
+    let search: Value = op
+        .get("/system/api/ops/tenants?search=TENANT-00")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(search["total"], 6, "search is case-insensitive");
+    let search: Value = op
+        .get("/system/api/ops/tenants?search=plat")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(search["total"], 0, "the platform tenant is never offered");
+
+    let res = op
+        .post_json(
+            &format!("{RB}/preflight"),
+            &json!({"scope": {"kind": "all_tenants"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let pf: Value = res.json().await.expect("json");
+    assert_eq!(pf["confirmation"]["required"], true);
+    assert_eq!(pf["confirmation"]["phrase"], "REBUILD 6 TENANTS");
+    for rule in ["R1", "R2", "R3", "R4", "R5", "R6", "R7"] {
+        assert!(pf["changes_by_rule"][rule].as_u64().is_some(), "{rule}");
+    }
+
+    let mut body = json!({"scope": {"kind": "all_tenants"}, "reason": reason(), "preflight_id": pf["preflight_id"], "confirmation": "REBUILD 5 TENANTS"});
+    let res = op.post_json(&format!("{RB}/runs"), &body).await;
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.expect("json");
+    assert!(problem["errors"]["confirmation"].is_array());
+
+    body["confirmation"] = pf["confirmation"]["phrase"].clone();
+    let res = op.post_json(&format!("{RB}/runs"), &body).await;
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let run: Value = res.json().await.expect("json");
+    assert_eq!(location, format!("/system/api/ops/runs/{}", run["id"]));
+    assert_eq!(run["deduplicated"], false);
+    assert_eq!(run["status"], "queued");
+    assert_eq!(run["source"], "system_ui");
+    assert_eq!(run["initiator"]["username"], "alice");
+
+    let res = op.post_json(&format!("{RB}/runs"), &body).await;
+    assert_eq!(res.status(), 200);
+    let again: Value = res.json().await.expect("json");
+    assert_eq!(
+        (again["id"].clone(), again["deduplicated"].clone()),
+        (run["id"].clone(), json!(true))
+    );
+
+    let catalogue: Value = op
+        .get("/system/api/ops/runbooks")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(catalogue["items"][0]["active_run"]["id"], run["id"]);
+
+    let id = run["id"].as_i64().expect("id");
+    let res = op.get(&location).await;
+    let etag = res.headers()["etag"].to_str().expect("etag").to_owned();
+    let res = op
+        .client
+        .get(app.url(&location))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 304, "unchanged run answers 304");
+
+    drain(&app, id).await;
+    let res = op
+        .client
+        .get(app.url(&location))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200, "a changed run answers 200");
+    let done: Value = res.json().await.expect("json");
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["outcome"], "succeeded");
+    assert_eq!(done["progress_percent"], 100.0);
+    assert_eq!(done["counts"]["processed"], 6);
+
+    let items: Value = op
+        .get(&format!("{location}/items?per_page=10"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(items["total"], 6);
+    assert!(
+        items["items"][0]["tenant_external_id"]
+            .as_str()
+            .expect("ext")
+            .starts_with("tenant-")
+    );
+    let failed: Value = op
+        .get(&format!("{location}/items?status=failed"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(failed["total"], 0);
+
+    let runs: Value = op
+        .get("/system/api/ops/runs?status=completed")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(runs["total"], 1);
+
+    let notes: Value = op
+        .get("/system/api/notifications")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (notes["total"].clone(), notes["unread"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(notes["items"][0]["kind"], "OperationRunCompleted");
+    let nid = notes["items"][0]["id"].as_i64().expect("id");
+    let res = op
+        .post_json(&format!("/system/api/notifications/{nid}/read"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let notes: Value = op
+        .get("/system/api/notifications")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(notes["unread"], 0);
+
+    let audit: Value = op
+        .get("/system/api/audit-events?action=runbook.run.started")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(audit["total"], 1);
+    assert_eq!(audit["items"][0]["actor_label"], "alice");
+    assert_eq!(
+        audit["items"][0]["metadata"]["reason"]["code"],
+        "data_repair"
+    );
+}
+
+async fn bearer_tokens_drive_the_api_without_csrf(backend: Backend) {
+    let app = seeded(backend).await;
+    let token = app
+        .operator_token(
+            "script",
+            &[
+                Capability::RunbooksView,
+                Capability::RunbooksRun,
+                Capability::RunsView,
+            ],
+        )
+        .await;
+    let client = reqwest::Client::new();
+    let tenants: Value = client
+        .get(app.url("/system/api/ops/tenants"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("req")
+        .json()
+        .await
+        .expect("json");
+    let tenant_id = tenants["items"][0]["id"].clone();
+    let scope = json!({"kind": "tenant", "tenant_id": tenant_id});
+    let pf: Value = client
+        .post(app.url(&format!("{RB}/preflight")))
+        .bearer_auth(&token)
+        .json(&json!({"scope": scope}))
+        .send()
+        .await
+        .expect("req")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(pf["confirmation"]["required"], false);
+    let res = client
+        .post(app.url(&format!("{RB}/runs")))
+        .bearer_auth(&token)
+        .json(&json!({"scope": scope, "reason": reason(), "preflight_id": pf["preflight_id"]}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 201);
+    let run: Value = res.json().await.expect("json");
+    assert_eq!(run["source"], "api");
+    // The token lacks run_all_tenants: an all-tenants start is 403.
+    let pf: Value = client
+        .post(app.url(&format!("{RB}/preflight")))
+        .bearer_auth(&token)
+        .json(&json!({"scope": {"kind": "all_tenants"}}))
+        .send()
+        .await
+        .expect("req")
+        .json()
+        .await
+        .expect("json");
+    let res = client
+        .post(app.url(&format!("{RB}/runs")))
+        .bearer_auth(&token)
+        .json(&json!({"scope": {"kind": "all_tenants"}, "reason": reason(), "preflight_id": pf["preflight_id"], "confirmation": pf["confirmation"]["phrase"]}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 403);
+}
+
+async fn each_capability_is_enforced(backend: Backend) {
+    let app = seeded(backend).await;
+    app.create_operator("viewer", &[Capability::RunbooksView])
+        .await;
+    let op = app.login_operator("viewer").await;
+    assert_eq!(op.get("/system/api/ops/runbooks").await.status(), 200);
+    for path in [
+        "/system/api/ops/runs",
+        "/system/api/ops/runs/1",
+        "/system/api/audit-events",
+    ] {
+        let res = op.get(path).await;
+        assert_eq!(res.status(), 403, "{path}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    let pf: Value = op
+        .post_json(
+            &format!("{RB}/preflight"),
+            &json!({"scope": {"kind": "all_tenants"}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let res = op
+        .post_json(&format!("{RB}/runs"), &json!({"scope": {"kind": "all_tenants"}, "reason": reason(), "preflight_id": pf["preflight_id"], "confirmation": pf["confirmation"]["phrase"]}))
+        .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        op.post_json(
+            "/system/api/ops/runs/1/cancel",
+            &json!({"reason": "long enough reason"})
+        )
+        .await
+        .status(),
+        403
+    );
+    app.create_operator("nobody", &[]).await;
+    let nobody = app.login_operator("nobody").await;
+    assert_eq!(nobody.get("/system/api/ops/runbooks").await.status(), 403);
+    assert_eq!(nobody.get("/system/api/ops/tenants").await.status(), 403);
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        0
+    );
+}
+
+async fn idempotency_keys_replay_and_refuse(backend: Backend) {
+    let app = seeded(backend).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+    let pf: Value = op
+        .post_json(
+            &format!("{RB}/preflight"),
+            &json!({"scope": {"kind": "all_tenants"}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let body = json!({"scope": {"kind": "all_tenants"}, "reason": reason(), "preflight_id": pf["preflight_id"], "confirmation": pf["confirmation"]["phrase"]});
+    let send = |body: Value, key: &'static str| {
+        let op = op.clone();
+        async move {
+            op.client
+                .post(format!("{}{RB}/runs", op.address))
+                .header("x-csrf-token", &op.csrf)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .expect("req")
+        }
+    };
+    let first = send(body.clone(), "key-1").await;
+    assert_eq!(first.status(), 201);
+    let first_body = first.text().await.expect("body");
+    let replay = send(body.clone(), "key-1").await;
+    assert_eq!(replay.status(), 201, "the first response is replayed");
+    assert_eq!(replay.headers()["idempotency-replayed"], "true");
+    assert_eq!(replay.text().await.expect("body"), first_body);
+    let mut other = body.clone();
+    other["reason"]["text"] = json!("a different reason for the same key");
+    let res = send(other, "key-1").await;
+    assert_eq!(res.status(), 422);
+    let res = send(body.clone(), &*Box::leak("k".repeat(256).into_boxed_str())).await;
+    assert_eq!(
+        res.status(),
+        422,
+        "keys longer than 255 characters are refused"
+    );
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        1
+    );
+    // A repeat while the first request is still in progress.
+    let key = IdempotencyKey::parse("key-2").expect("key");
+    assert_eq!(
+        idempotency::begin(&app.db, "operator:1", &key, "h", app.ctx.now())
+            .await
+            .expect("begin"),
+        Begin::Proceed
+    );
+    assert_eq!(
+        idempotency::begin(&app.db, "operator:1", &key, "h", app.ctx.now())
+            .await
+            .expect("begin"),
+        Begin::InProgress
+    );
+    assert_eq!(
+        idempotency::begin(&app.db, "operator:1", &key, "other", app.ctx.now())
+            .await
+            .expect("begin"),
+        Begin::Mismatch
+    );
+    // Keys are kept 24 hours, then forgotten.
+    app.clock.advance(chrono::Duration::hours(25));
+    assert_eq!(
+        idempotency::begin(&app.db, "operator:1", &key, "other", app.ctx.now())
+            .await
+            .expect("begin"),
+        Begin::Proceed
+    );
+}
+
+async fn bad_input_gets_problem_documents_and_changes_nothing(backend: Backend) {
+    let app = seeded(backend).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+    let post_raw = |path: &str, body: &'static str| {
+        op.client
+            .post(app.url(path))
+            .header("x-csrf-token", &op.csrf)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let cases: Vec<(reqwest::Response, u16)> = vec![
+        (post_raw(&format!("{RB}/preflight"), "{not json").await.expect("r"), 400),
+        (post_raw(&format!("{RB}/preflight"), r#"{"scope": {"kind": "all_tenants"}, "extra": 1}"#).await.expect("r"), 422),
+        (post_raw(&format!("{RB}/preflight"), r#"{"scope": {"kind": "tenant", "tenant_id": "x"}}"#).await.expect("r"), 422),
+        (post_raw(&format!("{RB}/preflight"), r#"{"scope": {"kind": "tenant", "tenant_id": 999999}}"#).await.expect("r"), 422),
+        (post_raw("/system/api/ops/runbooks/no.such.runbook/preflight", r#"{"scope": {"kind": "all_tenants"}}"#).await.expect("r"), 404),
+        (post_raw(&format!("{RB}/runs"), r#"{"scope": {"kind": "all_tenants"}}"#).await.expect("r"), 422),
+        (post_raw(&format!("{RB}/runs"), r#"{"scope": {"kind": "all_tenants"}, "reason": {"code": "data_repair", "text": "short"}, "preflight_id": "x"}"#).await.expect("r"), 422),
+        (post_raw(&format!("{RB}/runs"), r#"{"scope": {"kind": "all_tenants"}, "reason": {"code": "whim", "text": "long enough text"}, "preflight_id": "x"}"#).await.expect("r"), 422),
+        (op.get("/system/api/ops/runs/abc").await, 422),
+        (op.get("/system/api/ops/runs/99999").await, 404),
+        (op.get("/system/api/ops/runs?per_page=1000").await, 422),
+        (op.get("/system/api/ops/runs?page=0").await, 422),
+        (op.get("/system/api/ops/runs?status=exploded").await, 422),
+        (op.get("/system/api/ops/runs/1/items?status=weird").await, 404),
+    ];
+    for (i, (res, expected)) in cases.into_iter().enumerate() {
+        let status = res.status().as_u16();
+        let ctype = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        let body = res.text().await.unwrap_or_default();
+        assert!(
+            (status == expected || (expected == 404 && status == 400))
+                && ctype.as_deref() == Some("application/problem+json"),
+            "case {i}: {status} {ctype:?} {body}"
+        );
+    }
+    // The platform tenant is refused by id.
+    let platform = count(
+        &app.db,
+        "SELECT id FROM tenants WHERE external_id = 'platform'",
+    )
+    .await;
+    let res = op
+        .post_json(
+            &format!("{RB}/preflight"),
+            &json!({"scope": {"kind": "tenant", "tenant_id": platform}}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    // Oversized bodies are cut off.
+    let huge = format!(
+        r#"{{"scope": {{"kind": "all_tenants"}}, "pad": "{}"}}"#,
+        "x".repeat(200_000)
+    );
+    let res = op
+        .client
+        .post(app.url(&format!("{RB}/preflight")))
+        .header("x-csrf-token", &op.csrf)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 413);
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        0
+    );
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM preflights").await, 0);
+}
+
+db_tests!(
+    the_console_flow_works_over_http,
+    bearer_tokens_drive_the_api_without_csrf,
+    each_capability_is_enforced,
+    idempotency_keys_replay_and_refuse,
+    bad_input_gets_problem_documents_and_changes_nothing,
+);
