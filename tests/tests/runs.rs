@@ -330,10 +330,9 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
         .filter(|f| f.tenant_id == ids[3])
         .collect();
     assert!(
-        atlas_ops::runbooks::findings_lifecycle::rules::rebuild(failed)
+        !atlas_ops::runbooks::findings_lifecycle::rules::rebuild(failed)
             .changes
-            .len()
-            > 0
+            .is_empty()
     );
 }
 
