@@ -48,6 +48,11 @@ test-frontend: frontend-deps
 e2e test-e2e: build
 	cd frontend && E2E_SKIP_BUILD=1 $(NPM) run e2e
 
+## bench: the rebuild pipeline vs a single-statement SQL rebuild on PostgreSQL; writes bench/RESULTS.md
+bench:
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(CARGO) bench -p atlas-ops-tests --bench rebuild
+
 lint: frontend-deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

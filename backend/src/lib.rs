@@ -18,6 +18,7 @@ pub mod entities;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;
+pub mod metrics;
 pub mod notifications;
 pub mod runbooks;
 pub mod runs;

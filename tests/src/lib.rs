@@ -2,7 +2,6 @@
 //! database — a new SQLite file, or a new PostgreSQL database on the test server — so tests run
 //! in parallel, and [`db_tests!`] runs each test body on both back-ends.
 
-pub mod binary;
 pub mod postgres;
 pub mod runs;
 
@@ -312,5 +311,19 @@ macro_rules! db_tests {
                 }
             )+
         }
+    };
+}
+
+/// The `atlas-ops` binary under test: `ATLAS_OPS_BIN` if set, else this package's build of
+/// backend/src/main.rs (the `atlas-ops-cli` target of tests/Cargo.toml, which cargo builds with
+/// the tests so it is never missing or stale). A macro because `CARGO_BIN_EXE_*` exists only
+/// while compiling the integration tests themselves.
+#[macro_export]
+macro_rules! atlas_ops_bin {
+    () => {
+        std::env::var_os("ATLAS_OPS_BIN").map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_BIN_EXE_atlas-ops-cli")),
+            std::path::PathBuf::from,
+        )
     };
 }

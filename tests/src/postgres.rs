@@ -171,3 +171,29 @@ fn start_throwaway_server() -> Result<String, String> {
     )?;
     Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
 }
+
+/// A copy of `source` (`CREATE DATABASE ... TEMPLATE`), dropped with the returned value.
+pub async fn clone_database(source: &DroppedDatabase) -> DroppedDatabase {
+    let admin = try_connect(&source.admin_url)
+        .await
+        .unwrap_or_else(|| panic!("PostgreSQL at {} stopped answering", source.admin_url));
+    let name = format!("atlas_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{}\"",
+            source.name
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name} TEMPLATE: {e}"));
+    let _ = admin.close().await;
+    let base = source
+        .url
+        .rsplit_once('/')
+        .map(|(base, _)| base.to_owned())
+        .unwrap_or(source.url.clone());
+    DroppedDatabase {
+        url: format!("{base}/{name}"),
+        admin_url: source.admin_url.clone(),
+        name,
+    }
+}

@@ -728,8 +728,7 @@ async fn tokens_expire(backend: Backend) {
 async fn token_create_cli_prints_only_the_jwt(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_operator("alice", &[Capability::RunsView]).await;
-    let output = assert_cmd::Command::cargo_bin("atlas-ops")
-        .expect("binary")
+    let output = assert_cmd::Command::new(atlas_ops_tests::atlas_ops_bin!())
         .args([
             "token",
             "create",

@@ -29,13 +29,9 @@ const REASON: [&str; 4] = [
     "repair legacy lifecycle columns",
 ];
 
-/// The `atlas-ops` binary under test: `ATLAS_OPS_BIN` if set, else this package's build of
-/// backend/src/main.rs (see tests/Cargo.toml).
+/// The `atlas-ops` binary under test.
 fn binary() -> PathBuf {
-    std::env::var_os("ATLAS_OPS_BIN").map_or_else(
-        || PathBuf::from(env!("CARGO_BIN_EXE_atlas-ops-cli")),
-        PathBuf::from,
-    )
+    atlas_ops_tests::atlas_ops_bin!()
 }
 
 /// A migrated, seeded ([`SMALL`]: 6 tenants + platform) database and a pool on it.

@@ -10,7 +10,7 @@ use atlas_ops_tests::{Backend, TestApp, spawn_app};
 use sea_orm::ConnectionTrait;
 
 fn worker_process(app: &TestApp, workers: usize) -> Child {
-    Command::new(atlas_ops_tests::binary::path())
+    Command::new(atlas_ops_tests::atlas_ops_bin!())
         .args(["worker", "--count", &workers.to_string()])
         .env("DATABASE_URL", &app.database.url)
         .env("APP_ENV", "demo")

@@ -519,7 +519,7 @@ pub async fn wait_for_run(
         ProgressBar::hidden()
     };
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} run #{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} tenants  {msg}",
+        "{spinner} run #{prefix} [{elapsed_precise}] {bar:30} {pos}/{len} tenants  {msg}",
     ) {
         bar.set_style(style);
     }

@@ -4,6 +4,8 @@
 pub mod client_ip;
 pub mod extract;
 pub mod guards;
+mod middleware;
+pub mod openapi;
 pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
@@ -57,7 +59,8 @@ impl Application {
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::System))
                 .wrap(from_fn(guards::system_gate))
-                .wrap(Governor::new(&governor));
+                .wrap(Governor::new(&governor))
+                .wrap(from_fn(middleware::no_store));
             let admin_api = web::scope("/admin/api")
                 .app_data(extract::json_config(max_body))
                 .app_data(extract::query_config())
@@ -65,13 +68,16 @@ impl Application {
                 .configure(routes::admin_api)
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::Admin))
-                .wrap(from_fn(guards::admin_gate));
+                .wrap(from_fn(guards::admin_gate))
+                .wrap(from_fn(middleware::no_store));
             App::new()
                 .wrap(request_id::RequestIdHeader)
                 .wrap(TracingLogger::default())
+                .wrap(from_fn(middleware::record_metrics))
                 .app_data(data.clone())
                 .service(routes::health::healthz)
                 .service(routes::health::readyz)
+                .service(routes::metrics::metrics)
                 .service(system_api)
                 .service(admin_api)
                 .configure(|cfg| spa::configure(cfg, &static_dir))

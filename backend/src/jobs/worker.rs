@@ -48,12 +48,16 @@ async fn handle(ctx: &AppContext, job: ClaimedJob) -> Result<(), DbErr> {
         return give_up(ctx, &job, &error).await;
     }
     let heartbeat = spawn_heartbeat(ctx.clone(), job.clone());
+    let started = std::time::Instant::now();
     let result = match job.kind.as_str() {
         fanout::KIND => fanout::run(ctx, &job).await,
         tenant::KIND => tenant::run(ctx, &job).await,
         other => Err(anyhow::anyhow!("unknown job kind {other:?}")),
     };
     heartbeat.abort();
+    if let Some(metrics) = crate::metrics::global() {
+        metrics.observe_job(&job.kind, result.is_ok(), started.elapsed());
+    }
     match result {
         Ok(()) => {
             super::complete(&ctx.db, &job).await?;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod customer;
 pub mod health;
 pub mod ledger;
+pub mod metrics;
 pub mod ops;
 
 use actix_web::web;
@@ -13,9 +14,11 @@ pub fn system_api(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     ops::configure(cfg);
     ledger::configure(cfg);
+    cfg.service(crate::http::openapi::system_openapi);
 }
 
 /// Routes of the customer plane, mounted under `/admin/api`.
 pub fn admin_api(cfg: &mut web::ServiceConfig) {
     customer::configure(cfg);
+    cfg.service(crate::http::openapi::admin_openapi);
 }

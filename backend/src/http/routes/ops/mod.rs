@@ -1,5 +1,6 @@
 //! Operator-plane runbook and run endpoints (`/system/api/ops/...`).
 
+pub mod events;
 pub mod runbooks;
 pub mod runs;
 pub mod tenants;
@@ -21,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(runs::list)
         .service(runs::detail)
         .service(runs::items)
-        .service(runs::cancel);
+        .service(runs::cancel)
+        .service(events::run_events);
 }
 
 impl From<RunError> for ApiError {

@@ -101,13 +101,13 @@ pub async fn detail(
     if matches {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, "no-cache, private"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish());
     }
     let view = query::view(&ctx.db, run, ctx.now()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache, private"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view))
 }
 

@@ -1,0 +1,299 @@
+//! The OpenAPI contracts, generated from the handlers' `#[utoipa::path]` annotations.
+//!
+//! Handlers declare paths relative to their plane's scope (`/ops/runs/{id}`); the documents
+//! prefix them with `/system/api` or `/admin/api` so the contract names the real URLs. The
+//! operator-plane document is committed as `openapi/system-ops-runbooks.openapi.yaml` and a
+//! test fails when it drifts from what this module generates (`make openapi` regenerates it).
+
+use std::sync::OnceLock;
+
+use actix_web::http::Method;
+use actix_web::{HttpResponse, get};
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{Components, OpenApi as Document, Paths};
+
+use crate::http::problem::Problem;
+use crate::http::routes::{auth, customer, health, ledger, metrics, ops};
+use crate::http::session_store::cookie_name;
+
+/// Scope of the operator plane's API.
+pub const SYSTEM_PREFIX: &str = "/system/api";
+/// Scope of the customer plane's API.
+pub const ADMIN_PREFIX: &str = "/admin/api";
+
+/// Security scheme names used in the documents.
+pub const SESSION_SCHEME: &str = "session";
+/// The CSRF header scheme (cookie-authenticated unsafe requests).
+pub const CSRF_SCHEME: &str = "csrf";
+/// The bearer JWT scheme (API tokens; operator plane only).
+pub const BEARER_SCHEME: &str = "bearer";
+
+/// The plane-relative operator-plane operations.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        auth::login::login,
+        auth::logout::logout,
+        auth::me::me,
+        auth::tokens_list::list_tokens,
+        auth::tokens_create::create_token,
+        auth::tokens_revoke::revoke_token,
+        ops::runbooks::list,
+        ops::runbooks::detail,
+        ops::runbooks::preflight,
+        ops::runbooks::start,
+        ops::tenants::list,
+        ops::runs::list,
+        ops::runs::detail,
+        ops::runs::items,
+        ops::runs::cancel,
+        ops::events::run_events,
+        ledger::list_notifications,
+        ledger::read_notification,
+        ledger::audit_events,
+        system_openapi,
+    ),
+    components(schemas(Problem)),
+    tags(
+        (name = "auth", description = "Session login/logout, the current operator, API tokens"),
+        (name = "ops", description = "Runbook catalogue, preflight, runs and their progress"),
+        (name = "notifications", description = "The signed-in operator's notifications"),
+        (name = "audit", description = "The audit log"),
+        (name = "contract", description = "This document"),
+    )
+)]
+struct SystemPlane;
+
+/// The plane-relative customer-plane operations.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        customer::login::login,
+        customer::logout::logout,
+        customer::me::me,
+        customer::tenants::list_tenants,
+        customer::findings::list_findings,
+        admin_openapi,
+    ),
+    components(schemas(Problem)),
+    tags(
+        (name = "customer", description = "Customer users: session and their own workspace's data"),
+        (name = "contract", description = "This document"),
+    )
+)]
+struct AdminPlane;
+
+/// Probes and metrics, served outside both planes at the root.
+#[derive(OpenApi)]
+#[openapi(
+    paths(health::healthz, health::readyz, metrics::metrics),
+    tags(
+        (name = "health", description = "Liveness and readiness probes"),
+        (name = "metrics", description = "Prometheus metrics"),
+    )
+)]
+struct Root;
+
+/// Plane-relative paths that need no credentials.
+const PUBLIC_SYSTEM: &[&str] = &["/auth/login", "/openapi.json"];
+const PUBLIC_ADMIN: &[&str] = &["/auth/login", "/openapi.json"];
+
+/// The operator-plane document (paths under `/system/api`, plus the root probes).
+pub fn system_document() -> Document {
+    let mut doc = SystemPlane::openapi();
+    doc.info.title = "TenantAtlas Ops — operator plane".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Operator control plane: runbooks, preflight, confirmed runs and their progress. \
+         Errors are RFC 9457 application/problem+json documents."
+            .into(),
+    );
+    doc.info.license = None;
+    doc.info.contact = None;
+    secure(&mut doc.paths, PUBLIC_SYSTEM, true);
+    doc.paths = prefixed(doc.paths, SYSTEM_PREFIX);
+    let components = doc.components.get_or_insert_with(Components::new);
+    add_schemes(
+        components,
+        cookie_name(crate::auth::principal::Plane::System),
+        true,
+    );
+    doc.merge(Root::openapi());
+    doc
+}
+
+/// The customer-plane document (paths under `/admin/api`): no runbook, run or maintenance path.
+pub fn admin_document() -> Document {
+    let mut doc = AdminPlane::openapi();
+    doc.info.title = "TenantAtlas Ops — customer plane".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Customer users' read-only view of their own workspace's tenants and findings.".into(),
+    );
+    doc.info.license = None;
+    doc.info.contact = None;
+    secure(&mut doc.paths, PUBLIC_ADMIN, false);
+    doc.paths = prefixed(doc.paths, ADMIN_PREFIX);
+    let components = doc.components.get_or_insert_with(Components::new);
+    add_schemes(
+        components,
+        cookie_name(crate::auth::principal::Plane::Admin),
+        false,
+    );
+    doc
+}
+
+/// The document of `plane` (`system` or `admin`) as YAML, as committed under `openapi/`.
+pub fn yaml(plane: &str) -> anyhow::Result<String> {
+    let doc = match plane {
+        "system" => system_document(),
+        "admin" => admin_document(),
+        other => anyhow::bail!("unknown plane {other:?}: expected system or admin"),
+    };
+    Ok(doc.to_yaml()?)
+}
+
+fn prefixed(paths: Paths, prefix: &str) -> Paths {
+    let mut out = Paths::new();
+    out.extensions = paths.extensions;
+    for (path, item) in paths.paths {
+        out.paths.insert(format!("{prefix}{path}"), item);
+    }
+    out
+}
+
+fn add_schemes(components: &mut Components, cookie: &str, bearer: bool) {
+    components.add_security_scheme(
+        SESSION_SCHEME,
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            cookie,
+            "Session cookie set by POST auth/login",
+        ))),
+    );
+    components.add_security_scheme(
+        CSRF_SCHEME,
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-CSRF-Token",
+            "The session's csrf_token (from login or auth/me); required with the session \
+             cookie on unsafe methods",
+        ))),
+    );
+    if bearer {
+        components.add_security_scheme(
+            BEARER_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "API token (POST auth/tokens or `atlas-ops token create`)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Marks every operation but the public ones as authenticated: the session cookie (plus the
+/// CSRF header on unsafe methods) or, on the operator plane, a bearer token.
+fn secure(paths: &mut Paths, public: &[&str], bearer: bool) {
+    for (path, item) in paths.paths.iter_mut() {
+        if public.contains(&path.as_str()) {
+            continue;
+        }
+        let operations: [(Method, &mut Option<Operation>); 5] = [
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::PATCH, &mut item.patch),
+            (Method::DELETE, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            let session = if crate::http::guards::is_safe_method(&method) {
+                SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new())
+            } else {
+                SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new())
+                    .add(CSRF_SCHEME, Vec::<String>::new())
+            };
+            let mut requirements = vec![session];
+            if bearer {
+                requirements.push(SecurityRequirement::new(
+                    BEARER_SCHEME,
+                    Vec::<String>::new(),
+                ));
+            }
+            operation.security = Some(requirements);
+        }
+    }
+}
+
+fn json_of(doc: fn() -> Document, cell: &'static OnceLock<String>) -> HttpResponse {
+    let body = cell.get_or_init(|| {
+        serde_json::to_string(&doc()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot serialize the OpenAPI document");
+            String::new()
+        })
+    });
+    if body.is_empty() {
+        return HttpResponse::InternalServerError().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.clone())
+}
+
+/// The operator plane's OpenAPI document (this contract). No credentials needed.
+#[utoipa::path(tag = "contract", responses(
+    (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object),
+))]
+#[get("/openapi.json")]
+pub async fn system_openapi() -> HttpResponse {
+    static DOC: OnceLock<String> = OnceLock::new();
+    json_of(system_document, &DOC)
+}
+
+/// The customer plane's OpenAPI document. No credentials needed.
+#[utoipa::path(tag = "contract", responses(
+    (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object),
+))]
+#[get("/openapi.json")]
+pub async fn admin_openapi() -> HttpResponse {
+    static DOC: OnceLock<String> = OnceLock::new();
+    json_of(admin_document, &DOC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_customer_document_has_no_operator_paths() {
+        let doc = admin_document();
+        assert!(!doc.paths.paths.is_empty());
+        for path in doc.paths.paths.keys() {
+            assert!(path.starts_with(ADMIN_PREFIX), "{path}");
+            for word in ["runbook", "runs", "ops", "maintenance", "operation"] {
+                assert!(!path.contains(word), "{path} contains {word}");
+            }
+        }
+    }
+
+    #[test]
+    fn system_paths_are_prefixed_and_login_is_public() {
+        let doc = system_document();
+        let login = &doc.paths.paths["/system/api/auth/login"];
+        assert!(login.post.as_ref().is_some_and(|o| o.security.is_none()));
+        let runs = &doc.paths.paths["/system/api/ops/runs"];
+        assert!(runs.get.as_ref().is_some_and(|o| o.security.is_some()));
+        assert!(doc.paths.paths.contains_key("/healthz"));
+        assert!(yaml("system").is_ok_and(|y| y.contains("/system/api/ops/runs/{id}")));
+        assert!(yaml("nope").is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! Prometheus metrics: one process-wide registry, fed by the HTTP middleware (in `http/`), the
+//! job worker, and a refresh from the database at scrape time.
+//!
+//! Why the `prometheus` crate with its own [`Registry`] rather than the `metrics` facade: no
+//! global recorder to install (tests start many apps in one process), no HTTP listener or
+//! push gateway dependencies, and the text encoder is all `/metrics` needs.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+/// The metrics this service exports.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: IntCounterVec,
+    http_duration: HistogramVec,
+    runs: IntGaugeVec,
+    jobs: IntGaugeVec,
+    job_duration: HistogramVec,
+}
+
+/// Run statuses reported by `atlas_runs`, so a status with no rows reads 0, not absent.
+const RUN_STATUSES: [&str; 3] = ["queued", "running", "completed"];
+
+impl Metrics {
+    fn build() -> prometheus::Result<Self> {
+        let registry = Registry::new();
+        let http_requests = IntCounterVec::new(
+            Opts::new("atlas_http_requests_total", "HTTP requests answered"),
+            &["method", "route", "status"],
+        )?;
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "atlas_http_request_duration_seconds",
+                "HTTP request latency",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["method", "route", "status"],
+        )?;
+        let runs = IntGaugeVec::new(
+            Opts::new("atlas_runs", "Operation runs by status"),
+            &["status"],
+        )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new("atlas_jobs", "Jobs in the queue by state"),
+            &["state"],
+        )?;
+        let job_duration = HistogramVec::new(
+            HistogramOpts::new("atlas_job_duration_seconds", "Time to handle one job").buckets(
+                vec![
+                    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+                ],
+            ),
+            &["kind", "result"],
+        )?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(http_duration.clone()))?;
+        registry.register(Box::new(runs.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(job_duration.clone()))?;
+        Ok(Self {
+            registry,
+            http_requests,
+            http_duration,
+            runs,
+            jobs,
+            job_duration,
+        })
+    }
+
+    /// Counts one answered HTTP request. `route` is the matched pattern (never the raw path,
+    /// which would make the label set unbounded).
+    pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let status = status.to_string();
+        let labels = [method, route, status.as_str()];
+        self.http_requests.with_label_values(&labels).inc();
+        self.http_duration
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records how long one job took and whether it succeeded.
+    pub fn observe_job(&self, kind: &str, ok: bool, elapsed: Duration) {
+        let result = if ok { "ok" } else { "error" };
+        self.job_duration
+            .with_label_values(&[kind, result])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Reloads the run and job gauges from the database (called on every scrape).
+    pub async fn refresh(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let runs = counts(
+            db,
+            "SELECT status, COUNT(*) FROM operation_runs GROUP BY status",
+        )
+        .await?;
+        for status in RUN_STATUSES {
+            self.runs
+                .with_label_values(&[status])
+                .set(lookup(&runs, status));
+        }
+        let jobs = counts(db, "SELECT status, COUNT(*) FROM jobs GROUP BY status").await?;
+        // The queue calls a waiting job `pending`; the metric says `queued`.
+        self.jobs
+            .with_label_values(&["queued"])
+            .set(lookup(&jobs, "pending"));
+        self.jobs
+            .with_label_values(&["running"])
+            .set(lookup(&jobs, "running"));
+        Ok(())
+    }
+
+    /// Everything in the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
+            tracing::warn!(error = %e, "cannot encode metrics");
+        }
+        String::from_utf8_lossy(&buffer).into_owned()
+    }
+}
+
+async fn counts(db: &impl ConnectionTrait, sql: &str) -> Result<Vec<(String, i64)>, DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let status = r.try_get_by_index::<String>(0).ok()?;
+            let n = r.try_get_by_index::<i64>(1).ok()?;
+            Some((status, n))
+        })
+        .collect())
+}
+
+fn lookup(rows: &[(String, i64)], key: &str) -> i64 {
+    rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
+}
+
+/// The process-wide metrics, or `None` if the registry could not be built (metric names are
+/// constants, so that is a programming error; it is logged and metrics are skipped).
+pub fn global() -> Option<&'static Metrics> {
+    static METRICS: OnceLock<Option<Metrics>> = OnceLock::new();
+    METRICS
+        .get_or_init(|| match Metrics::build() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the metrics registry");
+                None
+            }
+        })
+        .as_ref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_observed_metrics() {
+        let m = Metrics::build().expect("registry");
+        m.observe_http("GET", "/healthz", 200, Duration::from_millis(3));
+        m.observe_job("run.tenant", true, Duration::from_millis(30));
+        let text = m.render();
+        assert!(text.contains(
+            "atlas_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ));
+        assert!(
+            text.contains("atlas_job_duration_seconds_count{kind=\"run.tenant\",result=\"ok\"} 1")
+        );
+    }
+}

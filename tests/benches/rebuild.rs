@@ -1,0 +1,473 @@
+//! `make bench`: the Rebuild Findings Lifecycle pipeline against a hand-written single-statement
+//! SQL rebuild of the same data, on PostgreSQL (SPEC §10).
+//!
+//! For each shape (tenants × findings per tenant): generate legacy data server-side, clone it
+//! (`CREATE DATABASE ... TEMPLATE`), then
+//! (a) time the reference: R1–R7 as one `UPDATE ... FROM (window query)` over all tenants, and
+//!     its read-only scan (the same query as a `SELECT count(*)`);
+//! (b) time the real pipeline on the clone: `preflight`, then an all-tenants run through the
+//!     durable job queue with the default workers, from start to completed;
+//! (c) time a second, idempotent run;
+//! (d) compare checksums of every finding's columns ((a) vs (b)) and check (c) changed nothing.
+//! Peak RSS of this process (which hosts the workers, as `serve` does) is recorded, and run
+//! detail polling is measured with `wrk` while a run is going. Results go to bench/RESULTS.md.
+//!
+//! `BENCH_SHAPES=1000x1000,100x10000,10000x100` picks the shapes (that is the default).
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use atlas_ops::context::AppContext;
+use atlas_ops::domain::run::{Reason, Scope, Source};
+use atlas_ops::jobs::worker;
+use atlas_ops::runs::preflight;
+use atlas_ops::runs::start::{StartRequest, start};
+use atlas_ops_tests::postgres;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use tokio_util::sync::CancellationToken;
+
+const OPEN: &str = "('new','triaged','in_progress','reopened')";
+
+/// Legacy data in which every rule has work, generated inside PostgreSQL.
+fn generator_sql(tenants: u64, per_tenant: u64) -> Vec<String> {
+    let keys = (per_tenant / 3).max(1);
+    vec![
+        "INSERT INTO workspaces (name) SELECT 'Bench workspace ' || g FROM generate_series(1, 10) g".into(),
+        "INSERT INTO tenants (workspace_id, external_id, name) SELECT min(id), 'platform', 'Platform' FROM workspaces".into(),
+        format!(
+            "INSERT INTO tenants (workspace_id, external_id, name) \
+             SELECT (SELECT min(id) FROM workspaces) + (g % 10), 'bench-' || lpad(g::text, 6, '0'), 'Bench tenant ' || g \
+             FROM generate_series(1, {tenants}) g"
+        ),
+        format!(
+            "INSERT INTO findings (tenant_id, recurrence_key, severity, status, first_seen_at, last_seen_at, \
+               times_seen, due_at, triaged_at, resolved_at, closed_at, closed_reason, created_at, updated_at) \
+             SELECT t.id, 'rk-' || (h1 % {keys}), \
+               (ARRAY['low','medium','high','critical'])[1 + h2 % 4], \
+               CASE WHEN h3 % 100 < 25 THEN 'new' WHEN h3 % 100 < 40 THEN 'acknowledged' WHEN h3 % 100 < 50 THEN 'triaged' \
+                    WHEN h3 % 100 < 60 THEN 'in_progress' WHEN h3 % 100 < 65 THEN 'reopened' WHEN h3 % 100 < 80 THEN 'resolved' \
+                    WHEN h3 % 100 < 92 THEN 'closed' ELSE 'risk_accepted' END, \
+               CASE WHEN h4 % 100 < 20 THEN NULL ELSE c - make_interval(hours => h4 % 48) END, \
+               CASE WHEN h5 % 100 < 15 THEN NULL WHEN h5 % 100 < 25 THEN c - make_interval(hours => 49 + h5 % 72) \
+                    ELSE c + make_interval(hours => h5 % 2160) END, \
+               CASE WHEN h6 % 100 < 10 THEN NULL WHEN h6 % 100 < 15 THEN 0 WHEN h6 % 100 < 18 THEN -1 ELSE 1 + h6 % 20 END, \
+               CASE WHEN h7 % 2 = 0 THEN NULL ELSE c + interval '10 days' END, \
+               CASE WHEN h7 % 3 = 0 THEN NULL ELSE c + interval '2 hours' END, \
+               CASE WHEN h8 % 2 = 0 THEN NULL ELSE c + interval '3 days' END, \
+               CASE WHEN h8 % 3 = 0 THEN NULL ELSE c + interval '4 days' END, \
+               NULL, c, c + make_interval(hours => 1 + h2 % 1440) \
+             FROM tenants t CROSS JOIN generate_series(1, {per_tenant}) g \
+             CROSS JOIN LATERAL (SELECT '2025-01-01T00:00:00Z'::timestamptz + make_interval(mins => g * 37) AS c, \
+               abs(hashtext(t.id || ':' || g || ':1')) AS h1, abs(hashtext(t.id || ':' || g || ':2')) AS h2, \
+               abs(hashtext(t.id || ':' || g || ':3')) AS h3, abs(hashtext(t.id || ':' || g || ':4')) AS h4, \
+               abs(hashtext(t.id || ':' || g || ':5')) AS h5, abs(hashtext(t.id || ':' || g || ':6')) AS h6, \
+               abs(hashtext(t.id || ':' || g || ':7')) AS h7, abs(hashtext(t.id || ':' || g || ':8')) AS h8) x \
+             WHERE t.external_id <> 'platform'"
+        ),
+        "UPDATE findings SET closed_reason = 'fixed' WHERE status = 'closed'".into(),
+        "ANALYZE".into(),
+    ]
+}
+
+/// R1–R7 (SPEC §2) over every tenant as one query: the new value of each writable column.
+fn reference_query() -> String {
+    format!(
+        "WITH b AS ( \
+           SELECT id, tenant_id, recurrence_key, severity, updated_at, due_at, resolved_at, closed_at, closed_reason, \
+             COALESCE(first_seen_at, created_at) AS fs, \
+             GREATEST(COALESCE(last_seen_at, first_seen_at, created_at), COALESCE(first_seen_at, created_at)) AS ls, \
+             GREATEST(COALESCE(times_seen, 1), 1) AS ts, \
+             CASE WHEN status = 'acknowledged' THEN 'triaged' ELSE status END AS st, \
+             CASE WHEN status = 'acknowledged' THEN COALESCE(triaged_at, updated_at) ELSE triaged_at END AS tr \
+           FROM findings WHERE tenant_id IN (SELECT id FROM tenants WHERE external_id <> 'platform')), \
+         g AS ( \
+           SELECT b.*, st IN {OPEN} AS op, COUNT(*) OVER w AS n, SUM(ts) OVER w AS sum_ts, MAX(ls) OVER w AS max_ls, \
+             ROW_NUMBER() OVER (PARTITION BY tenant_id, recurrence_key, st IN {OPEN} ORDER BY fs, id) AS rn \
+           FROM b WINDOW w AS (PARTITION BY tenant_id, recurrence_key, st IN {OPEN})), \
+         r5 AS ( \
+           SELECT id, severity, updated_at, due_at, resolved_at, fs, tr, \
+             CASE WHEN op AND n > 1 AND rn = 1 THEN LEAST(sum_ts, 2147483647)::int ELSE ts END AS ts, \
+             CASE WHEN op AND n > 1 AND rn = 1 THEN max_ls ELSE ls END AS ls, \
+             CASE WHEN op AND n > 1 AND rn > 1 THEN 'closed' ELSE st END AS st, \
+             CASE WHEN op AND n > 1 AND rn > 1 THEN 'duplicate' ELSE closed_reason END AS cr, \
+             CASE WHEN op AND n > 1 AND rn > 1 THEN updated_at ELSE closed_at END AS ca \
+           FROM g) \
+         SELECT id, st AS status, fs AS first_seen_at, ls AS last_seen_at, ts AS times_seen, \
+           CASE WHEN st IN {OPEN} AND due_at IS NULL THEN fs + make_interval(days => CASE severity \
+             WHEN 'critical' THEN 3 WHEN 'high' THEN 7 WHEN 'medium' THEN 14 WHEN 'low' THEN 30 END) ELSE due_at END AS due_at, \
+           tr AS triaged_at, \
+           CASE WHEN st = 'resolved' AND resolved_at IS NULL THEN updated_at ELSE resolved_at END AS resolved_at, \
+           CASE WHEN st IN ('closed','risk_accepted') AND ca IS NULL THEN updated_at ELSE ca END AS closed_at, \
+           cr AS closed_reason \
+         FROM r5"
+    )
+}
+
+const WRITABLE: [&str; 9] = [
+    "status",
+    "first_seen_at",
+    "last_seen_at",
+    "times_seen",
+    "due_at",
+    "triaged_at",
+    "resolved_at",
+    "closed_at",
+    "closed_reason",
+];
+
+fn cols(alias: &str) -> String {
+    WRITABLE.map(|c| format!("{alias}.{c}")).join(", ")
+}
+
+fn reference_update() -> String {
+    let set = WRITABLE.map(|c| format!("{c} = v.{c}")).join(", ");
+    format!(
+        "UPDATE findings f SET {set} FROM ({}) v WHERE f.id = v.id AND ({}) IS DISTINCT FROM ({})",
+        reference_query(),
+        cols("f"),
+        cols("v"),
+    )
+}
+
+fn reference_scan() -> String {
+    format!(
+        "SELECT COUNT(*) FROM findings f JOIN ({}) v ON f.id = v.id WHERE ({}) IS DISTINCT FROM ({})",
+        reference_query(),
+        cols("f"),
+        cols("v"),
+    )
+}
+
+fn checksum_sql() -> String {
+    "SELECT md5(string_agg(concat_ws('|', id, tenant_id, recurrence_key, severity, status, first_seen_at, last_seen_at, \
+       times_seen, due_at, triaged_at, resolved_at, closed_at, closed_reason, created_at, updated_at), ',' ORDER BY id)) FROM findings"
+        .to_owned()
+}
+
+async fn one_string(db: &DatabaseConnection, sql: &str) -> String {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await
+        .expect("query")
+        .and_then(|r| r.try_get_by_index::<String>(0).ok())
+        .unwrap_or_default()
+}
+
+async fn one_i64(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await
+        .expect("query")
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(-1)
+}
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+struct ShapeResult {
+    shape: String,
+    findings: i64,
+    generate: Duration,
+    reference: Duration,
+    reference_scan: Duration,
+    preflight: Duration,
+    pipeline: Duration,
+    second: Duration,
+    checksums_match: bool,
+    second_changed: i64,
+    peak_rss_mib: f64,
+    polling: Option<String>,
+}
+
+async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
+    let t = Instant::now();
+    let pf = preflight::preflight(
+        ctx,
+        "findings.lifecycle.rebuild",
+        Scope::AllTenants,
+        None,
+        Default::default(),
+    )
+    .await
+    .expect("preflight");
+    let preflight_time = t.elapsed();
+    let t = Instant::now();
+    let started = start(
+        ctx,
+        StartRequest {
+            runbook: pf.runbook.clone(),
+            scope: Scope::AllTenants,
+            initiator: None,
+            reason: Reason::parse("migration", "benchmark of the rebuild pipeline")
+                .expect("reason"),
+            source: Source::Cli,
+            confirmation: pf.confirmation.phrase.clone(),
+            preflight_id: pf.preflight_id.clone(),
+            retry_of: None,
+            meta: Default::default(),
+        },
+    )
+    .await
+    .expect("start");
+    let id = started.run.id;
+    loop {
+        let run = atlas_ops::runs::query::find(&ctx.db, id)
+            .await
+            .expect("find")
+            .expect("run");
+        if run.status == "completed" {
+            assert_eq!(
+                run.outcome.as_deref(),
+                Some("succeeded"),
+                "bench run must succeed"
+            );
+            return (preflight_time, t.elapsed(), run.findings_changed);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls run detail with wrk (50 connections, 20 s) while a run is going.
+async fn polling_under_load(ctx: &AppContext) -> Option<String> {
+    if std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return Some("wrk not installed (apt-get install wrk)".into());
+    }
+    let app = atlas_ops::http::Application::build(ctx.clone()).ok()?;
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let token = atlas_ops::auth::tokens::create_for_username(
+        ctx,
+        "bench",
+        "bench",
+        1,
+        None,
+        &Default::default(),
+    )
+    .await
+    .ok()?
+    .token;
+    // Reset the data's lifecycle columns is not needed: a second run still walks every tenant.
+    let pf = preflight::preflight(
+        ctx,
+        "findings.lifecycle.rebuild",
+        Scope::AllTenants,
+        None,
+        Default::default(),
+    )
+    .await
+    .ok()?;
+    let run = start(
+        ctx,
+        StartRequest {
+            runbook: pf.runbook.clone(),
+            scope: Scope::AllTenants,
+            initiator: None,
+            reason: Reason::parse("migration", "benchmark of run polling").ok()?,
+            source: Source::Cli,
+            confirmation: pf.confirmation.phrase.clone(),
+            preflight_id: pf.preflight_id.clone(),
+            retry_of: None,
+            meta: Default::default(),
+        },
+    )
+    .await
+    .ok()?;
+    let url = format!("http://127.0.0.1:{port}/system/api/ops/runs/{}", run.run.id);
+    let out = tokio::process::Command::new("wrk")
+        .args(["-t2", "-c50", "-d20s", "--latency", "-H"])
+        .arg(format!("Authorization: Bearer {token}"))
+        .arg(&url)
+        .output()
+        .await
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let pick = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
+            .unwrap_or_else(|| "?".into())
+    };
+    Some(format!(
+        "{} req/s, p50 {}, p99 {}",
+        pick("Requests/sec:"),
+        pick("50%"),
+        pick("99%")
+    ))
+}
+
+async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> ShapeResult {
+    let source = postgres::create_database().await;
+    let db = atlas_ops::db::connect(&source.url, 4)
+        .await
+        .expect("connect");
+    atlas_ops::db::migrate(&db).await.expect("migrate");
+    let t = Instant::now();
+    for sql in generator_sql(tenants, per_tenant) {
+        db.execute_unprepared(&sql).await.expect("generate");
+    }
+    let generate = t.elapsed();
+    let findings = one_i64(&db, "SELECT COUNT(*) FROM findings").await;
+    db.close().await.expect("close");
+
+    // (a) the reference, on its own copy.
+    let reference_copy = postgres::clone_database(&source).await;
+    let rdb = atlas_ops::db::connect(&reference_copy.url, 2)
+        .await
+        .expect("connect");
+    let t = Instant::now();
+    let to_change = one_i64(&rdb, &reference_scan()).await;
+    let reference_scan_time = t.elapsed();
+    let t = Instant::now();
+    rdb.execute_unprepared(&reference_update())
+        .await
+        .expect("reference update");
+    let reference = t.elapsed();
+    let reference_sum = one_string(&rdb, &checksum_sql()).await;
+    assert!(to_change > 0, "the generated data has work");
+
+    // (b) and (c) the pipeline, on another copy, with the default workers in this process.
+    let pipeline_copy = postgres::clone_database(&source).await;
+    let settings = atlas_ops_tests::test_settings(&pipeline_copy.url);
+    let workers = 2;
+    let pdb = atlas_ops::db::connect(&pipeline_copy.url, (workers + 8) as u32)
+        .await
+        .expect("connect");
+    let ctx = AppContext::new(pdb.clone(), settings);
+    atlas_ops::auth::operators::create_operator(
+        &pdb,
+        "bench",
+        None,
+        "bench-password-123",
+        &atlas_ops::domain::capability::Capability::ALL,
+    )
+    .await
+    .expect("operator");
+    let shutdown = CancellationToken::new();
+    let handles = worker::spawn(&ctx, workers, &shutdown);
+    let (preflight_time, pipeline, changed) = pipeline_run(&ctx).await;
+    let pipeline_sum = one_string(&pdb, &checksum_sql()).await;
+    let (_, second, second_changed) = pipeline_run(&ctx).await;
+    let polling = if measure_polling {
+        polling_under_load(&ctx).await
+    } else {
+        None
+    };
+    shutdown.cancel();
+    for h in handles {
+        let _ = h.await;
+    }
+    assert_eq!(
+        changed, to_change,
+        "pipeline and reference change the same findings"
+    );
+    ShapeResult {
+        shape: format!("{tenants} × {per_tenant}"),
+        findings,
+        generate,
+        reference,
+        reference_scan: reference_scan_time,
+        preflight: preflight_time,
+        pipeline,
+        second,
+        checksums_match: reference_sum == pipeline_sum,
+        second_changed,
+        peak_rss_mib: rss_kib("VmHWM:") as f64 / 1024.0,
+        polling,
+    }
+}
+
+fn main() {
+    let shapes =
+        std::env::var("BENCH_SHAPES").unwrap_or_else(|_| "1000x1000,100x10000,10000x100".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut results = Vec::new();
+    for (i, shape) in shapes.split(',').enumerate() {
+        let Some((t, f)) = shape.split_once('x') else {
+            continue;
+        };
+        let (Ok(t), Ok(f)) = (t.trim().parse(), f.trim().parse()) else {
+            continue;
+        };
+        eprintln!("bench: shape {t} × {f}");
+        let r = runtime.block_on(bench_shape(t, f, i == 0));
+        eprintln!(
+            "bench: {} findings={} reference={:.2?} pipeline={:.2?} ratio={:.2} second={:.2?} scan={:.2?} checksums_match={} rss={:.0}MiB polling={:?}",
+            r.shape,
+            r.findings,
+            r.reference,
+            r.pipeline,
+            r.pipeline.as_secs_f64() / r.reference.as_secs_f64(),
+            r.second,
+            r.reference_scan,
+            r.checksums_match,
+            r.peak_rss_mib,
+            r.polling
+        );
+        results.push(r);
+    }
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmark results\n");
+    let _ = writeln!(
+        md,
+        "Machine: {} cores, PostgreSQL at DATABASE_URL/TEST_DATABASE_URL (local). Command: `make bench` (`BENCH_SHAPES={shapes}`). Release build, 2 workers in the benchmark process (as `serve` runs them).\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    let _ = writeln!(
+        md,
+        "| shape | findings | generate | reference UPDATE | pipeline run | ratio | reference scan | preflight | 2nd run | 2nd/scan | checksums match | 2nd run changed | peak RSS |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &results {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.1} s | {:.2} s | {:.2} s | {:.2}× | {:.2} s | {:.2} s | {:.2} s | {:.2}× | {} | {} | {:.0} MiB |",
+            r.shape,
+            r.findings,
+            r.generate.as_secs_f64(),
+            r.reference.as_secs_f64(),
+            r.pipeline.as_secs_f64(),
+            r.pipeline.as_secs_f64() / r.reference.as_secs_f64(),
+            r.reference_scan.as_secs_f64(),
+            r.preflight.as_secs_f64(),
+            r.second.as_secs_f64(),
+            r.second.as_secs_f64() / r.reference_scan.as_secs_f64(),
+            if r.checksums_match { "yes" } else { "NO" },
+            r.second_changed,
+            r.peak_rss_mib
+        );
+    }
+    for r in &results {
+        if let Some(p) = &r.polling {
+            let _ = writeln!(
+                md,
+                "\nRun-detail polling during a run of {} (wrk, 2 threads, 50 connections, 20 s, bearer token): {p}",
+                r.shape
+            );
+        }
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/RESULTS.md");
+    std::fs::write(&path, &md).expect("write RESULTS.md");
+    print!("{md}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r.checksums_match && r.second_changed == 0),
+        "checksum mismatch or non-idempotent run"
+    );
+}
