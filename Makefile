@@ -9,7 +9,7 @@ BIN := target/debug/atlas-ops
 NEXTEST_PROFILE := $(if $(CI),ci,default)
 
 .PHONY: run serve build backend frontend frontend-deps test test-unit test-sqlite test-postgres \
-        test-frontend test-e2e lint fmt openapi client bench e2e clean
+        test-frontend test-e2e lint fmt openapi client bench e2e clean fuzz client-test
 
 ## run: build the SPA and the backend, migrate + seed the SQLite demo database, serve :8080
 run: build
@@ -28,8 +28,8 @@ frontend-deps:
 frontend: frontend-deps
 	cd frontend && $(NPM) run build
 
-## test: frontend unit tests, the browser e2e, then every Rust test (unit + black-box on SQLite and PostgreSQL)
-test: test-frontend test-e2e
+## test: frontend unit tests, the browser e2e, API fuzzing + generated-client test, then every Rust test (unit + black-box on SQLite and PostgreSQL)
+test: test-frontend test-e2e fuzz client-test
 	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE)
 
 test-unit:
@@ -40,6 +40,16 @@ test-sqlite:
 
 test-postgres:
 	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) -E 'test(/postgres/)'
+
+## fuzz: schemathesis (all phases, stateful included) against a live server on a fresh PostgreSQL
+## database with an operator token; fails on any 5xx, undocumented status or schema violation
+fuzz: backend
+	fuzz/run-schemathesis.sh
+
+## client-test: a Python client generated (openapi-python-client) from the committed contract
+## drives token auth → preflight → start → poll to completion against a live server
+client-test: backend
+	fuzz/run-client-test.sh
 
 test-frontend: frontend-deps
 	cd frontend && $(NPM) run typecheck && $(NPM) test
@@ -60,6 +70,13 @@ lint: frontend-deps
 
 fmt:
 	$(CARGO) fmt --all
+
+## openapi: regenerate the committed contracts from the code (a test fails when they drift)
+openapi:
+	$(CARGO) build -q -p atlas-ops
+	mkdir -p openapi
+	$(BIN) openapi --plane system > openapi/system-ops-runbooks.openapi.yaml
+	$(BIN) openapi --plane admin > openapi/customer.openapi.yaml
 
 clean:
 	$(CARGO) clean

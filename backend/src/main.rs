@@ -66,6 +66,12 @@ enum Command {
         #[command(subcommand)]
         command: runs::RunsCommand,
     },
+    /// Print a plane's OpenAPI contract as YAML (what `make openapi` commits under openapi/).
+    Openapi {
+        /// `system` (the operator plane) or `admin` (the customer plane).
+        #[arg(long, default_value = "system", value_parser = ["system", "admin"])]
+        plane: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +140,19 @@ enum CustomerCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Needs no configuration or database: the contract is generated from the code alone.
+    if let Command::Openapi { plane } = &cli.command {
+        return match atlas_ops::http::openapi::yaml(plane) {
+            Ok(yaml) => {
+                print!("{yaml}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -164,9 +183,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match command {
-            Command::Findings { .. } | Command::DeployRunbooks(_) | Command::Runs { .. } => {
-                unreachable!("dispatched above")
-            }
+            Command::Findings { .. }
+            | Command::DeployRunbooks(_)
+            | Command::Runs { .. }
+            | Command::Openapi { .. } => unreachable!("dispatched above"),
             Command::Serve { seed_demo } => server::serve(settings, seed_demo).await,
             Command::Worker { count } => server::worker(settings, count).await,
             Command::Migrate => server::migrate(settings).await,

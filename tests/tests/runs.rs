@@ -16,6 +16,22 @@ use atlas_ops_tests::runs::{
 use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app, spawn_app_with};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+fn start_request_for_retry(
+    who: &atlas_ops::runs::Initiator,
+) -> atlas_ops::runs::start::StartRequest {
+    atlas_ops::runs::start::StartRequest {
+        runbook: String::new(),
+        scope: Scope::AllTenants,
+        initiator: Some(who.clone()),
+        reason: atlas_ops_tests::runs::reason(),
+        source: atlas_ops::domain::run::Source::Cli,
+        confirmation: None,
+        preflight_id: String::new(),
+        retry_of: None,
+        meta: Default::default(),
+    }
+}
+
 async fn tenant_ids(app: &TestApp) -> Vec<i64> {
     tenants::Entity::find()
         .filter(tenants::Column::ExternalId.ne("platform"))
@@ -323,14 +339,48 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
         .await,
         1
     );
-    // The failed tenant's data is untouched.
+    // Retry-failed: a new run over only the failed tenant, with the all-tenants phrase naming it.
+    let drop_trigger = match backend {
+        Backend::Sqlite => "DROP TRIGGER break_tenant",
+        Backend::Postgres => "DROP TRIGGER break_tenant ON findings",
+    };
+    let mut retry = start_request_for_retry(&who);
+    retry.confirmation = Some("REBUILD 6 TENANTS".into());
+    assert!(matches!(
+        atlas_ops::runs::start::retry_failed(&app.ctx, run.id, retry.clone()).await,
+        Err(RunError::Invalid { .. })
+    ));
+    retry.confirmation = Some("REBUILD 1 TENANTS".into());
+    app.db
+        .execute_unprepared(drop_trigger)
+        .await
+        .expect("drop trigger");
+    let failed_before: Vec<_> = snapshot(&app.db)
+        .await
+        .into_iter()
+        .filter(|f| f.tenant_id == ids[3])
+        .collect();
+    assert!(
+        !atlas_ops::runbooks::findings_lifecycle::rules::rebuild(failed_before)
+            .changes
+            .is_empty(),
+        "the failed tenant was left untouched"
+    );
+    let retried = atlas_ops::runs::start::retry_failed(&app.ctx, run.id, retry)
+        .await
+        .expect("retry");
+    assert_eq!(retried.run.retry_of_run_id, Some(run.id));
+    let retried = drain(&app, retried.run.id).await;
+    assert_eq!(retried.outcome.as_deref(), Some("succeeded"));
+    assert_eq!((retried.counts.total, retried.counts.succeeded), (1, 1));
+    // The failed tenant's data is rebuilt now.
     let failed: Vec<_> = snapshot(&app.db)
         .await
         .into_iter()
         .filter(|f| f.tenant_id == ids[3])
         .collect();
     assert!(
-        !atlas_ops::runbooks::findings_lifecycle::rules::rebuild(failed)
+        atlas_ops::runbooks::findings_lifecycle::rules::rebuild(failed)
             .changes
             .is_empty()
     );

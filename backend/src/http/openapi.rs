@@ -5,12 +5,13 @@
 //! operator-plane document is committed as `openapi/system-ops-runbooks.openapi.yaml` and a
 //! test fails when it drifts from what this module generates (`make openapi` regenerates it).
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, get};
 use utoipa::OpenApi;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -99,8 +100,7 @@ struct AdminPlane;
 struct Root;
 
 /// Plane-relative paths that need no credentials.
-const PUBLIC_SYSTEM: &[&str] = &["/auth/login", "/openapi.json"];
-const PUBLIC_ADMIN: &[&str] = &["/auth/login", "/openapi.json"];
+const PUBLIC: &[&str] = &["/auth/login", "/openapi.json"];
 
 /// The operator-plane document (paths under `/system/api`, plus the root probes).
 pub fn system_document() -> Document {
@@ -114,7 +114,8 @@ pub fn system_document() -> Document {
     );
     doc.info.license = None;
     doc.info.contact = None;
-    secure(&mut doc.paths, PUBLIC_SYSTEM, true);
+    unique_operation_ids(&mut doc.paths);
+    secure(&mut doc.paths, PUBLIC, true);
     doc.paths = prefixed(doc.paths, SYSTEM_PREFIX);
     let components = doc.components.get_or_insert_with(Components::new);
     add_schemes(
@@ -136,7 +137,8 @@ pub fn admin_document() -> Document {
     );
     doc.info.license = None;
     doc.info.contact = None;
-    secure(&mut doc.paths, PUBLIC_ADMIN, false);
+    unique_operation_ids(&mut doc.paths);
+    secure(&mut doc.paths, PUBLIC, false);
     doc.paths = prefixed(doc.paths, ADMIN_PREFIX);
     let components = doc.components.get_or_insert_with(Components::new);
     add_schemes(
@@ -164,6 +166,46 @@ fn prefixed(paths: Paths, prefix: &str) -> Paths {
         out.paths.insert(format!("{prefix}{path}"), item);
     }
     out
+}
+
+fn operations_mut(item: &mut PathItem) -> [(Method, &mut Option<Operation>); 5] {
+    [
+        (Method::GET, &mut item.get),
+        (Method::POST, &mut item.post),
+        (Method::PUT, &mut item.put),
+        (Method::PATCH, &mut item.patch),
+        (Method::DELETE, &mut item.delete),
+    ]
+}
+
+/// Handlers of different resources share function names (`list`, `detail`); generated clients
+/// need unique operation ids, so a shared one gets its resource in front (`runs_list`).
+fn unique_operation_ids(paths: &mut Paths) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for item in paths.paths.values_mut() {
+        for (_, operation) in operations_mut(item) {
+            if let Some(id) = operation.as_ref().and_then(|o| o.operation_id.clone()) {
+                *seen.entry(id).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in paths.paths.iter_mut() {
+        let resource = path
+            .split('/')
+            .find(|s| !s.is_empty() && *s != "ops" && !s.starts_with('{'))
+            .unwrap_or("api")
+            .replace('-', "_");
+        for (_, operation) in operations_mut(item) {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            if let Some(id) = &operation.operation_id
+                && seen.get(id).is_some_and(|n| *n > 1)
+            {
+                operation.operation_id = Some(format!("{resource}_{id}"));
+            }
+        }
+    }
 }
 
 fn add_schemes(components: &mut Components, cookie: &str, bearer: bool) {
@@ -205,14 +247,7 @@ fn secure(paths: &mut Paths, public: &[&str], bearer: bool) {
         if public.contains(&path.as_str()) {
             continue;
         }
-        let operations: [(Method, &mut Option<Operation>); 5] = [
-            (Method::GET, &mut item.get),
-            (Method::POST, &mut item.post),
-            (Method::PUT, &mut item.put),
-            (Method::PATCH, &mut item.patch),
-            (Method::DELETE, &mut item.delete),
-        ];
-        for (method, operation) in operations {
+        for (method, operation) in operations_mut(item) {
             let Some(operation) = operation.as_mut() else {
                 continue;
             };
@@ -295,5 +330,15 @@ mod tests {
         assert!(doc.paths.paths.contains_key("/healthz"));
         assert!(yaml("system").is_ok_and(|y| y.contains("/system/api/ops/runs/{id}")));
         assert!(yaml("nope").is_err());
+        let mut ids = std::collections::BTreeSet::new();
+        for item in doc.paths.paths.values() {
+            for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+            {
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(ids.insert(id.clone()), "duplicate operationId {id}");
+            }
+        }
     }
 }

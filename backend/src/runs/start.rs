@@ -101,6 +101,20 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
         }
     }
 
+    create_locked(ctx, &req, runbook, tenant, Some(pf.id), tenants_now).await
+}
+
+/// Under the runbook's lock: returns an identical active run (dedupe), refuses an overlapping
+/// one, or creates the run and its fan-out job — one transaction.
+async fn create_locked(
+    ctx: &AppContext,
+    req: &StartRequest,
+    runbook: &dyn crate::runbooks::Runbook,
+    tenant: Option<crate::entities::tenants::Model>,
+    preflight_id: Option<String>,
+    total: u64,
+) -> Result<StartOutcome, RunError> {
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.db).await?;
     // Writing the runbook's lock row first serializes every start of this runbook across all
     // processes: a row lock on PostgreSQL, the database write lock on SQLite.
@@ -126,7 +140,7 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
         if scope == req.scope && run.retry_of_run_id.is_none() && req.retry_of.is_none() {
             txn.commit().await?;
             let view = query::view(&ctx.db, run, now).await?;
-            audit_start(ctx, "runbook.run.deduplicated", &req, &view).await;
+            audit_start(ctx, "runbook.run.deduplicated", req, &view).await;
             return Ok(StartOutcome {
                 run: view,
                 deduplicated: true,
@@ -149,9 +163,9 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
         source: Set(req.source.as_str().to_owned()),
         reason_code: Set(req.reason.code.as_str().to_owned()),
         reason_text: Set(req.reason.text.clone()),
-        preflight_id: Set(Some(pf.id.clone())),
+        preflight_id: Set(preflight_id),
         status: Set(RunStatus::Queued.as_str().to_owned()),
-        total: Set(tenants_now as i64),
+        total: Set(total as i64),
         retry_of_run_id: Set(req.retry_of),
         created_at: Set(now),
         updated_at: Set(now),
@@ -162,7 +176,7 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
     jobs::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
     txn.commit().await?;
     let view = query::view(&ctx.db, run, now).await?;
-    audit_start(ctx, "runbook.run.started", &req, &view).await;
+    audit_start(ctx, "runbook.run.started", req, &view).await;
     tracing::info!(run_id = view.id, runbook = %view.runbook, "run queued");
     Ok(StartOutcome {
         run: view,
@@ -190,4 +204,62 @@ async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest,
         "retry_of_run_id": req.retry_of,
     });
     audit::record(&ctx.db, event).await;
+}
+
+/// Starts a new run over only the failed tenants of a completed run, under the same rules as a
+/// start: a reason, the run capability (and the all-tenants one for an all-tenants run), and for
+/// an all-tenants run the typed phrase naming the number of tenants retried.
+pub async fn retry_failed(
+    ctx: &AppContext,
+    run_id: i64,
+    mut req: StartRequest,
+) -> Result<StartOutcome, RunError> {
+    let original = operation_runs::Entity::find_by_id(run_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(RunError::RunNotFound)?;
+    if original.status != RunStatus::Completed.as_str() {
+        return Err(RunError::State(format!(
+            "run #{run_id} has not completed yet"
+        )));
+    }
+    if original.failed == 0 {
+        return Err(RunError::State(format!(
+            "run #{run_id} has no failed tenant to retry"
+        )));
+    }
+    let runbook = preflight::runbook(&original.runbook_key)?;
+    let scope = Scope::from_columns(&original.scope_kind, original.scope_tenant_id)
+        .ok_or_else(|| RunError::State(format!("run #{run_id} has an invalid scope")))?;
+    req.runbook = original.runbook_key.clone();
+    req.scope = scope;
+    req.retry_of = Some(run_id);
+    if let Some(initiator) = &req.initiator {
+        let need = |cap: Capability| {
+            if initiator.capabilities.contains(&cap) {
+                Ok(())
+            } else {
+                Err(RunError::Forbidden(cap))
+            }
+        };
+        need(Capability::RunbooksRun)?;
+        if matches!(scope, Scope::AllTenants) {
+            need(Capability::RunbooksRunAllTenants)?;
+        }
+    }
+    let failed = original.failed as u64;
+    if matches!(scope, Scope::AllTenants) {
+        let phrase = confirmation_phrase(failed);
+        if req.confirmation.as_deref() != Some(phrase.as_str()) {
+            return Err(RunError::invalid(
+                "confirmation",
+                format!("type the phrase exactly: {phrase}"),
+            ));
+        }
+    }
+    let tenant = match scope.tenant_id() {
+        Some(_) => preflight::validate_scope(&ctx.db, runbook, &scope).await?,
+        None => None,
+    };
+    create_locked(ctx, &req, runbook, tenant, None, failed).await
 }

@@ -309,16 +309,7 @@ async fn run_start(
     key: &str,
     body: StartBody,
 ) -> Result<(u16, String), ApiError> {
-    let reason = body
-        .reason
-        .ok_or_else(|| ApiError::field("reason", "a reason (code and text) is required"))?;
-    let reason = Reason::parse(&reason.code, &reason.text).map_err(|e| {
-        let field = match e {
-            crate::domain::run::ReasonError::UnknownCode(_) => "reason.code",
-            crate::domain::run::ReasonError::TextLength(_) => "reason.text",
-        };
-        ApiError::field(field, e.to_string())
-    })?;
+    let reason = parse_reason(body.reason)?;
     let preflight_id = body
         .preflight_id
         .ok_or_else(|| ApiError::field("preflight_id", "cite the preflight you confirmed"))?;
@@ -349,4 +340,17 @@ async fn run_start(
     })
     .map_err(|e| ApiError::Internal(e.into()))?;
     Ok((status, json))
+}
+
+/// A required reason, parsed; 422 naming the field otherwise.
+pub fn parse_reason(reason: Option<ReasonBody>) -> Result<Reason, ApiError> {
+    let reason =
+        reason.ok_or_else(|| ApiError::field("reason", "a reason (code and text) is required"))?;
+    Reason::parse(&reason.code, &reason.text).map_err(|e| {
+        let field = match e {
+            crate::domain::run::ReasonError::UnknownCode(_) => "reason.code",
+            crate::domain::run::ReasonError::TextLength(_) => "reason.text",
+        };
+        ApiError::field(field, e.to_string())
+    })
 }

@@ -10,9 +10,11 @@ use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::domain::run::{ItemStatus, RunStatus};
 use crate::http::guards::Operator;
+use crate::http::guards::request_meta;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
 use crate::runs::query::{self, ItemView, RunFilter, RunView};
+use crate::runs::start::{self, StartRequest};
 use crate::runs::{Initiator, service};
 
 /// Run list filters.
@@ -201,4 +203,66 @@ pub async fn cancel(
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Retry-failed request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBody {
+    /// Why.
+    pub reason: Option<super::runbooks::ReasonBody>,
+    /// For an all-tenants run: `REBUILD <failed> TENANTS`.
+    pub confirmation: Option<String>,
+}
+
+/// Starts a new run over only the failed tenants of a completed run (same confirmation rules as
+/// a start).
+#[utoipa::path(
+    tag = "ops",
+    params(("id" = i64, Path, description = "Run id")),
+    request_body = RetryBody,
+    responses(
+        (status = 201, description = "Retry run created", body = super::runbooks::StartedRun, headers(("Location" = String, description = "The new run"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing ops.runbooks.run (or run_all_tenants), or CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not completed, nothing failed, or an overlapping run is active", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid reason or phrase", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/ops/runs/{id}/retry-failed")]
+pub async fn retry_failed(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+    id: web::Path<i64>,
+    body: web::Json<RetryBody>,
+) -> Result<HttpResponse, ApiError> {
+    operator.require(Capability::RunbooksRun)?;
+    let body = body.into_inner();
+    let reason = super::runbooks::parse_reason(body.reason)?;
+    let source = source_of(&operator);
+    let outcome = start::retry_failed(
+        &ctx,
+        *id,
+        StartRequest {
+            runbook: String::new(),
+            scope: crate::domain::run::Scope::AllTenants,
+            initiator: Some(Initiator::from(&operator.0)),
+            reason,
+            source,
+            confirmation: body.confirmation,
+            preflight_id: String::new(),
+            retry_of: Some(*id),
+            meta: request_meta(&req, source.as_str()),
+        },
+    )
+    .await?;
+    let location = format!("/system/api/ops/runs/{}", outcome.run.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(super::runbooks::StartedRun {
+            run: outcome.run,
+            deduplicated: outcome.deduplicated,
+        }))
 }
