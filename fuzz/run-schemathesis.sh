@@ -6,7 +6,7 @@
 #   fuzz/run-schemathesis.sh [extra schemathesis args...]
 #
 # Needs target/debug/atlas-ops (built by `make fuzz`), psql and PostgreSQL at 127.0.0.1:5432.
-# Knobs: FUZZ_MAX_EXAMPLES (default 20), FUZZ_MAX_TIME (seconds, default 100), FUZZ_SEED.
+# Knobs: FUZZ_MAX_EXAMPLES (default 20), FUZZ_MAX_TIME (seconds, default 90), FUZZ_SEED.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -18,12 +18,21 @@ args=(
   run "$FUZZ_BASE_URL/system/api/openapi.json"
   --header "Authorization: Bearer $FUZZ_TOKEN"
   --phases examples,coverage,fuzzing,stateful
-  # Every check except positive_data_acceptance: it requires a 2xx for every schema-valid
-  # request, but schema-valid is not semantically valid here — a random tenant_id, an unknown
-  # or expired preflight_id, a run id that does not exist or a run that cannot be cancelled
-  # are all correctly answered with a documented 404/409/422 (SPEC §5/§6).
+  # Every check except three that do not fit this API:
+  # - positive_data_acceptance requires a 2xx for every schema-valid request, but schema-valid is
+  #   not semantically valid here: a random tenant_id, an unknown or expired preflight_id, a run
+  #   id that does not exist or a run that cannot be cancelled are correctly answered with a
+  #   documented 404/409/422 (SPEC §5/§6).
+  # - ignored_auth strips/garbles the documented credentials and expects a 401, but the token
+  #   passed with --header below rides along on every request and the operations accept the
+  #   session cookie OR the bearer token, so the (correct) 200 is reported as "accepts invalid
+  #   authentication". 401s without credentials are covered by the Rust black-box tests and by
+  #   the generated-client test.
+  # - unsupported_method expects 405 + Allow for e.g. TRACE on a known path; the server
+  #   deliberately answers every unrouted method/path (and every cross-plane request) with the
+  #   one 404 problem document (http/mod.rs `not_found`), which the spec allows.
   --checks all
-  --exclude-checks positive_data_acceptance
+  --exclude-checks positive_data_acceptance,ignored_auth,unsupported_method
   # Excluded operations:
   # - POST /system/api/auth/logout and DELETE /system/api/auth/tokens/{id}: the stateful phase
   #   would log the fuzzer out / revoke its own bearer token (links from POST/GET tokens hand
@@ -35,7 +44,7 @@ args=(
   # (each --exclude-*-regex option takes one value, and the regex options AND together).
   --exclude-path-regex '/auth/logout$|/auth/tokens/\{[^}/]+\}$|/ops/runs/\{[^}/]+\}/events$'
   --max-examples "${FUZZ_MAX_EXAMPLES:-20}"
-  --max-time "${FUZZ_MAX_TIME:-100}"
+  --max-time "${FUZZ_MAX_TIME:-90}"
   --workers 2
   --request-timeout 10
   --generation-database none

@@ -152,7 +152,7 @@ pub async fn list(
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_desc(audit_events::Column::Id)
-        .offset((page - 1) * per_page)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
         .limit(per_page)
         .all(db)
         .await?;

@@ -121,7 +121,7 @@ pub async fn list(
         .await?;
     let rows = query
         .order_by_desc(notifications::Column::Id)
-        .offset((page - 1) * per_page)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
         .limit(per_page)
         .all(db)
         .await?;

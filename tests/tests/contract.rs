@@ -150,18 +150,18 @@ fn registered_routes() -> BTreeSet<(String, String)> {
                 let rest = &source[at + needle.len()..];
                 let Some(end) = rest.find('"') else { continue };
                 let route = &rest[..end];
-                let prefix = if rel.starts_with("routes/health") || rel.starts_with("routes/metrics")
-                {
-                    ""
-                } else if rel.starts_with("routes/customer") {
-                    "/admin/api"
-                } else if rel == "openapi.rs" {
-                    // Both planes serve their own document.
-                    routes.insert((method.to_uppercase(), format!("/admin/api{route}")));
-                    "/system/api"
-                } else {
-                    "/system/api"
-                };
+                let prefix =
+                    if rel.starts_with("routes/health") || rel.starts_with("routes/metrics") {
+                        ""
+                    } else if rel.starts_with("routes/customer") {
+                        "/admin/api"
+                    } else if rel == "openapi.rs" {
+                        // Both planes serve their own document.
+                        routes.insert((method.to_uppercase(), format!("/admin/api{route}")));
+                        "/system/api"
+                    } else {
+                        "/system/api"
+                    };
                 routes.insert((method.to_uppercase(), format!("{prefix}{route}")));
             }
         }
@@ -204,7 +204,11 @@ async fn served_documents_are_the_generated_ones(backend: Backend) {
         let res = app.get(url).await;
         assert_eq!(res.status(), 200, "{url}");
         let served: Value = res.json().await.expect("json");
-        assert_eq!(served, document(plane), "{url} differs from the generated document");
+        assert_eq!(
+            served,
+            document(plane),
+            "{url} differs from the generated document"
+        );
     }
 }
 
@@ -233,7 +237,10 @@ async fn every_route_answers_a_documented_status_without_credentials(backend: Ba
                 "{method} {path} answered {status} without credentials, which is not documented"
             );
             if op.get("security").is_some() {
-                assert_eq!(status, 401, "{method} {path} is secured but answered {status}");
+                assert_eq!(
+                    status, 401,
+                    "{method} {path} is secured but answered {status}"
+                );
             }
             if status >= 400 {
                 let ct = res
@@ -251,16 +258,14 @@ async fn every_route_answers_a_documented_status_without_credentials(backend: Ba
 async fn authenticated_answers_are_not_cached_and_etags_still_work(backend: Backend) {
     let app = spawn_app(backend).await;
     let who = seed(&app).await;
-    let outcome = preflight_and_start(
-        &app,
-        atlas_ops::domain::run::Scope::AllTenants,
-        &who,
-    )
-    .await;
+    let outcome = preflight_and_start(&app, atlas_ops::domain::run::Scope::AllTenants, &who).await;
     let run_id = outcome.run.id;
     drain(&app, run_id).await;
     let token = app
-        .operator_token("cache-op", &[Capability::RunsView, Capability::RunbooksView])
+        .operator_token(
+            "cache-op",
+            &[Capability::RunsView, Capability::RunbooksView],
+        )
         .await;
     let client = app.client();
     for path in [
@@ -276,7 +281,9 @@ async fn authenticated_answers_are_not_cached_and_etags_still_work(backend: Back
             .await
             .expect("request");
         assert_eq!(
-            res.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            res.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
             Some("no-store"),
             "{path}"
         );
@@ -302,13 +309,18 @@ async fn authenticated_answers_are_not_cached_and_etags_still_work(backend: Back
         .expect("request");
     assert_eq!(again.status(), 304);
     assert_eq!(
-        again.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        again
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
         Some("no-store")
     );
     // Customer-plane answers too, even unauthenticated ones.
     let res = app.get("/admin/api/auth/me").await;
     assert_eq!(
-        res.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
         Some("no-store")
     );
 }

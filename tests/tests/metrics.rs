@@ -16,7 +16,10 @@ async fn metrics_report_requests_runs_and_jobs(backend: Backend) {
     let app = spawn_app(backend).await;
     let who = seed(&app).await;
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let run_id = preflight_and_start(&app, Scope::AllTenants, &who).await.run.id;
+    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
+        .await
+        .run
+        .id;
     drain(&app, run_id).await;
 
     let res = app.get("/metrics").await;
@@ -36,7 +39,10 @@ async fn metrics_report_requests_runs_and_jobs(backend: Backend) {
         "atlas_jobs",
         "atlas_job_duration_seconds_bucket",
     ] {
-        assert!(text.contains(&format!("# TYPE {}", name.trim_end_matches("_bucket"))), "{name} missing:\n{text}");
+        assert!(
+            text.contains(&format!("# TYPE {}", name.trim_end_matches("_bucket"))),
+            "{name} missing:\n{text}"
+        );
     }
     let healthz = sample(
         &text,

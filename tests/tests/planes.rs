@@ -355,7 +355,6 @@ async fn the_customer_plane_has_no_runbook_maintenance_or_run_endpoint(backend: 
         "/admin/api/tenants/1/runbooks",
         "/admin/api/jobs",
         "/admin/api/audit-events",
-        "/admin/api/openapi.json",
         "/admin/ops/runbooks",
     ];
     for path in paths {
@@ -371,6 +370,23 @@ async fn the_customer_plane_has_no_runbook_maintenance_or_run_endpoint(backend: 
                     .expect("request");
                 assert_eq!(res.status(), 404, "{method} {path}");
             }
+        }
+    }
+    // The customer plane's own contract lists no such operation either.
+    let doc: serde_json::Value = bare()
+        .get(app.url("/admin/api/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let listed: Vec<&String> = doc["paths"].as_object().expect("paths").keys().collect();
+    assert!(!listed.is_empty());
+    for path in listed {
+        assert!(path.starts_with("/admin/api/"), "{path}");
+        for word in ["runbook", "runs", "ops", "maintenance", "operation", "jobs"] {
+            assert!(!path.contains(word), "customer contract lists {path}");
         }
     }
 }

@@ -30,7 +30,10 @@ fn events(text: &str) -> Vec<(String, Value)> {
 async fn the_event_stream_follows_a_run_to_completion(backend: Backend) {
     let app = spawn_app(backend).await;
     let who = seed(&app).await;
-    let run_id = preflight_and_start(&app, Scope::AllTenants, &who).await.run.id;
+    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
+        .await
+        .run
+        .id;
     let token = app.operator_token("watcher", &[Capability::RunsView]).await;
     let client = app.client();
 
@@ -42,7 +45,9 @@ async fn the_event_stream_follows_a_run_to_completion(backend: Backend) {
         .expect("request");
     assert_eq!(res.status(), 200);
     assert_eq!(
-        res.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("text/event-stream")
     );
     // The first event arrives at once: the run as it is now (queued).
@@ -74,7 +79,10 @@ async fn the_event_stream_follows_a_run_to_completion(backend: Backend) {
     let (last_name, last) = all.last().expect("events");
     assert_eq!(last_name, "completed");
     assert_eq!(last["status"], "completed");
-    assert_eq!(last["outcome"], final_view.outcome.as_deref().unwrap_or_default());
+    assert_eq!(
+        last["outcome"],
+        final_view.outcome.as_deref().unwrap_or_default()
+    );
     assert_eq!(last["counts"]["total"], 6);
     assert_eq!(last["counts"]["processed"], 6);
     assert_eq!(last["counts"]["succeeded"], 6);
@@ -82,7 +90,11 @@ async fn the_event_stream_follows_a_run_to_completion(backend: Backend) {
         last["counts"]["findings_changed"],
         final_view.counts.findings_changed
     );
-    assert_eq!(all[all.len() - 2].0, "progress", "completion is also a progress event");
+    assert_eq!(
+        all[all.len() - 2].0,
+        "progress",
+        "completion is also a progress event"
+    );
     assert!(
         all.iter().all(|(n, _)| n == "progress" || n == "completed"),
         "only progress and completed events"
@@ -101,12 +113,16 @@ async fn unknown_or_unauthorized_streams_get_problem_documents(backend: Backend)
         .expect("request");
     assert_eq!(res.status(), 404);
     assert_eq!(
-        res.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/problem+json")
     );
     let res = app.get("/system/api/ops/runs/1/events").await;
     assert_eq!(res.status(), 401);
-    let nobody = app.operator_token("nobody", &[Capability::RunbooksView]).await;
+    let nobody = app
+        .operator_token("nobody", &[Capability::RunbooksView])
+        .await;
     let res = client
         .get(app.url("/system/api/ops/runs/1/events"))
         .bearer_auth(&nobody)

@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod extract;
 pub mod guards;
 mod middleware;
+mod nul_guard;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
@@ -58,6 +59,7 @@ impl Application {
                 .configure(routes::system_api)
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::System))
+                .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(guards::system_gate))
                 .wrap(Governor::new(&governor))
                 .wrap(from_fn(middleware::no_store));
@@ -68,6 +70,7 @@ impl Application {
                 .configure(routes::admin_api)
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::Admin))
+                .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(guards::admin_gate))
                 .wrap(from_fn(middleware::no_store));
             App::new()

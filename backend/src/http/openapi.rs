@@ -52,6 +52,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         ops::runs::detail,
         ops::runs::items,
         ops::runs::cancel,
+        ops::runs::retry_failed,
         ops::events::run_events,
         ledger::list_notifications,
         ledger::read_notification,

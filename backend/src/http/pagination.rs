@@ -10,6 +10,8 @@ use crate::http::problem::ApiError;
 
 /// Default page size.
 pub const DEFAULT_PER_PAGE: u64 = 25;
+/// Largest page number (keeps every offset far from integer overflow).
+pub const MAX_PAGE: u64 = 1_000_000;
 /// Largest page size.
 pub const MAX_PER_PAGE: u64 = 100;
 
@@ -46,9 +48,12 @@ impl PageQuery {
         let mut errors = BTreeMap::new();
         let page = match self.page {
             None => 1,
-            Some(p) if p >= 1 => p.unsigned_abs(),
+            Some(p) if (1..=MAX_PAGE as i64).contains(&p) => p.unsigned_abs(),
             Some(_) => {
-                errors.insert("page".to_owned(), vec!["must be at least 1".to_owned()]);
+                errors.insert(
+                    "page".to_owned(),
+                    vec![format!("must be between 1 and {MAX_PAGE}")],
+                );
                 1
             }
         };

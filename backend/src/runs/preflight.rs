@@ -53,7 +53,7 @@ pub struct PreflightResult {
     /// Findings that would change.
     pub findings_to_change: u64,
     /// Changes per rule (a finding may count under several).
-    #[schema(value_type = Object, example = json!({"R1": 3, "R2": 0, "R3": 1, "R4": 0, "R5": 2, "R6": 4, "R7": 0}))]
+    #[schema(example = json!({"R1": 3, "R2": 0, "R3": 1, "R4": 0, "R5": 2, "R6": 4, "R7": 0}))]
     pub changes_by_rule: std::collections::BTreeMap<String, u64>,
     /// A few would-be changes, before and after.
     #[schema(value_type = Vec<Object>)]

@@ -231,7 +231,7 @@ pub async fn list(
     let total = query.clone().count(db).await?;
     let runs = query
         .order_by_desc(operation_runs::Column::Id)
-        .offset((page - 1) * per_page)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
         .limit(per_page)
         .all(db)
         .await?;
@@ -276,7 +276,7 @@ pub async fn items(
     let rows = query
         .order_by(failed_first, sea_orm::Order::Asc)
         .order_by_asc(run_items::Column::TenantId)
-        .offset((page - 1) * per_page)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
         .limit(per_page)
         .all(db)
         .await?;

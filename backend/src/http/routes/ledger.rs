@@ -74,6 +74,7 @@ pub async fn list_notifications(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not one of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Id is not a 64-bit integer", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/notifications/{id}/read")]

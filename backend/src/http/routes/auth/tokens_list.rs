@@ -7,11 +7,11 @@ use crate::context::AppContext;
 use crate::http::guards::Operator;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
-use crate::http::routes::auth::{TokenPage, TokenView};
+use crate::http::routes::auth::TokenView;
 
 /// The caller's own API tokens, newest first (revoked ones included, marked).
 #[utoipa::path(tag = "auth", params(PageQuery), responses(
-    (status = 200, description = "One page of tokens", body = TokenPage),
+    (status = 200, description = "One page of tokens", body = inline(Page<TokenView>)),
     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
 ))]

@@ -6,12 +6,12 @@ use crate::context::AppContext;
 use crate::http::guards::Customer;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
-use crate::http::routes::customer::{FindingPage, FindingView};
+use crate::http::routes::customer::FindingView;
 use crate::workspace;
 
 /// The findings of one of the workspace's tenants, by id. Another workspace's tenant is 404.
 #[utoipa::path(tag = "customer", params(("id" = i64, Path, description = "Tenant id"), PageQuery), responses(
-    (status = 200, description = "One page of findings", body = FindingPage),
+    (status = 200, description = "One page of findings", body = inline(Page<FindingView>)),
     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such tenant in your workspace", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid id or pagination", body = Problem, content_type = "application/problem+json"),

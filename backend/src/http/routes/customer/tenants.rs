@@ -6,12 +6,12 @@ use crate::context::AppContext;
 use crate::http::guards::Customer;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
-use crate::http::routes::customer::{TenantPage, TenantView};
+use crate::http::routes::customer::TenantView;
 use crate::workspace;
 
 /// The tenants of the user's workspace, by id.
 #[utoipa::path(tag = "customer", params(PageQuery), responses(
-    (status = 200, description = "One page of tenants", body = TenantPage),
+    (status = 200, description = "One page of tenants", body = inline(Page<TenantView>)),
     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
 ))]

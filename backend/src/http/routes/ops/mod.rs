@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(runs::detail)
         .service(runs::items)
         .service(runs::cancel)
+        .service(runs::retry_failed)
         .service(events::run_events);
 }
 

@@ -113,6 +113,7 @@ pub async fn list(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.view", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed key (e.g. a NUL character)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/ops/runbooks/{key}")]

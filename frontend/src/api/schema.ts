@@ -1,0 +1,2490 @@
+// Generated from openapi/system-ops-runbooks.openapi.yaml by `npm run gen:api` — do not edit.
+// Change the backend's #[utoipa::path] annotations, run `make openapi`, then regenerate.
+
+export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers. */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics: HTTP requests and latency, runs by status, queued/running jobs, job
+         *     durations. The run and job gauges are read from the database on each scrape.
+         */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database answers. */
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first. */
+        get: operations["audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with username and password; starts a new session (new id, new CSRF token).
+         *     Limited to 10 attempts per minute per client IP and username (and 50 per username);
+         *     an unknown user and a wrong password get the same 401.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the current session (the row is deleted and the cookie cleared). With a bearer token
+         *     there is no session: nothing happens (revoke the token instead).
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in operator, their capabilities and the session's CSRF token. */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/auth/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own API tokens, newest first (revoked ones included, marked). */
+        get: operations["list_tokens"];
+        put?: never;
+        /**
+         * Create an API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a subset
+         *     of the caller's capabilities. The JWT is in this response only.
+         */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/auth/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of the caller's own tokens (idempotent). Another operator's token is 404. */
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in operator's notifications. */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks one of the operator's notifications read. */
+        post: operations["read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operator plane's OpenAPI document (this contract). No credentials needed. */
+        get: operations["system_openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runbooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists every runbook with its active runs. */
+        get: operations["runbooks_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runbooks/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One runbook with its active runs. */
+        get: operations["runbooks_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runbooks/{key}/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read-only preflight: what a run would change. Cite its `preflight_id` within 15 minutes. */
+        post: operations["preflight"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runbooks/{key}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts a run: 201 + `Location` for a new run, 200 with `deduplicated: true` for an identical
+         *     active one, 409 when another active run overlaps. Supports `Idempotency-Key`.
+         */
+        post: operations["start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs, newest first. */
+        get: operations["runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One run with counts, progress and ETA. Send `If-None-Match` with the last `ETag` to get a
+         *     cheap 304 while nothing changed.
+         */
+        get: operations["runs_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a run: pending items become `cancelled`, running ones finish, outcome `cancelled`. */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events of one run: an `event: progress` (data: the run) whenever it changes,
+         *     then `event: completed` (data: the final run) when it completes, and the stream ends.
+         */
+        get: operations["run_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's per-tenant items, failed first. */
+        get: operations["items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts a new run over only the failed tenants of a completed run (same confirmation rules as
+         *     a start).
+         */
+        post: operations["retry_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Targetable tenants, by name, paginated. The platform tenant is never listed. */
+        get: operations["tenants_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description Cancel request. */
+        CancelBody: {
+            /** @description Why (10–500 characters). */
+            reason: string;
+        };
+        /** @description The typed confirmation an operator must give. */
+        Confirmation: {
+            /** @description The phrase to type, exactly. */
+            phrase?: string | null;
+            /** @description Whether a typed phrase is required (all-tenants starts). */
+            required: boolean;
+        };
+        /** @description A run's counters; `processed = succeeded + failed + skipped`. */
+        Counts: {
+            /**
+             * Format: int64
+             * @description Items failed.
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Findings changed over all items.
+             */
+            findings_changed: number;
+            /**
+             * Format: int64
+             * @description Items finished in any way.
+             */
+            processed: number;
+            /**
+             * Format: int64
+             * @description Items skipped or cancelled.
+             */
+            skipped: number;
+            /**
+             * Format: int64
+             * @description Items rebuilt.
+             */
+            succeeded: number;
+            /**
+             * Format: int64
+             * @description Items in the run.
+             */
+            total: number;
+        };
+        /** @description A token request. */
+        CreateTokenRequest: {
+            /** @description Capability names, a subset of the creator's. */
+            capabilities: string[];
+            /**
+             * Format: int64
+             * @description Lifetime in days, 1–90.
+             */
+            expires_in_days: number;
+            /** @description A label (1–100 characters). */
+            name: string;
+        };
+        /** @description A created token; `token` (the JWT) is shown only in this response. */
+        CreatedTokenView: {
+            /** @description Capability names. */
+            capabilities: string[];
+            /**
+             * Format: date-time
+             * @description Expiry.
+             */
+            expires_at: string;
+            /**
+             * Format: int64
+             * @description Token id (to revoke it).
+             */
+            id: number;
+            /** @description Label. */
+            name: string;
+            /** @description The bearer JWT. */
+            token: string;
+        };
+        /** @description A probe's answer. */
+        Health: {
+            /** @description `ok` when healthy. */
+            status: string;
+        };
+        /** @description The operator who started a run. */
+        InitiatorView: {
+            /**
+             * Format: int64
+             * @description Operator id.
+             */
+            id: number;
+            /** @description Operator username. */
+            username: string;
+        };
+        /** @description Credentials. */
+        LoginRequest: {
+            /** @description Password. */
+            password: string;
+            /** @description Username (case-insensitive). */
+            username: string;
+        };
+        /** @description A page of notifications and the unread count. */
+        NotificationPage: {
+            /** @description Notifications, newest first. */
+            items: components["schemas"]["NotificationView"][];
+            /**
+             * Format: int64
+             * @description Page number.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description Page size.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description All notifications.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Unread notifications.
+             */
+            unread: number;
+        };
+        /** @description A notification (wire format). */
+        NotificationView: {
+            /** @description One sentence. */
+            body: string;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Extra data (outcome, counts, link). */
+            data: Record<string, unknown>;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description `OperationRunCompleted`. */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description When it was read (null = unread).
+             */
+            read_at?: string | null;
+            /**
+             * Format: int64
+             * @description The run it is about.
+             */
+            run_id?: number | null;
+            /** @description Short title. */
+            title: string;
+        };
+        /**
+         * @description The signed-in operator and the CSRF token their unsafe requests must echo in
+         *     `X-CSRF-Token` (null when authenticated by bearer token, which needs none).
+         */
+        OperatorSession: {
+            /** @description The session's CSRF token. */
+            csrf_token?: string | null;
+            /** @description Who. */
+            operator: components["schemas"]["OperatorView"];
+        };
+        /** @description An operator as the API shows them. */
+        OperatorView: {
+            /** @description Capability names held (for a token: the token's). */
+            capabilities: string[];
+            /** @description Display name. */
+            display_name: string;
+            /**
+             * Format: int64
+             * @description Operator id.
+             */
+            id: number;
+            /** @description Username. */
+            username: string;
+        };
+        /** @description Preflight request. */
+        PreflightBody: {
+            /** @description The scope to examine. */
+            scope: components["schemas"]["Scope"];
+        };
+        /** @description A preflight's result (SPEC §6 wire format). */
+        PreflightResult: {
+            /**
+             * @description Changes per rule (a finding may count under several).
+             * @example {
+             *       "R1": 3,
+             *       "R2": 0,
+             *       "R3": 1,
+             *       "R4": 0,
+             *       "R5": 2,
+             *       "R6": 4,
+             *       "R7": 0
+             *     }
+             */
+            changes_by_rule: {
+                [key: string]: number;
+            };
+            /** @description Typed confirmation requirement. */
+            confirmation: components["schemas"]["Confirmation"];
+            /**
+             * Format: int64
+             * @description Estimated run time with the configured workers.
+             */
+            estimated_seconds: number;
+            /**
+             * Format: date-time
+             * @description When the preflight expires.
+             */
+            expires_at: string;
+            /**
+             * Format: int64
+             * @description Findings examined.
+             */
+            findings_examined: number;
+            /**
+             * Format: int64
+             * @description Findings that would change.
+             */
+            findings_to_change: number;
+            /** @description Cite it when starting; expires at `expires_at`. */
+            preflight_id: string;
+            /** @description Runbook key. */
+            runbook: string;
+            /** @description A few would-be changes, before and after. */
+            sample: Record<string, unknown>[];
+            /** @description The scope examined. */
+            scope: components["schemas"]["Scope"];
+            /**
+             * Format: int64
+             * @description Tenants in scope.
+             */
+            tenants_in_scope: number;
+            /**
+             * Format: int64
+             * @description Tenants with at least one change.
+             */
+            tenants_with_changes: number;
+        };
+        /** @description An RFC 9457 problem document. */
+        Problem: {
+            /**
+             * Format: int64
+             * @description The active run that blocks a start (409 only).
+             */
+            active_run_id?: number | null;
+            /** @description Human-readable explanation of this occurrence. */
+            detail: string;
+            /** @description Field errors (422 only). */
+            errors?: {
+                [key: string]: string[];
+            } | null;
+            /**
+             * Format: int32
+             * @description The HTTP status code.
+             */
+            status: number;
+            /** @description Short, human-readable summary of the problem type. */
+            title: string;
+            /** @description A URI reference naming the problem type (`about:blank` for plain HTTP statuses). */
+            type: string;
+        };
+        /** @description A reason as sent. */
+        ReasonBody: {
+            /** @description `data_repair`, `incident`, `migration`, `support_request` or `other`. */
+            code: string;
+            /** @description 10–500 characters. */
+            text: string;
+        };
+        /**
+         * @description Why an operator runs a runbook.
+         * @enum {string}
+         */
+        ReasonCode: "data_repair" | "incident" | "migration" | "support_request" | "other";
+        /** @description A run's reason. */
+        ReasonView: {
+            /** @description Reason code. */
+            code: components["schemas"]["ReasonCode"];
+            /** @description Reason text. */
+            text: string;
+        };
+        /** @description Retry-failed request. */
+        RetryBody: {
+            /** @description For an all-tenants run: `REBUILD <failed> TENANTS`. */
+            confirmation?: string | null;
+            reason?: components["schemas"]["ReasonBody"] | null;
+        };
+        /** @description A run (SPEC §6 wire format). */
+        RunView: {
+            /** @description Cancellation reason, when cancelled. */
+            cancel_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Completed.
+             */
+            completed_at?: string | null;
+            /** @description Counters. */
+            counts: components["schemas"]["Counts"];
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Why it failed, when it did. */
+            error_summary?: string | null;
+            /**
+             * Format: int64
+             * @description Remaining seconds at the observed throughput (null when unknown or done).
+             */
+            eta_seconds?: number | null;
+            /**
+             * Format: int64
+             * @description Run id.
+             */
+            id: number;
+            initiator?: components["schemas"]["InitiatorView"] | null;
+            /** @description Set when completed. */
+            outcome?: string | null;
+            /** @description The preflight it was confirmed against. */
+            preflight_id?: string | null;
+            /**
+             * Format: double
+             * @description 0–100.
+             */
+            progress_percent: number;
+            /** @description Why. */
+            reason: components["schemas"]["ReasonView"];
+            /**
+             * Format: int64
+             * @description The run whose failed tenants this run retries.
+             */
+            retry_of_run_id?: number | null;
+            /** @description Runbook key. */
+            runbook: string;
+            /**
+             * Format: int32
+             * @description Runbook version that ran.
+             */
+            runbook_version: number;
+            /** @description Scope. */
+            scope: components["schemas"]["Scope"];
+            /** @description Where it was started from. */
+            source: string;
+            /**
+             * Format: date-time
+             * @description First tenant job started.
+             */
+            started_at?: string | null;
+            /** @description `queued`, `running` or `completed`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description Last change of the record (drives the ETag).
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description For a single-tenant run, the tenant's workspace.
+             */
+            workspace_id?: number | null;
+        };
+        /** @description The runbook catalogue. */
+        RunbookList: {
+            /** @description Every runbook. */
+            items: components["schemas"]["RunbookView"][];
+        };
+        /** @description A runbook of the catalogue, with its active runs. */
+        RunbookView: {
+            active_run?: components["schemas"]["RunView"] | null;
+            /** @description Every active run (several single-tenant runs may be active at once). */
+            active_runs: components["schemas"]["RunView"][];
+            /** @description Scopes it may run with. */
+            allowed_scopes: components["schemas"]["ScopeKind"][];
+            /** @description What it does. */
+            description: string;
+            /** @description Stable key. */
+            key: string;
+            /** @description The rules its reports count under. */
+            rules: string[];
+            /** @description Whether the deploy hook runs it. */
+            run_on_deploy: boolean;
+            /** @description Title. */
+            title: string;
+            /**
+             * Format: int32
+             * @description Logic version.
+             */
+            version: number;
+        };
+        /** @description Which tenants a run covers. */
+        Scope: {
+            /** @enum {string} */
+            kind: "tenant";
+            /**
+             * Format: int64
+             * @description The tenant's id.
+             */
+            tenant_id: number;
+        } | {
+            /** @enum {string} */
+            kind: "all_tenants";
+        };
+        /**
+         * @description The kind of a [`Scope`], without its tenant.
+         * @enum {string}
+         */
+        ScopeKind: "tenant" | "all_tenants";
+        /** @description Start request. */
+        StartBody: {
+            /** @description The typed phrase (all tenants). */
+            confirmation?: string | null;
+            /** @description The preflight confirmed against. */
+            preflight_id?: string | null;
+            reason?: components["schemas"]["ReasonBody"] | null;
+            /** @description Scope (must match the preflight's). */
+            scope: components["schemas"]["Scope"];
+        };
+        /** @description A run as returned by a start. */
+        StartedRun: components["schemas"]["RunView"] & {
+            /** @description True when an identical active run was returned instead of a new one. */
+            deduplicated: boolean;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=0.0.4": string;
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Database unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_events: {
+        parameters: {
+            query?: {
+                /** @description Exact action, e.g. `runbook.run.started`. */
+                action?: string;
+                /** @description Actor username. */
+                actor?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Audit events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /** @description Action, e.g. `runbook.run.started`. */
+                            action: string;
+                            /**
+                             * Format: int64
+                             * @description Actor id.
+                             */
+                            actor_id?: number | null;
+                            /** @description `operator`, `customer`, `system` or `anonymous`. */
+                            actor_kind: string;
+                            /** @description Actor username (as typed, for failed logins). */
+                            actor_label?: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When.
+                             */
+                            created_at: string;
+                            /**
+                             * Format: int64
+                             * @description Id.
+                             */
+                            id: number;
+                            /** @description Client IP. */
+                            ip?: string | null;
+                            /** @description Scope, reason, counts... */
+                            metadata: Record<string, unknown>;
+                            /** @description HTTP request id. */
+                            request_id?: string | null;
+                            /** @description Source. */
+                            source?: string | null;
+                            /** @description Target id. */
+                            target_id?: string | null;
+                            /** @description Target kind. */
+                            target_type?: string | null;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing audit.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSession"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid username or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Cross-site login attempt */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong fields or types */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another attempt may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current operator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSession"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /** @description Capability names. */
+                            capabilities: string[];
+                            /**
+                             * Format: date-time
+                             * @description Creation time.
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description Expiry.
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: int64
+                             * @description Token id.
+                             */
+                            id: number;
+                            /**
+                             * Format: date-time
+                             * @description Roughly when it was last used.
+                             */
+                            last_used_at?: string | null;
+                            /** @description Label. */
+                            name: string;
+                            /**
+                             * Format: date-time
+                             * @description Revocation time, if revoked.
+                             */
+                            revoked_at?: string | null;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; `token` is shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedTokenView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid name, expiry or capabilities */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Token id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such token of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Non-numeric id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Notifications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Notification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Id is not a 64-bit integer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    system_openapi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+        };
+    };
+    runbooks_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Catalogue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunbookList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runbooks_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Runbook key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunbookView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown runbook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Malformed key (e.g. a NUL character) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preflight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Runbook key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreflightBody"];
+            };
+        };
+        responses: {
+            /** @description Preflight */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreflightResult"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown runbook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid scope (e.g. the platform tenant) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 chars, kept 24 h) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Runbook key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartBody"];
+            };
+        };
+        responses: {
+            /** @description Identical active run (deduplicated) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedRun"];
+                };
+            };
+            /** @description Run created */
+            201: {
+                headers: {
+                    /** @description The run */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedRun"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.run (or run_all_tenants), or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown runbook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overlapping active run, or the same Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason, phrase, or stale preflight; Idempotency-Key reused with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runs_list: {
+        parameters: {
+            query?: {
+                /** @description `queued`, `running` or `completed`. */
+                status?: string;
+                /** @description Runbook key. */
+                runbook?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /** @description Cancellation reason, when cancelled. */
+                            cancel_reason?: string | null;
+                            /**
+                             * Format: date-time
+                             * @description Completed.
+                             */
+                            completed_at?: string | null;
+                            /** @description Counters. */
+                            counts: components["schemas"]["Counts"];
+                            /**
+                             * Format: date-time
+                             * @description Created.
+                             */
+                            created_at: string;
+                            /** @description Why it failed, when it did. */
+                            error_summary?: string | null;
+                            /**
+                             * Format: int64
+                             * @description Remaining seconds at the observed throughput (null when unknown or done).
+                             */
+                            eta_seconds?: number | null;
+                            /**
+                             * Format: int64
+                             * @description Run id.
+                             */
+                            id: number;
+                            initiator?: components["schemas"]["InitiatorView"] | null;
+                            /** @description Set when completed. */
+                            outcome?: string | null;
+                            /** @description The preflight it was confirmed against. */
+                            preflight_id?: string | null;
+                            /**
+                             * Format: double
+                             * @description 0–100.
+                             */
+                            progress_percent: number;
+                            /** @description Why. */
+                            reason: components["schemas"]["ReasonView"];
+                            /**
+                             * Format: int64
+                             * @description The run whose failed tenants this run retries.
+                             */
+                            retry_of_run_id?: number | null;
+                            /** @description Runbook key. */
+                            runbook: string;
+                            /**
+                             * Format: int32
+                             * @description Runbook version that ran.
+                             */
+                            runbook_version: number;
+                            /** @description Scope. */
+                            scope: components["schemas"]["Scope"];
+                            /** @description Where it was started from. */
+                            source: string;
+                            /**
+                             * Format: date-time
+                             * @description First tenant job started.
+                             */
+                            started_at?: string | null;
+                            /** @description `queued`, `running` or `completed`. */
+                            status: string;
+                            /**
+                             * Format: date-time
+                             * @description Last change of the record (drives the ETag).
+                             */
+                            updated_at: string;
+                            /**
+                             * Format: int64
+                             * @description For a single-tenant run, the tenant's workspace.
+                             */
+                            workspace_id?: number | null;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid filter or pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runs_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Run */
+            200: {
+                headers: {
+                    /** @description Version of the run */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Unchanged since If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Id is not a 64-bit integer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelBody"];
+            };
+        };
+        responses: {
+            /** @description Run after cancellation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.cancel or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already completed or being cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `progress` events with the run as JSON, then one `completed` event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Non-numeric id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    items: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `running`, `succeeded`, `failed`, `skipped` or `cancelled`. */
+                status?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /**
+                             * Format: int32
+                             * @description Attempts so far.
+                             */
+                            attempts: number;
+                            /** @description Changes per rule. */
+                            changes_by_rule?: Record<string, unknown> | null;
+                            /**
+                             * Format: date-time
+                             * @description Finished.
+                             */
+                            completed_at?: string | null;
+                            /** @description Last error. */
+                            error?: string | null;
+                            /**
+                             * Format: int64
+                             * @description Findings changed.
+                             */
+                            findings_changed: number;
+                            /**
+                             * Format: int64
+                             * @description Findings examined.
+                             */
+                            findings_examined: number;
+                            /**
+                             * Format: int64
+                             * @description Item id.
+                             */
+                            id: number;
+                            /**
+                             * Format: date-time
+                             * @description Started.
+                             */
+                            started_at?: string | null;
+                            /** @description Item status. */
+                            status: string;
+                            /** @description Tenant external id. */
+                            tenant_external_id: string;
+                            /**
+                             * Format: int64
+                             * @description Tenant id.
+                             */
+                            tenant_id: number;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid filter or pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryBody"];
+            };
+        };
+        responses: {
+            /** @description Retry run created */
+            201: {
+                headers: {
+                    /** @description The new run */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedRun"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.run (or run_all_tenants), or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not completed, nothing failed, or an overlapping run is active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason or phrase */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenants_list: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of the name or external id. */
+                search?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tenants */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /** @description External id. */
+                            external_id: string;
+                            /**
+                             * Format: int64
+                             * @description Tenant id.
+                             */
+                            id: number;
+                            /** @description Name. */
+                            name: string;
+                            /**
+                             * Format: int64
+                             * @description Workspace.
+                             */
+                            workspace_id: number;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}
