@@ -71,12 +71,14 @@ lint: frontend-deps
 fmt:
 	$(CARGO) fmt --all
 
-## openapi: regenerate the committed contracts from the code (a test fails when they drift)
-openapi:
+## openapi: regenerate the committed contracts from the code, then the SPA's API types from
+## them (tests in both fail when they drift)
+openapi: frontend-deps
 	$(CARGO) build -q -p atlas-ops
 	mkdir -p openapi
 	$(BIN) openapi --plane system > openapi/system-ops-runbooks.openapi.yaml
 	$(BIN) openapi --plane admin > openapi/customer.openapi.yaml
+	cd frontend && $(NPM) run --silent gen:api
 
 clean:
 	$(CARGO) clean

@@ -59,8 +59,8 @@ impl Application {
                 .configure(routes::system_api)
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::System))
-                .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(guards::system_gate))
+                .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(Governor::new(&governor))
                 .wrap(from_fn(middleware::no_store));
             let admin_api = web::scope("/admin/api")
@@ -70,8 +70,8 @@ impl Application {
                 .configure(routes::admin_api)
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::Admin))
-                .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(guards::admin_gate))
+                .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(middleware::no_store));
             App::new()
                 .wrap(request_id::RequestIdHeader)

@@ -10,7 +10,7 @@ import { App } from './App';
 import { api } from './session';
 
 const SESSION: CustomerSession = {
-  user: { id: 7, username: 'grace', display_name: 'Grace Hopper' },
+  user: { id: 7, username: 'grace', display_name: 'Grace Hopper', workspace_id: 1 },
   csrf_token: 'csrf-admin',
 };
 
@@ -27,6 +27,12 @@ function finding(id: number): Finding {
     last_seen_at: '2025-01-02T00:00:00Z',
     times_seen: 3,
     due_at: null,
+    triaged_at: null,
+    resolved_at: null,
+    closed_at: null,
+    closed_reason: null,
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-02T00:00:00Z',
   };
 }
 

@@ -15,6 +15,10 @@ type CustomerSchemas = customerComponents['schemas'];
 type Ok<Op> = Op extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;
 /** One item of a paginated 200 response. */
 type ItemOf<Op> = Ok<Op> extends { items: (infer I)[] } ? I : never;
+/** Rust `Option` fields are optional-or-null in the contract but always sent (as null). */
+type Present<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+/** `T` with the fields `N` narrowed to closed value sets. */
+type Narrow<T, N> = Omit<Present<T>, keyof N> & N;
 
 /** Capability names, stable strings from the backend's registry (SPEC §3). */
 export type Capability =
@@ -27,13 +31,14 @@ export type Capability =
   | 'operators.manage';
 
 export type LoginRequest = Schemas['LoginRequest'];
-export type Operator = Schemas['OperatorView'];
-/** Response of the operator plane's login and `/auth/me`. */
-export type OperatorSession = Schemas['OperatorSession'];
+export type Operator = Narrow<Schemas['OperatorView'], { capabilities: Capability[] }>;
+/** Response of the operator plane's login and `/auth/me` (the console always has a session,
+ * hence a CSRF token; only bearer-token callers get null). */
+export type OperatorSession = Narrow<Schemas['OperatorSession'], { operator: Operator; csrf_token: string }>;
 
-export type CustomerUser = CustomerSchemas['UserView'];
+export type CustomerUser = Present<CustomerSchemas['UserView']>;
 /** Response of the customer plane's login and `/auth/me`. */
-export type CustomerSession = CustomerSchemas['UserSession'];
+export type CustomerSession = Narrow<CustomerSchemas['UserSession'], { user: CustomerUser }>;
 
 /** Every list endpoint answers with this envelope. */
 export interface Page<T> {
@@ -43,8 +48,8 @@ export interface Page<T> {
   total: number;
 }
 
-/** RFC 9457 problem document. */
-export type Problem = Schemas['Problem'];
+/** RFC 9457 problem document (partial: a proxy's error page yields an empty one). */
+export type Problem = Partial<Schemas['Problem']>;
 
 export type Scope = Schemas['Scope'];
 export type ScopeKind = Schemas['ScopeKind'];
@@ -59,39 +64,62 @@ export type RuleKey = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7';
 
 export type Reason = Schemas['ReasonView'];
 export type RunCounts = Schemas['Counts'];
-export type Run = Schemas['RunView'];
+export type Run = Narrow<
+  Schemas['RunView'],
+  { status: RunStatus; outcome: RunOutcome | null; source: RunSource; initiator: Present<Schemas['InitiatorView']> | null }
+>;
 /** Start response: the run, and whether an identical active run was returned instead (200). */
-export type StartedRun = Schemas['StartedRun'];
+export type StartedRun = Run & Pick<Schemas['StartedRun'], 'deduplicated'>;
 
 export type ItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 /** One tenant of a run (`GET /ops/runs/{id}/items`, failed first). */
-export type RunItem = ItemOf<operations['items']>;
+export type RunItem = Narrow<
+  ItemOf<operations['items']>,
+  { status: ItemStatus; changes_by_rule: Partial<Record<RuleKey, number>> | null }
+>;
 
 /** Runbook catalogue entry (`GET /ops/runbooks`, `GET /ops/runbooks/{key}`). */
-export type Runbook = Schemas['RunbookView'];
+export type Runbook = Narrow<Schemas['RunbookView'], { rules: RuleKey[]; active_run: Run | null; active_runs: Run[] }>;
 /** The catalogue is a plain list, not a paginated envelope. */
-export type RunbookList = Schemas['RunbookList'];
+export type RunbookList = { items: Runbook[] };
 /** A targetable tenant (`GET /ops/tenants`); the API never lists the platform tenant. */
-export type OpsTenant = ItemOf<operations['tenants_list']>;
+export type OpsTenant = Present<ItemOf<operations['tenants_list']>>;
 
 export type PreflightRequest = Schemas['PreflightBody'];
-export type PreflightResult = Schemas['PreflightResult'];
+/** One would-be change. Hand-written: the contract types `sample` as free-form objects (the
+ * backend builds it as JSON); give it a schema there and alias it here. */
+export interface PreflightSample {
+  finding_id: number;
+  tenant_id: number;
+  rules: RuleKey[];
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+export type PreflightResult = Narrow<
+  Schemas['PreflightResult'],
+  {
+    changes_by_rule: Partial<Record<RuleKey, number>>;
+    confirmation: Present<Schemas['Confirmation']>;
+    sample: PreflightSample[];
+  }
+>;
 export type StartRunRequest = Schemas['StartBody'];
 export type CancelRunRequest = Schemas['CancelBody'];
 
 /** API token as listed (never the secret). */
-export type ApiToken = ItemOf<operations['list_tokens']>;
-export type CreateTokenRequest = Schemas['CreateTokenRequest'];
+export type ApiToken = Narrow<ItemOf<operations['list_tokens']>, { capabilities: Capability[] }>;
+export type CreateTokenRequest = Narrow<Schemas['CreateTokenRequest'], { capabilities: Capability[] }>;
 /** Token create response: the JWT is in `token`, shown exactly once. */
-export type CreatedToken = Schemas['CreatedTokenView'];
+export type CreatedToken = Narrow<Schemas['CreatedTokenView'], { capabilities: Capability[] }>;
 
 /** Notification (`GET /notifications`). */
-export type Notification = Schemas['NotificationView'];
+export type Notification = Present<Schemas['NotificationView']>;
 /** The notification list adds the caller's unread count to the usual envelope. */
-export type NotificationPage = Schemas['NotificationPage'];
+export type NotificationPage = Narrow<Schemas['NotificationPage'], { items: Notification[] }>;
 /** Audit event (`GET /audit-events`). */
-export type AuditEvent = ItemOf<operations['audit_events']>;
+export type AuditEvent = Present<ItemOf<operations['audit_events']>>;
 
-export type Tenant = ItemOf<customerOperations['list_tenants']>;
+export type Tenant = Present<ItemOf<customerOperations['list_tenants']>>;
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
-export type Finding = ItemOf<customerOperations['list_findings']>;
+export type Finding = Narrow<ItemOf<customerOperations['list_findings']>, { severity: Severity }>;
