@@ -118,3 +118,13 @@ pub fn index<T: IntoIden + Clone, C: IntoIden + Clone>(
     }
     stmt.to_owned()
 }
+
+/// Drops `tables` in order (a migration's `down`).
+pub async fn drop_tables(manager: &SchemaManager<'_>, tables: Vec<DynIden>) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(table).to_owned())
+            .await?;
+    }
+    Ok(())
+}

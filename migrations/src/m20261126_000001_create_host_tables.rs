@@ -114,15 +114,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            Findings::Table.into_iden(),
-            Tenants::Table.into_iden(),
-            Workspaces::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        crate::cols::drop_tables(
+            manager,
+            vec![
+                Findings::Table.into_iden(),
+                Tenants::Table.into_iden(),
+                Workspaces::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -216,18 +216,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            LoginThrottle::Table.into_iden(),
-            ApiTokens::Table.into_iden(),
-            Sessions::Table.into_iden(),
-            CustomerUsers::Table.into_iden(),
-            OperatorCapabilities::Table.into_iden(),
-            Operators::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        crate::cols::drop_tables(
+            manager,
+            vec![
+                LoginThrottle::Table.into_iden(),
+                ApiTokens::Table.into_iden(),
+                Sessions::Table.into_iden(),
+                CustomerUsers::Table.into_iden(),
+                OperatorCapabilities::Table.into_iden(),
+                Operators::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -317,18 +317,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            IdempotencyKeys::Table.into_iden(),
-            Preflights::Table.into_iden(),
-            RunbookLocks::Table.into_iden(),
-            Jobs::Table.into_iden(),
-            RunItems::Table.into_iden(),
-            OperationRuns::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        crate::cols::drop_tables(
+            manager,
+            vec![
+                IdempotencyKeys::Table.into_iden(),
+                Preflights::Table.into_iden(),
+                RunbookLocks::Table.into_iden(),
+                Jobs::Table.into_iden(),
+                RunItems::Table.into_iden(),
+                OperationRuns::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -173,15 +173,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            AlertDeliveries::Table.into_iden(),
-            Notifications::Table.into_iden(),
-            AuditEvents::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        crate::cols::drop_tables(
+            manager,
+            vec![
+                AlertDeliveries::Table.into_iden(),
+                Notifications::Table.into_iden(),
+                AuditEvents::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }
