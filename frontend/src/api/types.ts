@@ -106,6 +106,8 @@ export type PreflightResult = Narrow<
 >;
 export type StartRunRequest = Schemas['StartBody'];
 export type CancelRunRequest = Schemas['CancelBody'];
+/** `POST /ops/runs/{id}/retry-failed`; answers 201 with a `StartedRun`. */
+export type RetryFailedRequest = Schemas['RetryBody'];
 
 /** API token as listed (never the secret). */
 export type ApiToken = Narrow<ItemOf<operations['list_tokens']>, { capabilities: Capability[] }>;

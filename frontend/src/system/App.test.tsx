@@ -64,7 +64,9 @@ describe('session bootstrap', () => {
 
     me.resolve(json(200, operatorSession(ALL_VIEW)));
     expect(await screen.findByRole('heading', { name: 'Runbooks' })).toBeTruthy();
-    expect(navLabels()).toEqual(['Runbooks', 'Runs', 'Audit log', 'Tokens']);
+    expect(navLabels()).toEqual(['Runbooks', 'Runs', 'Audit log', 'Tokens', 'API docs']);
+    // A plain link out of the SPA router to the static Swagger UI page.
+    expect(screen.getByRole('link', { name: 'API docs' }).getAttribute('href')).toBe('/system/api-docs/');
   });
 
   it('sends a signed-out visitor to the login page', async () => {
@@ -133,7 +135,7 @@ describe('login', () => {
 
     expect(await screen.findByRole('heading', { name: 'Runbooks' })).toBeTruthy();
     expect(await screen.findByText('No runbooks available')).toBeTruthy();
-    expect(navLabels()).toEqual(['Runbooks', 'Tokens']);
+    expect(navLabels()).toEqual(['Runbooks', 'Tokens', 'API docs']);
 
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
     expect(await screen.findByLabelText('Username')).toBeTruthy();
@@ -165,7 +167,7 @@ describe('capabilities', () => {
     renderAt('/');
 
     expect(await screen.findByRole('heading', { name: 'Runs' })).toBeTruthy();
-    expect(navLabels()).toEqual(['Runs', 'Tokens']);
+    expect(navLabels()).toEqual(['Runs', 'Tokens', 'API docs']);
   });
 
   it('denies a page without its capability and does not call its API', async () => {

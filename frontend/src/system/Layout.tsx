@@ -34,6 +34,10 @@ export function Layout() {
                 <NavLink to={item.to}>{item.label}</NavLink>
               </li>
             ))}
+            <li>
+              {/* Outside the SPA router: a static page the backend serves from dist/system. */}
+              <a href="/system/api-docs/">API docs</a>
+            </li>
           </ul>
         </nav>
         <div className="account">

@@ -17,6 +17,7 @@ import { Dialog } from '../../shared/Dialog';
 import { useUrlFilter } from '../../shared/filters';
 import { Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
 import { RunProgress, RunStateBadge } from '../RunState';
 import { api, useOperator } from '../session';
 
@@ -83,10 +84,12 @@ export function RunDetailPage() {
 function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | null }) {
   const operator = useOperator();
   const [cancelling, setCancelling] = useState(false);
+  const [retrying, setRetrying] = useState(false);
   const completed = run.status === 'completed';
   const duration = secondsBetween(run.started_at, run.completed_at);
   const mayCancel =
     !completed && run.cancel_reason === null && operator.capabilities.includes('ops.runs.cancel');
+  const mayRetry = mayRetryFailed(run, operator.capabilities);
   return (
     <>
       {refreshError && (
@@ -107,6 +110,11 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
             Cancel run…
           </button>
         )}
+        {mayRetry && (
+          <button type="button" onClick={() => setRetrying(true)}>
+            Retry failed tenants…
+          </button>
+        )}
       </div>
       {run.cancel_reason !== null && (
         <p className="notice">
@@ -119,6 +127,7 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
         </p>
       )}
       {cancelling && <CancelRunDialog run={run} onClose={() => setCancelling(false)} />}
+      {retrying && <RetryFailedDialog run={run} onClose={() => setRetrying(false)} />}
 
       <h2>Tenants</h2>
       <dl className="counts">

@@ -1,0 +1,204 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { Link } from 'react-router';
+import { ProblemError } from '../../api/client';
+import type { Capability, ReasonCode, RetryFailedRequest, Run, StartedRun } from '../../api/types';
+import { phraseMatches } from '../../lib/confirmation';
+import { errorMessage } from '../../lib/errors';
+import { REASON_CODES, REASON_MAX_CHARS, reasonLength, reasonTextError } from '../../lib/runbook';
+import { Dialog } from '../../shared/Dialog';
+import { useToasts } from '../../shared/Toasts';
+import { api } from '../session';
+
+/** The phrase the server expects for retrying an all-tenants run (SPEC: `REBUILD <failed> TENANTS`). */
+export function retryPhrase(run: Pick<Run, 'counts'>): string {
+  return `REBUILD ${run.counts.failed} TENANTS`;
+}
+
+/**
+ * Whether to offer "Retry failed tenants": the run is completed, some tenants failed, and the
+ * operator may start runs (and all-tenants runs, when this one was). The server enforces the same.
+ */
+export function mayRetryFailed(run: Pick<Run, 'status' | 'counts' | 'scope'>, capabilities: readonly Capability[]): boolean {
+  return (
+    run.status === 'completed' &&
+    run.counts.failed > 0 &&
+    capabilities.includes('ops.runbooks.run') &&
+    (run.scope.kind !== 'all_tenants' || capabilities.includes('ops.runbooks.run_all_tenants'))
+  );
+}
+
+function FieldError({ id, messages }: { id: string; messages: string[] | undefined | null }) {
+  if (!messages || messages.length === 0) return null;
+  return (
+    <p id={id} className="field-error">
+      {messages.join(' ')}
+    </p>
+  );
+}
+
+/**
+ * Starts a new run over the failed tenants of a completed run: reason code and text (10–500
+ * characters) and, for an all-tenants run, the typed phrase `REBUILD <failed> TENANTS`. Confirm
+ * stays disabled until all of it is valid. 201 closes the dialog with the intent-only "Run queued"
+ * toast; 409 and 422 problem documents are shown in the dialog.
+ */
+export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => void }) {
+  const ids = useId();
+  const queryClient = useQueryClient();
+  const toasts = useToasts();
+  const [code, setCode] = useState<ReasonCode | ''>('');
+  const [text, setText] = useState('');
+  const [textTouched, setTextTouched] = useState(false);
+  const [phrase, setPhrase] = useState('');
+
+  const required = run.scope.kind === 'all_tenants';
+  const expected = retryPhrase(run);
+  const textError = reasonTextError(text);
+  const phraseOk = !required || phraseMatches(phrase, expected);
+  const canRetry = code !== '' && textError === null && phraseOk;
+
+  const retry = useMutation({
+    mutationFn: (body: RetryFailedRequest) =>
+      api.post<StartedRun>(`/system/api/ops/runs/${run.id}/retry-failed`, body),
+    onSuccess: (created) => {
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      void queryClient.invalidateQueries({ queryKey: ['runbooks'] });
+      toasts.show({
+        title: 'Run queued',
+        link: { to: `/ops/runs/${created.id}`, label: `View run #${created.id}` },
+      });
+      onClose();
+    },
+  });
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!canRetry || retry.isPending) return;
+    retry.mutate({
+      reason: { code, text: text.trim() },
+      confirmation: required ? phrase : null,
+    });
+  };
+
+  const errors =
+    retry.error instanceof ProblemError && retry.error.status === 422 ? retry.error.errors : {};
+  const conflict =
+    retry.error instanceof ProblemError && retry.error.status === 409 ? retry.error : null;
+  const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation']);
+  const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
+  const failed = run.counts.failed;
+
+  return (
+    <Dialog
+      title="Retry failed tenants"
+      onClose={onClose}
+      description={
+        <p>
+          Starts a new run of <code>{run.runbook}</code> over the {failed} failed{' '}
+          {failed === 1 ? 'tenant' : 'tenants'} of run #{run.id}.
+        </p>
+      }
+    >
+      <form onSubmit={onSubmit} noValidate>
+        <label htmlFor={`${ids}-code`}>Reason code</label>
+        <select
+          id={`${ids}-code`}
+          data-autofocus
+          required
+          value={code}
+          aria-invalid={errors['reason.code'] ? true : undefined}
+          aria-describedby={errors['reason.code'] ? `${ids}-code-error` : undefined}
+          onChange={(event) => setCode(event.target.value as ReasonCode | '')}
+        >
+          <option value="">Choose a reason…</option>
+          {REASON_CODES.map((reason) => (
+            <option key={reason.code} value={reason.code}>
+              {reason.label}
+            </option>
+          ))}
+        </select>
+        <FieldError id={`${ids}-code-error`} messages={errors['reason.code']} />
+
+        <label htmlFor={`${ids}-text`}>Reason</label>
+        <textarea
+          id={`${ids}-text`}
+          rows={3}
+          required
+          value={text}
+          aria-invalid={textTouched && textError !== null ? true : undefined}
+          aria-describedby={`${ids}-text-help${errors['reason.text'] ?? errors.reason ? ` ${ids}-text-error` : ''}`}
+          onChange={(event) => setText(event.target.value)}
+          onBlur={() => setTextTouched(true)}
+        />
+        <p
+          id={`${ids}-text-help`}
+          className={textTouched && textError ? 'field-error' : 'field-help'}
+          aria-live="polite"
+        >
+          {textError && (textTouched || text.length > 0)
+            ? textError
+            : `${reasonLength(text)} / ${REASON_MAX_CHARS} characters`}
+        </p>
+        <FieldError id={`${ids}-text-error`} messages={errors['reason.text'] ?? errors.reason} />
+
+        {required && (
+          <>
+            <label htmlFor={`${ids}-phrase`}>
+              Type <code className="phrase">{expected}</code> to confirm
+            </label>
+            <input
+              id={`${ids}-phrase`}
+              autoComplete="off"
+              spellCheck={false}
+              value={phrase}
+              aria-invalid={phrase !== '' && !phraseOk ? true : undefined}
+              aria-describedby={`${ids}-phrase-help${errors.confirmation ? ` ${ids}-phrase-error` : ''}`}
+              onChange={(event) => setPhrase(event.target.value)}
+            />
+            <p id={`${ids}-phrase-help`} className="field-help">
+              This run was over all tenants. The phrase must match exactly, including case.
+            </p>
+            <FieldError id={`${ids}-phrase-error`} messages={errors.confirmation} />
+          </>
+        )}
+
+        {conflict && (
+          <div className="form-error" role="alert">
+            <p>{errorMessage(conflict)}</p>
+            {typeof conflict.problem.active_run_id === 'number' && (
+              <p>
+                <Link to={`/ops/runs/${conflict.problem.active_run_id}`} onClick={onClose}>
+                  View active run #{conflict.problem.active_run_id}
+                </Link>
+              </p>
+            )}
+          </div>
+        )}
+        {retry.isError && !conflict && (
+          <div className="form-error" role="alert">
+            <p>{errorMessage(retry.error)}</p>
+            {otherErrors.length > 0 && (
+              <ul>
+                {otherErrors.map(([field, messages]) => (
+                  <li key={field}>
+                    <code>{field}</code>: {messages.join(' ')}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+
+        <div className="dialog-actions">
+          <button type="button" className="button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" disabled={!canRetry || retry.isPending}>
+            {retry.isPending ? 'Queueing…' : 'Retry failed tenants'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
