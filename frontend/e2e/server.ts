@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,10 @@ export const DEMO_PASSWORD = 'demo-password-123';
 
 export interface RunningServer {
   baseUrl: string;
+  /** The SQLite URL the server uses, for CLI commands against the same database. */
+  databaseUrl: string;
+  /** Runs `atlas-ops <args>` against the server's database, `input` on standard input. */
+  cli: (args: string[], input?: string) => string;
   stop: () => Promise<void>;
   /** Everything the server printed, for failure messages. */
   output: () => string;
@@ -50,12 +54,13 @@ export async function startServer(): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'atlas-ops-e2e-'));
   const baseUrl = `http://127.0.0.1:${port}`;
+  const databaseUrl = `sqlite://${dataDir}/app.sqlite3?mode=rwc`;
   let output = '';
   const child = spawn(BINARY, ['serve', '--seed-demo'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
-      DATABASE_URL: `sqlite://${dataDir}/app.sqlite3?mode=rwc`,
+      DATABASE_URL: databaseUrl,
       BIND: `127.0.0.1:${port}`,
       COOKIE_SECURE: 'false',
       DEMO_PASSWORD,
@@ -76,6 +81,14 @@ export async function startServer(): Promise<RunningServer> {
   }
   return {
     baseUrl,
+    databaseUrl,
+    cli: (args, input) =>
+      execFileSync(BINARY, args, {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DATABASE_URL: databaseUrl, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+        input: input ?? '',
+        encoding: 'utf8',
+      }),
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) {
