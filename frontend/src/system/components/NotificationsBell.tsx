@@ -70,7 +70,11 @@ export function NotificationsBell() {
         aria-controls={`${ids}-panel`}
         onClick={() => setOpen((value) => !value)}
       >
-        <span aria-hidden="true">🔔</span>
+        {/* An inline SVG, not an emoji: it renders the same without any emoji font installed. */}
+        <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+          <path d="M13.7 21a2 2 0 0 1-3.4 0" />
+        </svg>
         {unread > 0 && (
           <span className="bell-count" aria-hidden="true" data-testid="unread-count">
             {unread > 99 ? '99+' : unread}
