@@ -5,7 +5,8 @@ import { ProblemError } from '../../api/client';
 import type { Capability, ReasonCode, RetryFailedRequest, Run, StartedRun } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
-import { REASON_CODES, REASON_MAX_CHARS, reasonLength, reasonTextError } from '../../lib/runbook';
+import { reasonTextError } from '../../lib/runbook';
+import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
@@ -28,14 +29,6 @@ export function mayRetryFailed(run: Pick<Run, 'status' | 'counts' | 'scope'>, ca
   );
 }
 
-function FieldError({ id, messages }: { id: string; messages: string[] | undefined | null }) {
-  if (!messages || messages.length === 0) return null;
-  return (
-    <p id={id} className="field-error">
-      {messages.join(' ')}
-    </p>
-  );
-}
 
 /**
  * Starts a new run over the failed tenants of a completed run: reason code and text (10–500
@@ -81,8 +74,7 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
     });
   };
 
-  const errors =
-    retry.error instanceof ProblemError && retry.error.status === 422 ? retry.error.errors : {};
+  const errors = fieldErrors(retry.error);
   const conflict =
     retry.error instanceof ProblemError && retry.error.status === 409 ? retry.error : null;
   const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation']);
@@ -101,46 +93,17 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
       }
     >
       <form onSubmit={onSubmit} noValidate>
-        <label htmlFor={`${ids}-code`}>Reason code</label>
-        <select
-          id={`${ids}-code`}
-          data-autofocus
-          required
-          value={code}
-          aria-invalid={errors['reason.code'] ? true : undefined}
-          aria-describedby={errors['reason.code'] ? `${ids}-code-error` : undefined}
-          onChange={(event) => setCode(event.target.value as ReasonCode | '')}
-        >
-          <option value="">Choose a reason…</option>
-          {REASON_CODES.map((reason) => (
-            <option key={reason.code} value={reason.code}>
-              {reason.label}
-            </option>
-          ))}
-        </select>
-        <FieldError id={`${ids}-code-error`} messages={errors['reason.code']} />
-
-        <label htmlFor={`${ids}-text`}>Reason</label>
-        <textarea
-          id={`${ids}-text`}
-          rows={3}
-          required
-          value={text}
-          aria-invalid={textTouched && textError !== null ? true : undefined}
-          aria-describedby={`${ids}-text-help${errors['reason.text'] ?? errors.reason ? ` ${ids}-text-error` : ''}`}
-          onChange={(event) => setText(event.target.value)}
-          onBlur={() => setTextTouched(true)}
+        <ReasonFields
+          ids={ids}
+          code={code}
+          onCode={setCode}
+          text={text}
+          onText={setText}
+          textTouched={textTouched}
+          onTextBlur={() => setTextTouched(true)}
+          textError={textError}
+          errors={errors}
         />
-        <p
-          id={`${ids}-text-help`}
-          className={textTouched && textError ? 'field-error' : 'field-help'}
-          aria-live="polite"
-        >
-          {textError && (textTouched || text.length > 0)
-            ? textError
-            : `${reasonLength(text)} / ${REASON_MAX_CHARS} characters`}
-        </p>
-        <FieldError id={`${ids}-text-error`} messages={errors['reason.text'] ?? errors.reason} />
 
         {required && (
           <>

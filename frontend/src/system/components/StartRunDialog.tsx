@@ -5,24 +5,13 @@ import { ProblemError } from '../../api/client';
 import type { PreflightResult, ReasonCode, StartedRun, StartRunRequest } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
-import { REASON_CODES, REASON_MAX_CHARS, reasonLength, reasonTextError } from '../../lib/runbook';
+import { reasonTextError } from '../../lib/runbook';
+import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 
-/** Field errors from a 422, under the names the form shows them at. */
-function fieldErrors(error: unknown): Record<string, string[]> {
-  return error instanceof ProblemError && error.status === 422 ? error.errors : {};
-}
 
-function FieldError({ id, messages }: { id: string; messages: string[] | undefined | null }) {
-  if (!messages || messages.length === 0) return null;
-  return (
-    <p id={id} className="field-error">
-      {messages.join(' ')}
-    </p>
-  );
-}
 
 /**
  * The Start dialog: reason code and text (10–500 characters, checked as you type) and, when the
@@ -101,48 +90,16 @@ export function StartRunDialog({
       }
     >
       <form onSubmit={onSubmit} noValidate>
-        <label htmlFor={`${ids}-code`}>Reason code</label>
-        <select
-          id={`${ids}-code`}
-          data-autofocus
-          required
-          value={code}
-          aria-invalid={errors['reason.code'] ? true : undefined}
-          aria-describedby={errors['reason.code'] ? `${ids}-code-error` : undefined}
-          onChange={(event) => setCode(event.target.value as ReasonCode | '')}
-        >
-          <option value="">Choose a reason…</option>
-          {REASON_CODES.map((reason) => (
-            <option key={reason.code} value={reason.code}>
-              {reason.label}
-            </option>
-          ))}
-        </select>
-        <FieldError id={`${ids}-code-error`} messages={errors['reason.code']} />
-
-        <label htmlFor={`${ids}-text`}>Reason</label>
-        <textarea
-          id={`${ids}-text`}
-          rows={3}
-          required
-          value={text}
-          aria-invalid={textTouched && textError !== null ? true : undefined}
-          aria-describedby={`${ids}-text-help${errors['reason.text'] ?? errors.reason ? ` ${ids}-text-error` : ''}`}
-          onChange={(event) => setText(event.target.value)}
-          onBlur={() => setTextTouched(true)}
-        />
-        <p
-          id={`${ids}-text-help`}
-          className={textTouched && textError ? 'field-error' : 'field-help'}
-          aria-live="polite"
-        >
-          {textError && (textTouched || text.length > 0)
-            ? textError
-            : `${reasonLength(text)} / ${REASON_MAX_CHARS} characters`}
-        </p>
-        <FieldError
-          id={`${ids}-text-error`}
-          messages={errors['reason.text'] ?? errors.reason}
+        <ReasonFields
+          ids={ids}
+          code={code}
+          onCode={setCode}
+          text={text}
+          onText={setText}
+          textTouched={textTouched}
+          onTextBlur={() => setTextTouched(true)}
+          textError={textError}
+          errors={errors}
         />
 
         {required && (
