@@ -136,6 +136,30 @@ async fn audit_failure(
     audit::record(&ctx.db, event).await;
 }
 
+/// Verifies `password` for the looked-up `row` (`hash` = its password hash and disabled flag) the
+/// same way on both planes, so an unknown user, a wrong password and a disabled account look
+/// alike to the caller and cost the same time; audits the failure. `None` means refused.
+async fn check_account<M>(
+    ctx: &AppContext,
+    plane: Plane,
+    username: &str,
+    password: &str,
+    meta: &RequestMeta,
+    row: Option<M>,
+    hash: Option<(String, bool)>,
+) -> Result<Option<M>, LoginError> {
+    let disabled = hash.as_ref().is_some_and(|(_, d)| *d);
+    let matches = verify(password, hash.map(|(h, _)| h)).await?;
+    let reason = match &row {
+        None => "unknown_user",
+        Some(_) if !matches => "wrong_password",
+        Some(_) if disabled => "disabled",
+        Some(_) => return Ok(row),
+    };
+    audit_failure(ctx, plane, username, reason, meta).await;
+    Ok(None)
+}
+
 /// Signs an operator in: throttles, verifies, audits (`auth.login.throttled`,
 /// `auth.login.failed`, `auth.login.succeeded`).
 pub async fn login_operator(
@@ -150,22 +174,9 @@ pub async fn login_operator(
         .filter(operator_rows::Column::Username.eq(&name))
         .one(&ctx.db)
         .await?;
-    let matches = verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
-    let reason = match &row {
-        None => Some("unknown_user"),
-        Some(_) if !matches => Some("wrong_password"),
-        Some(r) if r.disabled => Some("disabled"),
-        Some(_) => None,
-    };
-    let (Some(row), None) = (row, reason) else {
-        audit_failure(
-            ctx,
-            Plane::System,
-            username,
-            reason.unwrap_or("unknown_user"),
-            meta,
-        )
-        .await;
+    let hash = row.as_ref().map(|r| (r.password_hash.clone(), r.disabled));
+    let Some(row) = check_account(ctx, Plane::System, username, password, meta, row, hash).await?
+    else {
         return Err(LoginError::InvalidCredentials);
     };
     let capabilities = operators::capabilities_of(&ctx.db, row.id).await?;
@@ -199,22 +210,9 @@ pub async fn login_customer(
         .filter(customer_users::Column::Username.eq(&name))
         .one(&ctx.db)
         .await?;
-    let matches = verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
-    let reason = match &row {
-        None => Some("unknown_user"),
-        Some(_) if !matches => Some("wrong_password"),
-        Some(r) if r.disabled => Some("disabled"),
-        Some(_) => None,
-    };
-    let (Some(row), None) = (row, reason) else {
-        audit_failure(
-            ctx,
-            Plane::Admin,
-            username,
-            reason.unwrap_or("unknown_user"),
-            meta,
-        )
-        .await;
+    let hash = row.as_ref().map(|r| (r.password_hash.clone(), r.disabled));
+    let Some(row) = check_account(ctx, Plane::Admin, username, password, meta, row, hash).await?
+    else {
         return Err(LoginError::InvalidCredentials);
     };
     let mut event = meta.event(
