@@ -476,8 +476,82 @@ async fn bad_input_gets_problem_documents_and_changes_nothing(backend: Backend) 
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM preflights").await, 0);
 }
 
+async fn cancel_and_retry_failed_over_http(backend: Backend) {
+    let app = seeded(backend).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+    let pf: Value = op
+        .post_json(
+            &format!("{RB}/preflight"),
+            &json!({"scope": {"kind": "all_tenants"}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let run: Value = op
+        .post_json(&format!("{RB}/runs"), &json!({"scope": {"kind": "all_tenants"}, "reason": reason(), "preflight_id": pf["preflight_id"], "confirmation": pf["confirmation"]["phrase"]}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = run["id"].as_i64().expect("id");
+    // The fan-out creates the six items (the test app runs no workers of its own).
+    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
+        .await
+        .expect("fan-out");
+    // Retry-failed needs a completed run with failures.
+    let res = op
+        .post_json(
+            &format!("/system/api/ops/runs/{id}/retry-failed"),
+            &json!({"reason": reason(), "confirmation": "REBUILD 0 TENANTS"}),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let res = op
+        .post_json(
+            &format!("/system/api/ops/runs/{id}/cancel"),
+            &json!({"reason": "short"}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = op
+        .post_json(
+            &format!("/system/api/ops/runs/{id}/cancel"),
+            &json!({"reason": "operator changed their mind"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let cancelled: Value = res.json().await.expect("json");
+    assert_eq!(cancelled["status"], "completed");
+    assert_eq!(cancelled["outcome"], "cancelled");
+    assert_eq!(cancelled["counts"]["skipped"], 6);
+    let res = op
+        .post_json(
+            &format!("/system/api/ops/runs/{id}/cancel"),
+            &json!({"reason": "operator changed their mind"}),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let res = op
+        .post_json(
+            "/system/api/ops/runs/999999/retry-failed",
+            &json!({"reason": reason()}),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let audit: Value = op
+        .get("/system/api/audit-events?action=runbook.run.cancelled")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(audit["total"], 1);
+}
+
 db_tests!(
     the_console_flow_works_over_http,
+    cancel_and_retry_failed_over_http,
     bearer_tokens_drive_the_api_without_csrf,
     each_capability_is_enforced,
     idempotency_keys_replay_and_refuse,

@@ -501,6 +501,33 @@ async fn cancel_stops_pending_items(backend: Backend) {
     ));
 }
 
+async fn cancel_before_the_fan_out_completes_once_it_runs(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let view = service::cancel(
+        &app.ctx,
+        started.run.id,
+        &who,
+        "cancelled before any tenant ran",
+        "cli",
+    )
+    .await
+    .expect("cancel");
+    assert_eq!(
+        view.status, "queued",
+        "the fan-out job still has to observe the cancel"
+    );
+    let run = drain(&app, started.run.id).await;
+    assert_eq!(run.outcome.as_deref(), Some("cancelled"));
+    assert_eq!(
+        run.counts.processed,
+        run.counts.succeeded + run.counts.failed + run.counts.skipped
+    );
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM run_items").await, 0);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM jobs").await, 0);
+}
+
 async fn finalization_happens_exactly_once(backend: Backend) {
     let app = Arc::new(spawn_app(backend).await);
     let who = seed(&app).await;
@@ -591,5 +618,6 @@ db_tests!(
     a_failing_audit_never_fails_a_run,
     a_lost_worker_is_recovered_without_double_counting,
     cancel_stops_pending_items,
+    cancel_before_the_fan_out_completes_once_it_runs,
     finalization_happens_exactly_once,
 );
