@@ -5,7 +5,7 @@ import { RequireSession } from '../shared/RequireSession';
 import { Layout } from './Layout';
 import { FindingsPage } from './pages/FindingsPage';
 import { TenantsPage } from './pages/TenantsPage';
-import { api, useCustomerSession } from './session';
+import { api, signIn, useCustomerSession } from './session';
 
 const TITLE = 'TenantAtlas';
 const HOME = '/tenants';
@@ -20,7 +20,7 @@ export function App() {
         element={
           <LoginPage
             api={api}
-            loginPath="/admin/api/auth/login"
+            signIn={signIn}
             session={session}
             title={TITLE}
             homePath={() => HOME}

@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from 'react-router';
+import { unwrap } from '../api/client';
 import type { CustomerUser } from '../api/types';
 import { errorMessage } from '../lib/errors';
 import { endSession } from '../shared/session';
@@ -10,7 +11,7 @@ export function Layout({ user }: { user: CustomerUser }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const logout = useMutation({
-    mutationFn: () => api.post<void>('/admin/api/auth/logout'),
+    mutationFn: () => unwrap(api.POST('/admin/api/auth/logout')),
     onSuccess: () => {
       endSession(queryClient, api);
       void navigate('/login', { replace: true });

@@ -1,12 +1,30 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
-  ApiClient,
   ForbiddenError,
   NetworkError,
   ProblemError,
   UnauthorizedError,
+  createApiClient,
   parseRetryAfter,
+  unwrap,
 } from './client';
+import type { paths as CustomerPaths } from './customer-schema';
+import type { paths } from './schema';
+import type { Run, Runbook } from './types';
+
+type FetchMock = ReturnType<typeof vi.fn<(request: Request) => Promise<Response>>>;
+
+/** An operation with no parameters, body or content, for the methods the contracts do not use. */
+interface BareOperation {
+  parameters: { query?: never; header?: never; path?: never; cookie?: never };
+  requestBody?: never;
+  responses: { 204: { headers: Record<string, unknown>; content?: never } };
+}
+interface BarePaths {
+  '/probe': { head: BareOperation; options: BareOperation; patch: BareOperation };
+}
+
+const CREDENTIALS = { username: 'ada', password: 'pw' };
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -19,17 +37,30 @@ function problem(status: number, body: unknown, headers: Record<string, string> 
   return json(status, body, { ...headers, 'Content-Type': 'application/problem+json' });
 }
 
-/** A client whose fetch answers with `response` and records what it was called with. */
-function clientAnswering(response: Response | (() => Promise<Response>)) {
-  const fetchMock = vi.fn<typeof fetch>(() =>
+/** A fetch that answers with `response` and records the requests it was called with. */
+function fetchAnswering(response: Response | (() => Promise<Response>)): FetchMock {
+  return vi.fn((_request: Request) =>
     typeof response === 'function' ? response() : Promise.resolve(response),
   );
-  return { client: new ApiClient(fetchMock), fetchMock };
 }
 
-function sentRequest(fetchMock: ReturnType<typeof vi.fn<typeof fetch>>) {
-  const [url, init] = fetchMock.mock.calls[0] ?? [];
-  return { url, init: init ?? {}, headers: new Headers(init?.headers) };
+/** An operator-plane client whose fetch answers with `response`. */
+function clientAnswering(response: Response | (() => Promise<Response>)) {
+  const fetchMock = fetchAnswering(response);
+  return {
+    client: createApiClient<paths>({ baseUrl: 'http://localhost', fetch: fetchMock }),
+    fetchMock,
+  };
+}
+
+function sentRequests(fetchMock: FetchMock): Request[] {
+  return fetchMock.mock.calls.map(([request]) => request);
+}
+
+function sentRequest(fetchMock: FetchMock): Request {
+  const [request] = sentRequests(fetchMock);
+  if (request === undefined) throw new Error('no request was sent');
+  return request;
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -44,67 +75,110 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 describe('ApiClient requests', () => {
   it('sends same-origin credentials and parses JSON', async () => {
     const { client, fetchMock } = clientAnswering(json(200, { ok: true }));
-    await expect(client.get('/system/api/auth/me')).resolves.toEqual({ ok: true });
-    const { url, init } = sentRequest(fetchMock);
-    expect(url).toBe('/system/api/auth/me');
-    expect(init.method).toBe('GET');
-    expect(init.credentials).toBe('same-origin');
-    expect(init.body).toBeUndefined();
+    await expect(unwrap(client.GET('/system/api/auth/me'))).resolves.toEqual({ ok: true });
+    const request = sentRequest(fetchMock);
+    expect(request.url).toBe('http://localhost/system/api/auth/me');
+    expect(request.method).toBe('GET');
+    expect(request.credentials).toBe('same-origin');
+    expect(request.headers.get('Accept')).toBe('application/json, application/problem+json');
+    expect(request.body).toBeNull();
   });
 
   it('encodes query parameters and leaves out empty ones', async () => {
     const { client, fetchMock } = clientAnswering(json(200, {}));
-    await client.get('/system/api/ops/runs', {
-      query: { status: 'running', page: 2, runbook: undefined, search: '' },
-    });
-    expect(sentRequest(fetchMock).url).toBe('/system/api/ops/runs?status=running&page=2');
+    await unwrap(
+      client.GET('/system/api/ops/runs', {
+        params: { query: { status: 'running', page: 2, per_page: undefined, runbook: '' } },
+      }),
+    );
+    expect(sentRequest(fetchMock).url).toBe(
+      'http://localhost/system/api/ops/runs?status=running&page=2',
+    );
+  });
+
+  it('encodes path parameters', async () => {
+    const { client, fetchMock } = clientAnswering(json(200, {}));
+    await unwrap(
+      client.GET('/system/api/ops/runbooks/{key}', { params: { path: { key: 'a b/c' } } }),
+    );
+    expect(sentRequest(fetchMock).url).toBe('http://localhost/system/api/ops/runbooks/a%20b%2Fc');
   });
 
   it('sends a JSON body with Content-Type', async () => {
     const { client, fetchMock } = clientAnswering(json(200, {}));
-    await client.post('/system/api/auth/login', { username: 'ada', password: 'pw' });
-    const { init, headers } = sentRequest(fetchMock);
-    expect(init.method).toBe('POST');
-    expect(headers.get('Content-Type')).toBe('application/json');
-    expect(init.body).toBe('{"username":"ada","password":"pw"}');
+    await unwrap(client.POST('/system/api/auth/login', { body: CREDENTIALS }));
+    const request = sentRequest(fetchMock);
+    expect(request.method).toBe('POST');
+    expect(request.headers.get('Content-Type')).toBe('application/json');
+    await expect(request.text()).resolves.toBe('{"username":"ada","password":"pw"}');
   });
 
   it('adds X-CSRF-Token to unsafe methods only', async () => {
-    const { client, fetchMock } = clientAnswering(() => Promise.resolve(json(200, {})));
+    const fetchMock = fetchAnswering(() => Promise.resolve(new Response(null, { status: 204 })));
+    const client = createApiClient<paths>({ baseUrl: 'http://localhost', fetch: fetchMock });
+    const bare = createApiClient<BarePaths>({ baseUrl: 'http://localhost', fetch: fetchMock });
     client.setCsrfToken('tok-1');
-    await client.get('/system/api/ops/runs');
-    await client.request('HEAD', '/system/api/ops/runs');
-    await client.request('OPTIONS', '/system/api/ops/runs');
-    await client.post('/system/api/auth/logout');
-    await client.delete('/system/api/auth/tokens/3');
-    await client.request('PATCH', '/system/api/x', { body: {} });
-    const tokens = fetchMock.mock.calls.map(([, init]) =>
-      new Headers(init?.headers).get('X-CSRF-Token'),
-    );
-    expect(tokens).toEqual([null, null, null, 'tok-1', 'tok-1', 'tok-1']);
+    bare.setCsrfToken('tok-1');
+    await unwrap(client.GET('/system/api/ops/runs'));
+    await unwrap(bare.request('head', '/probe'));
+    await unwrap(bare.request('options', '/probe'));
+    await unwrap(client.POST('/system/api/auth/logout'));
+    await unwrap(client.DELETE('/system/api/auth/tokens/{id}', { params: { path: { id: 3 } } }));
+    await unwrap(bare.request('patch', '/probe'));
+    const sent = sentRequests(fetchMock).map((request) => [
+      request.method,
+      request.headers.get('X-CSRF-Token'),
+    ]);
+    expect(sent).toEqual([
+      ['GET', null],
+      ['HEAD', null],
+      ['OPTIONS', null],
+      ['POST', 'tok-1'],
+      ['DELETE', 'tok-1'],
+      ['PATCH', 'tok-1'],
+    ]);
   });
 
   it('omits X-CSRF-Token when no token is stored, and after it is cleared', async () => {
     const { client, fetchMock } = clientAnswering(() => Promise.resolve(json(200, {})));
-    await client.post('/system/api/auth/login', {});
+    await unwrap(client.POST('/system/api/auth/login', { body: CREDENTIALS }));
     client.setCsrfToken('tok-1');
     client.setCsrfToken(null);
-    await client.post('/system/api/auth/logout');
-    for (const [, init] of fetchMock.mock.calls) {
-      expect(new Headers(init?.headers).has('X-CSRF-Token')).toBe(false);
+    await unwrap(client.POST('/system/api/auth/logout'));
+    for (const request of sentRequests(fetchMock)) {
+      expect(request.headers.has('X-CSRF-Token')).toBe(false);
     }
   });
 
   it('resolves undefined for an empty body (204)', async () => {
     const { client } = clientAnswering(new Response(null, { status: 204 }));
-    await expect(client.post('/system/api/auth/logout')).resolves.toBeUndefined();
+    await expect(unwrap(client.POST('/system/api/auth/logout'))).resolves.toBeUndefined();
+  });
+
+  it('only compiles what the contract allows (checked by `npm run typecheck`)', async () => {
+    const { client, fetchMock } = clientAnswering(() => Promise.resolve(json(200, {})));
+    const run = { params: { path: { id: 1 } } };
+    // @ts-expect-error: the contract has no such path
+    await client.GET('/system/api/ops/run/{id}', run);
+    // @ts-expect-error: the path parameter is `id`
+    await client.GET('/system/api/ops/runs/{id}', { params: { path: { run_id: 1 } } });
+    // @ts-expect-error: a cancel needs a reason
+    await client.POST('/system/api/ops/runs/{id}/cancel', { ...run, body: {} });
+    // A body reads as a narrower view of its generated type (types.ts), never as another type.
+    const reads: [Promise<Run>, Promise<Runbook>] = [
+      unwrap(client.GET('/system/api/ops/runs/{id}', run)),
+      // @ts-expect-error: a run is not a runbook
+      unwrap(client.GET('/system/api/ops/runs/{id}', run)),
+    ];
+    await Promise.all(reads);
+    expect(fetchMock).toHaveBeenCalledTimes(5);
   });
 });
 
 describe('ApiClient error mapping', () => {
   it('maps 401 to UnauthorizedError', async () => {
     const { client } = clientAnswering(problem(401, { title: 'Unauthorized', status: 401 }));
-    const error = await rejectionOf(client.get('/system/api/auth/me'));
+    const error = await rejectionOf(unwrap(client.GET('/system/api/auth/me')));
     expect(error).toBeInstanceOf(UnauthorizedError);
   });
 
@@ -112,14 +186,14 @@ describe('ApiClient error mapping', () => {
     const { client } = clientAnswering(
       problem(403, { title: 'Forbidden', status: 403, detail: 'Requires audit.view' }),
     );
-    const error = await rejectionOf(client.get('/system/api/audit-events'));
+    const error = await rejectionOf(unwrap(client.GET('/system/api/audit-events')));
     expect(error).toBeInstanceOf(ForbiddenError);
     expect((error as ForbiddenError).message).toBe('Requires audit.view');
   });
 
   it('gives ForbiddenError a message even without a body', async () => {
     const { client } = clientAnswering(new Response(null, { status: 403 }));
-    const error = await rejectionOf(client.post('/system/api/auth/logout'));
+    const error = await rejectionOf(unwrap(client.POST('/system/api/auth/logout')));
     expect(error).toBeInstanceOf(ForbiddenError);
     expect((error as ForbiddenError).message).toBe('You do not have permission to do this.');
   });
@@ -134,7 +208,14 @@ describe('ApiClient error mapping', () => {
         errors: { 'reason.text': ['must be at least 10 characters'] },
       }),
     );
-    const error = await rejectionOf(client.post('/system/api/ops/runbooks/x/runs', {}));
+    const error = await rejectionOf(
+      unwrap(
+        client.POST('/system/api/ops/runbooks/{key}/runs', {
+          params: { path: { key: 'x' } },
+          body: { scope: { kind: 'all_tenants' } },
+        }),
+      ),
+    );
     expect(error).toBeInstanceOf(ProblemError);
     const problemError = error as ProblemError;
     expect(problemError.status).toBe(422);
@@ -149,7 +230,12 @@ describe('ApiClient error mapping', () => {
       problem(409, { title: 'Conflict', status: 409, active_run_id: 17 }),
     );
     const error = (await rejectionOf(
-      client.post('/system/api/ops/runbooks/x/runs'),
+      unwrap(
+        client.POST('/system/api/ops/runbooks/{key}/runs', {
+          params: { path: { key: 'x' } },
+          body: { scope: { kind: 'tenant', tenant_id: 4 } },
+        }),
+      ),
     )) as ProblemError;
     expect(error.status).toBe(409);
     expect(error.problem.active_run_id).toBe(17);
@@ -160,7 +246,9 @@ describe('ApiClient error mapping', () => {
     const { client } = clientAnswering(
       problem(429, { title: 'Too Many Requests', status: 429 }, { 'Retry-After': '37' }),
     );
-    const error = (await rejectionOf(client.post('/system/api/auth/login', {}))) as ProblemError;
+    const error = (await rejectionOf(
+      unwrap(client.POST('/system/api/auth/login', { body: CREDENTIALS })),
+    )) as ProblemError;
     expect(error).toBeInstanceOf(ProblemError);
     expect(error.status).toBe(429);
     expect(error.retryAfter).toBe(37);
@@ -174,7 +262,7 @@ describe('ApiClient error mapping', () => {
         headers: { 'Content-Type': 'text/html' },
       }),
     );
-    const error = (await rejectionOf(client.get('/system/api/ops/runs'))) as ProblemError;
+    const error = (await rejectionOf(unwrap(client.GET('/system/api/ops/runs')))) as ProblemError;
     expect(error).toBeInstanceOf(ProblemError);
     expect(error.status).toBe(502);
     expect(error.title).toBe('Bad Gateway');
@@ -188,7 +276,7 @@ describe('ApiClient error mapping', () => {
         headers: { 'Content-Type': 'application/problem+json' },
       }),
     );
-    const error = (await rejectionOf(client.get('/system/api/ops/runs'))) as ProblemError;
+    const error = (await rejectionOf(unwrap(client.GET('/system/api/ops/runs')))) as ProblemError;
     expect(error).toBeInstanceOf(ProblemError);
     expect(error.status).toBe(500);
     expect(error.title).toBe('Request failed (HTTP 500)');
@@ -197,7 +285,7 @@ describe('ApiClient error mapping', () => {
   it('maps a failed fetch to NetworkError, keeping the cause', async () => {
     const cause = new TypeError('Failed to fetch');
     const { client } = clientAnswering(() => Promise.reject(cause));
-    const error = await rejectionOf(client.get('/system/api/auth/me'));
+    const error = await rejectionOf(unwrap(client.GET('/system/api/auth/me')));
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).cause).toBe(cause);
   });
@@ -205,7 +293,20 @@ describe('ApiClient error mapping', () => {
   it('lets an aborted request reject with the AbortError itself', async () => {
     const abort = new DOMException('The operation was aborted.', 'AbortError');
     const { client } = clientAnswering(() => Promise.reject(abort));
-    await expect(client.get('/system/api/ops/runs/1')).rejects.toBe(abort);
+    await expect(
+      unwrap(client.GET('/system/api/ops/runs/{id}', { params: { path: { id: 1 } } })),
+    ).rejects.toBe(abort);
+  });
+
+  it('maps the errors of the customer plane the same way', async () => {
+    const fetchMock = fetchAnswering(problem(401, { title: 'Unauthorized', status: 401 }));
+    const client = createApiClient<CustomerPaths>({
+      baseUrl: 'http://localhost',
+      fetch: fetchMock,
+    });
+    const error = await rejectionOf(unwrap(client.GET('/admin/api/tenants')));
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(sentRequest(fetchMock).url).toBe('http://localhost/admin/api/tenants');
   });
 });
 

@@ -1,8 +1,10 @@
+import createClient, { type Client, type Middleware, createQuerySerializer } from 'openapi-fetch';
 import type { Problem } from './types';
 
-// The single way the SPAs talk to the backend. Every request goes through `ApiClient.request`,
-// so cookies, the CSRF header and error mapping are decided here and nowhere else. Once
-// src/api/schema.ts is generated this wraps openapi-fetch; the error classes stay as they are.
+// The single way the SPAs talk to the backend: one openapi-fetch client per plane, typed by that
+// plane's generated `paths`, so a wrong path, parameter or body does not compile. Cookies, the
+// CSRF header and error mapping are decided here and nowhere else; call sites read the body
+// with `unwrap`.
 
 /** No valid session or token (401): the app drops its session and shows the login page. */
 export class UnauthorizedError extends Error {
@@ -51,16 +53,7 @@ export class NetworkError extends Error {
 
 export type ApiError = UnauthorizedError | ForbiddenError | ProblemError | NetworkError;
 
-type Method = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-type Query = Record<string, string | number | undefined>;
-
-export interface RequestOptions {
-  body?: unknown;
-  query?: Query;
-  signal?: AbortSignal;
-}
-
-const SAFE_METHODS: ReadonlySet<Method> = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Seconds to wait from a `Retry-After` value: either delta-seconds or an HTTP date.
@@ -107,68 +100,84 @@ function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }
 
-function withQuery(path: string, query: Query | undefined): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== '') params.set(key, String(value));
-  }
-  const search = params.toString();
-  return search ? `${path}?${search}` : path;
+/**
+ * Every failure becomes a typed error here, before openapi-fetch reads the body: a non-2xx
+ * response throws its `ApiError`, a fetch that got no response throws `NetworkError`. So a call
+ * that resolves always carries `data`.
+ */
+const errorMapping: Middleware = {
+  async onResponse({ response }) {
+    if (!response.ok) throw await errorFromResponse(response);
+  },
+  onError({ error }) {
+    // A cancelled query is not an outage: let TanStack Query see its own abort.
+    return isAbort(error) ? undefined : new NetworkError(error);
+  },
+};
+
+const serializeQuery = createQuerySerializer();
+
+/** Query strings leave out unset and empty filters (`?status=` would filter on ""). */
+function withoutEmpty(query: Record<string, unknown>): string {
+  const set = Object.entries(query).filter(([, value]) => value !== '');
+  return serializeQuery(Object.fromEntries(set));
 }
 
-/** HTTP client for one plane; holds that plane's CSRF token in memory only. */
-export class ApiClient {
-  #csrfToken: string | null = null;
-  readonly #fetch: typeof fetch;
+/** Keeps the CSRF token of a plane's session: set from login or `/auth/me`, null after logout. */
+export interface CsrfTokenStore {
+  setCsrfToken(token: string | null): void;
+}
 
-  /** `fetchImpl` defaults to the global `fetch`, looked up on every call. */
-  constructor(fetchImpl?: typeof fetch) {
-    this.#fetch = fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
-  }
+/** One plane's HTTP client; its CSRF token is held in memory only. */
+export type ApiClient<Paths extends object> = Client<Paths> & CsrfTokenStore;
 
-  /** Stores the token from login or `/auth/me`; null after logout. */
-  setCsrfToken(token: string | null): void {
-    this.#csrfToken = token;
-  }
+export interface ApiClientOptions {
+  /**
+   * Origin the paths resolve against; defaults to the page's. openapi-fetch builds a `Request`,
+   * which needs an absolute URL outside a browser, so tests without a page pass one.
+   */
+  baseUrl?: string;
+  /** Defaults to the global `fetch`, looked up on every call so that tests can stub it. */
+  fetch?: (request: Request) => Promise<Response>;
+}
 
-  get<T>(path: string, options?: Omit<RequestOptions, 'body'>): Promise<T> {
-    return this.request<T>('GET', path, options);
-  }
+/** Creates the client for the plane whose generated `paths` it is given. */
+export function createApiClient<Paths extends object>({
+  baseUrl = globalThis.location?.origin,
+  fetch = (request) => globalThis.fetch(request),
+}: ApiClientOptions = {}): ApiClient<Paths> {
+  let csrfToken: string | null = null;
+  const client = createClient<Paths>({
+    baseUrl,
+    fetch,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json, application/problem+json' },
+    querySerializer: withoutEmpty,
+  });
+  client.use(
+    {
+      onRequest({ request }) {
+        if (!SAFE_METHODS.has(request.method) && csrfToken !== null) {
+          request.headers.set('X-CSRF-Token', csrfToken);
+        }
+      },
+    },
+    errorMapping,
+  );
+  return Object.assign(client, {
+    setCsrfToken(token: string | null) {
+      csrfToken = token;
+    },
+  });
+}
 
-  post<T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'body'>): Promise<T> {
-    return this.request<T>('POST', path, { ...options, body });
-  }
-
-  delete<T>(path: string, options?: Omit<RequestOptions, 'body'>): Promise<T> {
-    return this.request<T>('DELETE', path, options);
-  }
-
-  /** Sends one request; resolves with the parsed JSON body (undefined when there is none). */
-  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-    const headers = new Headers({ Accept: 'application/json, application/problem+json' });
-    if (options.body !== undefined) headers.set('Content-Type', 'application/json');
-    if (!SAFE_METHODS.has(method) && this.#csrfToken !== null) {
-      headers.set('X-CSRF-Token', this.#csrfToken);
-    }
-
-    let response: Response;
-    try {
-      response = await this.#fetch(withQuery(path, options.query), {
-        method,
-        headers,
-        credentials: 'same-origin',
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal,
-      });
-    } catch (error) {
-      // A cancelled query is not an outage: let TanStack Query see its own abort.
-      if (isAbort(error)) throw error;
-      throw new NetworkError(error);
-    }
-
-    if (!response.ok) throw await errorFromResponse(response);
-    const text = await response.text();
-    return (text === '' ? undefined : JSON.parse(text)) as T;
-  }
+/**
+ * The body of a call's response (undefined when there is none, as for 204). Failures have been
+ * thrown as `ApiError`s by then. `T` is the generated response type unless the caller's context
+ * asks for a narrower view of it from `types.ts` (closed value sets the contract carries as plain
+ * strings, `Option` fields the server always sends); only such a subtype compiles.
+ */
+export async function unwrap<D, T extends D = D>(pending: Promise<{ data?: D }>): Promise<T> {
+  const { data } = await pending;
+  return data as T;
 }

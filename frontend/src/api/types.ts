@@ -1,9 +1,10 @@
 // The API's types, taken from the files generated out of the committed OpenAPI contracts
-// (src/api/schema.ts, src/api/customer-schema.ts; `npm run gen:api`). Nothing here describes a
-// wire shape by hand: object types are aliases of `components['schemas'][...]` (or of an
-// operation's response where the contract inlines the shape). What remains hand-written are
-// the closed value sets (statuses, capabilities, rule keys) that the contract carries as plain
-// strings, so that pages can switch over them exhaustively.
+// (src/api/schema.ts, src/api/customer-schema.ts; `npm run gen:api`). Object types are aliases
+// of `components['schemas'][...]` (or of an operation's response where the contract inlines the
+// shape). What remains hand-written are the closed value sets (statuses, capabilities, rule keys)
+// that the contract carries as plain strings, so that pages can switch over them exhaustively.
+// `unwrap` (client.ts) reads a response as one of these views only where it is a subtype of the
+// generated response type, so a contract change that breaks one fails `npm run typecheck`.
 
 import type { components as customerComponents, operations as customerOperations } from './customer-schema';
 import type { components, operations } from './schema';
@@ -40,7 +41,7 @@ export type CustomerUser = Present<CustomerSchemas['UserView']>;
 /** Response of the customer plane's login and `/auth/me`. */
 export type CustomerSession = Narrow<CustomerSchemas['UserSession'], { user: CustomerUser }>;
 
-/** Every list endpoint answers with this envelope. */
+/** Every list endpoint answers with this envelope (each use is checked against its endpoint's). */
 export interface Page<T> {
   items: T[];
   page: number;
@@ -81,20 +82,21 @@ export type RunItem = Narrow<
 /** Runbook catalogue entry (`GET /ops/runbooks`, `GET /ops/runbooks/{key}`). */
 export type Runbook = Narrow<Schemas['RunbookView'], { rules: RuleKey[]; active_run: Run | null; active_runs: Run[] }>;
 /** The catalogue is a plain list, not a paginated envelope. */
-export type RunbookList = { items: Runbook[] };
+export type RunbookList = Narrow<Schemas['RunbookList'], { items: Runbook[] }>;
 /** A targetable tenant (`GET /ops/tenants`); the API never lists the platform tenant. */
 export type OpsTenant = Present<ItemOf<operations['tenants_list']>>;
 
 export type PreflightRequest = Schemas['PreflightBody'];
 /** One would-be change. Hand-written: the contract types `sample` as free-form objects (the
- * backend builds it as JSON); give it a schema there and alias it here. */
-export interface PreflightSample {
+ * backend builds it as JSON); give it a schema there and alias it here. A type, not an interface:
+ * only an object type is assignable to the contract's `Record<string, unknown>`. */
+export type PreflightSample = {
   finding_id: number;
   tenant_id: number;
   rules: RuleKey[];
   before: Record<string, unknown>;
   after: Record<string, unknown>;
-}
+};
 
 export type PreflightResult = Narrow<
   Schemas['PreflightResult'],

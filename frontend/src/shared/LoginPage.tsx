@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Navigate, useLocation } from 'react-router';
-import type { ApiClient } from '../api/client';
+import type { CsrfTokenStore } from '../api/client';
 import type { LoginRequest } from '../api/types';
 import { loginErrorMessage } from '../lib/errors';
 import type { LoginRedirectState } from './RequireSession';
@@ -9,8 +9,9 @@ import { type SessionPayload, type SessionQuery, startSession } from './session'
 import { ErrorState, LoadingState } from './states';
 
 interface LoginPageProps<S extends SessionPayload> {
-  api: ApiClient;
-  loginPath: string;
+  api: CsrfTokenStore;
+  /** The plane's `POST /auth/login`. */
+  signIn: (credentials: LoginRequest) => Promise<S>;
   session: SessionQuery<S>;
   title: string;
   /** Where a freshly signed-in user lands unless they were sent here from another page. */
@@ -20,7 +21,7 @@ interface LoginPageProps<S extends SessionPayload> {
 /** Username and password form for either plane. */
 export function LoginPage<S extends SessionPayload>({
   api,
-  loginPath,
+  signIn,
   session,
   title,
   homePath,
@@ -31,7 +32,7 @@ export function LoginPage<S extends SessionPayload>({
   const [password, setPassword] = useState('');
 
   const login = useMutation({
-    mutationFn: (credentials: LoginRequest) => api.post<S>(loginPath, credentials),
+    mutationFn: signIn,
     // Priming the session query re-renders this page into the redirect below.
     onSuccess: (signedIn) => startSession(queryClient, api, signedIn),
   });

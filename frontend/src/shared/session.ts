@@ -7,7 +7,7 @@ import {
   type UseQueryResult,
 } from '@tanstack/react-query';
 import {
-  type ApiClient,
+  type CsrfTokenStore,
   NetworkError,
   ProblemError,
   UnauthorizedError,
@@ -24,17 +24,20 @@ export interface SessionPayload {
 /** The session query: `undefined` while `/auth/me` is in flight, `null` when signed out. */
 export type SessionQuery<S> = UseQueryResult<S | null>;
 
-/** Loads the session once per page load; later 401s end it through `createQueryClient`. */
+/**
+ * Loads the session once per page load with `fetchSession` (the plane's `GET /auth/me`); later
+ * 401s end it through `createQueryClient`.
+ */
 export function useSessionQuery<S extends SessionPayload>(
-  api: ApiClient,
-  mePath: string,
+  api: CsrfTokenStore,
+  fetchSession: (signal: AbortSignal) => Promise<S>,
 ): SessionQuery<S> {
   return useQuery(
     queryOptions({
       queryKey: SESSION_QUERY_KEY,
       queryFn: async ({ signal }): Promise<S | null> => {
         try {
-          const session = await api.get<S>(mePath, { signal });
+          const session = await fetchSession(signal);
           api.setCsrfToken(session.csrf_token);
           return session;
         } catch (error) {
@@ -50,7 +53,7 @@ export function useSessionQuery<S extends SessionPayload>(
 /** Marks the user signed in after login: stores the CSRF token and primes the session query. */
 export function startSession<S extends SessionPayload>(
   queryClient: QueryClient,
-  api: ApiClient,
+  api: CsrfTokenStore,
   session: S,
 ): void {
   api.setCsrfToken(session.csrf_token);
@@ -61,7 +64,7 @@ export function startSession<S extends SessionPayload>(
  * Forgets everything the signed-out user could see. The session query becomes null, which makes
  * `RequireSession` send the user to the login page.
  */
-export function endSession(queryClient: QueryClient, api: ApiClient): void {
+export function endSession(queryClient: QueryClient, api: CsrfTokenStore): void {
   api.setCsrfToken(null);
   queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_QUERY_KEY[0] });
   queryClient.setQueryData(SESSION_QUERY_KEY, null);
@@ -75,7 +78,7 @@ function shouldRetry(failureCount: number, error: Error): boolean {
 }
 
 /** The plane's QueryClient: any 401 from any query or mutation ends the session. */
-export function createQueryClient(api: ApiClient): QueryClient {
+export function createQueryClient(api: CsrfTokenStore): QueryClient {
   const onError = (error: Error) => {
     if (error instanceof UnauthorizedError) endSession(queryClient, api);
   };

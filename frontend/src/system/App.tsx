@@ -11,7 +11,7 @@ import { RunDetailPage } from './pages/RunDetailPage';
 import { RunsPage } from './pages/RunsPage';
 import { TokensPage } from './pages/TokensPage';
 import { RequireCapability } from './RequireCapability';
-import { OperatorContext, api, useOperator, useOperatorSession } from './session';
+import { OperatorContext, api, signIn, useOperator, useOperatorSession } from './session';
 
 const TITLE = 'TenantAtlas Ops';
 
@@ -25,7 +25,7 @@ export function App() {
         element={
           <LoginPage
             api={api}
-            loginPath="/system/api/auth/login"
+            signIn={signIn}
             session={session}
             title={TITLE}
             homePath={({ operator }) => homePathFor(operator.capabilities)}

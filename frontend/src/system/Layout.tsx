@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate } from 'react-router';
+import { unwrap } from '../api/client';
 import { errorMessage } from '../lib/errors';
 import { endSession } from '../shared/session';
 import { ToastProvider } from '../shared/Toasts';
@@ -13,7 +14,7 @@ export function Layout() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const logout = useMutation({
-    mutationFn: () => api.post<void>('/system/api/auth/logout'),
+    mutationFn: () => unwrap(api.POST('/system/api/auth/logout')),
     onSuccess: () => {
       endSession(queryClient, api);
       void navigate('/login', { replace: true });

@@ -1,14 +1,23 @@
 import { createContext, useContext } from 'react';
-import { ApiClient } from '../api/client';
-import type { Operator, OperatorSession } from '../api/types';
+import { createApiClient, unwrap } from '../api/client';
+import type { paths } from '../api/schema';
+import type { LoginRequest, Operator, OperatorSession } from '../api/types';
 import { useSessionQuery } from '../shared/session';
 
 /** The operator plane's one API client; its CSRF token lives only in this tab's memory. */
-export const api = new ApiClient();
+export const api = createApiClient<paths>();
+
+/** `POST /system/api/auth/login`. */
+export function signIn(body: LoginRequest): Promise<OperatorSession> {
+  return unwrap(api.POST('/system/api/auth/login', { body }));
+}
 
 /** The operator session from `GET /system/api/auth/me`. */
 export function useOperatorSession() {
-  return useSessionQuery<OperatorSession>(api, '/system/api/auth/me');
+  return useSessionQuery(
+    api,
+    (signal): Promise<OperatorSession> => unwrap(api.GET('/system/api/auth/me', { signal })),
+  );
 }
 
 /** Provided by the app shell once the session is known; read with `useOperator`. */

@@ -27,17 +27,18 @@ export function problem(status: number, title: string, headers: Record<string, s
 }
 
 /**
- * Replaces global fetch with routes keyed `"METHOD /path"` (query string ignored). A request no
- * route answers fails the test's expectations through a 599 and is listed in `unexpected`.
+ * Replaces global fetch, which the API clients call with a `Request`, with routes keyed
+ * `"METHOD /path"` (query string ignored). A request no route answers fails the test's
+ * expectations through a 599 and is listed in `unexpected`.
  */
 export function fakeBackend(routes: Record<string, Handler>) {
   const calls: { method: string; path: string; url: URL; headers: Headers; body: unknown }[] = [];
   const unexpected: string[] = [];
-  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-    const url = new URL(String(input), 'http://localhost');
-    const method = init.method ?? 'GET';
-    const headers = new Headers(init.headers);
-    const body: unknown = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+  const fetchMock = vi.fn(async (request: Request) => {
+    const url = new URL(request.url);
+    const { method, headers } = request;
+    const text = await request.text();
+    const body: unknown = text === '' ? undefined : JSON.parse(text);
     calls.push({ method, path: url.pathname, url, headers, body });
     const handler = routes[`${method} ${url.pathname}`];
     if (!handler) {

@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
+import { skipToken, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { ProblemError } from '../../api/client';
+import { ProblemError, unwrap } from '../../api/client';
 import type { Finding, Page } from '../../api/types';
 import { formatTimestamp } from '../../lib/format';
 import { Pagination, usePageParam } from '../../shared/Pagination';
@@ -28,12 +28,16 @@ export function FindingsPage() {
   const page = usePageParam();
   const findings = useQuery({
     queryKey: ['findings', tenantId, { page }],
-    queryFn: ({ signal }) =>
-      api.get<Page<Finding>>(`/admin/api/tenants/${tenantId}/findings`, {
-        query: { page, per_page: PER_PAGE },
-        signal,
-      }),
-    enabled: tenantId !== null,
+    queryFn:
+      tenantId === null
+        ? skipToken
+        : ({ signal }): Promise<Page<Finding>> =>
+            unwrap(
+              api.GET('/admin/api/tenants/{id}/findings', {
+                params: { path: { id: tenantId }, query: { page, per_page: PER_PAGE } },
+                signal,
+              }),
+            ),
   });
 
   return (

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { unwrap } from '../../api/client';
 import type { Page, Tenant } from '../../api/types';
 import { Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
@@ -12,8 +13,10 @@ export function TenantsPage() {
   const page = usePageParam();
   const tenants = useQuery({
     queryKey: ['tenants', { page }],
-    queryFn: ({ signal }) =>
-      api.get<Page<Tenant>>('/admin/api/tenants', { query: { page, per_page: PER_PAGE }, signal }),
+    queryFn: ({ signal }): Promise<Page<Tenant>> =>
+      unwrap(
+        api.GET('/admin/api/tenants', { params: { query: { page, per_page: PER_PAGE } }, signal }),
+      ),
   });
 
   return (

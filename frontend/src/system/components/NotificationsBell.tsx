@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { unwrap } from '../../api/client';
 import type { Notification, NotificationPage } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { formatTimestamp } from '../../lib/format';
@@ -19,12 +20,13 @@ export function NotificationsBell() {
 
   const notifications = useQuery({
     queryKey: ['notifications'],
-    queryFn: ({ signal }) =>
-      api.get<NotificationPage>('/system/api/notifications', { query: { per_page: 20 }, signal }),
+    queryFn: ({ signal }): Promise<NotificationPage> =>
+      unwrap(api.GET('/system/api/notifications', { params: { query: { per_page: 20 } }, signal })),
     refetchInterval: NOTIFICATIONS_POLL_MS,
   });
   const markRead = useMutation({
-    mutationFn: (id: number) => api.post<void>(`/system/api/notifications/${id}/read`),
+    mutationFn: (id: number) =>
+      unwrap(api.POST('/system/api/notifications/{id}/read', { params: { path: { id } } })),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['notifications'] }),
   });
 

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
-import { ProblemError } from '../../api/client';
+import { ProblemError, unwrap } from '../../api/client';
 import type { Capability, ReasonCode, RetryFailedRequest, Run, StartedRun } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
@@ -52,8 +52,13 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
   const canRetry = code !== '' && textError === null && phraseOk;
 
   const retry = useMutation({
-    mutationFn: (body: RetryFailedRequest) =>
-      api.post<StartedRun>(`/system/api/ops/runs/${run.id}/retry-failed`, body),
+    mutationFn: (body: RetryFailedRequest): Promise<StartedRun> =>
+      unwrap(
+        api.POST('/system/api/ops/runs/{id}/retry-failed', {
+          params: { path: { id: run.id } },
+          body,
+        }),
+      ),
     onSuccess: (created) => {
       void queryClient.invalidateQueries({ queryKey: ['runs'] });
       void queryClient.invalidateQueries({ queryKey: ['runbooks'] });

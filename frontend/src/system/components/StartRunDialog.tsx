@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
-import { ProblemError } from '../../api/client';
+import { ProblemError, unwrap } from '../../api/client';
 import type { PreflightResult, ReasonCode, StartedRun, StartRunRequest } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
@@ -43,8 +43,13 @@ export function StartRunDialog({
   const canStart = code !== '' && textError === null && phraseOk;
 
   const start = useMutation({
-    mutationFn: (body: StartRunRequest) =>
-      api.post<StartedRun>(`/system/api/ops/runbooks/${encodeURIComponent(runbookKey)}/runs`, body),
+    mutationFn: (body: StartRunRequest): Promise<StartedRun> =>
+      unwrap(
+        api.POST('/system/api/ops/runbooks/{key}/runs', {
+          params: { path: { key: runbookKey } },
+          body,
+        }),
+      ),
     onSuccess: (run) => {
       void queryClient.invalidateQueries({ queryKey: ['runs'] });
       void queryClient.invalidateQueries({ queryKey: ['runbooks'] });

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
+import { unwrap } from '../../api/client';
 import type { OpsTenant, Page } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { targetableTenants } from '../../lib/runbook';
@@ -38,11 +39,13 @@ export function TenantPicker({
 
   const tenants = useQuery({
     queryKey: ['ops-tenants', search],
-    queryFn: ({ signal }) =>
-      api.get<Page<OpsTenant>>('/system/api/ops/tenants', {
-        query: { search, per_page: RESULTS },
-        signal,
-      }),
+    queryFn: ({ signal }): Promise<Page<OpsTenant>> =>
+      unwrap(
+        api.GET('/system/api/ops/tenants', {
+          params: { query: { search, per_page: RESULTS } },
+          signal,
+        }),
+      ),
     enabled: open,
     placeholderData: (previous) => previous,
   });

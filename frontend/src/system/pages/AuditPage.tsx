@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
-import { ProblemError } from '../../api/client';
+import { ProblemError, unwrap } from '../../api/client';
 import type { AuditEvent, Page } from '../../api/types';
 import { formatTimestamp } from '../../lib/format';
 import { useUrlFilter } from '../../shared/filters';
@@ -39,11 +39,13 @@ export function AuditPage() {
   const [actor, setActor] = useUrlFilter('actor');
   const events = useQuery({
     queryKey: ['audit-events', { page, action, actor }],
-    queryFn: ({ signal }) =>
-      api.get<Page<AuditEvent>>('/system/api/audit-events', {
-        query: { page, per_page: PER_PAGE, action, actor },
-        signal,
-      }),
+    queryFn: ({ signal }): Promise<Page<AuditEvent>> =>
+      unwrap(
+        api.GET('/system/api/audit-events', {
+          params: { query: { page, per_page: PER_PAGE, action, actor } },
+          signal,
+        }),
+      ),
   });
   const filtered = action !== '' || actor !== '';
 

@@ -1,7 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { ProblemError } from '../../api/client';
+import { ProblemError, unwrap } from '../../api/client';
 import type { ItemStatus, Page, Run, RunItem } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import {
@@ -41,8 +41,13 @@ export function RunDetailPage() {
   const runId = parseRunId(useParams().id);
   const run = useQuery({
     queryKey: ['run', runId],
-    queryFn: ({ signal }) => api.get<Run>(`/system/api/ops/runs/${runId}`, { signal }),
-    enabled: runId !== null,
+    queryFn:
+      runId === null
+        ? skipToken
+        : ({ signal }): Promise<Run> =>
+            unwrap(
+              api.GET('/system/api/ops/runs/{id}', { params: { path: { id: runId } }, signal }),
+            ),
     refetchInterval: (query) => refetchIntervalFor(query.state.data),
   });
   const queryClient = useQueryClient();
@@ -209,11 +214,13 @@ function RunItems({ run }: { run: Run }) {
   const [status, setStatus] = useUrlFilter('item_status');
   const items = useQuery({
     queryKey: ['run-items', run.id, { page, status }],
-    queryFn: ({ signal }) =>
-      api.get<Page<RunItem>>(`/system/api/ops/runs/${run.id}/items`, {
-        query: { page, per_page: ITEMS_PER_PAGE, status },
-        signal,
-      }),
+    queryFn: ({ signal }): Promise<Page<RunItem>> =>
+      unwrap(
+        api.GET('/system/api/ops/runs/{id}/items', {
+          params: { path: { id: run.id }, query: { page, per_page: ITEMS_PER_PAGE, status } },
+          signal,
+        }),
+      ),
     refetchInterval: refetchIntervalFor(run),
   });
   // One last refresh when the run completes, so the table shows the final item states.
@@ -306,8 +313,13 @@ function CancelRunDialog({ run, onClose }: { run: Run; onClose: () => void }) {
   const [touched, setTouched] = useState(false);
   const reasonError = reasonTextError(reason);
   const cancel = useMutation({
-    mutationFn: () =>
-      api.post<Run>(`/system/api/ops/runs/${run.id}/cancel`, { reason: reason.trim() }),
+    mutationFn: (): Promise<Run> =>
+      unwrap(
+        api.POST('/system/api/ops/runs/{id}/cancel', {
+          params: { path: { id: run.id } },
+          body: { reason: reason.trim() },
+        }),
+      ),
     onSuccess: (updated) => {
       queryClient.setQueryData(['run', run.id], updated);
       void queryClient.invalidateQueries({ queryKey: ['run', run.id] });

@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { ProblemError } from '../../api/client';
+import { ProblemError, unwrap } from '../../api/client';
 import type {
   OpsTenant,
   PreflightResult,
@@ -23,8 +23,8 @@ export function RunbookPage() {
   const key = useParams().key ?? '';
   const runbook = useQuery({
     queryKey: ['runbook', key],
-    queryFn: ({ signal }) =>
-      api.get<Runbook>(`/system/api/ops/runbooks/${encodeURIComponent(key)}`, { signal }),
+    queryFn: ({ signal }): Promise<Runbook> =>
+      unwrap(api.GET('/system/api/ops/runbooks/{key}', { params: { path: { key } }, signal })),
   });
 
   return (
@@ -61,10 +61,12 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
   const [starting, setStarting] = useState(false);
 
   const preflight = useMutation({
-    mutationFn: (scope: Scope) =>
-      api.post<PreflightResult>(
-        `/system/api/ops/runbooks/${encodeURIComponent(runbook.key)}/preflight`,
-        { scope },
+    mutationFn: (scope: Scope): Promise<PreflightResult> =>
+      unwrap(
+        api.POST('/system/api/ops/runbooks/{key}/preflight', {
+          params: { path: { key: runbook.key } },
+          body: { scope },
+        }),
       ),
   });
 

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { unwrap } from '../../api/client';
 import type { RunbookList } from '../../api/types';
 import { ruleLabel } from '../../lib/runbook';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
@@ -10,7 +11,8 @@ import { api } from '../session';
 export function RunbooksPage() {
   const runbooks = useQuery({
     queryKey: ['runbooks'],
-    queryFn: ({ signal }) => api.get<RunbookList>('/system/api/ops/runbooks', { signal }),
+    queryFn: ({ signal }): Promise<RunbookList> =>
+      unwrap(api.GET('/system/api/ops/runbooks', { signal })),
   });
 
   return (

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
+import { unwrap } from '../../api/client';
 import type { Page, Run, RunbookList } from '../../api/types';
 import { formatScope, formatTimestamp } from '../../lib/format';
 import { useUrlFilter } from '../../shared/filters';
@@ -31,17 +32,20 @@ export function RunsPage() {
 
   const runs = useQuery({
     queryKey: ['runs', { page, status, runbook }],
-    queryFn: ({ signal }) =>
-      api.get<Page<Run>>('/system/api/ops/runs', {
-        query: { page, per_page: PER_PAGE, status, runbook },
-        signal,
-      }),
+    queryFn: ({ signal }): Promise<Page<Run>> =>
+      unwrap(
+        api.GET('/system/api/ops/runs', {
+          params: { query: { page, per_page: PER_PAGE, status, runbook } },
+          signal,
+        }),
+      ),
     refetchInterval: (query) =>
       query.state.data?.items.some((run) => run.status !== 'completed') ? LIST_POLL_MS : false,
   });
   const runbooks = useQuery({
     queryKey: ['runbooks'],
-    queryFn: ({ signal }) => api.get<RunbookList>('/system/api/ops/runbooks', { signal }),
+    queryFn: ({ signal }): Promise<RunbookList> =>
+      unwrap(api.GET('/system/api/ops/runbooks', { signal })),
     enabled: canSeeRunbooks,
   });
   const filtered = status !== '' || runbook !== '';

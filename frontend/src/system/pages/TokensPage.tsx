@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { ProblemError } from '../../api/client';
+import { ProblemError, unwrap } from '../../api/client';
 import type { ApiToken, Capability, CreatedToken, CreateTokenRequest, Page } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { formatTimestamp } from '../../lib/format';
@@ -36,11 +36,13 @@ export function TokensPage() {
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const tokens = useQuery({
     queryKey: ['tokens', { page }],
-    queryFn: ({ signal }) =>
-      api.get<Page<ApiToken>>('/system/api/auth/tokens', {
-        query: { page, per_page: PER_PAGE },
-        signal,
-      }),
+    queryFn: ({ signal }): Promise<Page<ApiToken>> =>
+      unwrap(
+        api.GET('/system/api/auth/tokens', {
+          params: { query: { page, per_page: PER_PAGE } },
+          signal,
+        }),
+      ),
   });
 
   return (
@@ -134,7 +136,8 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedToken) => vo
   const errors = tokenFormErrors({ name, days, capabilities });
 
   const create = useMutation({
-    mutationFn: (body: CreateTokenRequest) => api.post<CreatedToken>('/system/api/auth/tokens', body),
+    mutationFn: (body: CreateTokenRequest): Promise<CreatedToken> =>
+      unwrap(api.POST('/system/api/auth/tokens', { body })),
     onSuccess: (token) => {
       void queryClient.invalidateQueries({ queryKey: ['tokens'] });
       setName('');
@@ -274,7 +277,8 @@ function NewTokenNotice({ token, onDone }: { token: CreatedToken; onDone: () => 
 function RevokeTokenDialog({ token, onClose }: { token: ApiToken; onClose: () => void }) {
   const queryClient = useQueryClient();
   const revoke = useMutation({
-    mutationFn: () => api.delete<void>(`/system/api/auth/tokens/${token.id}`),
+    mutationFn: () =>
+      unwrap(api.DELETE('/system/api/auth/tokens/{id}', { params: { path: { id: token.id } } })),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['tokens'] });
       onClose();
