@@ -1,5 +1,5 @@
 // Generates the API types from the committed OpenAPI contracts (`npm run gen:api`).
-// src/api/client-types.test.ts regenerates in memory and fails when the committed files drift.
+// src/api/schema.test.ts regenerates in memory and fails when the committed files drift.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
