@@ -163,4 +163,18 @@ mod tests {
         assert!(IdempotencyKey::parse("has space").is_err());
         assert!(IdempotencyKey::parse("naïve").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_header_value_is_a_key_or_refused(raw in "\\PC{0,300}") {
+            let valid = (1..=MAX_KEY_LEN).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+            match IdempotencyKey::parse(&raw) {
+                Ok(key) => {
+                    proptest::prop_assert!(valid);
+                    proptest::prop_assert_eq!(key.as_str(), raw.as_str());
+                }
+                Err(_) => proptest::prop_assert!(!valid),
+            }
+        }
+    }
 }

@@ -127,4 +127,14 @@ mod tests {
             Err(UnknownCapability("root".into()))
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_capability_list_parses_or_names_the_unknown_one(list in "[a-z._, ]{0,60}|\\PC{0,40}") {
+            if let Ok(caps) = Capability::parse_list(&list) {
+                let again = caps.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",");
+                proptest::prop_assert_eq!(Capability::parse_list(&again).ok(), Some(caps));
+            }
+        }
+    }
 }

@@ -6,9 +6,17 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Which tenants a run covers.
+/// Which tenants a run covers: `tenant_id` is required with `tenant` and refused with
+/// `all_tenants`.
+// Read through `ScopeWire`: serde ignores unknown fields of an internally tagged unit variant,
+// and a `tenant_id` sent with `all_tenants` must not silently widen a run to every tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "ScopeWire"
+)]
 pub enum Scope {
     /// One tenant.
     Tenant {
@@ -68,6 +76,29 @@ impl Scope {
             ("tenant", Some(tenant_id)) => Some(Scope::Tenant { tenant_id }),
             ("all_tenants", None) => Some(Scope::AllTenants),
             _ => None,
+        }
+    }
+}
+
+/// A scope as sent: its kind and, for one tenant only, the tenant.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeWire {
+    kind: ScopeKind,
+    tenant_id: Option<i64>,
+}
+
+impl TryFrom<ScopeWire> for Scope {
+    type Error = &'static str;
+
+    fn try_from(wire: ScopeWire) -> Result<Self, Self::Error> {
+        match (wire.kind, wire.tenant_id) {
+            (ScopeKind::Tenant, Some(tenant_id)) => Ok(Scope::Tenant { tenant_id }),
+            (ScopeKind::Tenant, None) => Err("a tenant scope needs tenant_id"),
+            (ScopeKind::AllTenants, None) => Ok(Scope::AllTenants),
+            (ScopeKind::AllTenants, Some(_)) => {
+                Err("an all_tenants scope takes no tenant_id; send kind \"tenant\" for one tenant")
+            }
         }
     }
 }
@@ -231,6 +262,11 @@ pub fn confirmation_phrase(tenants: u64) -> String {
     format!("REBUILD {tenants} TENANTS")
 }
 
+/// Whether `typed` is exactly the phrase for `tenants`: no trimming, no case folding.
+pub fn confirms(typed: Option<&str>, tenants: u64) -> bool {
+    typed == Some(confirmation_phrase(tenants).as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +314,52 @@ mod tests {
         assert_eq!(s, Scope::AllTenants);
         assert!(serde_json::from_str::<Scope>(r#"{"kind":"tenant"}"#).is_err());
         assert!(serde_json::from_str::<Scope>(r#"{"kind":"everyone"}"#).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_reason_input_parses_or_is_refused_without_panicking(code in ".{0,20}", text in "\\PC{0,700}") {
+            let trimmed = text.trim();
+            let len = trimmed.chars().count();
+            match Reason::parse(&code, &text) {
+                Ok(reason) => {
+                    proptest::prop_assert_eq!(reason.code.as_str(), code.as_str());
+                    proptest::prop_assert_eq!(reason.text.as_str(), trimmed, "kept verbatim");
+                    proptest::prop_assert!(REASON_TEXT_CHARS.contains(&len));
+                }
+                Err(ReasonError::UnknownCode(_)) => proptest::prop_assert!(ReasonCode::parse(&code).is_none()),
+                Err(ReasonError::TextLength(n)) => {
+                    proptest::prop_assert_eq!(n, len);
+                    proptest::prop_assert!(!REASON_TEXT_CHARS.contains(&len));
+                }
+            }
+        }
+
+        #[test]
+        fn any_json_is_a_scope_or_an_error_never_a_panic(json in "\\PC{0,80}", id in proptest::num::i64::ANY) {
+            let _ = serde_json::from_str::<Scope>(&json);
+            let tenant: Scope = serde_json::from_value(serde_json::json!({"kind": "tenant", "tenant_id": id}))
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(tenant, Scope::Tenant { tenant_id: id });
+            let extra = serde_json::json!({"kind": "all_tenants", "tenant_id": id});
+            proptest::prop_assert!(serde_json::from_value::<Scope>(extra).is_err(), "unknown fields are refused");
+        }
+
+        #[test]
+        fn only_the_exact_phrase_confirms(n in 0u64..1_000_000, typed in "\\PC{0,30}", variant in 0usize..6) {
+            let phrase = confirmation_phrase(n);
+            proptest::prop_assert!(confirms(Some(&phrase), n));
+            proptest::prop_assert!(!confirms(None, n));
+            proptest::prop_assert_eq!(confirms(Some(&typed), n), typed == phrase);
+            let near_miss = match variant {
+                0 => phrase.to_lowercase(),
+                1 => format!(" {phrase}"),
+                2 => format!("{phrase} "),
+                3 => confirmation_phrase(n + 1),
+                4 => phrase.replace(' ', "  "),
+                _ => phrase.replacen('R', "\u{0280}", 1),
+            };
+            proptest::prop_assert!(!confirms(Some(&near_miss), n), "{near_miss:?}");
+        }
     }
 }

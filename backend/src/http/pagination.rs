@@ -134,4 +134,25 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_page_numbers_validate_or_are_refused(page in proptest::option::of(proptest::num::i64::ANY), per_page in proptest::option::of(proptest::num::i64::ANY)) {
+            let q = PageQuery { page, per_page };
+            let page_ok = page.is_none_or(|p| (1..=MAX_PAGE as i64).contains(&p));
+            let per_ok = per_page.is_none_or(|n| (1..=MAX_PER_PAGE as i64).contains(&n));
+            match q.validate() {
+                Ok(params) => {
+                    proptest::prop_assert!(page_ok && per_ok);
+                    // The offset can never overflow.
+                    proptest::prop_assert_eq!(params.offset(), (params.page - 1) * params.per_page);
+                }
+                Err(ApiError::Unprocessable { errors, .. }) => {
+                    proptest::prop_assert_eq!(errors.contains_key("page"), !page_ok);
+                    proptest::prop_assert_eq!(errors.contains_key("per_page"), !per_ok);
+                }
+                Err(other) => proptest::prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+    }
 }

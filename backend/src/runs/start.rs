@@ -10,7 +10,7 @@ use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::db::{self, exec};
 use crate::domain::capability::Capability;
-use crate::domain::run::{Reason, RunStatus, Scope, Source, confirmation_phrase};
+use crate::domain::run::{Reason, RunStatus, Scope, Source, confirmation_phrase, confirms};
 use crate::entities::operation_runs;
 use crate::jobs;
 use crate::runs::preflight;
@@ -92,16 +92,22 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
         )));
     }
     if matches!(req.scope, Scope::AllTenants) {
-        let phrase = confirmation_phrase(tenants_now);
-        if req.confirmation.as_deref() != Some(phrase.as_str()) {
-            return Err(RunError::invalid(
-                "confirmation",
-                format!("type the phrase exactly: {phrase}"),
-            ));
-        }
+        require_phrase(req.confirmation.as_deref(), tenants_now)?;
     }
 
     create_locked(ctx, &req, runbook, tenant, Some(pf.id), tenants_now).await
+}
+
+/// An all-tenants start needs the exact phrase naming the number of tenants.
+fn require_phrase(typed: Option<&str>, tenants: u64) -> Result<(), RunError> {
+    if confirms(typed, tenants) {
+        Ok(())
+    } else {
+        Err(RunError::invalid(
+            "confirmation",
+            format!("type the phrase exactly: {}", confirmation_phrase(tenants)),
+        ))
+    }
 }
 
 /// Under the runbook's lock: returns an identical active run (dedupe), refuses an overlapping
@@ -249,13 +255,7 @@ pub async fn retry_failed(
     }
     let failed = original.failed as u64;
     if matches!(scope, Scope::AllTenants) {
-        let phrase = confirmation_phrase(failed);
-        if req.confirmation.as_deref() != Some(phrase.as_str()) {
-            return Err(RunError::invalid(
-                "confirmation",
-                format!("type the phrase exactly: {phrase}"),
-            ));
-        }
+        require_phrase(req.confirmation.as_deref(), failed)?;
     }
     let tenant = match scope.tenant_id() {
         Some(_) => preflight::validate_scope(&ctx.db, runbook, &scope).await?,

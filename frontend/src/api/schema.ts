@@ -814,7 +814,10 @@ export interface components {
              */
             version: number;
         };
-        /** @description Which tenants a run covers. */
+        /**
+         * @description Which tenants a run covers: `tenant_id` is required with `tenant` and refused with
+         *     `all_tenants`.
+         */
         Scope: {
             /** @enum {string} */
             kind: "tenant";
