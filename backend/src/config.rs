@@ -66,6 +66,11 @@ pub struct Settings {
     pub api_rate_burst: u32,
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
+    /// How long a client may take to send a request's headers (slow clients get 408).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body, from the end of its headers (slow
+    /// bodies are cut off with a 408 problem document).
+    pub body_timeout: Duration,
     /// How long a claimed job's lease lasts without a heartbeat.
     pub job_lease: Duration,
     /// How long an idle worker waits before polling the queue again.
@@ -181,6 +186,8 @@ impl Settings {
             api_rate_per_second: parse(&get, "API_RATE_PER_SECOND", 50)?,
             api_rate_burst: parse(&get, "API_RATE_BURST", 200)?,
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
+            header_timeout: Duration::from_millis(parse(&get, "HEADER_TIMEOUT_MS", 5_000)?),
+            body_timeout: Duration::from_millis(parse(&get, "BODY_TIMEOUT_MS", 10_000)?),
             job_lease: Duration::from_secs(parse(&get, "JOB_LEASE_SECONDS", 30)?),
             worker_poll: Duration::from_millis(parse(&get, "WORKER_POLL_MS", 250)?),
             generated_secrets,

@@ -93,6 +93,32 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
 
+/// Whether `err` means the database is unreachable or went away (connection refused or
+/// dropped, pool exhausted, the server shutting down or terminating the session) rather than
+/// that the statement itself failed. Such errors become 503s, and are retried by workers.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Sqlx::Io(_)
+            | Sqlx::Tls(_)
+            | Sqlx::Protocol(_)
+            | Sqlx::PoolTimedOut
+            | Sqlx::PoolClosed
+            | Sqlx::WorkerCrashed => true,
+            // SQLSTATE class 08 (connection exception) and 57P (operator intervention:
+            // admin shutdown, crash shutdown, cannot connect now, session terminated).
+            Sqlx::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// A raw statement written with `?` placeholders, rewritten to `$1, $2...` on PostgreSQL so one
 /// SQL text serves both back-ends. (No `?` may appear inside a literal.)
 pub fn stmt(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {

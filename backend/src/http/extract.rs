@@ -2,7 +2,9 @@
 //! within the size limit, and every body, query or path that does not parse becomes a problem
 //! document (never actix's plain-text errors, never a 500).
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use std::io::ErrorKind;
+
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 
 use crate::http::problem::ApiError;
@@ -28,6 +30,16 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::Deserialize(e) => {
             ApiError::BadRequest(format!("the request body is not valid JSON: {e}"))
         }
+        JsonPayloadError::Payload(e) => payload_error(&e),
+        other => ApiError::BadRequest(format!("the request body could not be read: {other}")),
+    }
+}
+
+/// A body that could not be read: too large (413), too slow (408) or broken off (400).
+pub fn payload_error(err: &PayloadError) -> ApiError {
+    match err {
+        PayloadError::Overflow => ApiError::PayloadTooLarge,
+        PayloadError::Io(e) if e.kind() == ErrorKind::TimedOut => ApiError::RequestTimeout,
         other => ApiError::BadRequest(format!("the request body could not be read: {other}")),
     }
 }

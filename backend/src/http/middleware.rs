@@ -42,3 +42,42 @@ pub async fn no_store<B: MessageBody>(
     }
     Ok(res)
 }
+
+/// Bounds how long a client may take to send a request body: the payload stream fails with
+/// `TimedOut` once `BODY_TIMEOUT_MS` has passed since the headers arrived, and the JSON
+/// extractor turns that into a 408 problem document. Keeps slow-body (slowloris-style) clients
+/// from holding connections and handler tasks open; slow headers are bounded by actix's
+/// client request timeout.
+pub async fn body_deadline<B: MessageBody>(
+    mut req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    use actix_web::dev::Payload;
+    use actix_web::error::PayloadError;
+    use futures_util::StreamExt;
+
+    let Some(ctx) = req.app_data::<actix_web::web::Data<crate::context::AppContext>>() else {
+        return next.call(req).await;
+    };
+    let deadline = tokio::time::Instant::now() + ctx.settings.body_timeout;
+    let payload = req.take_payload();
+    let bounded = futures_util::stream::unfold(Some(payload), move |state| async move {
+        let mut payload = state?;
+        match tokio::time::timeout_at(deadline, payload.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(payload))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the request body was not received in time",
+                ))),
+                None,
+            )),
+        }
+    });
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(bounded),
+    });
+    next.call(req).await
+}

@@ -45,6 +45,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let static_dir = ctx.settings.static_dir.clone();
         let max_body = ctx.settings.max_body_bytes;
+        let header_timeout = ctx.settings.header_timeout;
         // Built once, outside the factory: the limiter's counters are shared by every worker.
         let governor = rate_limit::config(&ctx.settings)?;
         let data = web::Data::new(ctx);
@@ -59,8 +60,10 @@ impl Application {
                 .configure(routes::system_api)
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::System))
+                .wrap(from_fn(session_store::store_errors))
                 .wrap(from_fn(guards::system_gate))
                 .wrap(from_fn(nul_guard::reject_nul))
+                .wrap(from_fn(middleware::body_deadline))
                 .wrap(Governor::new(&governor))
                 .wrap(from_fn(middleware::no_store));
             let admin_api = web::scope("/admin/api")
@@ -70,8 +73,10 @@ impl Application {
                 .configure(routes::admin_api)
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::Admin))
+                .wrap(from_fn(session_store::store_errors))
                 .wrap(from_fn(guards::admin_gate))
                 .wrap(from_fn(nul_guard::reject_nul))
+                .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(middleware::no_store));
             App::new()
                 .wrap(request_id::RequestIdHeader)
@@ -86,6 +91,7 @@ impl Application {
                 .configure(|cfg| spa::configure(cfg, &static_dir))
                 .default_service(web::to(not_found))
         })
+        .client_request_timeout(header_timeout)
         .shutdown_timeout(30)
         .listen(listener)?
         .run();

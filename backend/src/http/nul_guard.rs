@@ -5,9 +5,11 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError, web};
 
+use crate::http::extract;
 use crate::http::problem::ApiError;
 
 /// Whether `bytes` contains a JSON-escaped NUL (`\u0000`); raw NUL bytes are not valid JSON and
@@ -50,8 +52,10 @@ pub async fn reject_nul<B: MessageBody>(
     if has_body {
         let bytes = match req.extract::<web::Bytes>().await {
             Ok(bytes) => bytes,
-            Err(_) => {
-                let err = ApiError::PayloadTooLarge;
+            Err(e) => {
+                let err = e
+                    .as_error::<PayloadError>()
+                    .map_or(ApiError::PayloadTooLarge, extract::payload_error);
                 return Ok(req
                     .into_response(err.error_response())
                     .map_into_right_body());

@@ -47,6 +47,9 @@ pub enum ApiError {
     /// 404: no such resource (also what cross-plane requests get).
     #[error("not found")]
     NotFound,
+    /// 408: the client did not send its request body in time.
+    #[error("the request body was not received in time")]
+    RequestTimeout,
     /// 409: conflicts with the current state.
     #[error("{detail}")]
     Conflict {
@@ -141,6 +144,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -173,11 +177,24 @@ impl ResponseError for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        match &err {
-            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
-                ApiError::Unavailable(err.into())
+        if crate::db::is_unavailable(&err) {
+            ApiError::Unavailable(err.into())
+        } else {
+            ApiError::Internal(err.into())
+        }
+    }
+}
+
+impl From<crate::auth::login::LoginError> for ApiError {
+    fn from(err: crate::auth::login::LoginError) -> Self {
+        use crate::auth::login::LoginError;
+        match err {
+            LoginError::InvalidCredentials => ApiError::Unauthorized,
+            LoginError::Throttled { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
             }
-            _ => ApiError::Internal(err.into()),
+            LoginError::Db(e) => e.into(),
+            LoginError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
         }
     }
 }

@@ -11,13 +11,18 @@ use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
 };
+use actix_web::body::MessageBody;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
 use sha2::{Digest, Sha512};
 
 use crate::auth::principal::Plane;
 use crate::auth::sessions::{self, Lifetimes};
 use crate::context::AppContext;
+use crate::http::problem::ApiError;
 
 /// Cookie of the operator plane.
 pub const SYSTEM_COOKIE: &str = "tp_system_session";
@@ -163,6 +168,33 @@ pub fn middleware(ctx: &AppContext, plane: Plane) -> SessionMiddleware<DbSession
         .cookie_content_security(CookieContentSecurity::Private)
         .session_lifecycle(BrowserSession::default())
         .build()
+}
+
+/// Session-store failures as problem documents. actix-session answers a failing store with a
+/// bare 500; wrapped around the session middleware, this answers 503 while the database is
+/// unreachable (the store's only dependency) and a 500 problem otherwise. Handler errors never
+/// reach it: they are already responses.
+pub async fn store_errors<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let ctx = req.app_data::<web::Data<AppContext>>().cloned();
+    match next.call(req).await {
+        Ok(res) => Ok(res),
+        Err(err) => {
+            let cause = anyhow::anyhow!("session store: {err}");
+            let reachable = match &ctx {
+                Some(ctx) => crate::db::ping(&ctx.db).await.is_ok(),
+                None => true,
+            };
+            Err(if reachable {
+                ApiError::Internal(cause)
+            } else {
+                ApiError::Unavailable(cause)
+            }
+            .into())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::login::{self as login_service, LoginError};
+use crate::auth::login as login_service;
 use crate::auth::principal::{AuthVia, OperatorPrincipal};
 use crate::context::AppContext;
 use crate::http::guards;
@@ -34,16 +34,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     guards::check_login_origin(&req)?;
     let meta = guards::request_meta(&req, "system_ui");
-    let op = login_service::login_operator(&ctx, &body.username, &body.password, &meta)
-        .await
-        .map_err(|e| match e {
-            LoginError::InvalidCredentials => ApiError::Unauthorized,
-            LoginError::Throttled { retry_after_secs } => {
-                ApiError::TooManyRequests { retry_after_secs }
-            }
-            LoginError::Db(e) => e.into(),
-            LoginError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
-        })?;
+    let op = login_service::login_operator(&ctx, &body.username, &body.password, &meta).await?;
     let csrf_token = guards::start_session(&session, op.id, ctx.now())?;
     let principal = OperatorPrincipal {
         id: op.id,
