@@ -9,7 +9,7 @@ BIN := target/debug/atlas-ops
 NEXTEST_PROFILE := $(if $(CI),ci,default)
 
 .PHONY: run serve build backend frontend frontend-deps test test-unit test-sqlite test-postgres \
-        test-frontend test-e2e lint fmt openapi client bench e2e clean fuzz client-test
+        test-frontend test-e2e test-reliability lint fmt openapi client bench e2e clean fuzz client-test
 
 ## run: build the SPA and the backend, migrate + seed the SQLite demo database, serve :8080
 run: build
@@ -29,8 +29,14 @@ frontend: frontend-deps
 	cd frontend && $(NPM) run build
 
 ## test: frontend unit tests, the browser e2e, API fuzzing + generated-client test, then every Rust test (unit + black-box on SQLite and PostgreSQL)
-test: test-frontend test-e2e fuzz client-test
-	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE)
+test: test-frontend test-e2e fuzz client-test test-reliability
+	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) -E 'not binary(reliability)'
+
+## test-reliability: the slow suite of faults, load and bad input (tests/tests/reliability.rs):
+## worker SIGKILLs, a PostgreSQL outage, SIGTERM, failing audit, a hung webhook, races, fuzzed
+## bodies, slowloris, session churn
+test-reliability:
+	$(CARGO) nextest run -p atlas-ops-tests --test reliability --profile $(NEXTEST_PROFILE)
 
 test-unit:
 	$(CARGO) nextest run --workspace --lib --bins --profile $(NEXTEST_PROFILE)

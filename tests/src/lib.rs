@@ -3,7 +3,9 @@
 //! in parallel, and [`db_tests!`] runs each test body on both back-ends.
 
 pub mod postgres;
+pub mod process;
 pub mod runs;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -30,13 +32,13 @@ pub struct TestDatabase {
     pub url: String,
     /// Which back-end.
     pub backend: Backend,
-    _guard: DbGuard,
+    guard: DbGuard,
 }
 
-/// Removes the database when the test ends (fields are held only for their `Drop`).
+/// Removes the database when the test ends.
 struct DbGuard {
     _sqlite_dir: Option<tempfile::TempDir>,
-    _postgres: Option<postgres::DroppedDatabase>,
+    postgres: Option<postgres::DroppedDatabase>,
 }
 
 impl TestDatabase {
@@ -49,9 +51,9 @@ impl TestDatabase {
                 Self {
                     url,
                     backend,
-                    _guard: DbGuard {
+                    guard: DbGuard {
                         _sqlite_dir: Some(dir),
-                        _postgres: None,
+                        postgres: None,
                     },
                 }
             }
@@ -60,13 +62,23 @@ impl TestDatabase {
                 Self {
                     url: db.url.clone(),
                     backend,
-                    _guard: DbGuard {
+                    guard: DbGuard {
                         _sqlite_dir: None,
-                        _postgres: Some(db),
+                        postgres: Some(db),
                     },
                 }
             }
         }
+    }
+
+    /// A PostgreSQL outage of this database alone (see [`postgres::DroppedDatabase::set_reachable`]).
+    pub async fn set_reachable(&self, reachable: bool) {
+        self.guard
+            .postgres
+            .as_ref()
+            .expect("outages are simulated on PostgreSQL only")
+            .set_reachable(reachable)
+            .await;
     }
 
     /// Opens a pool on this database.
@@ -138,11 +150,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
 impl TestApp {
     /// A client with its own cookie jar and no redirects followed.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client")
+        http_client()
     }
 
     /// `address + path`.
@@ -158,6 +166,15 @@ impl TestApp {
             .await
             .expect("request")
     }
+}
+
+/// A client with its own cookie jar and no redirects followed.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
 }
 
 /// The password every account made by the harness gets.
@@ -181,6 +198,25 @@ pub type OperatorClient = SessionClient;
 pub type CustomerClient = SessionClient;
 
 impl SessionClient {
+    /// Signs `username` (password [`TEST_PASSWORD`]) in at `address + path` (a login route).
+    pub async fn login(address: &str, path: &str, username: &str) -> SessionClient {
+        let client = http_client();
+        let res = client
+            .post(format!("{address}{path}"))
+            .json(&serde_json::json!({"username": username, "password": TEST_PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), 200, "login of {username} at {path} failed");
+        let body: serde_json::Value = res.json().await.expect("login body");
+        let csrf = body["csrf_token"].as_str().expect("csrf_token").to_owned();
+        SessionClient {
+            client,
+            csrf,
+            address: address.to_owned(),
+        }
+    }
+
     /// GET `path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
@@ -231,21 +267,7 @@ impl TestApp {
     }
 
     async fn login(&self, path: &str, username: &str) -> SessionClient {
-        let client = self.client();
-        let res = client
-            .post(self.url(path))
-            .json(&serde_json::json!({"username": username, "password": TEST_PASSWORD}))
-            .send()
-            .await
-            .expect("login request");
-        assert_eq!(res.status(), 200, "login of {username} at {path} failed");
-        let body: serde_json::Value = res.json().await.expect("login body");
-        let csrf = body["csrf_token"].as_str().expect("csrf_token").to_owned();
-        SessionClient {
-            client,
-            csrf,
-            address: self.address.clone(),
-        }
+        SessionClient::login(&self.address, path, username).await
     }
 
     /// Signs an existing operator in (password [`TEST_PASSWORD`]) through

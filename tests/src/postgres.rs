@@ -48,6 +48,34 @@ impl Drop for DroppedDatabase {
     }
 }
 
+impl DroppedDatabase {
+    /// Takes the database down for its clients (`ALLOW_CONNECTIONS false`, then every session on
+    /// it terminated with `pg_terminate_backend`), or brings it back: an outage of this one
+    /// database that leaves the server, and the other tests on it, running.
+    pub async fn set_reachable(&self, reachable: bool) {
+        let admin = try_connect(&self.admin_url)
+            .await
+            .unwrap_or_else(|| panic!("PostgreSQL at {} stopped answering", self.admin_url));
+        admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS {reachable}",
+                self.name
+            ))
+            .await
+            .expect("ALTER DATABASE ... ALLOW_CONNECTIONS");
+        if !reachable {
+            admin
+                .execute_unprepared(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+                    self.name
+                ))
+                .await
+                .expect("pg_terminate_backend");
+        }
+        let _ = admin.close().await;
+    }
+}
+
 async fn admin_url() -> &'static str {
     SERVER
         .get_or_init(|| async {

@@ -195,3 +195,45 @@ pub async fn break_audit(app: &TestApp) {
         app.db.execute_unprepared(&s).await.expect("trigger");
     }
 }
+
+/// Every tenant rebuild takes at least `seconds` (a statement-level trigger sleeps; PostgreSQL).
+pub async fn slow_down_rebuilds(app: &TestApp, seconds: f64) {
+    app.db
+        .execute_unprepared(&format!(
+            "CREATE FUNCTION slow_rebuild() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep({seconds}); RETURN NULL; END $$ LANGUAGE plpgsql"
+        ))
+        .await
+        .expect("function");
+    app.db
+        .execute_unprepared(
+            "CREATE TRIGGER slow_rebuild AFTER UPDATE ON findings FOR EACH STATEMENT EXECUTE FUNCTION slow_rebuild()",
+        )
+        .await
+        .expect("trigger");
+}
+
+/// Polls `SELECT COUNT(*) ...` until it is positive; false after `timeout`. Database errors
+/// (an outage the test caused) count as "not yet".
+pub async fn wait_until(app: &TestApp, sql: &str, timeout: std::time::Duration) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < timeout {
+        let n = app
+            .db
+            .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+            .unwrap_or(0);
+        if n > 0 {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// The SQL that [`wait_until`] polls for `run_id` to complete.
+pub fn completed(run_id: i64) -> String {
+    format!("SELECT COUNT(*) FROM operation_runs WHERE id = {run_id} AND status = 'completed'")
+}

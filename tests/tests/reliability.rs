@@ -1,98 +1,73 @@
-//! Worker processes on PostgreSQL: a worker SIGKILLed in the middle of a tenant is recovered
-//! by another process, and two worker processes share one queue without running an item twice.
+//! The reliability suite (`make test-reliability`): faults, load and bad input. Nothing lost,
+//! nothing doubled, nothing leaked.
+//!
+//! - worker processes SIGKILLed again and again mid-run, and two processes sharing one queue;
+//! - a PostgreSQL outage mid-run (the app's sessions terminated, new connections refused);
+//! - SIGTERM of the server mid-run, then a restart;
+//! - the audit table failing; the alert webhook down or hung;
+//! - concurrency: mixed overlapping starts, 200 parallel logins, cancel racing completion;
+//! - bad input: random request bodies, oversized and slow (slowloris) requests, SQL-looking
+//!   and unicode-heavy input;
+//! - session churn: 1,000 logins and logouts; expired sessions purged by the workers.
+//!
+//! Related properties with their own tests elsewhere: 50 identical concurrent starts
+//! (runs.rs), exactly-once finalization under 20 concurrent finalizers (runs.rs), the parsers'
+//! property tests (backend unit tests), schemathesis over the whole contract (`make fuzz`).
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
 
+use atlas_ops::domain::capability::Capability;
 use atlas_ops::domain::run::Scope;
-use atlas_ops_tests::runs::{count, expected_after, preflight_and_start, seed, snapshot};
-use atlas_ops_tests::{Backend, TestApp, spawn_app};
+use atlas_ops::jobs;
+use atlas_ops::runs::{RunError, query, service};
+use atlas_ops_tests::process::AtlasProcess;
+use atlas_ops_tests::runs::{
+    break_audit, break_tenant, completed, count, drain, expected_after, preflight_and_start,
+    preflight_of, seed, slow_down_rebuilds, snapshot, start_request, wait_until,
+};
+use atlas_ops_tests::webhook::{self, Mode};
+use atlas_ops_tests::{Backend, SessionClient, TestApp, db_tests, spawn_app, spawn_app_with};
+use rand::Rng;
 use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
-fn worker_process(app: &TestApp, workers: usize) -> Child {
-    Command::new(atlas_ops_tests::atlas_ops_bin!())
-        .args(["worker", "--count", &workers.to_string()])
-        .env("DATABASE_URL", &app.database.url)
-        .env("APP_ENV", "demo")
-        .env(
-            "SESSION_SECRET",
-            "worker-session-secret-0123456789abcdef0123",
-        )
-        .env("JWT_SECRET", "worker-jwt-secret-0123456789abcdef0123456789")
-        .env("JOB_LEASE_SECONDS", "2")
-        .env("WORKER_POLL_MS", "50")
-        .env("LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::File::create(format!("/tmp/worker-{}.log", uuid::Uuid::new_v4()))
-                .map(Stdio::from)
-                .unwrap_or(Stdio::null()),
-        )
-        .spawn()
-        .expect("spawn atlas-ops worker")
+const RB: &str = "/system/api/ops/runbooks/findings.lifecycle.rebuild";
+
+fn bin() -> std::path::PathBuf {
+    atlas_ops_tests::atlas_ops_bin!()
 }
 
-/// Every tenant rebuild takes at least `seconds` (a statement-level trigger sleeps).
-async fn slow_down_rebuilds(app: &TestApp, seconds: f64) {
-    app.db
-        .execute_unprepared(&format!(
-            "CREATE FUNCTION slow_rebuild() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep({seconds}); RETURN NULL; END $$ LANGUAGE plpgsql"
+/// SQL that counts 1 when `table` is empty (for [`wait_until`]), on both back-ends.
+fn empty(table: &str) -> String {
+    format!("SELECT 1 - COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) t")
+}
+
+/// The ids of the items running now.
+async fn running_items(app: &TestApp) -> HashSet<i64> {
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT id FROM run_items WHERE status = 'running'",
         ))
         .await
-        .expect("function");
-    app.db
-        .execute_unprepared(
-            "CREATE TRIGGER slow_rebuild AFTER UPDATE ON findings FOR EACH STATEMENT EXECUTE FUNCTION slow_rebuild()",
-        )
-        .await
-        .expect("trigger");
+        .expect("running items");
+    rows.iter()
+        .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+        .collect()
 }
 
-async fn wait_until(app: &TestApp, sql: &str, timeout: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if count(&app.db, sql).await > 0 {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_a_sigkilled_worker_loses_nothing_and_counts_nothing_twice() {
-    let app = spawn_app(Backend::Postgres).await;
-    let who = seed(&app).await;
-    let before = snapshot(&app.db).await;
-    slow_down_rebuilds(&app, 1.5).await;
-    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
-    let mut first = worker_process(&app, 1);
-    assert!(
-        wait_until(
-            &app,
-            "SELECT COUNT(*) FROM run_items WHERE status = 'running'",
-            Duration::from_secs(20)
-        )
-        .await,
-        "the first worker never started a tenant"
-    );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    first.kill().expect("SIGKILL the worker mid-tenant");
-    let _ = first.wait();
-    let mut second = worker_process(&app, 2);
-    let done = wait_until(
-        &app,
-        &format!(
-            "SELECT COUNT(*) FROM operation_runs WHERE id = {} AND status = 'completed'",
-            started.run.id
-        ),
-        Duration::from_secs(90),
-    )
-    .await;
-    let _ = second.kill();
-    let _ = second.wait();
-    assert!(done, "the run did not complete after the crash");
-    let run = atlas_ops::runs::query::find(&app.db, started.run.id)
+/// Asserts a run finished as `succeeded` with every item counted once and the data equal to
+/// the independent recomputation of `before`.
+async fn assert_clean_success(
+    app: &TestApp,
+    run_id: i64,
+    before: &[atlas_ops::runbooks::findings_lifecycle::rules::Finding],
+) {
+    let run = query::find(&app.db, run_id)
         .await
         .expect("find")
         .expect("run");
@@ -101,6 +76,77 @@ async fn postgres_a_sigkilled_worker_loses_nothing_and_counts_nothing_twice() {
         (run.total, run.processed, run.succeeded, run.failed),
         (6, 6, 6, 0)
     );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM run_items WHERE status <> 'succeeded'"
+        )
+        .await,
+        0
+    );
+    // A worker killed between its tenant's commit and deleting the job leaves the job leased;
+    // once the lease expires a worker takes it, finds the item done, and deletes it.
+    assert!(
+        wait_until(app, &empty("jobs"), Duration::from_secs(20)).await,
+        "no job is left behind"
+    );
+    assert_eq!(snapshot(&app.db).await, expected_after(before));
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
+        1,
+        "exactly one notification"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crashes and outages
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothing_twice() {
+    let app = spawn_app(Backend::Postgres).await;
+    let who = seed(&app).await;
+    let before = snapshot(&app.db).await;
+    slow_down_rebuilds(&app, 0.8).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let mut rng = rand::rng();
+    let mut killed_mid_tenant: HashSet<i64> = HashSet::new();
+    for round in 0..3 {
+        let mut worker = AtlasProcess::worker(&bin(), &app.database.url, 1, &[]);
+        // Wait for this worker to hold a tenant nobody was killed in, so no tenant loses more
+        // than one of its three attempts; then kill at a random point of it (or just after).
+        let fresh = format!(
+            "SELECT COUNT(*) FROM run_items WHERE status = 'running' AND attempts = 1{}",
+            if killed_mid_tenant.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " AND id NOT IN ({})",
+                    killed_mid_tenant
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            }
+        );
+        assert!(
+            wait_until(&app, &fresh, Duration::from_secs(30)).await,
+            "round {round}: the worker never started a tenant:\n{}",
+            worker.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(rng.random_range(50..1_000))).await;
+        let at_kill = running_items(&app).await;
+        worker.kill();
+        killed_mid_tenant.extend(at_kill);
+    }
+    let last = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
+    assert!(
+        wait_until(&app, &completed(started.run.id), Duration::from_secs(90)).await,
+        "the run did not complete after the crashes:\n{}",
+        last.log_text()
+    );
+    assert_clean_success(&app, started.run.id, &before).await;
     assert!(
         count(
             &app.db,
@@ -108,12 +154,7 @@ async fn postgres_a_sigkilled_worker_loses_nothing_and_counts_nothing_twice() {
         )
         .await
             >= 1,
-        "the interrupted tenant was retried"
-    );
-    assert_eq!(snapshot(&app.db).await, expected_after(&before));
-    assert_eq!(
-        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
-        1
+        "an interrupted tenant was retried"
     );
 }
 
@@ -123,8 +164,8 @@ async fn postgres_two_worker_processes_share_the_queue() {
     let who = seed(&app).await;
     slow_down_rebuilds(&app, 0.4).await;
     let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
-    let mut a = worker_process(&app, 1);
-    let mut b = worker_process(&app, 1);
+    let _a = AtlasProcess::worker(&bin(), &app.database.url, 1, &[]);
+    let _b = AtlasProcess::worker(&bin(), &app.database.url, 1, &[]);
     // Both processes hold a tenant at the same time at some point.
     let overlapped = wait_until(
         &app,
@@ -132,19 +173,7 @@ async fn postgres_two_worker_processes_share_the_queue() {
         Duration::from_secs(30),
     )
     .await;
-    let done = wait_until(
-        &app,
-        &format!(
-            "SELECT COUNT(*) FROM operation_runs WHERE id = {} AND status = 'completed'",
-            started.run.id
-        ),
-        Duration::from_secs(60),
-    )
-    .await;
-    let _ = a.kill();
-    let _ = b.kill();
-    let _ = a.wait();
-    let _ = b.wait();
+    let done = wait_until(&app, &completed(started.run.id), Duration::from_secs(60)).await;
     assert!(done, "run did not complete");
     assert!(overlapped, "the two processes never worked in parallel");
     assert_eq!(
@@ -156,9 +185,914 @@ async fn postgres_two_worker_processes_share_the_queue() {
         0,
         "no item ran twice"
     );
-    let run = atlas_ops::runs::query::find(&app.db, started.run.id)
+    let run = query::find(&app.db, started.run.id)
         .await
         .expect("find")
         .expect("run");
     assert_eq!((run.processed, run.succeeded), (6, 6));
 }
+
+/// Asserts `res` is a 503 problem document.
+async fn assert_unavailable(res: reqwest::Response, what: &str) {
+    assert_eq!(res.status(), 503, "{what} during the outage");
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+        "{what}"
+    );
+    let problem: Value = res.json().await.expect("problem json");
+    assert_eq!(problem["status"], 503, "{what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_database_outage_mid_run_answers_503_and_the_run_completes_afterwards() {
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.job_lease = Duration::from_secs(2);
+        s.worker_poll = Duration::from_millis(50);
+    })
+    .await;
+    let who = seed(&app).await;
+    let before = snapshot(&app.db).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+    let token = app.operator_token("robot", &Capability::ALL).await;
+    slow_down_rebuilds(&app, 0.5).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let shutdown = CancellationToken::new();
+    let workers = jobs::worker::spawn(&app.ctx, 2, &shutdown);
+    assert!(
+        wait_until(
+            &app,
+            "SELECT COUNT(*) FROM run_items WHERE status = 'succeeded'",
+            Duration::from_secs(30)
+        )
+        .await,
+        "no tenant finished before the outage"
+    );
+
+    app.database.set_reachable(false).await;
+    let run_path = format!("/system/api/ops/runs/{}", started.run.id);
+    let bare = reqwest::Client::new();
+    for _ in 0..3 {
+        assert_unavailable(app.get("/readyz").await, "/readyz").await;
+        assert_unavailable(
+            bare.get(app.url(&run_path))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("request"),
+            "a bearer request",
+        )
+        .await;
+        assert_unavailable(op.get(&run_path).await, "a session request").await;
+        assert_unavailable(
+            bare.post(app.url("/system/api/auth/login"))
+                .json(&json!({"username": "alice", "password": "whatever it is"}))
+                .send()
+                .await
+                .expect("request"),
+            "a login",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    app.database.set_reachable(true).await;
+
+    assert!(
+        wait_until(&app, &completed(started.run.id), Duration::from_secs(60)).await,
+        "the run did not complete after the outage"
+    );
+    shutdown.cancel();
+    for w in workers {
+        w.await.expect("worker task ends without panicking");
+    }
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    assert_eq!(op.get(&run_path).await.status(), 200, "sessions survive");
+    assert_clean_success(&app, started.run.id, &before).await;
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM run_items WHERE attempts > 2").await,
+        0,
+        "an outage costs a tenant at most the attempt it interrupted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sigterm_finishes_the_tenant_in_hand_and_a_restarted_server_completes_the_run() {
+    let app = spawn_app(Backend::Postgres).await;
+    let who = seed(&app).await;
+    let before = snapshot(&app.db).await;
+    slow_down_rebuilds(&app, 1.0).await;
+    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let mut server = AtlasProcess::serve(&bin(), &app.database.url, 1, &[]).await;
+    assert!(
+        wait_until(
+            &app,
+            "SELECT COUNT(*) FROM run_items WHERE status = 'running'",
+            Duration::from_secs(30)
+        )
+        .await,
+        "the server's worker never started a tenant"
+    );
+    let in_hand = running_items(&app).await;
+    server.terminate();
+    let status = server
+        .wait_exit(Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|| panic!("no exit after SIGTERM:\n{}", server.log_text()));
+    assert!(
+        status.success(),
+        "exit status {status}:\n{}",
+        server.log_text()
+    );
+    for id in &in_hand {
+        assert_eq!(
+            count(
+                &app.db,
+                &format!("SELECT COUNT(*) FROM run_items WHERE id = {id} AND status = 'succeeded' AND attempts = 1")
+            )
+            .await,
+            1,
+            "the tenant in hand at SIGTERM was finished, not abandoned"
+        );
+    }
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM jobs WHERE lease_token IS NOT NULL"
+        )
+        .await,
+        0,
+        "no lease is left behind"
+    );
+    assert_eq!(
+        count(&app.db, &completed(started.run.id)).await,
+        0,
+        "work remains"
+    );
+
+    let restarted = AtlasProcess::serve(&bin(), &app.database.url, 2, &[]).await;
+    assert!(
+        wait_until(&app, &completed(started.run.id), Duration::from_secs(60)).await,
+        "the restarted server did not finish the run:\n{}",
+        restarted.log_text()
+    );
+    assert_clean_success(&app, started.run.id, &before).await;
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM run_items WHERE attempts <> 1"
+        )
+        .await,
+        0,
+        "a graceful stop costs no attempt"
+    );
+}
+
+/// Polls `GET run_path` until the run completes; returns its last view.
+async fn poll_until_completed(client: &SessionClient, run_path: &str) -> Value {
+    for _ in 0..600 {
+        let run: Value = client.get(run_path).await.json().await.expect("run json");
+        if run["status"] == "completed" {
+            return run;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{run_path} did not complete");
+}
+
+/// Preflight + start of one scope over HTTP; returns the start response.
+async fn start_over_http(
+    client: &SessionClient,
+    scope: Value,
+    reason_text: &str,
+) -> reqwest::Response {
+    let pf: Value = client
+        .post_json(&format!("{RB}/preflight"), &json!({ "scope": scope }))
+        .await
+        .json()
+        .await
+        .expect("preflight json");
+    let mut body = json!({
+        "scope": scope,
+        "reason": {"code": "data_repair", "text": reason_text},
+        "preflight_id": pf["preflight_id"],
+    });
+    if pf["confirmation"]["required"] == true {
+        body["confirmation"] = pf["confirmation"]["phrase"].clone();
+    }
+    client.post_json(&format!("{RB}/runs"), &body).await
+}
+
+async fn a_failing_audit_table_blocks_no_login_and_no_run_and_is_logged(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed(&app).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    break_audit(&app).await;
+    let server = AtlasProcess::serve(&bin(), &app.database.url, 1, &[]).await;
+    let address = server.address.clone().expect("address");
+    let wrong = reqwest::Client::new()
+        .post(format!("{address}/system/api/auth/login"))
+        .json(&json!({"username": "alice", "password": "not her password"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(wrong.status(), 401, "a wrong password is still refused");
+    let op = SessionClient::login(&address, "/system/api/auth/login", "alice").await;
+    let res = start_over_http(
+        &op,
+        json!({"kind": "all_tenants"}),
+        "audit table is failing today",
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let run: Value = res.json().await.expect("run");
+    let run = poll_until_completed(&op, &format!("/system/api/ops/runs/{}", run["id"])).await;
+    assert_eq!(run["outcome"], "succeeded");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_events").await, 0);
+    let log = server.log_text();
+    for action in [
+        "auth.login.succeeded",
+        "runbook.run.started",
+        "runbook.run.completed",
+    ] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("audit event could not be written")
+                    && l.contains(action)
+                    && l.contains("audit is down")),
+            "the lost {action} event is logged with its cause:\n{log}"
+        );
+    }
+}
+
+async fn a_down_or_hung_alert_webhook_blocks_no_run_and_no_request(backend: Backend) {
+    let hook = webhook::start().await;
+    hook.set_mode(Mode::Hang);
+    let app = spawn_app_with(backend, |s| {
+        s.alert_webhook_url = Some(hook.url.clone());
+        s.worker_poll = Duration::from_millis(50);
+    })
+    .await;
+    let who = seed(&app).await;
+    let tenants = count(
+        &app.db,
+        "SELECT MIN(id) FROM tenants WHERE external_id <> 'platform'",
+    )
+    .await;
+    let broken = count(
+        &app.db,
+        "SELECT MAX(id) FROM tenants WHERE external_id <> 'platform'",
+    )
+    .await;
+    break_tenant(&app, broken).await;
+    let shutdown = CancellationToken::new();
+    let workers = jobs::worker::spawn(&app.ctx, 2, &shutdown);
+
+    // A partially failed run enqueues an alert; the hung webhook holds one worker's delivery
+    // pass, and neither the run, nor a second run, nor the API waits for it.
+    let first = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    assert!(wait_until(&app, &completed(first.run.id), Duration::from_secs(60)).await);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while hook.requests.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the alert was never attempted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = preflight_and_start(&app, Scope::Tenant { tenant_id: tenants }, &who).await;
+    let op_token = app.operator_token("viewer", &[Capability::RunsView]).await;
+    let res = reqwest::Client::new()
+        .get(app.url(&format!("/system/api/ops/runs/{}", first.run.id)))
+        .bearer_auth(&op_token)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("the API answers while the webhook hangs");
+    assert_eq!(res.status(), 200);
+    assert!(
+        wait_until(&app, &completed(second.run.id), Duration::from_secs(8)).await,
+        "the second run completed while the webhook hung"
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE status = 'delivered'"
+        )
+        .await,
+        0
+    );
+    // The hung attempt times out and is scheduled again.
+    assert!(
+        wait_until(
+            &app,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE status = 'pending' AND attempts = 1 AND last_error IS NOT NULL",
+            Duration::from_secs(20)
+        )
+        .await,
+        "the hung attempt was recorded as failed"
+    );
+    shutdown.cancel();
+    for w in workers {
+        w.await.expect("worker");
+    }
+
+    // Down (503): retried with backoff, still pending. Then up: delivered exactly once.
+    let client = reqwest::Client::new();
+    hook.set_mode(Mode::Down);
+    app.clock.advance(chrono::Duration::minutes(11));
+    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+        .await
+        .expect("deliver");
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE status = 'pending' AND attempts = 2 AND last_error LIKE '%503%'"
+        )
+        .await,
+        1
+    );
+    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+        .await
+        .expect("deliver");
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE attempts = 2"
+        )
+        .await,
+        1,
+        "not due again before its backoff"
+    );
+    hook.set_mode(Mode::Up);
+    app.clock.advance(chrono::Duration::minutes(11));
+    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+        .await
+        .expect("deliver");
+    app.clock.advance(chrono::Duration::minutes(11));
+    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+        .await
+        .expect("deliver");
+    let bodies = hook.bodies().await;
+    assert_eq!(bodies.len(), 1, "delivered exactly once");
+    assert_eq!(bodies[0]["run_id"], first.run.id);
+    assert_eq!(bodies[0]["outcome"], "partially_succeeded");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+// ---------------------------------------------------------------------------------------------
+
+async fn mixed_overlapping_concurrent_starts_never_run_overlapping_scopes(backend: Backend) {
+    let app = Arc::new(spawn_app(backend).await);
+    let who = seed(&app).await;
+    let a = count(
+        &app.db,
+        "SELECT MIN(id) FROM tenants WHERE external_id <> 'platform'",
+    )
+    .await;
+    let b = count(
+        &app.db,
+        "SELECT MAX(id) FROM tenants WHERE external_id <> 'platform'",
+    )
+    .await;
+    let scopes = [
+        Scope::AllTenants,
+        Scope::Tenant { tenant_id: a },
+        Scope::Tenant { tenant_id: b },
+    ];
+    let mut requests = Vec::new();
+    for scope in &scopes {
+        let pf = preflight_of(&app, *scope, &who).await;
+        requests.push(start_request(&pf, Some(&who)));
+    }
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let app = app.clone();
+        let req = requests[i % 3].clone();
+        tasks.push(tokio::spawn(async move {
+            atlas_ops::runs::start::start(&app.ctx, req).await
+        }));
+    }
+    let mut created = BTreeSet::new();
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.expect("join") {
+            Ok(outcome) => {
+                created.insert(outcome.run.id);
+            }
+            Err(RunError::Conflict { active_run_id }) => {
+                conflicts += 1;
+                let blocker = query::find(&app.db, active_run_id)
+                    .await
+                    .expect("find")
+                    .expect("the blocking run exists");
+                assert_eq!(blocker.status, "queued");
+            }
+            Err(other) => panic!("unexpected start error: {other:?}"),
+        }
+    }
+    let kinds: BTreeSet<String> = {
+        let mut kinds = BTreeSet::new();
+        for id in &created {
+            let run = query::find(&app.db, *id).await.expect("find").expect("run");
+            kinds.insert(format!("{}:{:?}", run.scope_kind, run.scope_tenant_id));
+        }
+        kinds
+    };
+    let all = BTreeSet::from(["all_tenants:None".to_owned()]);
+    let pair = BTreeSet::from([format!("tenant:Some({a})"), format!("tenant:Some({b})")]);
+    assert!(
+        kinds == all || kinds == pair,
+        "the active runs must not overlap: {kinds:?}"
+    );
+    assert_eq!(
+        conflicts,
+        if kinds == all { 20 } else { 10 },
+        "every start of a blocked scope is refused with the blocking run"
+    );
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        i64::try_from(created.len()).expect("small")
+    );
+}
+
+async fn two_hundred_parallel_logins_let_exactly_ten_through(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        // The general per-IP flood limiter would answer part of the burst itself.
+        s.api_rate_burst = 10_000;
+        s.api_rate_per_second = 10_000;
+    })
+    .await;
+    app.create_operator("alice", &Capability::ALL).await;
+    // Keep the burst inside one throttle window.
+    let second = chrono::Timelike::second(&app.ctx.now());
+    if second > 20 {
+        app.clock
+            .advance(chrono::Duration::seconds(i64::from(61 - second)));
+    }
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let req = client
+            .post(app.url("/system/api/auth/login"))
+            .json(&json!({"username": "alice", "password": "a wrong password"}));
+        tasks.push(tokio::spawn(async move { req.send().await }));
+    }
+    let mut statuses = std::collections::BTreeMap::new();
+    for t in tasks {
+        let status = t.await.expect("join").expect("response").status().as_u16();
+        *statuses.entry(status).or_insert(0) += 1;
+    }
+    assert_eq!(
+        statuses,
+        std::collections::BTreeMap::from([(401, 10), (429, 190)]),
+        "exactly ten attempts are checked; the rest are throttled"
+    );
+}
+
+async fn cancel_racing_completion_ends_in_exactly_one_terminal_state(backend: Backend) {
+    let app = Arc::new(spawn_app(backend).await);
+    let who = seed(&app).await;
+    let mut outcomes = BTreeSet::new();
+    for round in 0..6_i64 {
+        let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+        // Fan out, then rebuild all but the last tenant.
+        for _ in 0..6 {
+            jobs::worker::try_execute_one(&app.ctx).await.expect("job");
+        }
+        let (worker, canceller) = {
+            let (w, c) = (app.clone(), app.clone());
+            let who = who.clone();
+            let id = started.run.id;
+            let stagger = Duration::from_millis(u64::try_from(round).unwrap_or(0) * 3);
+            (
+                tokio::spawn(async move { jobs::worker::try_execute_one(&w.ctx).await }),
+                tokio::spawn(async move {
+                    tokio::time::sleep(stagger).await;
+                    service::cancel(&c.ctx, id, &who, "racing the last tenant", "cli").await
+                }),
+            )
+        };
+        worker.await.expect("join").expect("last tenant");
+        match canceller.await.expect("join") {
+            Ok(_) | Err(RunError::State(_)) => {}
+            Err(other) => panic!("unexpected cancel error: {other:?}"),
+        }
+        let run = drain(&app, started.run.id).await;
+        let outcome = run.outcome.clone().expect("terminal outcome");
+        assert!(
+            outcome == "succeeded" || outcome == "cancelled",
+            "round {round}: {outcome}"
+        );
+        assert_eq!(run.counts.total, 6);
+        assert_eq!(
+            run.counts.processed,
+            run.counts.succeeded + run.counts.failed + run.counts.skipped
+        );
+        assert_eq!(run.counts.processed, 6, "every item is accounted for once");
+        outcomes.insert(outcome);
+        let n = round + 1;
+        assert_eq!(
+            count(&app.db, "SELECT COUNT(*) FROM notifications").await,
+            n
+        );
+        assert_eq!(
+            count(
+                &app.db,
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.run.completed'"
+            )
+            .await,
+            n,
+            "round {round}: finalized exactly once"
+        );
+    }
+    assert!(!outcomes.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+// ---------------------------------------------------------------------------------------------
+
+/// Random JSON values (proptest strategies, sampled deterministically), including near-misses
+/// of the real request shapes.
+fn random_bodies(n: usize) -> Vec<Value> {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        ".{0,40}".prop_map(Value::from),
+        "\\PC{0,600}".prop_map(Value::from),
+    ];
+    let json = leaf.prop_recursive(3, 32, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("scope".to_owned()),
+                    Just("kind".to_owned()),
+                    Just("tenant_id".to_owned()),
+                    Just("reason".to_owned()),
+                    Just("code".to_owned()),
+                    Just("text".to_owned()),
+                    Just("preflight_id".to_owned()),
+                    Just("confirmation".to_owned()),
+                    Just("username".to_owned()),
+                    Just("password".to_owned()),
+                    Just("name".to_owned()),
+                    Just("expires_in_days".to_owned()),
+                    ".{0,12}",
+                ],
+                inner,
+                0..6
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    let mut runner = TestRunner::deterministic();
+    (0..n)
+        .map(|_| json.new_tree(&mut runner).expect("value tree").current())
+        .collect()
+}
+
+async fn random_request_bodies_get_4xx_problems_and_change_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.api_rate_burst = 100_000;
+        s.api_rate_per_second = 100_000;
+    })
+    .await;
+    seed(&app).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+    let runs_before = count(&app.db, "SELECT COUNT(*) FROM operation_runs").await;
+    let findings_before = snapshot(&app.db).await;
+    let targets = [
+        format!("{RB}/preflight"),
+        format!("{RB}/runs"),
+        "/system/api/auth/tokens".to_owned(),
+        "/system/api/ops/runs/1/cancel".to_owned(),
+        "/system/api/ops/runs/1/retry-failed".to_owned(),
+    ];
+    let mut rng = rand::rng();
+    for (i, body) in random_bodies(240).into_iter().enumerate() {
+        let path = &targets[i % targets.len()];
+        // Any bytes a header value may carry: tab, visible ASCII, space and obs-text.
+        let key: Vec<u8> = (0..rng.random_range(0..300))
+            .map(|_| match rng.random_range(0..10) {
+                0 => b'\t',
+                1..=3 => rng.random_range(0x80..=0xFF),
+                _ => rng.random_range(0x20..=0x7E),
+            })
+            .collect();
+        let key = reqwest::header::HeaderValue::from_bytes(&key).expect("a valid header value");
+        let res = op
+            .client
+            .post(app.url(path))
+            .header("x-csrf-token", &op.csrf)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = res.status().as_u16();
+        assert!(
+            (400..500).contains(&status),
+            "{path} with {body} answered {status}"
+        );
+        assert_eq!(
+            res.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{path} with {body}"
+        );
+    }
+    // Random query strings on the list endpoints.
+    for query in random_bodies(60) {
+        let raw = query.to_string();
+        for path in [
+            "/system/api/ops/runs",
+            "/system/api/ops/tenants",
+            "/system/api/audit-events",
+        ] {
+            let res = op
+                .client
+                .get(app.url(path))
+                .query(&[
+                    ("page", raw.as_str()),
+                    ("per_page", raw.as_str()),
+                    ("search", raw.as_str()),
+                    ("status", raw.as_str()),
+                ])
+                .send()
+                .await
+                .expect("the server answers");
+            let status = res.status().as_u16();
+            assert!(
+                status == 200 || (400..500).contains(&status),
+                "{path}?{raw}: {status}"
+            );
+        }
+    }
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
+        runs_before
+    );
+    assert_eq!(snapshot(&app.db).await, findings_before, "nothing changed");
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+async fn oversized_and_slow_requests_are_cut_off(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app_with(backend, |s| {
+        s.header_timeout = Duration::from_millis(500);
+        s.body_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let limit = app.ctx.settings.max_body_bytes;
+    let login = app.url("/system/api/auth/login");
+    let client = reqwest::Client::new();
+    // Oversized, with a Content-Length and chunked.
+    let big = format!(
+        "{{\"username\":\"{}\",\"password\":\"x\"}}",
+        "a".repeat(limit)
+    );
+    let res = client
+        .post(&login)
+        .header("content-type", "application/json")
+        .body(big.clone())
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(res.status(), 413);
+    let chunks: Vec<Result<String, std::io::Error>> = big
+        .as_bytes()
+        .chunks(4096)
+        .map(|c| Ok(String::from_utf8_lossy(c).into_owned()))
+        .collect();
+    let res = client
+        .post(&login)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(res.status(), 413);
+
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let read_all = |mut s: tokio::net::TcpStream| async move {
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    // Slow headers: never finished; the server gives up on the connection.
+    let mut slow_head = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    slow_head
+        .write_all(b"POST /system/api/auth/login HTTP/1.1\r\nHost: x\r\nContent-")
+        .await
+        .expect("write");
+    let answer = read_all(slow_head).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "slow headers are cut off: {answer:?}"
+    );
+    // Slow body: headers complete, then a trickle that would take far longer than allowed.
+    let mut slow_body = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    slow_body
+        .write_all(b"POST /system/api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"user")
+        .await
+        .expect("write");
+    let trickle = tokio::spawn(async move {
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            if slow_body.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+        slow_body
+    });
+    let started = std::time::Instant::now();
+    let slow_body = trickle.await.expect("join");
+    let answer = read_all(slow_body).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "a slow body gets a 408 problem: {answer:?} after {:?}",
+        started.elapsed()
+    );
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert_eq!(app.get("/readyz").await.status(), 200, "the server is fine");
+}
+
+async fn sql_looking_and_unicode_input_is_stored_and_shown_verbatim(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed(&app).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+    let text = "Robert'); DROP TABLE findings; -- \u{1F9E8} \u{202E}gnp.exe\u{202C} e\u{301}\u{301} \
+                日本語テキスト \u{1F469}\u{200D}\u{1F4BB} \"quoted\" \\back\\slash % _ ' OR '1'='1";
+    let res = start_over_http(&op, json!({"kind": "all_tenants"}), text).await;
+    assert_eq!(res.status(), 201);
+    let run: Value = res.json().await.expect("run");
+    let shown: Value = op
+        .get(&format!("/system/api/ops/runs/{}", run["id"]))
+        .await
+        .json()
+        .await
+        .expect("run json");
+    assert_eq!(shown["reason"]["text"], text);
+    let audit: Value = op
+        .get("/system/api/audit-events?action=runbook.run.started")
+        .await
+        .json()
+        .await
+        .expect("audit json");
+    assert!(
+        audit["items"]
+            .to_string()
+            .contains(&serde_json::to_string(text).expect("json")[1..text.len()]),
+        "the audit trail keeps the reason verbatim: {audit}"
+    );
+    let res = op
+        .post_json(
+            "/system/api/auth/tokens",
+            &json!({
+                "name": text.chars().take(100).collect::<String>(),
+                "expires_in_days": 7,
+                "capabilities": ["ops.runs.view"],
+            }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let tokens: Value = op
+        .get("/system/api/auth/tokens")
+        .await
+        .json()
+        .await
+        .expect("tokens");
+    assert_eq!(
+        tokens["items"][0]["name"],
+        text.chars().take(100).collect::<String>()
+    );
+    // SQL-looking search text matches nothing instead of everything.
+    for search in ["' OR '1'='1", "%", "_", "\\"] {
+        let found: Value = op
+            .get(&format!(
+                "/system/api/ops/tenants?search={}",
+                urlencode(search)
+            ))
+            .await
+            .json()
+            .await
+            .expect("tenants");
+        assert_eq!(found["total"], 0, "search {search:?}");
+    }
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM findings").await,
+        720,
+        "findings survive"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions under churn
+// ---------------------------------------------------------------------------------------------
+
+async fn a_thousand_logins_and_logouts_leave_no_live_session(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.api_rate_burst = 100_000;
+        s.api_rate_per_second = 100_000;
+    })
+    .await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let mut logged_out = Vec::new();
+    for i in 0..1_000 {
+        if i % 10 == 0 {
+            // Ten attempts per minute per (IP, user): move to the next window.
+            app.clock.advance(chrono::Duration::seconds(61));
+        }
+        let op = app.login_operator("alice").await;
+        if i % 100 == 0 {
+            logged_out.push(op.clone());
+        }
+        let res = op.post_json("/system/api/auth/logout", &json!({})).await;
+        assert_eq!(res.status(), 204, "logout {i}");
+    }
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM sessions").await,
+        0,
+        "no session row left"
+    );
+    for op in logged_out {
+        assert_eq!(
+            op.get("/system/api/auth/me").await.status(),
+            401,
+            "a logged-out cookie is dead"
+        );
+    }
+}
+
+async fn expired_sessions_are_purged_by_the_workers(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.worker_poll = Duration::from_millis(50)).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    for _ in 0..5 {
+        app.login_operator("alice").await;
+    }
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM sessions").await, 5);
+    app.clock.advance(chrono::Duration::hours(9));
+    let shutdown = CancellationToken::new();
+    let workers = jobs::worker::spawn(&app.ctx, 1, &shutdown);
+    let purged = wait_until(&app, &empty("sessions"), Duration::from_secs(10)).await;
+    shutdown.cancel();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    assert!(
+        purged,
+        "the idle workers' housekeeping purges expired sessions"
+    );
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM login_throttle").await,
+        0,
+        "and old throttle windows"
+    );
+}
+
+db_tests!(
+    a_failing_audit_table_blocks_no_login_and_no_run_and_is_logged,
+    a_down_or_hung_alert_webhook_blocks_no_run_and_no_request,
+    mixed_overlapping_concurrent_starts_never_run_overlapping_scopes,
+    two_hundred_parallel_logins_let_exactly_ten_through,
+    cancel_racing_completion_ends_in_exactly_one_terminal_state,
+    random_request_bodies_get_4xx_problems_and_change_nothing,
+    oversized_and_slow_requests_are_cut_off,
+    sql_looking_and_unicode_input_is_stored_and_shown_verbatim,
+    a_thousand_logins_and_logouts_leave_no_live_session,
+    expired_sessions_are_purged_by_the_workers,
+);

@@ -281,8 +281,8 @@ async fn overlapping_runs_are_locked_out(backend: Backend) {
 async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notification(
     backend: Backend,
 ) {
-    let (url, received) = webhook().await;
-    let app = spawn_app_with(backend, |s| s.alert_webhook_url = Some(url)).await;
+    let hook = atlas_ops_tests::webhook::start().await;
+    let app = spawn_app_with(backend, |s| s.alert_webhook_url = Some(hook.url.clone())).await;
     let who = seed(&app).await;
     let ids = tenant_ids(&app).await;
     break_tenant(&app, ids[3]).await;
@@ -327,7 +327,7 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
     atlas_ops::alerts::deliver_due(&app.ctx, &client)
         .await
         .expect("deliver");
-    let alerts = received.lock().await.clone();
+    let alerts = hook.bodies().await;
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0]["run_id"], run.id);
     assert_eq!(alerts[0]["outcome"], "partially_succeeded");
@@ -555,56 +555,6 @@ async fn finalization_happens_exactly_once(backend: Backend) {
         .await,
         1
     );
-}
-
-/// A local webhook that records the JSON bodies POSTed to it.
-async fn webhook() -> (String, Arc<tokio::sync::Mutex<Vec<serde_json::Value>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/alerts", listener.local_addr().expect("addr"));
-    let received = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-    let sink = received.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let sink = sink.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let Ok(n) = socket.read(&mut chunk).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= len {
-                            if let Ok(json) = serde_json::from_str(&body[..len]) {
-                                sink.lock().await.push(json);
-                            }
-                            let _ = socket
-                                .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                                .await;
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (url, received)
 }
 
 db_tests!(
