@@ -237,3 +237,17 @@ pub async fn wait_until(app: &TestApp, sql: &str, timeout: std::time::Duration) 
 pub fn completed(run_id: i64) -> String {
     format!("SELECT COUNT(*) FROM operation_runs WHERE id = {run_id} AND status = 'completed'")
 }
+
+/// How many runs were finalized, counted two ways: (notifications, `runbook.run.completed`
+/// audit events). Exactly-once finalization keeps both equal to the number of completed runs
+/// (with an initiator, and a working audit table).
+pub async fn finalizations(db: &impl ConnectionTrait) -> (i64, i64) {
+    (
+        count(db, "SELECT COUNT(*) FROM notifications").await,
+        count(
+            db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.run.completed'",
+        )
+        .await,
+    )
+}

@@ -24,8 +24,9 @@ use atlas_ops::jobs;
 use atlas_ops::runs::{RunError, query, service};
 use atlas_ops_tests::process::AtlasProcess;
 use atlas_ops_tests::runs::{
-    break_audit, break_tenant, completed, count, drain, expected_after, preflight_and_start,
-    preflight_of, seed, slow_down_rebuilds, snapshot, start_request, wait_until,
+    break_audit, break_tenant, completed, count, drain, expected_after, finalizations,
+    preflight_and_start, preflight_of, seed, slow_down_rebuilds, snapshot, start_request,
+    wait_until,
 };
 use atlas_ops_tests::webhook::{self, Mode};
 use atlas_ops_tests::{Backend, SessionClient, TestApp, db_tests, spawn_app, spawn_app_with};
@@ -102,13 +103,36 @@ async fn assert_clean_success(
 // Crashes and outages
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothing_twice() {
-    let app = spawn_app(Backend::Postgres).await;
+/// An app with the small seed, an all-tenants run started (nothing executes it yet) and every
+/// tenant rebuild slowed to `seconds` (PostgreSQL), so faults land mid-tenant.
+struct SlowRun {
+    app: TestApp,
+    before: Vec<atlas_ops::runbooks::findings_lifecycle::rules::Finding>,
+    run_id: i64,
+}
+
+async fn slow_run(app: TestApp, seconds: f64) -> SlowRun {
     let who = seed(&app).await;
     let before = snapshot(&app.db).await;
-    slow_down_rebuilds(&app, 0.8).await;
-    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    slow_down_rebuilds(&app, seconds).await;
+    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
+        .await
+        .run
+        .id;
+    SlowRun {
+        app,
+        before,
+        run_id,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothing_twice() {
+    let SlowRun {
+        app,
+        before,
+        run_id,
+    } = slow_run(spawn_app(Backend::Postgres).await, 0.8).await;
     let mut rng = rand::rng();
     let mut killed_mid_tenant: HashSet<i64> = HashSet::new();
     for round in 0..3 {
@@ -142,11 +166,11 @@ async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothi
     }
     let last = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
     assert!(
-        wait_until(&app, &completed(started.run.id), Duration::from_secs(90)).await,
+        wait_until(&app, &completed(run_id), Duration::from_secs(90)).await,
         "the run did not complete after the crashes:\n{}",
         last.log_text()
     );
-    assert_clean_success(&app, started.run.id, &before).await;
+    assert_clean_success(&app, run_id, &before).await;
     assert!(
         count(
             &app.db,
@@ -160,10 +184,7 @@ async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_worker_processes_share_the_queue() {
-    let app = spawn_app(Backend::Postgres).await;
-    let who = seed(&app).await;
-    slow_down_rebuilds(&app, 0.4).await;
-    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let SlowRun { app, run_id, .. } = slow_run(spawn_app(Backend::Postgres).await, 0.4).await;
     let _a = AtlasProcess::worker(&bin(), &app.database.url, 1, &[]);
     let _b = AtlasProcess::worker(&bin(), &app.database.url, 1, &[]);
     // Both processes hold a tenant at the same time at some point.
@@ -173,7 +194,7 @@ async fn postgres_two_worker_processes_share_the_queue() {
         Duration::from_secs(30),
     )
     .await;
-    let done = wait_until(&app, &completed(started.run.id), Duration::from_secs(60)).await;
+    let done = wait_until(&app, &completed(run_id), Duration::from_secs(60)).await;
     assert!(done, "run did not complete");
     assert!(overlapped, "the two processes never worked in parallel");
     assert_eq!(
@@ -185,7 +206,7 @@ async fn postgres_two_worker_processes_share_the_queue() {
         0,
         "no item ran twice"
     );
-    let run = query::find(&app.db, started.run.id)
+    let run = query::find(&app.db, run_id)
         .await
         .expect("find")
         .expect("run");
@@ -213,13 +234,14 @@ async fn postgres_a_database_outage_mid_run_answers_503_and_the_run_completes_af
         s.worker_poll = Duration::from_millis(50);
     })
     .await;
-    let who = seed(&app).await;
-    let before = snapshot(&app.db).await;
+    let SlowRun {
+        app,
+        before,
+        run_id,
+    } = slow_run(app, 0.5).await;
     app.create_operator("alice", &Capability::ALL).await;
     let op = app.login_operator("alice").await;
     let token = app.operator_token("robot", &Capability::ALL).await;
-    slow_down_rebuilds(&app, 0.5).await;
-    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
     let shutdown = CancellationToken::new();
     let workers = jobs::worker::spawn(&app.ctx, 2, &shutdown);
     assert!(
@@ -233,7 +255,7 @@ async fn postgres_a_database_outage_mid_run_answers_503_and_the_run_completes_af
     );
 
     app.database.set_reachable(false).await;
-    let run_path = format!("/system/api/ops/runs/{}", started.run.id);
+    let run_path = format!("/system/api/ops/runs/{}", run_id);
     let bare = reqwest::Client::new();
     for _ in 0..3 {
         assert_unavailable(app.get("/readyz").await, "/readyz").await;
@@ -261,7 +283,7 @@ async fn postgres_a_database_outage_mid_run_answers_503_and_the_run_completes_af
     app.database.set_reachable(true).await;
 
     assert!(
-        wait_until(&app, &completed(started.run.id), Duration::from_secs(60)).await,
+        wait_until(&app, &completed(run_id), Duration::from_secs(60)).await,
         "the run did not complete after the outage"
     );
     shutdown.cancel();
@@ -270,7 +292,7 @@ async fn postgres_a_database_outage_mid_run_answers_503_and_the_run_completes_af
     }
     assert_eq!(app.get("/readyz").await.status(), 200);
     assert_eq!(op.get(&run_path).await.status(), 200, "sessions survive");
-    assert_clean_success(&app, started.run.id, &before).await;
+    assert_clean_success(&app, run_id, &before).await;
     assert_eq!(
         count(&app.db, "SELECT COUNT(*) FROM run_items WHERE attempts > 2").await,
         0,
@@ -280,11 +302,11 @@ async fn postgres_a_database_outage_mid_run_answers_503_and_the_run_completes_af
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sigterm_finishes_the_tenant_in_hand_and_a_restarted_server_completes_the_run() {
-    let app = spawn_app(Backend::Postgres).await;
-    let who = seed(&app).await;
-    let before = snapshot(&app.db).await;
-    slow_down_rebuilds(&app, 1.0).await;
-    let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    let SlowRun {
+        app,
+        before,
+        run_id,
+    } = slow_run(spawn_app(Backend::Postgres).await, 1.0).await;
     let mut server = AtlasProcess::serve(&bin(), &app.database.url, 1, &[]).await;
     assert!(
         wait_until(
@@ -326,19 +348,15 @@ async fn postgres_sigterm_finishes_the_tenant_in_hand_and_a_restarted_server_com
         0,
         "no lease is left behind"
     );
-    assert_eq!(
-        count(&app.db, &completed(started.run.id)).await,
-        0,
-        "work remains"
-    );
+    assert_eq!(count(&app.db, &completed(run_id)).await, 0, "work remains");
 
     let restarted = AtlasProcess::serve(&bin(), &app.database.url, 2, &[]).await;
     assert!(
-        wait_until(&app, &completed(started.run.id), Duration::from_secs(60)).await,
+        wait_until(&app, &completed(run_id), Duration::from_secs(60)).await,
         "the restarted server did not finish the run:\n{}",
         restarted.log_text()
     );
-    assert_clean_success(&app, started.run.id, &before).await;
+    assert_clean_success(&app, run_id, &before).await;
     assert_eq!(
         count(
             &app.db,
@@ -545,6 +563,16 @@ async fn a_down_or_hung_alert_webhook_blocks_no_run_and_no_request(backend: Back
 // Concurrency
 // ---------------------------------------------------------------------------------------------
 
+/// An app whose general per-IP flood limiter is out of the way, for tests that send hundreds of
+/// requests from one address on purpose (the limiter has its own tests in auth.rs).
+async fn without_flood_limiter(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |s| {
+        s.api_rate_burst = 100_000;
+        s.api_rate_per_second = 100_000;
+    })
+    .await
+}
+
 async fn mixed_overlapping_concurrent_starts_never_run_overlapping_scopes(backend: Backend) {
     let app = Arc::new(spawn_app(backend).await);
     let who = seed(&app).await;
@@ -620,12 +648,7 @@ async fn mixed_overlapping_concurrent_starts_never_run_overlapping_scopes(backen
 }
 
 async fn two_hundred_parallel_logins_let_exactly_ten_through(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
-        // The general per-IP flood limiter would answer part of the burst itself.
-        s.api_rate_burst = 10_000;
-        s.api_rate_per_second = 10_000;
-    })
-    .await;
+    let app = without_flood_limiter(backend).await;
     app.create_operator("alice", &Capability::ALL).await;
     // Keep the burst inside one throttle window.
     let second = chrono::Timelike::second(&app.ctx.now());
@@ -696,16 +719,8 @@ async fn cancel_racing_completion_ends_in_exactly_one_terminal_state(backend: Ba
         outcomes.insert(outcome);
         let n = round + 1;
         assert_eq!(
-            count(&app.db, "SELECT COUNT(*) FROM notifications").await,
-            n
-        );
-        assert_eq!(
-            count(
-                &app.db,
-                "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.run.completed'"
-            )
-            .await,
-            n,
+            finalizations(&app.db).await,
+            (n, n),
             "round {round}: finalized exactly once"
         );
     }
@@ -764,11 +779,7 @@ fn random_bodies(n: usize) -> Vec<Value> {
 }
 
 async fn random_request_bodies_get_4xx_problems_and_change_nothing(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
-        s.api_rate_burst = 100_000;
-        s.api_rate_per_second = 100_000;
-    })
-    .await;
+    let app = without_flood_limiter(backend).await;
     seed(&app).await;
     app.create_operator("alice", &Capability::ALL).await;
     let op = app.login_operator("alice").await;
@@ -1025,11 +1036,7 @@ fn urlencode(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 
 async fn a_thousand_logins_and_logouts_leave_no_live_session(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
-        s.api_rate_burst = 100_000;
-        s.api_rate_per_second = 100_000;
-    })
-    .await;
+    let app = without_flood_limiter(backend).await;
     app.create_operator("alice", &Capability::ALL).await;
     let mut logged_out = Vec::new();
     for i in 0..1_000 {

@@ -10,8 +10,8 @@ use atlas_ops::jobs;
 use atlas_ops::runs::start::start;
 use atlas_ops::runs::{RunError, service};
 use atlas_ops_tests::runs::{
-    break_audit, break_tenant, count, drain, expected_after, preflight_and_start, preflight_of,
-    seed, snapshot, start_request,
+    break_audit, break_tenant, count, drain, expected_after, finalizations, preflight_and_start,
+    preflight_of, seed, snapshot, start_request,
 };
 use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app, spawn_app_with};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -543,18 +543,7 @@ async fn finalization_happens_exactly_once(backend: Backend) {
     for t in tasks {
         assert!(t.await.expect("join").expect("finalize").is_none());
     }
-    assert_eq!(
-        count(&app.db, "SELECT COUNT(*) FROM notifications").await,
-        1
-    );
-    assert_eq!(
-        count(
-            &app.db,
-            "SELECT COUNT(*) FROM audit_events WHERE action = 'runbook.run.completed'"
-        )
-        .await,
-        1
-    );
+    assert_eq!(finalizations(&app.db).await, (1, 1));
 }
 
 db_tests!(
