@@ -1,16 +1,17 @@
 //! Reading a tenant's findings in bounded batches and writing changes back in bulk.
 
+use chrono::SecondsFormat;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
+use serde::Serialize;
 
-use super::rules::{Finding, FindingChange};
+use super::rules::{Finding, FindingChange, Ts};
 use crate::entities::findings;
 
 /// Rows read per query; a batch may exceed it only by one recurrence-key group.
 const BATCH_ROWS: u64 = 2_000;
-/// Rows per bulk `UPDATE` (10 bound values each, under SQLite's 32,766-variable limit).
-const WRITE_ROWS: usize = 500;
 
 /// Walks one tenant's findings in batches of whole recurrence-key groups, by keyset on the key.
 pub struct GroupBatches {
@@ -34,20 +35,21 @@ impl GroupBatches {
         if self.done {
             return Ok(None);
         }
-        let mut query =
-            findings::Entity::find().filter(findings::Column::TenantId.eq(self.tenant_id));
+        let mut query = select(self.tenant_id);
         if let Some(after) = &self.after_key {
             query = query.filter(findings::Column::RecurrenceKey.gt(after.clone()));
         }
-        let mut rows = query
-            .order_by_asc(findings::Column::RecurrenceKey)
-            .order_by_asc(findings::Column::Id)
-            .limit(BATCH_ROWS)
-            .all(db)
-            .await?;
+        let mut rows = read(
+            db,
+            query
+                .order_by_asc(findings::Column::RecurrenceKey)
+                .order_by_asc(findings::Column::Id)
+                .limit(BATCH_ROWS),
+        )
+        .await?;
         if (rows.len() as u64) < BATCH_ROWS {
             self.done = true;
-            return Ok((!rows.is_empty()).then(|| rows.into_iter().map(to_rule).collect()));
+            return Ok((!rows.is_empty()).then_some(rows));
         }
         // A full page may end inside a group: hand out only the complete groups, and read the
         // cut group again from its start next time.
@@ -61,93 +63,172 @@ impl GroupBatches {
             .count();
         if complete == 0 {
             // One group fills the page: read the whole group.
-            rows = findings::Entity::find()
-                .filter(findings::Column::TenantId.eq(self.tenant_id))
-                .filter(findings::Column::RecurrenceKey.eq(last_key.clone()))
-                .order_by_asc(findings::Column::Id)
-                .all(db)
-                .await?;
+            rows = read(
+                db,
+                select(self.tenant_id)
+                    .filter(findings::Column::RecurrenceKey.eq(last_key.clone()))
+                    .order_by_asc(findings::Column::Id),
+            )
+            .await?;
             self.after_key = Some(last_key);
         } else {
             rows.truncate(complete);
             self.after_key = rows.last().map(|r| r.recurrence_key.clone());
         }
-        Ok(Some(rows.into_iter().map(to_rule).collect()))
+        Ok(Some(rows))
     }
 }
 
-fn to_rule(m: findings::Model) -> Finding {
-    Finding {
-        id: m.id,
-        tenant_id: m.tenant_id,
-        recurrence_key: m.recurrence_key,
-        severity: m.severity,
-        status: m.status,
-        first_seen_at: m.first_seen_at,
-        last_seen_at: m.last_seen_at,
-        times_seen: m.times_seen,
-        due_at: m.due_at,
-        triaged_at: m.triaged_at,
-        resolved_at: m.resolved_at,
-        closed_at: m.closed_at,
-        closed_reason: m.closed_reason,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
+/// The columns [`read`] decodes, in this order.
+const COLUMNS: [findings::Column; 15] = [
+    findings::Column::Id,
+    findings::Column::TenantId,
+    findings::Column::RecurrenceKey,
+    findings::Column::Severity,
+    findings::Column::Status,
+    findings::Column::FirstSeenAt,
+    findings::Column::LastSeenAt,
+    findings::Column::TimesSeen,
+    findings::Column::DueAt,
+    findings::Column::TriagedAt,
+    findings::Column::ResolvedAt,
+    findings::Column::ClosedAt,
+    findings::Column::ClosedReason,
+    findings::Column::CreatedAt,
+    findings::Column::UpdatedAt,
+];
+
+fn select(tenant_id: i64) -> Select<findings::Entity> {
+    findings::Entity::find()
+        .select_only()
+        .columns(COLUMNS)
+        .filter(findings::Column::TenantId.eq(tenant_id))
+}
+
+/// Runs `query` and decodes its rows straight into [`Finding`]s by column position (decoding
+/// an entity model looks every column up by name, which was most of the per-row cost).
+async fn read(
+    db: &impl ConnectionTrait,
+    query: Select<findings::Entity>,
+) -> Result<Vec<Finding>, DbErr> {
+    let rows = db
+        .query_all_raw(query.build(db.get_database_backend()))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Finding {
+                id: r.try_get_by_index(0)?,
+                tenant_id: r.try_get_by_index(1)?,
+                recurrence_key: r.try_get_by_index(2)?,
+                severity: r.try_get_by_index(3)?,
+                status: r.try_get_by_index(4)?,
+                first_seen_at: r.try_get_by_index(5)?,
+                last_seen_at: r.try_get_by_index(6)?,
+                times_seen: r.try_get_by_index(7)?,
+                due_at: r.try_get_by_index(8)?,
+                triaged_at: r.try_get_by_index(9)?,
+                resolved_at: r.try_get_by_index(10)?,
+                closed_at: r.try_get_by_index(11)?,
+                closed_reason: r.try_get_by_index(12)?,
+                created_at: r.try_get_by_index(13)?,
+                updated_at: r.try_get_by_index(14)?,
+            })
+        })
+        .collect()
+}
+
+/// The writable columns of one changed finding, as one element of the JSON array that
+/// [`write_changes`] binds. Timestamps are written the way sqlx binds them on SQLite (RFC 3339
+/// with `+00:00`), so a SQLite column keeps one text format; PostgreSQL parses them.
+#[derive(Serialize)]
+struct Row<'a> {
+    id: i64,
+    status: &'a str,
+    #[serde(serialize_with = "ts")]
+    first_seen_at: Option<Ts>,
+    #[serde(serialize_with = "ts")]
+    last_seen_at: Option<Ts>,
+    times_seen: Option<i32>,
+    #[serde(serialize_with = "ts")]
+    due_at: Option<Ts>,
+    #[serde(serialize_with = "ts")]
+    triaged_at: Option<Ts>,
+    #[serde(serialize_with = "ts")]
+    resolved_at: Option<Ts>,
+    #[serde(serialize_with = "ts")]
+    closed_at: Option<Ts>,
+    closed_reason: Option<&'a str>,
+}
+
+fn ts<S: serde::Serializer>(value: &Option<Ts>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(t) => s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+        None => s.serialize_none(),
     }
 }
 
-/// Writes the changed columns of `changes` with one `UPDATE ... FROM (VALUES ...)` per chunk.
-/// Only the columns the rules may change are written; `updated_at`, `created_at`, `severity`,
-/// `recurrence_key` and `tenant_id` never are.
+/// Writes the changed columns of `changes` with one `UPDATE ... FROM` over a single JSON
+/// parameter: one round trip per batch, and one SQL text that the connection's statement cache
+/// prepares once (a `VALUES` list of ten bound values per row would be a new, slow-to-plan
+/// statement for every row count). Only the columns the rules may change are written;
+/// `updated_at`, `created_at`, `severity`, `recurrence_key` and `tenant_id` never are.
 pub async fn write_changes(
     db: &impl ConnectionTrait,
     changes: &[FindingChange],
 ) -> Result<(), DbErr> {
-    const COLS: [&str; 10] = [
-        "id",
-        "status",
-        "first_seen_at",
-        "last_seen_at",
-        "times_seen",
-        "due_at",
-        "triaged_at",
-        "resolved_at",
-        "closed_at",
-        "closed_reason",
-    ];
-    let backend = db.get_database_backend();
-    for chunk in changes.chunks(WRITE_ROWS) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLS.len());
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for change in chunk {
-            let f = &change.after;
-            let start = values.len();
-            values.extend([
-                f.id.into(),
-                f.status.clone().into(),
-                f.first_seen_at.into(),
-                f.last_seen_at.into(),
-                f.times_seen.into(),
-                f.due_at.into(),
-                f.triaged_at.into(),
-                f.resolved_at.into(),
-                f.closed_at.into(),
-                f.closed_reason.clone().into(),
-            ]);
-            tuples.push(format!("({})", vec!["?"; values.len() - start].join(", ")));
-        }
-        let set = COLS[1..]
-            .iter()
-            .map(|c| format!("{c} = v.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "WITH v ({cols}) AS (VALUES {tuples}) UPDATE findings SET {set} FROM v WHERE findings.id = v.id",
-            cols = COLS.join(", "),
-            tuples = tuples.join(", "),
-        );
-        db.execute_raw(crate::db::stmt(backend, &sql, values))
-            .await?;
+    if changes.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let rows: Vec<Row<'_>> = changes
+        .iter()
+        .map(|c| {
+            let f = &c.after;
+            Row {
+                id: f.id,
+                status: &f.status,
+                first_seen_at: f.first_seen_at,
+                last_seen_at: f.last_seen_at,
+                times_seen: f.times_seen,
+                due_at: f.due_at,
+                triaged_at: f.triaged_at,
+                resolved_at: f.resolved_at,
+                closed_at: f.closed_at,
+                closed_reason: f.closed_reason.as_deref(),
+            }
+        })
+        .collect();
+    let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE findings SET status = v.status, first_seen_at = v.first_seen_at, \
+             last_seen_at = v.last_seen_at, times_seen = v.times_seen, due_at = v.due_at, \
+             triaged_at = v.triaged_at, resolved_at = v.resolved_at, closed_at = v.closed_at, \
+             closed_reason = v.closed_reason \
+             FROM json_to_recordset(CAST(? AS json)) AS v(id bigint, status text, \
+               first_seen_at timestamptz, last_seen_at timestamptz, times_seen integer, \
+               due_at timestamptz, triaged_at timestamptz, resolved_at timestamptz, \
+               closed_at timestamptz, closed_reason text) \
+             WHERE findings.id = v.id"
+        }
+        _ => {
+            "UPDATE findings SET status = v.status, first_seen_at = v.first_seen_at, \
+             last_seen_at = v.last_seen_at, times_seen = v.times_seen, due_at = v.due_at, \
+             triaged_at = v.triaged_at, resolved_at = v.resolved_at, closed_at = v.closed_at, \
+             closed_reason = v.closed_reason \
+             FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.status') AS status, \
+                     json_extract(value, '$.first_seen_at') AS first_seen_at, \
+                     json_extract(value, '$.last_seen_at') AS last_seen_at, \
+                     json_extract(value, '$.times_seen') AS times_seen, json_extract(value, '$.due_at') AS due_at, \
+                     json_extract(value, '$.triaged_at') AS triaged_at, \
+                     json_extract(value, '$.resolved_at') AS resolved_at, \
+                     json_extract(value, '$.closed_at') AS closed_at, \
+                     json_extract(value, '$.closed_reason') AS closed_reason \
+                   FROM json_each(?)) AS v \
+             WHERE findings.id = v.id"
+        }
+    };
+    crate::db::exec(db, sql, vec![json.into()])
+        .await
+        .map(|_| ())
 }
