@@ -1,17 +1,16 @@
 //! The per-tenant job: rebuilds one tenant in one transaction together with the item's terminal
 //! status and the run's counters, so a tenant is fully rebuilt and counted once, or untouched.
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use super::ClaimedJob;
 use crate::context::AppContext;
 use crate::db;
-use crate::domain::run::ItemStatus;
-use crate::entities::{operation_runs, run_items};
+use crate::domain::run::{ItemStatus, RunStatus};
 use crate::runbooks;
-use crate::runs::service;
+use crate::runs::service::{self, Recorded};
 
 /// Job kind.
 pub const KIND: &str = "run.tenant";
@@ -25,52 +24,87 @@ pub struct Payload {
     pub item_id: i64,
 }
 
+/// The item and its run, as one tenant job needs them.
+struct Target {
+    tenant_id: i64,
+    item_status: String,
+    runbook_key: String,
+    run_status: String,
+}
+
+/// One query for the item and its run (a tenant job's first read).
+async fn load_target(
+    db: &impl ConnectionTrait,
+    run_id: i64,
+    item_id: i64,
+) -> Result<Option<Target>, DbErr> {
+    let row = db
+        .query_one_raw(db::stmt(
+            db.get_database_backend(),
+            "SELECT i.tenant_id, i.status AS item_status, r.runbook_key, r.status AS run_status \
+             FROM run_items i JOIN operation_runs r ON r.id = i.run_id \
+             WHERE i.id = ? AND i.run_id = ?",
+            vec![item_id.into(), run_id.into()],
+        ))
+        .await?;
+    row.map(|row| {
+        Ok(Target {
+            tenant_id: row.try_get("", "tenant_id")?,
+            item_status: row.try_get("", "item_status")?,
+            runbook_key: row.try_get("", "runbook_key")?,
+            run_status: row.try_get("", "run_status")?,
+        })
+    })
+    .transpose()
+}
+
 /// Runs one tenant's rebuild.
 pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
     let Payload { run_id, item_id } = serde_json::from_value(job.payload.clone())?;
-    let Some(item) = run_items::Entity::find_by_id(item_id).one(&ctx.db).await? else {
+    let Some(target) = load_target(&ctx.db, run_id, item_id).await? else {
         return Ok(());
     };
     if !matches!(
-        ItemStatus::parse(&item.status),
+        ItemStatus::parse(&target.item_status),
         Some(ItemStatus::Pending | ItemStatus::Running)
     ) {
-        // A retry of a job whose item already finished does nothing.
+        // A retry of a job whose item already finished does nothing but make sure the run is
+        // finalized, in case the previous attempt died between its commit and finalizing.
+        service::try_finalize(ctx, run_id).await?;
         return Ok(());
     }
-    let Some(run) = operation_runs::Entity::find_by_id(run_id)
-        .one(&ctx.db)
-        .await?
-    else {
-        return Ok(());
-    };
-    let runbook = runbooks::find(&run.runbook_key)
-        .ok_or_else(|| anyhow::anyhow!("unknown runbook {}", run.runbook_key))?;
+    let runbook = runbooks::find(&target.runbook_key)
+        .ok_or_else(|| anyhow::anyhow!("unknown runbook {}", target.runbook_key))?;
     let now = ctx.now();
     if !service::start_item(&ctx.db, item_id, now).await? {
         return Ok(());
     }
-    service::mark_running(&ctx.db, run_id, now).await?;
+    if target.run_status == RunStatus::Queued.as_str() {
+        service::mark_running(&ctx.db, run_id, now).await?;
+    }
     let span = tracing::info_span!(
         "tenant_job",
         run_id,
-        tenant_id = item.tenant_id,
+        tenant_id = target.tenant_id,
         attempt = job.attempts
     );
     let recorded = async {
         let txn = db::begin_write(&ctx.db).await?;
-        let report = runbook.execute_tenant(&txn, item.tenant_id).await?;
-        if service::record_success(&txn, run_id, item_id, &report, ctx.now()).await? {
-            txn.commit().await?;
-            tracing::info!(
-                changed = report.changed,
-                examined = report.examined,
-                "tenant rebuilt"
-            );
-            Ok::<bool, DbErr>(true)
-        } else {
-            txn.rollback().await?;
-            Ok(false)
+        let report = runbook.execute_tenant(&txn, target.tenant_id).await?;
+        match service::record_success(&txn, run_id, item_id, &report, ctx.now()).await? {
+            Recorded::Counted { run_may_complete } => {
+                txn.commit().await?;
+                tracing::info!(
+                    changed = report.changed,
+                    examined = report.examined,
+                    "tenant rebuilt"
+                );
+                Ok::<bool, DbErr>(run_may_complete)
+            }
+            Recorded::AlreadyFinished => {
+                txn.rollback().await?;
+                Ok(false)
+            }
         }
     }
     .instrument(span)

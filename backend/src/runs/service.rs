@@ -47,15 +47,31 @@ pub async fn start_item(
         == 1)
 }
 
+/// What [`record_success`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The item was finished by someone else; the caller rolls back.
+    AlreadyFinished,
+    /// The item is `succeeded` and counted. `run_may_complete` is true when, as of this
+    /// transaction, every item of a fully enqueued run is processed: only then does the caller
+    /// need [`try_finalize`] (items counted before the fan-out ends are covered by its own
+    /// [`mark_enqueued`], which waits for this row lock).
+    Counted {
+        /// Whether to call [`try_finalize`] after commit.
+        run_may_complete: bool,
+    },
+}
+
 /// Inside the tenant's transaction: marks the item succeeded and bumps the run's counters.
-/// Returns false (and the caller rolls back) when the item was finished by someone else.
+/// The counters are the transaction's last statement, so the run row stays locked only for
+/// the commit, not while the tenant is rebuilt.
 pub async fn record_success(
     txn: &impl ConnectionTrait,
     run_id: i64,
     item_id: i64,
     report: &TenantReport,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<Recorded, DbErr> {
     let by_rule = serde_json::to_value(&report.changes_by_rule).unwrap_or_default();
     let updated = exec(
         txn,
@@ -73,16 +89,25 @@ pub async fn record_success(
     )
     .await?;
     if updated != 1 {
-        return Ok(false);
+        return Ok(Recorded::AlreadyFinished);
     }
-    exec(
-        txn,
-        "UPDATE operation_runs SET processed = processed + 1, succeeded = succeeded + 1, \
-         findings_changed = findings_changed + ?, updated_at = ? WHERE id = ?",
-        vec![(report.changed as i64).into(), now.into(), run_id.into()],
-    )
-    .await?;
-    Ok(true)
+    let row = txn
+        .query_one_raw(db::stmt(
+            txn.get_database_backend(),
+            "UPDATE operation_runs SET processed = processed + 1, succeeded = succeeded + 1, \
+             findings_changed = findings_changed + ?, updated_at = ? WHERE id = ? \
+             RETURNING CASE WHEN enqueued_at IS NOT NULL AND processed >= total THEN 1 ELSE 0 END \
+               AS may_complete",
+            vec![(report.changed as i64).into(), now.into(), run_id.into()],
+        ))
+        .await?;
+    let may_complete: i32 = match row {
+        Some(row) => row.try_get("", "may_complete")?,
+        None => 0,
+    };
+    Ok(Recorded::Counted {
+        run_may_complete: may_complete == 1,
+    })
 }
 
 /// Marks an item failed for good (retries exhausted), counts it, audits
