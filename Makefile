@@ -67,6 +67,7 @@ e2e test-e2e: build
 ## bench: the rebuild pipeline vs a single-statement SQL rebuild on PostgreSQL; writes bench/RESULTS.md
 bench:
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	@command -v sqlite3 >/dev/null || (apt-get update && apt-get install -y sqlite3)
 	$(CARGO) bench -p atlas-ops-tests --bench rebuild
 
 lint: frontend-deps

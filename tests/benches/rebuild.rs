@@ -13,6 +13,8 @@
 //! detail polling is measured with `wrk` while a run is going. Results go to bench/RESULTS.md.
 //!
 //! `BENCH_SHAPES=1000x1000,100x10000,10000x100` picks the shapes (that is the default).
+//! `BENCH_SQLITE_SHAPES=100x1000` (the default; empty to skip) runs the same comparison on SQLite:
+//! the pipeline against the reference statement run by the `sqlite3` shell.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -69,14 +71,118 @@ fn generator_sql(tenants: u64, per_tenant: u64) -> Vec<String> {
     ]
 }
 
+/// The same kind of legacy data generated inside SQLite (random hashes instead of `hashtext`;
+/// timestamps in the RFC 3339 text the application itself writes).
+fn sqlite_generator_sql(tenants: u64, per_tenant: u64) -> Vec<String> {
+    let keys = (per_tenant / 3).max(1);
+    let ts = |modifiers: &str| {
+        format!(
+            "strftime('%Y-%m-%dT%H:%M:%S+00:00', '2025-01-01 00:00:00', '+' || m || ' minutes'{modifiers})"
+        )
+    };
+    let hashes = (1..=8)
+        .map(|k| format!("random() & 2147483647 AS h{k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        "INSERT INTO workspaces (name) WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < 10) \
+         SELECT 'Bench workspace ' || g FROM s".into(),
+        "INSERT INTO tenants (workspace_id, external_id, name) SELECT min(id), 'platform', 'Platform' FROM workspaces".into(),
+        format!(
+            "INSERT INTO tenants (workspace_id, external_id, name) \
+             WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {tenants}) \
+             SELECT (SELECT min(id) FROM workspaces) + (g % 10), 'bench-' || printf('%06d', g), 'Bench tenant ' || g FROM s"
+        ),
+        format!(
+            "INSERT INTO findings (tenant_id, recurrence_key, severity, status, first_seen_at, last_seen_at, \
+               times_seen, due_at, triaged_at, resolved_at, closed_at, closed_reason, created_at, updated_at) \
+             WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {per_tenant}), \
+             x AS MATERIALIZED (SELECT t.id AS tid, g * 37 AS m, {hashes} \
+               FROM tenants t CROSS JOIN s WHERE t.external_id <> 'platform') \
+             SELECT tid, 'rk-' || (h1 % {keys}), \
+               CASE h2 % 4 WHEN 0 THEN 'low' WHEN 1 THEN 'medium' WHEN 2 THEN 'high' ELSE 'critical' END, \
+               CASE WHEN h3 % 100 < 25 THEN 'new' WHEN h3 % 100 < 40 THEN 'acknowledged' WHEN h3 % 100 < 50 THEN 'triaged' \
+                    WHEN h3 % 100 < 60 THEN 'in_progress' WHEN h3 % 100 < 65 THEN 'reopened' WHEN h3 % 100 < 80 THEN 'resolved' \
+                    WHEN h3 % 100 < 92 THEN 'closed' ELSE 'risk_accepted' END, \
+               CASE WHEN h4 % 100 < 20 THEN NULL ELSE {first} END, \
+               CASE WHEN h5 % 100 < 15 THEN NULL WHEN h5 % 100 < 25 THEN {last_before} ELSE {last_after} END, \
+               CASE WHEN h6 % 100 < 10 THEN NULL WHEN h6 % 100 < 15 THEN 0 WHEN h6 % 100 < 18 THEN -1 ELSE 1 + h6 % 20 END, \
+               CASE WHEN h7 % 2 = 0 THEN NULL ELSE {due} END, \
+               CASE WHEN h7 % 3 = 0 THEN NULL ELSE {triaged} END, \
+               CASE WHEN h8 % 2 = 0 THEN NULL ELSE {resolved} END, \
+               CASE WHEN h8 % 3 = 0 THEN NULL ELSE {closed} END, \
+               NULL, {created}, {updated} \
+             FROM x",
+            first = ts(", '-' || (h4 % 48) || ' hours'"),
+            last_before = ts(", '-' || (49 + h5 % 72) || ' hours'"),
+            last_after = ts(", '+' || (h5 % 2160) || ' hours'"),
+            due = ts(", '+10 days'"),
+            triaged = ts(", '+2 hours'"),
+            resolved = ts(", '+3 days'"),
+            closed = ts(", '+4 days'"),
+            created = ts(""),
+            updated = ts(", '+' || (1 + h2 % 1440) || ' hours'"),
+        ),
+        "UPDATE findings SET closed_reason = 'fixed' WHERE status = 'closed'".into(),
+        "ANALYZE".into(),
+    ]
+}
+
+/// The two back-ends' spellings of the few non-portable parts of the reference statement.
+#[derive(Debug, Clone, Copy)]
+enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl Dialect {
+    /// Two-argument maximum / minimum of non-null values.
+    fn greatest(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "GREATEST",
+            Dialect::Sqlite => "max",
+        }
+    }
+
+    fn least(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "LEAST",
+            Dialect::Sqlite => "min",
+        }
+    }
+
+    /// `ts` plus `days` days (SQLite: in the RFC 3339 text the application writes).
+    fn plus_days(self, ts: &str, days: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("{ts} + make_interval(days => {days})"),
+            Dialect::Sqlite => {
+                format!("strftime('%Y-%m-%dT%H:%M:%S+00:00', {ts}, '+' || ({days}) || ' days')")
+            }
+        }
+    }
+
+    /// Null-safe row inequality.
+    fn distinct(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "IS DISTINCT FROM",
+            Dialect::Sqlite => "IS NOT",
+        }
+    }
+}
+
 /// R1–R7 (SPEC §2) over every tenant as one query: the new value of each writable column.
-fn reference_query() -> String {
+fn reference_query(d: Dialect) -> String {
+    let (greatest, least) = (d.greatest(), d.least());
+    let due = d.plus_days(
+        "fs",
+        "CASE severity WHEN 'critical' THEN 3 WHEN 'high' THEN 7 WHEN 'medium' THEN 14 WHEN 'low' THEN 30 END",
+    );
     format!(
         "WITH b AS ( \
            SELECT id, tenant_id, recurrence_key, severity, updated_at, due_at, resolved_at, closed_at, closed_reason, \
              COALESCE(first_seen_at, created_at) AS fs, \
-             GREATEST(COALESCE(last_seen_at, first_seen_at, created_at), COALESCE(first_seen_at, created_at)) AS ls, \
-             GREATEST(COALESCE(times_seen, 1), 1) AS ts, \
+             {greatest}(COALESCE(last_seen_at, first_seen_at, created_at), COALESCE(first_seen_at, created_at)) AS ls, \
+             {greatest}(COALESCE(times_seen, 1), 1) AS ts, \
              CASE WHEN status = 'acknowledged' THEN 'triaged' ELSE status END AS st, \
              CASE WHEN status = 'acknowledged' THEN COALESCE(triaged_at, updated_at) ELSE triaged_at END AS tr \
            FROM findings WHERE tenant_id IN (SELECT id FROM tenants WHERE external_id <> 'platform')), \
@@ -86,15 +192,14 @@ fn reference_query() -> String {
            FROM b WINDOW w AS (PARTITION BY tenant_id, recurrence_key, st IN {OPEN})), \
          r5 AS ( \
            SELECT id, severity, updated_at, due_at, resolved_at, fs, tr, \
-             CASE WHEN op AND n > 1 AND rn = 1 THEN LEAST(sum_ts, 2147483647)::int ELSE ts END AS ts, \
+             CASE WHEN op AND n > 1 AND rn = 1 THEN CAST({least}(sum_ts, 2147483647) AS integer) ELSE ts END AS ts, \
              CASE WHEN op AND n > 1 AND rn = 1 THEN max_ls ELSE ls END AS ls, \
              CASE WHEN op AND n > 1 AND rn > 1 THEN 'closed' ELSE st END AS st, \
              CASE WHEN op AND n > 1 AND rn > 1 THEN 'duplicate' ELSE closed_reason END AS cr, \
              CASE WHEN op AND n > 1 AND rn > 1 THEN updated_at ELSE closed_at END AS ca \
            FROM g) \
          SELECT id, st AS status, fs AS first_seen_at, ls AS last_seen_at, ts AS times_seen, \
-           CASE WHEN st IN {OPEN} AND due_at IS NULL THEN fs + make_interval(days => CASE severity \
-             WHEN 'critical' THEN 3 WHEN 'high' THEN 7 WHEN 'medium' THEN 14 WHEN 'low' THEN 30 END) ELSE due_at END AS due_at, \
+           CASE WHEN st IN {OPEN} AND due_at IS NULL THEN {due} ELSE due_at END AS due_at, \
            tr AS triaged_at, \
            CASE WHEN st = 'resolved' AND resolved_at IS NULL THEN updated_at ELSE resolved_at END AS resolved_at, \
            CASE WHEN st IN ('closed','risk_accepted') AND ca IS NULL THEN updated_at ELSE ca END AS closed_at, \
@@ -119,21 +224,23 @@ fn cols(alias: &str) -> String {
     WRITABLE.map(|c| format!("{alias}.{c}")).join(", ")
 }
 
-fn reference_update() -> String {
+fn reference_update(d: Dialect) -> String {
     let set = WRITABLE.map(|c| format!("{c} = v.{c}")).join(", ");
     format!(
-        "UPDATE findings f SET {set} FROM ({}) v WHERE f.id = v.id AND ({}) IS DISTINCT FROM ({})",
-        reference_query(),
+        "UPDATE findings AS f SET {set} FROM ({}) v WHERE f.id = v.id AND ({}) {} ({})",
+        reference_query(d),
         cols("f"),
+        d.distinct(),
         cols("v"),
     )
 }
 
-fn reference_scan() -> String {
+fn reference_scan(d: Dialect) -> String {
     format!(
-        "SELECT COUNT(*) FROM findings f JOIN ({}) v ON f.id = v.id WHERE ({}) IS DISTINCT FROM ({})",
-        reference_query(),
+        "SELECT COUNT(*) FROM findings f JOIN ({}) v ON f.id = v.id WHERE ({}) {} ({})",
+        reference_query(d),
         cols("f"),
+        d.distinct(),
         cols("v"),
     )
 }
@@ -298,8 +405,12 @@ async fn polling_under_load(ctx: &AppContext) -> Option<String> {
             .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
             .unwrap_or_else(|| "?".into())
     };
+    let non_2xx = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .map_or(0, |n| n.trim().parse::<u64>().unwrap_or(u64::MAX));
     Some(format!(
-        "{} req/s, p50 {}, p99 {}",
+        "{} req/s, p50 {}, p99 {}, non-2xx responses {non_2xx}",
         pick("Requests/sec:"),
         pick("50%"),
         pick("99%")
@@ -326,10 +437,10 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
         .await
         .expect("connect");
     let t = Instant::now();
-    let to_change = one_i64(&rdb, &reference_scan()).await;
+    let to_change = one_i64(&rdb, &reference_scan(Dialect::Postgres)).await;
     let reference_scan_time = t.elapsed();
     let t = Instant::now();
-    rdb.execute_unprepared(&reference_update())
+    rdb.execute_unprepared(&reference_update(Dialect::Postgres))
         .await
         .expect("reference update");
     let reference = t.elapsed();
@@ -338,7 +449,11 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
 
     // (b) and (c) the pipeline, on another copy, with the default workers in this process.
     let pipeline_copy = postgres::clone_database(&source).await;
-    let settings = atlas_ops_tests::test_settings(&pipeline_copy.url);
+    let mut settings = atlas_ops_tests::test_settings(&pipeline_copy.url);
+    // wrk polls from one IP; the general per-IP flood limiter (50/s by default) would answer
+    // nearly every request with 429, which measures the limiter instead of run detail.
+    settings.api_rate_per_second = 1_000_000;
+    settings.api_rate_burst = 1_000_000;
     let workers = 2;
     let pdb = atlas_ops::db::connect(&pipeline_copy.url, (workers + 8) as u32)
         .await
@@ -387,21 +502,123 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
     }
 }
 
+struct SqliteResult {
+    shape: String,
+    findings: i64,
+    reference: Duration,
+    pipeline: Duration,
+    second: Duration,
+    rows_differing: i64,
+    second_changed: i64,
+}
+
+/// Runs `sql` with the sqlite3 command-line shell on `file`; returns its output and wall time.
+fn sqlite3(file: &std::path::Path, sql: &str) -> (String, Duration) {
+    use std::io::Write as _;
+    let t = Instant::now();
+    let mut child = std::process::Command::new("sqlite3")
+        .arg(file)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sqlite3 (apt-get install sqlite3)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(sql.as_bytes())
+        .expect("write sql");
+    let out = child.wait_with_output().expect("sqlite3");
+    assert!(out.status.success(), "sqlite3 failed");
+    (
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        t.elapsed(),
+    )
+}
+
+/// SPEC §10 on SQLite: the pipeline against the same single statement run by the sqlite3 shell,
+/// each on its own copy of the generated file.
+async fn bench_sqlite(tenants: u64, per_tenant: u64) -> SqliteResult {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = |name: &str| dir.path().join(name);
+    let url = |name: &str| format!("sqlite://{}?mode=rwc", path(name).display());
+    let db = atlas_ops::db::connect(&url("source.sqlite3"), 1)
+        .await
+        .expect("connect");
+    atlas_ops::db::migrate(&db).await.expect("migrate");
+    for sql in sqlite_generator_sql(tenants, per_tenant) {
+        db.execute_unprepared(&sql).await.expect("generate");
+    }
+    for copy in ["reference.sqlite3", "pipeline.sqlite3"] {
+        db.execute_unprepared(&format!("VACUUM INTO '{}'", path(copy).display()))
+            .await
+            .expect("copy");
+    }
+    let findings = one_i64(&db, "SELECT COUNT(*) FROM findings").await;
+    db.close().await.expect("close");
+
+    // The shell runs with the application's settings: WAL and synchronous=NORMAL.
+    let pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;\n";
+    let (_, reference) = sqlite3(
+        &path("reference.sqlite3"),
+        &format!("{pragmas}{};", reference_update(Dialect::Sqlite)),
+    );
+
+    let workers = 2;
+    let settings = atlas_ops_tests::test_settings(&url("pipeline.sqlite3"));
+    let pdb = atlas_ops::db::connect(&url("pipeline.sqlite3"), (workers + 8) as u32)
+        .await
+        .expect("connect");
+    let ctx = AppContext::new(pdb.clone(), settings);
+    let shutdown = CancellationToken::new();
+    let handles = worker::spawn(&ctx, workers, &shutdown);
+    let (_, pipeline, _) = pipeline_run(&ctx).await;
+    let (_, second, second_changed) = pipeline_run(&ctx).await;
+    shutdown.cancel();
+    for h in handles {
+        let _ = h.await;
+    }
+    pdb.close().await.expect("close");
+
+    let differing = format!(
+        "ATTACH '{}' AS p; SELECT (SELECT COUNT(*) FROM findings) - (SELECT COUNT(*) FROM p.findings) \
+         + (SELECT COUNT(*) FROM findings f JOIN p.findings v ON f.id = v.id WHERE ({}) IS NOT ({}));",
+        path("pipeline.sqlite3").display(),
+        cols("f"),
+        cols("v"),
+    );
+    let (rows_differing, _) = sqlite3(&path("reference.sqlite3"), &differing);
+    SqliteResult {
+        shape: format!("{tenants} × {per_tenant}"),
+        findings,
+        reference,
+        pipeline,
+        second,
+        rows_differing: rows_differing.parse().unwrap_or(-1),
+        second_changed,
+    }
+}
+
+/// `"1000x1000,100x10000"` → `[(1000, 1000), (100, 10000)]`; malformed entries are skipped.
+fn parse_shapes(list: &str) -> Vec<(u64, u64)> {
+    list.split(',')
+        .filter_map(|shape| {
+            let (t, f) = shape.split_once('x')?;
+            Some((t.trim().parse().ok()?, f.trim().parse().ok()?))
+        })
+        .collect()
+}
+
 fn main() {
     let shapes =
         std::env::var("BENCH_SHAPES").unwrap_or_else(|_| "1000x1000,100x10000,10000x100".into());
+    let sqlite_shapes = std::env::var("BENCH_SQLITE_SHAPES").unwrap_or_else(|_| "100x1000".into());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let mut results = Vec::new();
-    for (i, shape) in shapes.split(',').enumerate() {
-        let Some((t, f)) = shape.split_once('x') else {
-            continue;
-        };
-        let (Ok(t), Ok(f)) = (t.trim().parse(), f.trim().parse()) else {
-            continue;
-        };
+    for (i, (t, f)) in parse_shapes(&shapes).into_iter().enumerate() {
         eprintln!("bench: shape {t} × {f}");
         let r = runtime.block_on(bench_shape(t, f, i == 0));
         eprintln!(
@@ -418,6 +635,23 @@ fn main() {
             r.polling
         );
         results.push(r);
+    }
+    let mut sqlite_results = Vec::new();
+    for (t, f) in parse_shapes(&sqlite_shapes) {
+        eprintln!("bench: SQLite shape {t} × {f}");
+        let r = runtime.block_on(bench_sqlite(t, f));
+        eprintln!(
+            "bench: SQLite {} findings={} reference={:.2?} pipeline={:.2?} ratio={:.2} second={:.2?} rows_differing={} second_changed={}",
+            r.shape,
+            r.findings,
+            r.reference,
+            r.pipeline,
+            r.pipeline.as_secs_f64() / r.reference.as_secs_f64(),
+            r.second,
+            r.rows_differing,
+            r.second_changed
+        );
+        sqlite_results.push(r);
     }
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmark results\n");
@@ -461,13 +695,41 @@ fn main() {
             );
         }
     }
+    if !sqlite_results.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nSQLite (WAL, synchronous=NORMAL): the pipeline with 2 workers against the reference statement run by the `sqlite3` shell on a copy of the same file.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| shape | findings | reference UPDATE (sqlite3) | pipeline run | ratio | 2nd run | rows differing | 2nd run changed |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+        for r in &sqlite_results {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.2} s | {:.2} s | {:.2}× | {:.2} s | {} | {} |",
+                r.shape,
+                r.findings,
+                r.reference.as_secs_f64(),
+                r.pipeline.as_secs_f64(),
+                r.pipeline.as_secs_f64() / r.reference.as_secs_f64(),
+                r.second.as_secs_f64(),
+                r.rows_differing,
+                r.second_changed
+            );
+        }
+    }
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/RESULTS.md");
     std::fs::write(&path, &md).expect("write RESULTS.md");
     print!("{md}");
     assert!(
         results
             .iter()
-            .all(|r| r.checksums_match && r.second_changed == 0),
+            .all(|r| r.checksums_match && r.second_changed == 0)
+            && sqlite_results
+                .iter()
+                .all(|r| r.rows_differing == 0 && r.second_changed == 0),
         "checksum mismatch or non-idempotent run"
     );
 }
