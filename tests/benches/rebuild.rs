@@ -341,7 +341,36 @@ async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
     }
 }
 
-/// Polls run detail with wrk (50 connections, 20 s) while a run is going.
+/// wrk script: every connection polls like a client does, sending `If-None-Match` with the
+/// last ETag it received, and the statuses are counted (so the 304 share is known).
+const CONDITIONAL_POLLING_LUA: &str = r#"
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) etag = nil; n304 = 0; n200 = 0; nother = 0 end
+function request()
+  if etag == nil then return wrk.format() end
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["If-None-Match"] = etag
+  return wrk.format(nil, nil, headers)
+end
+function response(status, headers, body)
+  if status == 304 then n304 = n304 + 1
+  elseif status == 200 then
+    n200 = n200 + 1
+    etag = headers["etag"] or headers["ETag"] or etag
+  else nother = nother + 1 end
+end
+function done(summary, latency, requests)
+  local a, b, c = 0, 0, 0
+  for _, t in ipairs(threads) do
+    a = a + t:get("n304"); b = b + t:get("n200"); c = c + t:get("nother")
+  end
+  io.write(string.format("statuses: 304=%d 200=%d other=%d\n", a, b, c))
+end
+"#;
+
+/// Polls run detail with wrk (50 connections, 20 s, conditional requests) while a run is going.
 async fn polling_under_load(ctx: &AppContext) -> Option<String> {
     if std::process::Command::new("wrk")
         .arg("--version")
@@ -391,13 +420,23 @@ async fn polling_under_load(ctx: &AppContext) -> Option<String> {
     .await
     .ok()?;
     let url = format!("http://127.0.0.1:{port}/system/api/ops/runs/{}", run.run.id);
+    let script = std::env::temp_dir().join(format!("atlas-bench-{}.lua", std::process::id()));
+    std::fs::write(&script, CONDITIONAL_POLLING_LUA).ok()?;
     let out = tokio::process::Command::new("wrk")
-        .args(["-t2", "-c50", "-d20s", "--latency", "-H"])
+        .args(["-t2", "-c50", "-d20s", "--latency", "-s"])
+        .arg(&script)
+        .arg("-H")
         .arg(format!("Authorization: Bearer {token}"))
         .arg(&url)
         .output()
         .await
         .ok()?;
+    let _ = std::fs::remove_file(&script);
+    let still_running = atlas_ops::runs::query::find(&ctx.db, run.run.id)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|r| r.status != "completed");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let pick = |label: &str| {
         text.lines()
@@ -409,11 +448,19 @@ async fn polling_under_load(ctx: &AppContext) -> Option<String> {
         .lines()
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
         .map_or(0, |n| n.trim().parse::<u64>().unwrap_or(u64::MAX));
+    let statuses = text
+        .lines()
+        .find_map(|l| l.strip_prefix("statuses:"))
+        .unwrap_or("?")
+        .trim()
+        .to_owned();
     Some(format!(
-        "{} req/s, p50 {}, p99 {}, non-2xx responses {non_2xx}",
+        "{} req/s, p50 {}, p99 {}, non-2xx responses {non_2xx}, {statuses} (each connection \
+         sends If-None-Match with the last ETag it saw); run still going when wrk ended: {}",
         pick("Requests/sec:"),
         pick("50%"),
-        pick("99%")
+        pick("99%"),
+        if still_running { "yes" } else { "no" }
     ))
 }
 
