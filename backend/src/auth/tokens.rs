@@ -400,8 +400,10 @@ pub async fn authenticate(
         .sub
         .parse()
         .map_err(|_| TokenAuthError::Invalid("subject"))?;
-    let row = api_tokens::Entity::find()
+    // The token and its operator in one round trip (run-detail polling is token-heavy).
+    let (row, operator) = api_tokens::Entity::find()
         .filter(api_tokens::Column::Jti.eq(&claims.jti))
+        .find_also_related(operators::Entity)
         .one(&ctx.db)
         .await?
         .ok_or(TokenAuthError::Invalid("unknown jti"))?;
@@ -414,10 +416,7 @@ pub async fn authenticate(
     if row.expires_at <= now {
         return Err(TokenAuthError::Invalid("expired"));
     }
-    let operator = operators::Entity::find_by_id(operator_id)
-        .one(&ctx.db)
-        .await?
-        .ok_or(TokenAuthError::Invalid("operator gone"))?;
+    let operator = operator.ok_or(TokenAuthError::Invalid("operator gone"))?;
     if operator.disabled {
         return Err(TokenAuthError::Invalid("operator disabled"));
     }

@@ -20,6 +20,20 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The token's operator (read together with the token when authenticating).
+    #[sea_orm(
+        belongs_to = "super::operators::Entity",
+        from = "Column::OperatorId",
+        to = "super::operators::Column::Id"
+    )]
+    Operator,
+}
+
+impl Related<super::operators::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Operator.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
