@@ -251,3 +251,17 @@ pub async fn finalizations(db: &impl ConnectionTrait) -> (i64, i64) {
         .await,
     )
 }
+
+/// The ids of the tenants a run may cover (every one but the platform tenant), ascending.
+pub async fn tenant_ids(app: &TestApp) -> Vec<i64> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    atlas_ops::entities::tenants::Entity::find()
+        .filter(atlas_ops::entities::tenants::Column::ExternalId.ne("platform"))
+        .order_by_asc(atlas_ops::entities::tenants::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("tenants")
+        .into_iter()
+        .map(|t| t.id)
+        .collect()
+}

@@ -26,7 +26,7 @@ use atlas_ops_tests::process::AtlasProcess;
 use atlas_ops_tests::runs::{
     break_audit, break_tenant, completed, count, drain, expected_after, finalizations,
     preflight_and_start, preflight_of, seed, slow_down_rebuilds, snapshot, start_request,
-    wait_until,
+    tenant_ids, wait_until,
 };
 use atlas_ops_tests::webhook::{self, Mode};
 use atlas_ops_tests::{Backend, SessionClient, TestApp, db_tests, spawn_app, spawn_app_with};
@@ -77,7 +77,11 @@ async fn assert_completes_cleanly(
         "run {run_id} did not complete:\n{}",
         log()
     );
-    let most = count(&app.db, "SELECT CAST(MAX(attempts) AS BIGINT) FROM run_items").await;
+    let most = count(
+        &app.db,
+        "SELECT CAST(MAX(attempts) AS BIGINT) FROM run_items",
+    )
+    .await;
     assert!(
         max_attempts.contains(&most),
         "the most attempts a tenant took: {most}, expected {max_attempts:?}"
@@ -434,16 +438,8 @@ async fn a_down_or_hung_alert_webhook_blocks_no_run_and_no_request(backend: Back
     })
     .await;
     let who = seed(&app).await;
-    let tenants = count(
-        &app.db,
-        "SELECT MIN(id) FROM tenants WHERE external_id <> 'platform'",
-    )
-    .await;
-    let broken = count(
-        &app.db,
-        "SELECT MAX(id) FROM tenants WHERE external_id <> 'platform'",
-    )
-    .await;
+    let ids = tenant_ids(&app).await;
+    let (tenants, broken) = (ids[0], ids[ids.len() - 1]);
     break_tenant(&app, broken).await;
     let shutdown = CancellationToken::new();
     let workers = jobs::worker::spawn(&app.ctx, 2, &shutdown);
@@ -556,16 +552,8 @@ async fn without_flood_limiter(backend: Backend) -> TestApp {
 async fn mixed_overlapping_concurrent_starts_never_run_overlapping_scopes(backend: Backend) {
     let app = Arc::new(spawn_app(backend).await);
     let who = seed(&app).await;
-    let a = count(
-        &app.db,
-        "SELECT MIN(id) FROM tenants WHERE external_id <> 'platform'",
-    )
-    .await;
-    let b = count(
-        &app.db,
-        "SELECT MAX(id) FROM tenants WHERE external_id <> 'platform'",
-    )
-    .await;
+    let ids = tenant_ids(&app).await;
+    let (a, b) = (ids[0], ids[ids.len() - 1]);
     let scopes = [
         Scope::AllTenants,
         Scope::Tenant { tenant_id: a },

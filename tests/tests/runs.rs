@@ -11,10 +11,10 @@ use atlas_ops::runs::start::start;
 use atlas_ops::runs::{RunError, service};
 use atlas_ops_tests::runs::{
     break_audit, break_tenant, count, drain, expected_after, finalizations, preflight_and_start,
-    preflight_of, seed, snapshot, start_request,
+    preflight_of, seed, snapshot, start_request, tenant_ids,
 };
 use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app, spawn_app_with};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 fn start_request_for_retry(
     who: &atlas_ops::runs::Initiator,
@@ -30,18 +30,6 @@ fn start_request_for_retry(
         retry_of: None,
         meta: Default::default(),
     }
-}
-
-async fn tenant_ids(app: &TestApp) -> Vec<i64> {
-    tenants::Entity::find()
-        .filter(tenants::Column::ExternalId.ne("platform"))
-        .order_by_asc(tenants::Column::Id)
-        .all(&app.db)
-        .await
-        .expect("tenants")
-        .into_iter()
-        .map(|t| t.id)
-        .collect()
 }
 
 async fn platform_id(app: &TestApp) -> i64 {
