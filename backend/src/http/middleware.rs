@@ -10,13 +10,15 @@ use actix_web::middleware::Next;
 /// The label of requests no route matched (keeps the label set bounded).
 const UNMATCHED: &str = "unmatched";
 
-/// Counts every request and its latency by method, matched route pattern and status.
+/// Counts every request and its latency by method, matched route pattern and status. Every
+/// label is bounded whatever the client sends: made-up methods become `other`, paths no route
+/// matched `unmatched`.
 pub async fn record_metrics<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = crate::metrics::method_label(req.method().as_str());
     let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let result = next.call(req).await;
     let status = match &result {
@@ -24,7 +26,7 @@ pub async fn record_metrics<B: MessageBody>(
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
     if let Some(metrics) = crate::metrics::global() {
-        metrics.observe_http(&method, &route, status, started.elapsed());
+        metrics.observe_http(method, &route, status, started.elapsed());
     }
     result
 }
