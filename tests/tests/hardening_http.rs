@@ -1,7 +1,24 @@
 //! SPEC §11, the HTTP-level hardening rules, one section per rule.
 
-use atlas_ops_tests::{Backend, db_tests, spawn_app};
+use atlas_ops::config::Settings;
+use atlas_ops_tests::{Backend, db_tests, spawn_app, spawn_app_with};
 use reqwest::Method;
+use secrecy::SecretString;
+use serde_json::Value;
+
+const METRICS_TOKEN: &str = "metrics-token-0123456789abcdef0123456789";
+
+fn header(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn trusting_loopback(s: &mut Settings) {
+    s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Metrics cannot be inflated
@@ -73,4 +90,91 @@ async fn made_up_methods_do_not_create_metric_series(backend: Backend) {
     );
 }
 
-db_tests!(made_up_methods_do_not_create_metric_series,);
+// ---------------------------------------------------------------------------------------------
+// /metrics is protected
+
+async fn metrics_need_the_configured_token(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.metrics_token = Some(SecretString::from(METRICS_TOKEN));
+    })
+    .await;
+    let client = app.client();
+    // Loopback is no exception once a token is configured.
+    for authorization in [
+        None,
+        Some("Bearer not-the-token".to_owned()),
+        Some(format!("Basic {METRICS_TOKEN}")),
+        Some(format!("Bearer {METRICS_TOKEN}x")),
+    ] {
+        let mut req = client.get(app.url("/metrics"));
+        if let Some(value) = &authorization {
+            req = req.header("authorization", value);
+        }
+        let res = req.send().await.expect("request");
+        assert_eq!(res.status(), 401, "{authorization:?}");
+        assert_eq!(header(&res, "content-type"), "application/problem+json");
+        assert!(header(&res, "www-authenticate").starts_with("Bearer"));
+        let body: Value = res.json().await.expect("problem");
+        assert_eq!(body["status"], 401);
+    }
+    let res = client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    assert!(header(&res, "content-type").starts_with("text/plain"));
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("# TYPE atlas_http_requests_total")
+    );
+}
+
+async fn without_a_token_metrics_are_served_to_loopback_only(backend: Backend) {
+    // Behind a trusted proxy on loopback, the client is whoever the proxy names.
+    let proxied = spawn_app_with(backend, trusting_loopback).await;
+    let client = proxied.client();
+    let res = client
+        .get(proxied.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 404, "a remote client gets the generic 404");
+    assert_eq!(header(&res, "content-type"), "application/problem+json");
+    let body: Value = res.json().await.expect("problem");
+    let unknown: Value = proxied
+        .get("/no-such-route")
+        .await
+        .json()
+        .await
+        .expect("problem");
+    assert_eq!(body, unknown, "indistinguishable from an unknown route");
+    let res = client
+        .get(proxied.url("/metrics"))
+        .header("x-forwarded-for", "127.0.0.1")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200, "a loopback client behind the proxy");
+
+    // Without trusted proxies a forged header changes nothing: the peer is loopback.
+    let direct = spawn_app(backend).await;
+    let res = direct
+        .client()
+        .get(direct.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+}
+
+db_tests!(
+    made_up_methods_do_not_create_metric_series,
+    metrics_need_the_configured_token,
+    without_a_token_metrics_are_served_to_loopback_only,
+);
