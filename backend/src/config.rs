@@ -44,7 +44,8 @@ pub struct Settings {
     pub workers: usize,
     /// Where failed/partial run alerts are POSTed; none means no alerts are sent.
     pub alert_webhook_url: Option<String>,
-    /// Whether session cookies carry `Secure` (disable only for local plain http).
+    /// Whether session cookies carry `Secure` (default on in every mode; disable only for local
+    /// plain http, as `make run` does).
     pub cookie_secure: bool,
     /// Bearer token `/metrics` requires; none means `/metrics` answers loopback clients only.
     pub metrics_token: Option<SecretString>,
@@ -172,7 +173,9 @@ impl Settings {
             jwt_secret,
             workers: parse(&get, "WORKERS", 2)?,
             alert_webhook_url: get("ALERT_WEBHOOK_URL"),
-            cookie_secure: parse_bool(&get, "COOKIE_SECURE", mode == Mode::Production)?,
+            // Secure in demo mode too: a demo reachable over https must not leak its session over
+            // http, and plain-http local use says so explicitly (`make run`, the test harness).
+            cookie_secure: parse_bool(&get, "COOKIE_SECURE", true)?,
             metrics_token,
             log_level: get("LOG_LEVEL")
                 .or_else(|| get("RUST_LOG"))
@@ -291,6 +294,18 @@ mod tests {
         ])
         .expect_err("must refuse");
         assert!(matches!(err, ConfigError::MissingSecret("JWT_SECRET")));
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_in_every_mode() {
+        assert!(settings(&[]).expect("demo settings").cookie_secure);
+        assert!(
+            settings(&[("APP_ENV", "demo"), ("COOKIE_SECURE", "")])
+                .expect("demo settings")
+                .cookie_secure
+        );
+        let plain = settings(&[("COOKIE_SECURE", "false")]).expect("settings");
+        assert!(!plain.cookie_secure);
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! SPEC §11, the HTTP-level hardening rules, one section per rule.
 
 use atlas_ops::config::Settings;
-use atlas_ops_tests::{Backend, db_tests, spawn_app, spawn_app_with};
+use atlas_ops::entities::workspaces;
+use atlas_ops_tests::{Backend, TEST_PASSWORD, TestApp, db_tests, spawn_app, spawn_app_with};
 use reqwest::Method;
+use sea_orm::{ActiveModelTrait, Set};
 use secrecy::SecretString;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const METRICS_TOKEN: &str = "metrics-token-0123456789abcdef0123456789";
 
@@ -173,8 +175,60 @@ async fn without_a_token_metrics_are_served_to_loopback_only(backend: Backend) {
     assert_eq!(res.status(), 200);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Secure cookies by default
+
+/// The `Set-Cookie` of a login at `path`.
+async fn login_set_cookie(app: &TestApp, path: &str, username: &str) -> String {
+    let res = app
+        .client()
+        .post(app.url(path))
+        .json(&json!({"username": username, "password": TEST_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200, "login at {path}");
+    header(&res, "set-cookie")
+}
+
+fn is_secure(set_cookie: &str) -> bool {
+    set_cookie
+        .split(';')
+        .any(|attr| attr.trim().eq_ignore_ascii_case("secure"))
+}
+
+async fn login_cookies_are_secure_unless_disabled(backend: Backend) {
+    // What a deployment gets when it does not set COOKIE_SECURE at all.
+    let default = Settings::from_lookup(|_| None)
+        .expect("default settings")
+        .cookie_secure;
+    let secure = spawn_app_with(backend, |s| s.cookie_secure = default).await;
+    let plain = spawn_app(backend).await;
+    for (app, want_secure) in [(&secure, true), (&plain, false)] {
+        app.create_operator("alice", &[]).await;
+        let ws = workspaces::ActiveModel {
+            name: Set("Acme".to_owned()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("workspace")
+        .id;
+        app.create_customer("carol", ws).await;
+        for (path, user, cookie) in [
+            ("/system/api/auth/login", "alice", "tp_system_session="),
+            ("/admin/api/auth/login", "carol", "tp_admin_session="),
+        ] {
+            let set_cookie = login_set_cookie(app, path, user).await;
+            assert!(set_cookie.starts_with(cookie), "{set_cookie}");
+            assert_eq!(is_secure(&set_cookie), want_secure, "{path}: {set_cookie}");
+        }
+    }
+}
+
 db_tests!(
     made_up_methods_do_not_create_metric_series,
     metrics_need_the_configured_token,
     without_a_token_metrics_are_served_to_loopback_only,
+    login_cookies_are_secure_unless_disabled,
 );
