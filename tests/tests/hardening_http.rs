@@ -1,5 +1,7 @@
 //! SPEC §11, the HTTP-level hardening rules, one section per rule.
 
+use std::path::Path;
+
 use atlas_ops::config::Settings;
 use atlas_ops::entities::workspaces;
 use atlas_ops_tests::{Backend, TEST_PASSWORD, TestApp, db_tests, spawn_app, spawn_app_with};
@@ -176,6 +178,188 @@ async fn without_a_token_metrics_are_served_to_loopback_only(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Browser security headers and SPA caching
+
+/// A tiny SPA build: both planes' `index.html`, one hashed asset, the API docs page.
+fn static_build() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("static dir");
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "system/index.html",
+        "<!doctype html><title>ops</title><script type=\"module\" src=\"/system/assets/app-abc123.js\"></script>",
+    );
+    write("system/assets/app-abc123.js", "console.log('ops');\n");
+    write(
+        "system/api-docs/index.html",
+        "<!doctype html><title>docs</title>",
+    );
+    write("system/api-docs/swagger-ui.css", "body{}\n");
+    write("admin/index.html", "<!doctype html><title>admin</title>");
+    write("admin/assets/app-def456.js", "console.log('admin');\n");
+    dir
+}
+
+async fn spawn_with_spa(backend: Backend, dir: &Path) -> TestApp {
+    let dir = dir.to_path_buf();
+    spawn_app_with(backend, move |s| s.static_dir = dir).await
+}
+
+fn assert_security_headers(res: &reqwest::Response, what: &str) {
+    let csp = header(res, "content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(
+            csp.contains(directive),
+            "{what}: CSP lacks {directive}: {csp:?}"
+        );
+    }
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert!(!csp.contains("unsafe-eval"), "{what}: {csp}");
+    assert_eq!(header(res, "x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header(res, "referrer-policy"), "no-referrer", "{what}");
+    assert_eq!(
+        header(res, "cross-origin-opener-policy"),
+        "same-origin",
+        "{what}"
+    );
+    assert_eq!(header(res, "x-frame-options"), "DENY", "{what}");
+}
+
+async fn every_answer_carries_the_browser_security_headers(backend: Backend) {
+    let build = static_build();
+    let app = spawn_with_spa(backend, build.path()).await;
+    let op_token = app
+        .operator_token(
+            "alice",
+            &[atlas_ops::domain::capability::Capability::RunsView],
+        )
+        .await;
+    let client = app.client();
+    for (method, path, status) in [
+        (Method::GET, "/system/", 200),
+        (Method::GET, "/system/runs/42", 200),
+        (Method::GET, "/system", 307),
+        (Method::GET, "/system/assets/app-abc123.js", 200),
+        (Method::GET, "/system/api-docs/", 200),
+        (Method::GET, "/admin/", 200),
+        (Method::GET, "/admin/tenants", 200),
+        (Method::GET, "/system/api/auth/me", 401),
+        (Method::GET, "/system/api/openapi.json", 200),
+        (Method::GET, "/system/api/no-such-route", 404),
+        (Method::POST, "/system/api/auth/login", 400),
+        (Method::GET, "/admin/api/auth/me", 401),
+        (Method::GET, "/admin/api/openapi.json", 200),
+        (Method::GET, "/healthz", 200),
+        (Method::GET, "/metrics", 200),
+        (Method::GET, "/no-such-route", 404),
+    ] {
+        let res = client
+            .request(method.clone(), app.url(path))
+            .header("content-type", "application/json")
+            .body("{")
+            .send()
+            .await
+            .expect("request");
+        let what = format!("{method} {path}");
+        assert_eq!(res.status().as_u16(), status, "{what}");
+        assert_security_headers(&res, &what);
+    }
+    // A bearer-authenticated API answer too.
+    let res = client
+        .get(app.url("/system/api/ops/runs"))
+        .bearer_auth(&op_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    assert_security_headers(&res, "GET /system/api/ops/runs");
+    // Answers the general limiter refuses before any handler runs carry them as well.
+    let limited = spawn_app_with(backend, |s| {
+        s.api_rate_per_second = 1;
+        s.api_rate_burst = 1;
+    })
+    .await;
+    let mut refused = None;
+    for _ in 0..10 {
+        let res = limited.get("/system/api/auth/me").await;
+        if res.status() == 429 {
+            refused = Some(res);
+            break;
+        }
+    }
+    let refused = refused.expect("the limiter answers 429");
+    assert_security_headers(&refused, "429 from the limiter");
+}
+
+async fn hashed_assets_are_immutable_and_pages_revalidate(backend: Backend) {
+    let build = static_build();
+    let app = spawn_with_spa(backend, build.path()).await;
+    let cache = |res: &reqwest::Response| header(res, "cache-control");
+    for path in [
+        "/system/assets/app-abc123.js",
+        "/admin/assets/app-def456.js",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(cache(&res), "public, max-age=31536000, immutable", "{path}");
+    }
+    for path in [
+        "/system/",
+        "/system/index.html",
+        "/system/runs/42",
+        "/system/api-docs/",
+        "/system/api-docs/swagger-ui.css",
+        "/admin/",
+        "/admin/tenants",
+        // A missing asset falls back to the page: never cache that HTML as a script.
+        "/system/assets/app-gone99.js",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(cache(&res), "no-cache", "{path}");
+    }
+    let page = app.get("/system/runs/42").await;
+    assert!(header(&page, "content-type").starts_with("text/html"));
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("<title>ops</title>")
+    );
+    // Revalidation works: the ETag of the page answers 304.
+    let first = app.get("/system/").await;
+    let etag = header(&first, "etag");
+    assert!(!etag.is_empty());
+    let res = app
+        .client()
+        .get(app.url("/system/"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 304);
+    // API answers keep no-store.
+    for path in [
+        "/system/api/auth/me",
+        "/system/api/openapi.json",
+        "/admin/api/auth/me",
+        "/metrics",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(cache(&res), "no-store", "{path}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Secure cookies by default
 
 /// The `Set-Cookie` of a login at `path`.
@@ -230,5 +414,7 @@ db_tests!(
     made_up_methods_do_not_create_metric_series,
     metrics_need_the_configured_token,
     without_a_token_metrics_are_served_to_loopback_only,
+    every_answer_carries_the_browser_security_headers,
+    hashed_assets_are_immutable_and_pages_revalidate,
     login_cookies_are_secure_unless_disabled,
 );

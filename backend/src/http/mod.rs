@@ -4,7 +4,7 @@
 pub mod client_ip;
 pub mod extract;
 pub mod guards;
-mod middleware;
+pub(crate) mod middleware;
 mod nul_guard;
 pub mod openapi;
 pub mod pagination;
@@ -78,7 +78,10 @@ impl Application {
                 .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(middleware::no_store));
+            // Innermost first: the security headers go on every answer before the request id
+            // is echoed and the request is logged and counted.
             App::new()
+                .wrap(from_fn(middleware::security_headers))
                 .wrap(request_id::RequestIdHeader)
                 .wrap(TracingLogger::default())
                 .wrap(from_fn(middleware::record_metrics))
