@@ -1,10 +1,16 @@
-//! SPEC §11, the HTTP-level hardening rules, one section per rule.
+//! SPEC §11, the HTTP-level rules: metric labels cannot be inflated, `/metrics` is protected,
+//! browser security headers and SPA caching, logs name the real peer, cookies are `Secure` by
+//! default.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use atlas_ops::config::Settings;
 use atlas_ops::entities::workspaces;
-use atlas_ops_tests::{Backend, TEST_PASSWORD, TestApp, db_tests, spawn_app, spawn_app_with};
+use atlas_ops_tests::process::AtlasProcess;
+use atlas_ops_tests::{
+    Backend, TEST_PASSWORD, TestApp, TestDatabase, db_tests, spawn_app, spawn_app_with,
+};
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, Set};
 use secrecy::SecretString;
@@ -360,6 +366,65 @@ async fn hashed_assets_are_immutable_and_pages_revalidate(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Logs name the real peer
+
+/// The `client_ip` of the request span on the first log line that mentions `marker`.
+async fn logged_client_ip(server: &AtlasProcess, marker: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let log = server.log_text();
+        let line = log.lines().find(|l| l.contains(marker));
+        if let Some(line) = line {
+            let entry: Value = serde_json::from_str(line).expect("a JSON log line");
+            return entry["span"]["client_ip"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no span.client_ip in {line}"))
+                .to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no log line for {marker}:\n{log}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn request_logs_name_the_peer_unless_a_trusted_proxy_forwards(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let bin = atlas_ops_tests::atlas_ops_bin!();
+    for (trusted, expected) in [(None, "127.0.0.1"), (Some("127.0.0.1"), "6.6.6.6")] {
+        let env = trusted
+            .map(|t| vec![("TRUSTED_PROXIES", t)])
+            .unwrap_or_default();
+        let server = AtlasProcess::serve(&bin, &database.url, 0, &env).await;
+        let address = server.address.clone().expect("address");
+        // An unknown path: its 404 is logged (a warning) inside the request's span.
+        let marker = format!("/log-probe-{}", uuid::Uuid::new_v4());
+        let res = reqwest::Client::new()
+            .get(format!("{address}{marker}"))
+            .header("x-forwarded-for", "6.6.6.6")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 404);
+        assert_eq!(
+            logged_client_ip(&server, &marker).await,
+            expected,
+            "TRUSTED_PROXIES={trusted:?}"
+        );
+        // No field of the span repeats the forged address unless a trusted proxy sent it.
+        let log = server.log_text();
+        let line = log.lines().find(|l| l.contains(&marker)).expect("line");
+        assert_eq!(line.contains("6.6.6.6"), trusted.is_some(), "{line}");
+        // The harness serves plain http, and `serve` says so (rule: secure by default).
+        assert!(
+            log.contains("COOKIE_SECURE=false: session cookies are sent over plain http"),
+            "{log}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Secure cookies by default
 
 /// The `Set-Cookie` of a login at `path`.
@@ -416,5 +481,6 @@ db_tests!(
     without_a_token_metrics_are_served_to_loopback_only,
     every_answer_carries_the_browser_security_headers,
     hashed_assets_are_immutable_and_pages_revalidate,
+    request_logs_name_the_peer_unless_a_trusted_proxy_forwards,
     login_cookies_are_secure_unless_disabled,
 );

@@ -11,6 +11,7 @@ pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
 mod request_id;
+mod request_span;
 pub mod routes;
 pub mod session_store;
 mod spa;
@@ -83,7 +84,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(middleware::security_headers))
                 .wrap(request_id::RequestIdHeader)
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<request_span::RequestSpan>::new())
                 .wrap(from_fn(middleware::record_metrics))
                 .app_data(data.clone())
                 .service(routes::health::healthz)
