@@ -9,6 +9,7 @@ mod m20261126_000002_create_identity_tables;
 mod m20261126_000003_create_run_tables;
 mod m20261126_000004_create_ledger_tables;
 mod m20261126_000005_add_enqueued_at_to_operation_runs;
+mod m20261130_000001_add_runbook_parameters;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_run_tables::Migration),
             Box::new(m20261126_000004_create_ledger_tables::Migration),
             Box::new(m20261126_000005_add_enqueued_at_to_operation_runs::Migration),
+            Box::new(m20261130_000001_add_runbook_parameters::Migration),
         ]
     }
 }

@@ -299,6 +299,7 @@ async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
         ctx,
         "findings.lifecycle.rebuild",
         Scope::AllTenants,
+        &serde_json::Value::Null,
         None,
         Default::default(),
     )
@@ -311,6 +312,7 @@ async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
         StartRequest {
             runbook: pf.runbook.clone(),
             scope: Scope::AllTenants,
+            parameters: pf.parameters.clone(),
             initiator: None,
             reason: Reason::parse("migration", "benchmark of the rebuild pipeline")
                 .expect("reason"),
@@ -398,6 +400,7 @@ async fn polling_under_load(ctx: &AppContext) -> Option<String> {
         ctx,
         "findings.lifecycle.rebuild",
         Scope::AllTenants,
+        &serde_json::Value::Null,
         None,
         Default::default(),
     )
@@ -408,6 +411,7 @@ async fn polling_under_load(ctx: &AppContext) -> Option<String> {
         StartRequest {
             runbook: pf.runbook.clone(),
             scope: Scope::AllTenants,
+            parameters: pf.parameters.clone(),
             initiator: None,
             reason: Reason::parse("migration", "benchmark of run polling").ok()?,
             source: Source::Cli,

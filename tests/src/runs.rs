@@ -59,6 +59,7 @@ pub async fn preflight_of(app: &TestApp, scope: Scope, who: &Initiator) -> Prefl
         &app.ctx,
         "findings.lifecycle.rebuild",
         scope,
+        &serde_json::Value::Null,
         Some(who),
         Default::default(),
     )
@@ -71,6 +72,7 @@ pub fn start_request(pf: &PreflightResult, who: Option<&Initiator>) -> StartRequ
     StartRequest {
         runbook: pf.runbook.clone(),
         scope: pf.scope,
+        parameters: pf.parameters.clone(),
         initiator: who.cloned(),
         reason: reason(),
         source: Source::Cli,

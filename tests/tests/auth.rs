@@ -130,7 +130,7 @@ async fn login_sets_hardened_cookies_and_returns_the_operator(backend: Backend) 
     assert_eq!(cookie.attr("Path").as_deref(), Some("/system"));
     assert!(cookie.attr("HttpOnly").is_some());
     assert_eq!(cookie.attr("SameSite").as_deref(), Some("Strict"));
-    // The test settings allow plain http (COOKIE_SECURE=false in demo mode).
+    // The test settings set COOKIE_SECURE=false for plain http (the default is Secure).
     assert!(cookie.attr("Secure").is_none());
     assert!(cookie.attr("Max-Age").is_none(), "expiry is server-side");
     let body: Value = res.json().await.expect("json");

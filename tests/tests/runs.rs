@@ -22,6 +22,7 @@ fn start_request_for_retry(
     atlas_ops::runs::start::StartRequest {
         runbook: String::new(),
         scope: Scope::AllTenants,
+        parameters: serde_json::Value::Null,
         initiator: Some(who.clone()),
         reason: atlas_ops_tests::runs::reason(),
         source: atlas_ops::domain::run::Source::Cli,
@@ -138,6 +139,7 @@ async fn bad_starts_are_refused_and_create_nothing(backend: Backend) {
         Scope::Tenant {
             tenant_id: platform,
         },
+        &serde_json::Value::Null,
         Some(&who),
         Default::default(),
     )

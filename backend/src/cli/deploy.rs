@@ -197,12 +197,22 @@ async fn deploy_one(
     let mut attempt = 0;
     let (run_id, action) = loop {
         attempt += 1;
-        let pf = preflight(ctx, key, Scope::AllTenants, None, meta.clone()).await?;
+        // Run-on-deploy runbooks take their default parameters.
+        let pf = preflight(
+            ctx,
+            key,
+            Scope::AllTenants,
+            &serde_json::Value::Null,
+            None,
+            meta.clone(),
+        )
+        .await?;
         let started = start(
             ctx,
             StartRequest {
                 runbook: key.to_owned(),
                 scope: Scope::AllTenants,
+                parameters: pf.parameters.clone(),
                 initiator: None,
                 reason: reason.clone(),
                 source: Source::DeployHook,

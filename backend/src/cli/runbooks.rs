@@ -325,6 +325,7 @@ async fn backfill(
         &ctx,
         findings_lifecycle::KEY,
         scope,
+        &serde_json::Value::Null,
         initiator.as_ref(),
         meta.clone(),
     )
@@ -359,6 +360,7 @@ async fn backfill(
         StartRequest {
             runbook: pf.runbook.clone(),
             scope,
+            parameters: pf.parameters.clone(),
             initiator,
             reason,
             source: Source::Cli,
@@ -700,6 +702,8 @@ mod tests {
             } else {
                 Scope::Tenant { tenant_id: 2 }
             },
+            parameters: serde_json::json!({}),
+            planned_at: chrono::Utc::now(),
             tenants_in_scope: if all { 6 } else { 1 },
             tenants_with_changes: 1,
             findings_examined: 10,

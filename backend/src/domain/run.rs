@@ -257,14 +257,15 @@ impl Reason {
     }
 }
 
-/// The typed phrase an all-tenants start needs: it names the blast radius.
-pub fn confirmation_phrase(tenants: u64) -> String {
-    format!("REBUILD {tenants} TENANTS")
+/// The typed phrase an all-tenants start needs: the runbook's verb and the blast radius, e.g.
+/// `REBUILD 1000 TENANTS`.
+pub fn confirmation_phrase(verb: &str, tenants: u64) -> String {
+    format!("{verb} {tenants} TENANTS")
 }
 
-/// Whether `typed` is exactly the phrase for `tenants`: no trimming, no case folding.
-pub fn confirms(typed: Option<&str>, tenants: u64) -> bool {
-    typed == Some(confirmation_phrase(tenants).as_str())
+/// Whether `typed` is exactly the phrase for `verb` and `tenants`: no trimming, no case folding.
+pub fn confirms(typed: Option<&str>, verb: &str, tenants: u64) -> bool {
+    typed == Some(confirmation_phrase(verb, tenants).as_str())
 }
 
 #[cfg(test)]
@@ -292,8 +293,9 @@ mod tests {
 
     #[test]
     fn phrases_name_the_blast_radius() {
-        assert_eq!(confirmation_phrase(1000), "REBUILD 1000 TENANTS");
-        assert_eq!(confirmation_phrase(1), "REBUILD 1 TENANTS");
+        assert_eq!(confirmation_phrase("REBUILD", 1000), "REBUILD 1000 TENANTS");
+        assert_eq!(confirmation_phrase("REBUILD", 1), "REBUILD 1 TENANTS");
+        assert_eq!(confirmation_phrase("CLOSE STALE IN", 3), "CLOSE STALE IN 3 TENANTS");
     }
 
     #[test]
@@ -347,19 +349,19 @@ mod tests {
 
         #[test]
         fn only_the_exact_phrase_confirms(n in 0u64..1_000_000, typed in "\\PC{0,30}", variant in 0usize..6) {
-            let phrase = confirmation_phrase(n);
-            proptest::prop_assert!(confirms(Some(&phrase), n));
-            proptest::prop_assert!(!confirms(None, n));
-            proptest::prop_assert_eq!(confirms(Some(&typed), n), typed == phrase);
+            let phrase = confirmation_phrase("REBUILD", n);
+            proptest::prop_assert!(confirms(Some(&phrase), "REBUILD", n));
+            proptest::prop_assert!(!confirms(None, "REBUILD", n));
+            proptest::prop_assert_eq!(confirms(Some(&typed), "REBUILD", n), typed == phrase);
             let near_miss = match variant {
                 0 => phrase.to_lowercase(),
                 1 => format!(" {phrase}"),
                 2 => format!("{phrase} "),
-                3 => confirmation_phrase(n + 1),
+                3 => confirmation_phrase("REBUILD", n + 1),
                 4 => phrase.replace(' ', "  "),
                 _ => phrase.replacen('R', "\u{0280}", 1),
             };
-            proptest::prop_assert!(!confirms(Some(&near_miss), n), "{near_miss:?}");
+            proptest::prop_assert!(!confirms(Some(&near_miss), "REBUILD", n), "{near_miss:?}");
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Model {
     pub cancelled_by: Option<i64>,
     pub retry_of_run_id: Option<i64>,
     pub enqueued_at: Option<DateTimeUtc>,
+    pub parameters: Option<Json>,
+    pub planned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,

@@ -30,6 +30,8 @@ struct Target {
     item_status: String,
     runbook_key: String,
     run_status: String,
+    parameters: serde_json::Value,
+    planned_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One query for the item and its run (a tenant job's first read).
@@ -41,7 +43,8 @@ async fn load_target(
     let row = db
         .query_one_raw(db::stmt(
             db.get_database_backend(),
-            "SELECT i.tenant_id, i.status AS item_status, r.runbook_key, r.status AS run_status \
+            "SELECT i.tenant_id, i.status AS item_status, r.runbook_key, r.status AS run_status, \
+             r.parameters, COALESCE(r.planned_at, r.created_at) AS planned_at \
              FROM run_items i JOIN operation_runs r ON r.id = i.run_id \
              WHERE i.id = ? AND i.run_id = ?",
             vec![item_id.into(), run_id.into()],
@@ -53,6 +56,10 @@ async fn load_target(
             item_status: row.try_get("", "item_status")?,
             runbook_key: row.try_get("", "runbook_key")?,
             run_status: row.try_get("", "run_status")?,
+            parameters: row
+                .try_get::<Option<serde_json::Value>>("", "parameters")?
+                .unwrap_or_else(|| serde_json::json!({})),
+            planned_at: row.try_get("", "planned_at")?,
         })
     })
     .transpose()
@@ -90,7 +97,13 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
     );
     let recorded = async {
         let txn = db::begin_write(&ctx.db).await?;
-        let report = runbook.execute_tenant(&txn, target.tenant_id).await?;
+        let plan = runbooks::Plan {
+            parameters: &target.parameters,
+            planned_at: target.planned_at,
+        };
+        let report = runbook
+            .execute_tenant(&txn, target.tenant_id, &plan)
+            .await?;
         match service::record_success(&txn, run_id, item_id, &report, ctx.now()).await? {
             Recorded::Counted { run_may_complete } => {
                 txn.commit().await?;

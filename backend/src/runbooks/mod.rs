@@ -1,16 +1,86 @@
 //! Runbooks: the [`Runbook`] trait, the registry, and one module per runbook.
 //!
 //! Adding a runbook is a new module implementing [`Runbook`] plus one line in [`REGISTRY`]; the
-//! run service, the job pipeline, the API, the CLI and the deploy hook need no change.
+//! run service, the job pipeline, the API, the CLI and the deploy hook need no change. A
+//! runbook names its own rules ([`Runbook::rules`]) and parameters
+//! ([`Runbook::parameters_schema`], [`Runbook::parse_parameters`]); nothing outside its module
+//! names either.
 
 pub mod findings_lifecycle;
+pub mod findings_stale;
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::Serialize;
 
 use crate::domain::run::ScopeKind;
+
+/// One rule of a runbook, as the API, the console and the CLI show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Stable key, counted in `changes_by_rule` (e.g. `R1`, `S1`).
+    pub key: &'static str,
+    /// Short name (e.g. `first_seen`).
+    pub name: &'static str,
+    /// What the rule does, in one line.
+    pub description: &'static str,
+}
+
+/// What a tenant's preflight and execution may depend on besides the data: the run's parsed
+/// parameters (canonical JSON, see [`Runbook::parse_parameters`]) and the instant its preflight
+/// was made — the one "now" a runbook may use, so that every tenant and every retry of a run
+/// writes the same values.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    /// Canonical parameters.
+    pub parameters: &'a serde_json::Value,
+    /// When the preflight was made.
+    pub planned_at: DateTime<Utc>,
+}
+
+/// Field errors of a parameters object: `(field, message)`, the field as `parameters.<name>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParameterErrors(pub Vec<(String, String)>);
+
+impl ParameterErrors {
+    /// Adds an error for parameter `name`.
+    pub fn add(&mut self, name: &str, message: impl Into<String>) {
+        self.0.push((format!("parameters.{name}"), message.into()));
+    }
+
+    /// `Ok(value)` when no error was added.
+    pub fn or_ok<T>(self, value: T) -> Result<T, ParameterErrors> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// The parameters object of a request (`{}` when absent), with every unknown name refused.
+pub fn parameters_object(
+    raw: &serde_json::Value,
+    known: &[&str],
+    errors: &mut ParameterErrors,
+) -> serde_json::Map<String, serde_json::Value> {
+    let Some(object) = raw.as_object() else {
+        if !raw.is_null() {
+            errors
+                .0
+                .push(("parameters".into(), "must be an object".into()));
+        }
+        return serde_json::Map::new();
+    };
+    for name in object.keys() {
+        if !known.contains(&name.as_str()) {
+            errors.add(name, "unknown parameter");
+        }
+    }
+    object.clone()
+}
 
 /// What a runbook found (preflight) or did (execution) for one tenant.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -53,13 +123,28 @@ pub trait Runbook: Send + Sync + 'static {
     fn allowed_scopes(&self) -> &'static [ScopeKind];
     /// Whether `deploy-runbooks` runs it over all tenants.
     fn run_on_deploy(&self) -> bool;
-    /// The rule names its reports count under, in order.
-    fn rule_names(&self) -> &'static [&'static str];
+    /// Its rules, in order; reports count under their keys.
+    fn rules(&self) -> &'static [RuleInfo];
+    /// The host tables it writes (the health gate watches their autovacuum).
+    fn tables_written(&self) -> &'static [&'static str];
+    /// The verb of its typed confirmation: the phrase is `<VERB> <n> TENANTS`.
+    fn confirmation_verb(&self) -> &'static str;
+    /// The JSON Schema of its parameters object (served in the runbook view and the contract).
+    fn parameters_schema(&self) -> serde_json::Value;
+    /// Parses a request's `parameters` (`null` or an object) at the edge, as of `now`: the
+    /// canonical form (defaults filled in, instants in UTC, sets sorted), so that equal
+    /// parameters compare equal, or every field error.
+    fn parse_parameters(
+        &self,
+        raw: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, ParameterErrors>;
     /// Read-only: what executing would change for `tenant_id`.
     async fn preflight_tenant(
         &self,
         db: &DatabaseConnection,
         tenant_id: i64,
+        plan: &Plan<'_>,
         sample_limit: usize,
     ) -> Result<TenantReport, DbErr>;
     /// Applies the repair for `tenant_id` inside `txn` (the caller commits it together with the
@@ -68,11 +153,20 @@ pub trait Runbook: Send + Sync + 'static {
         &self,
         txn: &DatabaseTransaction,
         tenant_id: i64,
+        plan: &Plan<'_>,
     ) -> Result<TenantReport, DbErr>;
+
+    /// The keys of [`Runbook::rules`], in order.
+    fn rule_keys(&self) -> Vec<&'static str> {
+        self.rules().iter().map(|r| r.key).collect()
+    }
 }
 
 /// Every runbook of this build.
-pub static REGISTRY: &[&dyn Runbook] = &[&findings_lifecycle::FindingsLifecycleRebuild];
+pub static REGISTRY: &[&dyn Runbook] = &[
+    &findings_lifecycle::FindingsLifecycleRebuild,
+    &findings_stale::CloseStaleFindings,
+];
 
 /// The runbook with `key`.
 pub fn find(key: &str) -> Option<&'static dyn Runbook> {

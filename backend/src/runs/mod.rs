@@ -71,6 +71,24 @@ pub enum RunError {
     Db(#[from] DbErr),
 }
 
+impl From<crate::runbooks::ParameterErrors> for RunError {
+    fn from(errors: crate::runbooks::ParameterErrors) -> Self {
+        let mut by_field: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (field, message) in errors.0 {
+            by_field.entry(field).or_default().push(message);
+        }
+        let detail = by_field
+            .iter()
+            .map(|(f, m)| format!("{f}: {}", m.join("; ")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        RunError::Invalid {
+            detail: format!("invalid parameters: {detail}"),
+            errors: by_field,
+        }
+    }
+}
+
 impl RunError {
     /// A 422-style error on one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {

@@ -14,7 +14,7 @@ use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::run::{Scope, confirmation_phrase};
 use crate::entities::{preflights, tenants};
-use crate::runbooks::{self, Runbook, TenantReport};
+use crate::runbooks::{self, Plan, Runbook, TenantReport};
 use crate::runs::{Initiator, RunError};
 
 /// How long a preflight may be cited by a start.
@@ -44,6 +44,12 @@ pub struct PreflightResult {
     pub runbook: String,
     /// The scope examined.
     pub scope: Scope,
+    /// The runbook's parameters, parsed (defaults filled in); a start must send the same.
+    #[schema(value_type = Object)]
+    pub parameters: serde_json::Value,
+    /// The instant of this preflight: the "now" a run started from it uses (e.g. as
+    /// `closed_at`), for every tenant and every retry.
+    pub planned_at: DateTime<Utc>,
     /// Tenants in scope.
     pub tenants_in_scope: u64,
     /// Tenants with at least one change.
@@ -137,16 +143,24 @@ pub async fn tenant_ids_page(
         .await
 }
 
-/// Runs the read-only preflight of `runbook_key` over `scope`.
+/// Runs the read-only preflight of `runbook_key` over `scope` with `parameters` (as sent:
+/// `null` or an object; parsed and checked here).
 pub async fn preflight(
     ctx: &AppContext,
     runbook_key: &str,
     scope: Scope,
+    parameters: &serde_json::Value,
     initiator: Option<&Initiator>,
     meta: RequestMeta,
 ) -> Result<PreflightResult, RunError> {
     let runbook = runbook(runbook_key)?;
+    let now = ctx.now();
+    let parameters = runbook.parse_parameters(parameters, now)?;
     validate_scope(&ctx.db, runbook, &scope).await?;
+    let plan = Plan {
+        parameters: &parameters,
+        planned_at: now,
+    };
     let mut total = TenantReport::default();
     let mut tenants_in_scope = 0u64;
     let mut tenants_with_changes = 0u64;
@@ -156,7 +170,7 @@ pub async fn preflight(
         let Some(&last) = ids.last() else { break };
         for tenant_id in ids {
             let report = runbook
-                .preflight_tenant(&ctx.db, tenant_id, SAMPLE_SIZE)
+                .preflight_tenant(&ctx.db, tenant_id, &plan, SAMPLE_SIZE)
                 .await?;
             tenants_in_scope += 1;
             if report.changed > 0 {
@@ -167,16 +181,17 @@ pub async fn preflight(
         after = last;
     }
     let mut changes_by_rule = total.changes_by_rule;
-    for rule in runbook.rule_names() {
-        changes_by_rule.entry((*rule).to_owned()).or_insert(0);
+    for rule in runbook.rules() {
+        changes_by_rule.entry(rule.key.to_owned()).or_insert(0);
     }
-    let now = ctx.now();
     let expires_at = now + Duration::minutes(PREFLIGHT_TTL_MINUTES);
     let all = matches!(scope, Scope::AllTenants);
     let result = PreflightResult {
         preflight_id: uuid::Uuid::new_v4().to_string(),
         runbook: runbook.key().to_owned(),
         scope,
+        parameters: parameters.clone(),
+        planned_at: now,
         tenants_in_scope,
         tenants_with_changes,
         findings_examined: total.examined,
@@ -186,7 +201,7 @@ pub async fn preflight(
         estimated_seconds: estimate_seconds(ctx, runbook, total.examined).await?,
         confirmation: Confirmation {
             required: all,
-            phrase: all.then(|| confirmation_phrase(tenants_in_scope)),
+            phrase: all.then(|| confirmation_phrase(runbook.confirmation_verb(), tenants_in_scope)),
         },
         expires_at,
     };
@@ -200,6 +215,7 @@ pub async fn preflight(
         operator_id: Set(initiator.map(|i| i.operator_id)),
         created_at: Set(now),
         expires_at: Set(expires_at),
+        parameters: Set(Some(parameters)),
     }
     .insert(&ctx.db)
     .await?;
@@ -214,6 +230,7 @@ pub async fn preflight(
     event.metadata = serde_json::json!({
         "preflight_id": result.preflight_id,
         "scope": result.scope,
+        "parameters": result.parameters,
         "tenants_in_scope": tenants_in_scope,
         "findings_to_change": result.findings_to_change,
         "changes_by_rule": result.changes_by_rule,

@@ -57,6 +57,12 @@ pub struct RunView {
     pub runbook_version: i32,
     /// Scope.
     pub scope: Scope,
+    /// The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any).
+    #[schema(value_type = Object)]
+    pub parameters: serde_json::Value,
+    /// The instant of the preflight the run was planned with (`null` for runs made before
+    /// parameters existed).
+    pub planned_at: Option<DateTime<Utc>>,
     /// For a single-tenant run, the tenant's workspace.
     pub workspace_id: Option<i64>,
     /// `queued`, `running` or `completed`.
@@ -166,6 +172,8 @@ fn to_view(
             .unwrap_or(Scope::AllTenants),
         runbook: run.runbook_key,
         runbook_version: run.runbook_version,
+        parameters: run.parameters.unwrap_or_else(|| serde_json::json!({})),
+        planned_at: run.planned_at,
         workspace_id: run.workspace_id,
         status: run.status,
         outcome: run.outcome,

@@ -24,6 +24,9 @@ pub struct StartRequest {
     pub runbook: String,
     /// Scope.
     pub scope: Scope,
+    /// The runbook's parameters as sent (`null` or an object); must equal the preflight's once
+    /// parsed. Ignored by `retry_failed`, which keeps the original run's.
+    pub parameters: serde_json::Value,
     /// The operator, or `None` for CLI/deploy without an operator.
     pub initiator: Option<Initiator>,
     /// Why.
@@ -65,8 +68,9 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
             need(Capability::RunbooksRunAllTenants)?;
         }
     }
-    let tenant = preflight::validate_scope(&ctx.db, runbook, &req.scope).await?;
     let now = ctx.now();
+    let parameters = runbook.parse_parameters(&req.parameters, now)?;
+    let tenant = preflight::validate_scope(&ctx.db, runbook, &req.scope).await?;
     let stale = |why: &str| RunError::invalid("preflight_id", format!("preflight is stale: {why}"));
     let pf = preflight::load(&ctx.db, &req.preflight_id)
         .await?
@@ -84,6 +88,11 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
     if pf.expires_at <= now {
         return Err(stale("it expired; run a new preflight"));
     }
+    if pf.parameters.clone().unwrap_or_else(|| serde_json::json!({})) != parameters {
+        return Err(stale(
+            "it was made with other parameters; run a new preflight",
+        ));
+    }
     let tenants_now = preflight::count_tenants(&ctx.db, &req.scope).await?;
     if tenants_now != pf.tenants_in_scope as u64 {
         return Err(stale(&format!(
@@ -92,20 +101,42 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
         )));
     }
     if matches!(req.scope, Scope::AllTenants) {
-        require_phrase(req.confirmation.as_deref(), tenants_now)?;
+        require_phrase(runbook, req.confirmation.as_deref(), tenants_now)?;
     }
-
-    create_locked(ctx, &req, runbook, tenant, Some(pf.id), tenants_now).await
+    let plan = Planned {
+        preflight_id: Some(pf.id),
+        parameters,
+        planned_at: pf.created_at,
+        total: tenants_now,
+    };
+    create_locked(ctx, &req, runbook, tenant, plan).await
 }
 
-/// An all-tenants start needs the exact phrase naming the number of tenants.
-fn require_phrase(typed: Option<&str>, tenants: u64) -> Result<(), RunError> {
-    if confirms(typed, tenants) {
+/// What a new run carries from its preflight (or, for a retry, from its source run).
+struct Planned {
+    preflight_id: Option<String>,
+    parameters: serde_json::Value,
+    planned_at: chrono::DateTime<chrono::Utc>,
+    total: u64,
+}
+
+/// An all-tenants start needs the exact phrase naming the runbook's verb and the number of
+/// tenants.
+fn require_phrase(
+    runbook: &dyn crate::runbooks::Runbook,
+    typed: Option<&str>,
+    tenants: u64,
+) -> Result<(), RunError> {
+    let verb = runbook.confirmation_verb();
+    if confirms(typed, verb, tenants) {
         Ok(())
     } else {
         Err(RunError::invalid(
             "confirmation",
-            format!("type the phrase exactly: {}", confirmation_phrase(tenants)),
+            format!(
+                "type the phrase exactly: {}",
+                confirmation_phrase(verb, tenants)
+            ),
         ))
     }
 }
@@ -117,8 +148,7 @@ async fn create_locked(
     req: &StartRequest,
     runbook: &dyn crate::runbooks::Runbook,
     tenant: Option<crate::entities::tenants::Model>,
-    preflight_id: Option<String>,
-    total: u64,
+    plan: Planned,
 ) -> Result<StartOutcome, RunError> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.db).await?;
@@ -143,7 +173,14 @@ async fn create_locked(
         let Some(scope) = Scope::from_columns(&run.scope_kind, run.scope_tenant_id) else {
             continue;
         };
-        if scope == req.scope && run.retry_of_run_id.is_none() && req.retry_of.is_none() {
+        // The identity of a run: runbook, scope and (parsed) parameters.
+        let same_parameters =
+            run.parameters.clone().unwrap_or_else(|| serde_json::json!({})) == plan.parameters;
+        if scope == req.scope
+            && same_parameters
+            && run.retry_of_run_id.is_none()
+            && req.retry_of.is_none()
+        {
             txn.commit().await?;
             let view = query::view(&ctx.db, run, now).await?;
             audit_start(ctx, "runbook.run.deduplicated", req, &view).await;
@@ -169,9 +206,11 @@ async fn create_locked(
         source: Set(req.source.as_str().to_owned()),
         reason_code: Set(req.reason.code.as_str().to_owned()),
         reason_text: Set(req.reason.text.clone()),
-        preflight_id: Set(preflight_id),
+        preflight_id: Set(plan.preflight_id),
+        parameters: Set(Some(plan.parameters)),
+        planned_at: Set(Some(plan.planned_at)),
         status: Set(RunStatus::Queued.as_str().to_owned()),
-        total: Set(total as i64),
+        total: Set(plan.total as i64),
         retry_of_run_id: Set(req.retry_of),
         created_at: Set(now),
         updated_at: Set(now),
@@ -204,6 +243,7 @@ async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest,
     event.metadata = serde_json::json!({
         "runbook": run.runbook,
         "scope": run.scope,
+        "parameters": run.parameters,
         "reason": run.reason,
         "preflight_id": req.preflight_id,
         "total": run.counts.total,
@@ -255,11 +295,22 @@ pub async fn retry_failed(
     }
     let failed = original.failed as u64;
     if matches!(scope, Scope::AllTenants) {
-        require_phrase(req.confirmation.as_deref(), failed)?;
+        require_phrase(runbook, req.confirmation.as_deref(), failed)?;
     }
     let tenant = match scope.tenant_id() {
         Some(_) => preflight::validate_scope(&ctx.db, runbook, &scope).await?,
         None => None,
     };
-    create_locked(ctx, &req, runbook, tenant, None, failed).await
+    // A retry keeps its source's parameters and planned instant (SPEC §12, v2 conventions).
+    let plan = Planned {
+        preflight_id: None,
+        parameters: original
+            .parameters
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({})),
+        planned_at: original.planned_at.unwrap_or(original.created_at),
+        total: failed,
+    };
+    req.parameters = plan.parameters.clone();
+    create_locked(ctx, &req, runbook, tenant, plan).await
 }

@@ -647,6 +647,8 @@ export interface components {
         };
         /** @description Preflight request. */
         PreflightBody: {
+            /** @description The runbook's parameters (see the runbook's `parameters` schema; default `{}`). */
+            parameters?: Record<string, unknown> | null;
             /** @description The scope to examine. */
             scope: components["schemas"]["Scope"];
         };
@@ -689,6 +691,14 @@ export interface components {
              * @description Findings that would change.
              */
             findings_to_change: number;
+            /** @description The runbook's parameters, parsed (defaults filled in); a start must send the same. */
+            parameters: Record<string, unknown>;
+            /**
+             * Format: date-time
+             * @description The instant of this preflight: the "now" a run started from it uses (e.g. as
+             *     `closed_at`), for every tenant and every retry.
+             */
+            planned_at: string;
             /** @description Cite it when starting; expires at `expires_at`. */
             preflight_id: string;
             /** @description Runbook key. */
@@ -756,6 +766,15 @@ export interface components {
             confirmation?: string | null;
             reason?: components["schemas"]["ReasonBody"] | null;
         };
+        /** @description One rule of a runbook. */
+        RuleDetail: {
+            /** @description What the rule does, in one line. */
+            description: string;
+            /** @description Stable key, as counted in `changes_by_rule` (e.g. `R1`, `S1`). */
+            key: string;
+            /** @description Short name (e.g. `first_seen`). */
+            name: string;
+        };
         /** @description A run (SPEC §6 wire format). */
         RunView: {
             /** @description Cancellation reason, when cancelled. */
@@ -787,6 +806,14 @@ export interface components {
             initiator?: components["schemas"]["InitiatorView"] | null;
             /** @description Set when completed. */
             outcome?: string | null;
+            /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
+            parameters: Record<string, unknown>;
+            /**
+             * Format: date-time
+             * @description The instant of the preflight the run was planned with (`null` for runs made before
+             *     parameters existed).
+             */
+            planned_at?: string | null;
             /** @description The preflight it was confirmed against. */
             preflight_id?: string | null;
             /**
@@ -842,11 +869,17 @@ export interface components {
             active_runs: components["schemas"]["RunView"][];
             /** @description Scopes it may run with. */
             allowed_scopes: components["schemas"]["ScopeKind"][];
+            /** @description The verb of its typed confirmation phrase (`<VERB> <n> TENANTS`). */
+            confirmation_verb: string;
             /** @description What it does. */
             description: string;
             /** @description Stable key. */
             key: string;
-            /** @description The rules its reports count under. */
+            /** @description The JSON Schema of its `parameters` object (preflight and start requests). */
+            parameters: Record<string, unknown>;
+            /** @description Its rules, in order: key, name and a one-line description. */
+            rule_details: components["schemas"]["RuleDetail"][];
+            /** @description The keys of the rules its reports count under (v1; see `rule_details`). */
             rules: string[];
             /** @description Whether the deploy hook runs it. */
             run_on_deploy: boolean;
@@ -883,6 +916,8 @@ export interface components {
         StartBody: {
             /** @description The typed phrase (all tenants). */
             confirmation?: string | null;
+            /** @description The runbook's parameters (must match the preflight's once parsed; default `{}`). */
+            parameters?: Record<string, unknown> | null;
             /** @description The preflight confirmed against. */
             preflight_id?: string | null;
             reason?: components["schemas"]["ReasonBody"] | null;
@@ -1885,7 +1920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid scope (e.g. the platform tenant) */
+            /** @description Invalid scope (e.g. the platform tenant) or parameters (`errors` names each, e.g. `parameters.last_seen_before`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1989,7 +2024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid reason, phrase, or stale preflight; Idempotency-Key reused with another body */
+            /** @description Invalid reason, phrase or parameters, or a stale preflight (other scope or parameters, expired, tenants changed); Idempotency-Key reused with another body */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2056,6 +2091,14 @@ export interface operations {
                             initiator?: components["schemas"]["InitiatorView"] | null;
                             /** @description Set when completed. */
                             outcome?: string | null;
+                            /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
+                            parameters: Record<string, unknown>;
+                            /**
+                             * Format: date-time
+                             * @description The instant of the preflight the run was planned with (`null` for runs made before
+                             *     parameters existed).
+                             */
+                            planned_at?: string | null;
                             /** @description The preflight it was confirmed against. */
                             preflight_id?: string | null;
                             /**

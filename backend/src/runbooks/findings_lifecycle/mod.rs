@@ -9,10 +9,11 @@ mod store;
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use crate::domain::run::ScopeKind;
-use crate::runbooks::{Runbook, TenantReport};
+use crate::runbooks::{ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object};
 use rules::{Rebuild, Rule};
 
 /// The runbook.
@@ -22,7 +23,43 @@ pub struct FindingsLifecycleRebuild;
 /// Its key.
 pub const KEY: &str = "findings.lifecycle.rebuild";
 
-const RULE_NAMES: &[&str] = &["R1", "R2", "R3", "R4", "R5", "R6", "R7"];
+const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        key: "R1",
+        name: "first_seen",
+        description: "first_seen_at := coalesce(first_seen_at, created_at)",
+    },
+    RuleInfo {
+        key: "R2",
+        name: "last_seen",
+        description: "last_seen_at is set and never before first_seen_at",
+    },
+    RuleInfo {
+        key: "R3",
+        name: "times_seen",
+        description: "times_seen is at least 1",
+    },
+    RuleInfo {
+        key: "R4",
+        name: "legacy_status",
+        description: "status acknowledged becomes triaged, with triaged_at from updated_at",
+    },
+    RuleInfo {
+        key: "R5",
+        name: "duplicates",
+        description: "one open finding per recurrence key keeps the sums; the others are closed as duplicate",
+    },
+    RuleInfo {
+        key: "R6",
+        name: "due_date",
+        description: "open findings without due_at get first_seen_at + SLA (critical 3, high 7, medium 14, low 30 days)",
+    },
+    RuleInfo {
+        key: "R7",
+        name: "terminal_timestamps",
+        description: "resolved findings get resolved_at, closed and risk-accepted ones closed_at, from updated_at",
+    },
+];
 
 fn report(rebuild: &Rebuild, sample_limit: usize) -> TenantReport {
     let changes_by_rule: BTreeMap<String, u64> = Rule::ALL
@@ -78,14 +115,37 @@ impl Runbook for FindingsLifecycleRebuild {
         true
     }
 
-    fn rule_names(&self) -> &'static [&'static str] {
-        RULE_NAMES
+    fn rules(&self) -> &'static [RuleInfo] {
+        RULES
+    }
+
+    fn tables_written(&self) -> &'static [&'static str] {
+        &["findings"]
+    }
+
+    fn confirmation_verb(&self) -> &'static str {
+        "REBUILD"
+    }
+
+    fn parameters_schema(&self) -> serde_json::Value {
+        serde_json::json!({"type": "object", "properties": {}, "additionalProperties": false})
+    }
+
+    fn parse_parameters(
+        &self,
+        raw: &serde_json::Value,
+        _now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, ParameterErrors> {
+        let mut errors = ParameterErrors::default();
+        parameters_object(raw, &[], &mut errors);
+        errors.or_ok(serde_json::json!({}))
     }
 
     async fn preflight_tenant(
         &self,
         db: &DatabaseConnection,
         tenant_id: i64,
+        _plan: &Plan<'_>,
         sample_limit: usize,
     ) -> Result<TenantReport, DbErr> {
         let mut total = TenantReport::default();
@@ -101,6 +161,7 @@ impl Runbook for FindingsLifecycleRebuild {
         &self,
         txn: &DatabaseTransaction,
         tenant_id: i64,
+        _plan: &Plan<'_>,
     ) -> Result<TenantReport, DbErr> {
         let mut total = TenantReport::default();
         let mut batches = store::GroupBatches::new(tenant_id);

@@ -14,7 +14,7 @@ use crate::entities::operation_runs;
 use crate::http::guards::{Operator, request_meta};
 use crate::http::problem::{ApiError, Problem};
 use crate::idempotency::{self, Begin, IdempotencyKey};
-use crate::runbooks::{self, Runbook};
+use crate::runbooks::{self, RuleInfo, Runbook};
 use crate::runs::preflight::{self as preflight_service, PreflightResult};
 use crate::runs::query::{self, RunView};
 use crate::runs::start::{self as start_service, StartRequest};
@@ -35,12 +35,40 @@ pub struct RunbookView {
     pub allowed_scopes: Vec<ScopeKind>,
     /// Whether the deploy hook runs it.
     pub run_on_deploy: bool,
-    /// The rules its reports count under.
+    /// The keys of the rules its reports count under (v1; see `rule_details`).
     pub rules: Vec<String>,
+    /// Its rules, in order: key, name and a one-line description.
+    pub rule_details: Vec<RuleDetail>,
+    /// The JSON Schema of its `parameters` object (preflight and start requests).
+    #[schema(value_type = Object)]
+    pub parameters: serde_json::Value,
+    /// The verb of its typed confirmation phrase (`<VERB> <n> TENANTS`).
+    pub confirmation_verb: String,
     /// The first active (queued or running) run, if any.
     pub active_run: Option<RunView>,
     /// Every active run (several single-tenant runs may be active at once).
     pub active_runs: Vec<RunView>,
+}
+
+/// One rule of a runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RuleDetail {
+    /// Stable key, as counted in `changes_by_rule` (e.g. `R1`, `S1`).
+    pub key: String,
+    /// Short name (e.g. `first_seen`).
+    pub name: String,
+    /// What the rule does, in one line.
+    pub description: String,
+}
+
+impl From<&RuleInfo> for RuleDetail {
+    fn from(rule: &RuleInfo) -> Self {
+        Self {
+            key: rule.key.to_owned(),
+            name: rule.name.to_owned(),
+            description: rule.description.to_owned(),
+        }
+    }
 }
 
 async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<RunbookView, ApiError> {
@@ -65,11 +93,10 @@ async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<RunbookView, Ap
         version: runbook.version(),
         allowed_scopes: runbook.allowed_scopes().to_vec(),
         run_on_deploy: runbook.run_on_deploy(),
-        rules: runbook
-            .rule_names()
-            .iter()
-            .map(|r| (*r).to_owned())
-            .collect(),
+        rules: runbook.rule_keys().into_iter().map(str::to_owned).collect(),
+        rule_details: runbook.rules().iter().map(RuleDetail::from).collect(),
+        parameters: runbook.parameters_schema(),
+        confirmation_verb: runbook.confirmation_verb().to_owned(),
         active_run: active_runs.first().cloned(),
         active_runs,
     })
@@ -133,6 +160,10 @@ pub async fn detail(
 pub struct PreflightBody {
     /// The scope to examine.
     pub scope: Scope,
+    /// The runbook's parameters (see the runbook's `parameters` schema; default `{}`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub parameters: serde_json::Value,
 }
 
 /// Read-only preflight: what a run would change. Cite its `preflight_id` within 15 minutes.
@@ -147,7 +178,7 @@ pub struct PreflightBody {
         (status = 403, description = "Missing ops.runbooks.view or CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid scope (e.g. the platform tenant)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid scope (e.g. the platform tenant) or parameters (`errors` names each, e.g. `parameters.last_seen_before`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/ops/runbooks/{key}/preflight")]
@@ -165,6 +196,7 @@ pub async fn preflight(
         &ctx,
         &key,
         body.scope,
+        &body.parameters,
         Some(&initiator),
         request_meta(&req, source.as_str()),
     )
@@ -188,6 +220,10 @@ pub struct ReasonBody {
 pub struct StartBody {
     /// Scope (must match the preflight's).
     pub scope: Scope,
+    /// The runbook's parameters (must match the preflight's once parsed; default `{}`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub parameters: serde_json::Value,
     /// Why.
     pub reason: Option<ReasonBody>,
     /// The preflight confirmed against.
@@ -224,7 +260,7 @@ pub struct StartedRun {
         (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Overlapping active run, or the same Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid reason, phrase, or stale preflight; Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid reason, phrase or parameters, or a stale preflight (other scope or parameters, expired, tenants changed); Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/ops/runbooks/{key}/runs")]
@@ -320,6 +356,7 @@ async fn run_start(
         StartRequest {
             runbook: key.to_owned(),
             scope: body.scope,
+            parameters: body.parameters,
             initiator: Some(Initiator::from(&operator.0)),
             reason,
             source,

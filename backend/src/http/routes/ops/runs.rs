@@ -252,6 +252,7 @@ pub async fn retry_failed(
         StartRequest {
             runbook: String::new(),
             scope: crate::domain::run::Scope::AllTenants,
+            parameters: serde_json::Value::Null,
             initiator: Some(Initiator::from(&operator.0)),
             reason,
             source,
