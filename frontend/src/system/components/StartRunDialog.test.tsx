@@ -16,6 +16,8 @@ function preflight(scope: PreflightResult['scope']): PreflightResult {
     preflight_id: 'pf-1',
     runbook: KEY,
     scope,
+    parameters: {},
+    planned_at: '2029-12-31T23:50:00Z',
     tenants_in_scope: all ? 25 : 1,
     tenants_with_changes: 3,
     findings_examined: 100,
