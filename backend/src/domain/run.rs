@@ -295,7 +295,10 @@ mod tests {
     fn phrases_name_the_blast_radius() {
         assert_eq!(confirmation_phrase("REBUILD", 1000), "REBUILD 1000 TENANTS");
         assert_eq!(confirmation_phrase("REBUILD", 1), "REBUILD 1 TENANTS");
-        assert_eq!(confirmation_phrase("CLOSE STALE IN", 3), "CLOSE STALE IN 3 TENANTS");
+        assert_eq!(
+            confirmation_phrase("CLOSE STALE IN", 3),
+            "CLOSE STALE IN 3 TENANTS"
+        );
     }
 
     #[test]

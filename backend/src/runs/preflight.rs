@@ -1,7 +1,7 @@
 //! `preflight(scope)`: read-only. Computes what a run would change, stores the result under a
 //! `preflight_id` valid for 15 minutes, and records `runbook.preflighted`.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -154,7 +154,9 @@ pub async fn preflight(
     meta: RequestMeta,
 ) -> Result<PreflightResult, RunError> {
     let runbook = runbook(runbook_key)?;
-    let now = ctx.now();
+    // Microseconds: what both databases store, so the instant a run writes (e.g. `closed_at`)
+    // reads back equal to the `planned_at` this preflight reports.
+    let now = ctx.now().trunc_subsecs(6);
     let parameters = runbook.parse_parameters(parameters, now)?;
     validate_scope(&ctx.db, runbook, &scope).await?;
     let plan = Plan {

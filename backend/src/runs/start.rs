@@ -88,7 +88,12 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
     if pf.expires_at <= now {
         return Err(stale("it expired; run a new preflight"));
     }
-    if pf.parameters.clone().unwrap_or_else(|| serde_json::json!({})) != parameters {
+    if pf
+        .parameters
+        .clone()
+        .unwrap_or_else(|| serde_json::json!({}))
+        != parameters
+    {
         return Err(stale(
             "it was made with other parameters; run a new preflight",
         ));
@@ -174,8 +179,11 @@ async fn create_locked(
             continue;
         };
         // The identity of a run: runbook, scope and (parsed) parameters.
-        let same_parameters =
-            run.parameters.clone().unwrap_or_else(|| serde_json::json!({})) == plan.parameters;
+        let same_parameters = run
+            .parameters
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({}))
+            == plan.parameters;
         if scope == req.scope
             && same_parameters
             && run.retry_of_run_id.is_none()

@@ -102,7 +102,10 @@ impl CloseStaleParameters {
         let object = parameters_object(raw, &["last_seen_before", "severities"], &mut errors);
         let last_seen_before = match object.get("last_seen_before") {
             None | Some(serde_json::Value::Null) => {
-                errors.add("last_seen_before", "required: an RFC 3339 instant in the past");
+                errors.add(
+                    "last_seen_before",
+                    "required: an RFC 3339 instant in the past",
+                );
                 None
             }
             Some(value) => match value.as_str().map(DateTime::parse_from_rfc3339) {
@@ -133,7 +136,9 @@ impl CloseStaleParameters {
                         Some(s) => parsed.push(s),
                         None => errors.add(
                             "severities",
-                            format!("unknown severity {item}; expected low, medium, high or critical"),
+                            format!(
+                                "unknown severity {item}; expected low, medium, high or critical"
+                            ),
                         ),
                     }
                 }
@@ -405,7 +410,10 @@ mod tests {
             bad(json!({"last_seen_before": "2026-01-01T00:00:00Z", "color": "red"})),
             ["parameters.color"]
         );
-        assert_eq!(bad(json!([1])), ["parameters", "parameters.last_seen_before"]);
+        assert_eq!(
+            bad(json!([1])),
+            ["parameters", "parameters.last_seen_before"]
+        );
     }
 
     #[test]

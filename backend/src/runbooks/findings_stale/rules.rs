@@ -133,29 +133,78 @@ mod tests {
         assert!(close_stale(&f, &criteria(10, &["low"]), at(20)).is_none());
         assert!(close_stale(&f, &criteria(5, &all), at(20)).is_none());
         for status in ["resolved", "closed", "risk_accepted", "mystery"] {
-            assert!(close_stale(&finding(status, "high", Some(1), None), &criteria(10, &all), at(20)).is_none());
+            assert!(
+                close_stale(
+                    &finding(status, "high", Some(1), None),
+                    &criteria(10, &all),
+                    at(20)
+                )
+                .is_none()
+            );
         }
         // acknowledged (legacy) counts as open.
-        assert!(close_stale(&finding("acknowledged", "low", Some(1), None), &criteria(10, &all), at(20)).is_some());
+        assert!(
+            close_stale(
+                &finding("acknowledged", "low", Some(1), None),
+                &criteria(10, &all),
+                at(20)
+            )
+            .is_some()
+        );
     }
 
     #[test]
     fn last_seen_falls_back_to_first_seen_then_created() {
         let all = ["low", "medium", "high", "critical"];
         // No last_seen: first_seen (day 9) decides.
-        assert!(close_stale(&finding("new", "low", None, Some(9)), &criteria(10, &all), at(20)).is_some());
-        assert!(close_stale(&finding("new", "low", None, Some(11)), &criteria(10, &all), at(20)).is_none());
+        assert!(
+            close_stale(
+                &finding("new", "low", None, Some(9)),
+                &criteria(10, &all),
+                at(20)
+            )
+            .is_some()
+        );
+        assert!(
+            close_stale(
+                &finding("new", "low", None, Some(11)),
+                &criteria(10, &all),
+                at(20)
+            )
+            .is_none()
+        );
         // Neither: created_at (day 1).
-        assert!(close_stale(&finding("new", "low", None, None), &criteria(2, &all), at(20)).is_some());
+        assert!(
+            close_stale(
+                &finding("new", "low", None, None),
+                &criteria(2, &all),
+                at(20)
+            )
+            .is_some()
+        );
         // last_seen wins over an older first_seen.
-        assert!(close_stale(&finding("new", "low", Some(12), Some(1)), &criteria(10, &all), at(20)).is_none());
+        assert!(
+            close_stale(
+                &finding("new", "low", Some(12), Some(1)),
+                &criteria(10, &all),
+                at(20)
+            )
+            .is_none()
+        );
     }
 
     fn any_finding() -> impl Strategy<Value = Finding> {
         (
             prop::sample::select(vec![
-                "new", "triaged", "in_progress", "reopened", "acknowledged", "resolved",
-                "closed", "risk_accepted", "other",
+                "new",
+                "triaged",
+                "in_progress",
+                "reopened",
+                "acknowledged",
+                "resolved",
+                "closed",
+                "risk_accepted",
+                "other",
             ]),
             prop::sample::select(vec!["low", "medium", "high", "critical", "bogus"]),
             prop::option::of(1u32..28),
