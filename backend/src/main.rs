@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Runbooks: the catalogue, and running any of them (preflight, confirm, start, wait).
+    Runbooks {
+        #[command(subcommand)]
+        command: runbooks::RunbooksCommand,
+    },
     /// Findings runbooks (preflight, confirm, start, wait).
     Findings {
         #[command(subcommand)]
@@ -188,6 +193,9 @@ fn main() -> ExitCode {
         Command::Findings { command } => {
             return exit_code(runtime.block_on(runbooks::run(settings, command)));
         }
+        Command::Runbooks { command } => {
+            return exit_code(runtime.block_on(runbooks::runbooks(settings, command)));
+        }
         Command::DeployRunbooks(args) => {
             return exit_code(runtime.block_on(deploy::run(settings, args)));
         }
@@ -199,6 +207,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Findings { .. }
+            | Command::Runbooks { .. }
             | Command::DeployRunbooks(_)
             | Command::Runs { .. }
             | Command::Openapi { .. } => unreachable!("dispatched above"),

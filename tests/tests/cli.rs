@@ -20,7 +20,7 @@ use atlas_ops::domain::capability::Capability;
 use atlas_ops_tests::runs::{SMALL, count, expected_after, snapshot};
 use atlas_ops_tests::{Backend, TestDatabase, db_tests};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const REASON: [&str; 4] = [
     "--reason-code",
@@ -571,7 +571,118 @@ async fn deploy_times_out_without_workers(backend: Backend) {
     assert_eq!(env.count("SELECT COUNT(*) FROM operation_runs").await, 1);
 }
 
+async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
+    let env = Env::new(backend).await;
+    let out = env.run(&["runbooks", "list", "--json"]).await;
+    expect_code(&out, 0);
+    let catalogue = stdout_json(&out);
+    assert_eq!(catalogue["items"][1]["key"], "findings.stale.close");
+    assert_eq!(
+        catalogue["items"][1]["rule_details"][0]["name"],
+        "close_stale"
+    );
+    let out = env.run(&["runbooks", "list"]).await;
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("findings.stale.close") && text.contains("--param last_seen_before"),
+        "{text}"
+    );
+
+    // Bad parameters: refused (exit 3) with the field named; nothing started.
+    let run = ["runbooks", "run", "findings.stale.close", "--all-tenants"];
+    let out = env
+        .run(&args(
+            &run,
+            &[
+                "--param",
+                "severities=urgent",
+                "--param",
+                "last_seen_before=30d",
+                "--preflight-only",
+            ],
+        ))
+        .await;
+    expect_code(&out, 3);
+    assert!(
+        stderr(&out).contains("parameters.severities"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env
+        .run(&args(&run, &["--param", "oops", "--preflight-only"]))
+        .await;
+    expect_code(&out, 2);
+    let out = env
+        .run(&[
+            "runbooks",
+            "run",
+            "no.such.runbook",
+            "--all-tenants",
+            "--preflight-only",
+        ])
+        .await;
+    expect_code(&out, 2);
+
+    // "Older than N days" (the seed is from early 2025, so 30d covers every open finding of
+    // the chosen severities), started, worked inline, and equal to a second run: nothing.
+    let out = env
+        .run(&args(
+            &run,
+            &[
+                "--param",
+                "last_seen_before=30d",
+                "--param",
+                "severities=high,critical",
+                "--reason-code",
+                "data_repair",
+                "--reason",
+                "close findings nobody sees any more",
+                "--yes",
+                "--wait",
+                "--inline",
+                "--json",
+            ],
+        ))
+        .await;
+    expect_code(&out, 0);
+    let report = stdout_json(&out);
+    assert_eq!(report["run"]["outcome"], "succeeded");
+    assert_eq!(
+        report["run"]["parameters"]["severities"],
+        json!(["high", "critical"])
+    );
+    let open_left = env
+        .count(
+            "SELECT COUNT(*) FROM findings f JOIN tenants t ON t.id = f.tenant_id \
+             WHERE t.external_id <> 'platform' AND f.severity IN ('high', 'critical') \
+             AND f.status IN ('new', 'triaged', 'in_progress', 'reopened', 'acknowledged')",
+        )
+        .await;
+    assert_eq!(open_left, 0);
+    let closed = env
+        .count("SELECT COUNT(*) FROM findings WHERE closed_reason = 'stale'")
+        .await;
+    assert_eq!(report["run"]["counts"]["findings_changed"], closed);
+    let out = env
+        .run(&args(
+            &run,
+            &[
+                "--param",
+                "last_seen_before=30d",
+                "--param",
+                "severities=high,critical",
+                "--preflight-only",
+                "--json",
+            ],
+        ))
+        .await;
+    expect_code(&out, 0);
+    assert_eq!(stdout_json(&out)["preflight"]["findings_to_change"], 0);
+}
+
 db_tests!(
+    runbooks_list_and_run_any_runbook_with_parameters,
     preflight_only_changes_nothing,
     refusals_exit_3_and_change_nothing,
     usage_errors_exit_2,

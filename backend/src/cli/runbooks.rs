@@ -1,5 +1,6 @@
-//! `atlas-ops findings backfill-lifecycle`: the runbook on a shell, through the same
-//! `preflight()` and `start()` as the API (SPEC §7).
+//! `atlas-ops runbooks list|run` and `atlas-ops findings backfill-lifecycle` (the same code
+//! with the key filled in): any runbook on a shell, through the same `preflight()` and
+//! `start()` as the API (SPEC §7, §12).
 //!
 //! Flow: check the reason (before touching the database) → resolve the tenant and the optional
 //! `--operator` → preflight (printed as a table, or JSON) → confirmation (typed phrase for all
@@ -32,7 +33,7 @@ use crate::context::AppContext;
 use crate::domain::run::{ItemStatus, Outcome, Reason, RunStatus, Scope, Source};
 use crate::entities::tenants;
 use crate::jobs;
-use crate::runbooks::findings_lifecycle::{self, rules::Rule};
+use crate::runbooks::findings_lifecycle;
 use crate::runs::preflight::{PreflightResult, preflight};
 use crate::runs::query::{self, RunView};
 use crate::runs::start::{StartRequest, start};
@@ -41,27 +42,56 @@ use crate::runs::{Initiator, RunError};
 /// How often `--wait` reads the run record.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+const EXIT_CODES: &str = "Exit codes: 0 succeeded (or started without --wait), \
+    1 failed or partially succeeded, 2 usage error, 3 refused (conflict, stale preflight, \
+    missing reason, wrong phrase, invalid parameters, platform tenant).";
+
 /// `atlas-ops findings ...`.
 #[derive(Debug, Subcommand)]
 pub enum FindingsCommand {
     /// Rebuild the findings lifecycle (runbook `findings.lifecycle.rebuild`) for one tenant or
-    /// all tenants: preflight, confirm, start, and optionally wait.
-    #[command(after_help = "Exit codes: 0 succeeded (or started without --wait), \
-        1 failed or partially succeeded, 2 usage error, 3 refused (conflict, stale preflight, \
-        missing reason, wrong phrase, platform tenant).")]
+    /// all tenants: preflight, confirm, start, and optionally wait. The same as
+    /// `runbooks run findings.lifecycle.rebuild`.
+    #[command(after_help = EXIT_CODES)]
     BackfillLifecycle(BackfillArgs),
 }
 
-/// Flags of `atlas-ops findings backfill-lifecycle`.
+/// `atlas-ops runbooks ...`.
+#[derive(Debug, Subcommand)]
+pub enum RunbooksCommand {
+    /// The runbook catalogue: key, title, version, rules and parameters.
+    List {
+        /// The catalogue as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a runbook over one tenant or all tenants: preflight, confirm, start, and optionally
+    /// wait. Parameters: `--param NAME=VALUE` (a list as `a,b`; an instant as RFC 3339 or
+    /// `30d` for "older than 30 days").
+    #[command(after_help = EXIT_CODES)]
+    Run {
+        /// The runbook's key (see `runbooks list`).
+        key: String,
+        #[command(flatten)]
+        args: BackfillArgs,
+    },
+}
+
+/// Flags of `atlas-ops runbooks run KEY` and `atlas-ops findings backfill-lifecycle`.
 #[derive(Debug, Clone, Args)]
 #[command(group(ArgGroup::new("scope").required(true).args(["tenant", "all_tenants"])))]
 pub struct BackfillArgs {
-    /// Rebuild one tenant, by its external id.
+    /// Run over one tenant, by its external id.
     #[arg(long, value_name = "EXTERNAL_ID")]
     pub tenant: Option<String>,
-    /// Rebuild every tenant (needs the typed phrase, or --yes / --confirm).
+    /// Run over every tenant (needs the typed phrase, or --yes / --confirm).
     #[arg(long)]
     pub all_tenants: bool,
+    /// A runbook parameter, `NAME=VALUE` (repeatable). Lists are comma-separated
+    /// (`severities=high,critical`); an instant is RFC 3339 or `Nd`, N days before now
+    /// (`last_seen_before=30d`).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
     /// Reason code: data_repair, incident, migration, support_request or other.
     #[arg(long, value_name = "CODE")]
     pub reason_code: Option<String>,
@@ -157,7 +187,7 @@ pub fn confirm(
         }
         let answer = prompt
             .ask(&format!(
-                "This rebuilds {target}. Type \"{phrase}\" to confirm: "
+                "This runs {target}. Type \"{phrase}\" to confirm: "
             ))
             .map_err(|e| format!("cannot read the confirmation: {e}"))?;
         match answer {
@@ -175,7 +205,7 @@ pub fn confirm(
             return Err("not on a terminal: pass --yes to start without a prompt".to_owned());
         }
         let answer = prompt
-            .ask(&format!("Start rebuilding {target}? [y/N] "))
+            .ask(&format!("Start {target}? [y/N] "))
             .map_err(|e| format!("cannot read the confirmation: {e}"))?;
         match answer.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
             Some(a) if a == "y" || a == "yes" => Ok(None),
@@ -204,14 +234,152 @@ pub async fn run(settings: Settings, command: FindingsCommand) -> anyhow::Result
     }
 }
 
+/// Runs `atlas-ops runbooks ...` with the terminal prompt.
+pub async fn runbooks(settings: Settings, command: RunbooksCommand) -> anyhow::Result<Exit> {
+    match command {
+        RunbooksCommand::List { json } => {
+            list(json)?;
+            Ok(Exit::Succeeded)
+        }
+        RunbooksCommand::Run { key, args } => {
+            run_runbook(settings, &key, args, &mut TerminalPrompt).await
+        }
+    }
+}
+
+/// `atlas-ops runbooks list`: the catalogue from the registry (no database needed).
+fn list(json: bool) -> anyhow::Result<()> {
+    if json {
+        let items: Vec<serde_json::Value> = crate::runbooks::REGISTRY
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "key": r.key(),
+                    "title": r.title(),
+                    "description": r.description(),
+                    "version": r.version(),
+                    "run_on_deploy": r.run_on_deploy(),
+                    "confirmation_verb": r.confirmation_verb(),
+                    "rules": r.rule_keys(),
+                    "rule_details": r.rules().iter().map(|rule| serde_json::json!({
+                        "key": rule.key, "name": rule.name, "description": rule.description,
+                    })).collect::<Vec<_>>(),
+                    "parameters": r.parameters_schema(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "items": items }))?
+        );
+        return Ok(());
+    }
+    for r in crate::runbooks::REGISTRY {
+        println!("{}  v{}  {}", r.key(), r.version(), r.title());
+        println!("    {}", r.description());
+        for rule in r.rules() {
+            println!("    {:<4} {:<20} {}", rule.key, rule.name, rule.description);
+        }
+        let schema = r.parameters_schema();
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        if let Some(props) = schema["properties"].as_object().filter(|p| !p.is_empty()) {
+            for (name, prop) in props {
+                let need = if required.contains(&name.as_str()) {
+                    "required"
+                } else {
+                    "optional"
+                };
+                let about = prop["description"].as_str().unwrap_or_default();
+                println!("    --param {name}=...  ({need}) {about}");
+            }
+        }
+        if r.run_on_deploy() {
+            println!("    runs on deploy");
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// Turns `--param NAME=VALUE` flags into the runbook's parameters object, typed by its JSON
+/// Schema: lists split on commas, integers and booleans parsed, and an instant given as `Nd`
+/// becomes N days before `now`. Names the schema does not know are passed on as strings (the
+/// runbook refuses them, naming the field).
+pub fn parse_params(
+    schema: &serde_json::Value,
+    params: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    let mut out = serde_json::Map::new();
+    for param in params {
+        let Some((name, raw)) = param.split_once('=') else {
+            return Err(format!("--param {param:?}: expected NAME=VALUE"));
+        };
+        let name = name.trim();
+        if out.contains_key(name) {
+            return Err(format!("--param {name} is given twice"));
+        }
+        let prop = &schema["properties"][name];
+        let value = match prop["type"].as_str() {
+            Some("array") => Value::Array(
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.to_owned()))
+                    .collect(),
+            ),
+            Some("integer") => raw
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| format!("--param {name}: {raw:?} is not an integer"))?,
+            Some("boolean") => match raw.trim() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => return Err(format!("--param {name}: expected true or false")),
+            },
+            _ if prop["format"] == "date-time" => Value::String(older_than(raw.trim(), now)),
+            _ => Value::String(raw.to_owned()),
+        };
+        out.insert(name.to_owned(), value);
+    }
+    Ok(Value::Object(out))
+}
+
+/// `Nd` ("older than N days") as the instant N days before `now`; anything else unchanged.
+pub fn older_than(raw: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    raw.strip_suffix('d')
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n >= 0)
+        .and_then(chrono::TimeDelta::try_days)
+        .map_or_else(
+            || raw.to_owned(),
+            |d| (now - d).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
+}
+
 /// `atlas-ops findings backfill-lifecycle`, with an injectable prompt.
 pub async fn backfill_lifecycle(
     settings: Settings,
     args: BackfillArgs,
     prompt: &mut dyn Prompt,
 ) -> anyhow::Result<Exit> {
+    run_runbook(settings, findings_lifecycle::KEY, args, prompt).await
+}
+
+/// `atlas-ops runbooks run KEY`, with an injectable prompt.
+pub async fn run_runbook(
+    settings: Settings,
+    key: &str,
+    args: BackfillArgs,
+    prompt: &mut dyn Prompt,
+) -> anyhow::Result<Exit> {
     let mut report = JsonReport::default();
-    let exit = backfill(settings, &args, prompt, &mut report).await?;
+    let exit = backfill(settings, key, &args, prompt, &mut report).await?;
     if args.json {
         report.exit_code = exit.code();
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -227,10 +395,27 @@ fn refuse(report: &mut JsonReport, exit: Exit, kind: &str, message: &str) -> Exi
 
 async fn backfill(
     settings: Settings,
+    key: &str,
     args: &BackfillArgs,
     prompt: &mut dyn Prompt,
     report: &mut JsonReport,
 ) -> anyhow::Result<Exit> {
+    let Some(runbook) = crate::runbooks::find(key) else {
+        return Ok(refuse(
+            report,
+            Exit::Usage,
+            "unknown_runbook",
+            &format!("no runbook {key:?}; see `atlas-ops runbooks list`"),
+        ));
+    };
+    let parameters = match parse_params(
+        &runbook.parameters_schema(),
+        &args.params,
+        chrono::Utc::now(),
+    ) {
+        Ok(p) => p,
+        Err(why) => return Ok(refuse(report, Exit::Usage, "usage", &why)),
+    };
     // The reason is checked before the database is touched (SPEC §7: refused, exit 3).
     let reason = if args.preflight_only {
         None
@@ -323,9 +508,9 @@ async fn backfill(
     };
     let pf = match preflight(
         &ctx,
-        findings_lifecycle::KEY,
+        runbook.key(),
         scope,
-        &serde_json::Value::Null,
+        &parameters,
         initiator.as_ref(),
         meta.clone(),
     )
@@ -350,6 +535,7 @@ async fn backfill(
     } else {
         target
     };
+    let target = format!("{} over {target}", runbook.title());
     let confirmation = match confirm(&pf, &target, args.confirm.as_deref(), args.yes, prompt) {
         Ok(c) => c,
         Err(why) => return Ok(refuse(report, Exit::Refused, "not_confirmed", &why)),
@@ -551,12 +737,11 @@ pub async fn wait_for_run(
     Ok(result)
 }
 
-/// The rule's name from SPEC §2 (`first_seen`...), for a code such as `R1`.
-fn rule_name(code: &str) -> &'static str {
-    Rule::ALL
-        .iter()
-        .find(|r| r.to_string() == code)
-        .map_or("", |r| r.name())
+/// The name of rule `key` of `runbook` (`first_seen` for `R1`), from the runbook itself.
+fn rule_name(runbook: &str, key: &str) -> &'static str {
+    crate::runbooks::find(runbook)
+        .and_then(|r| r.rules().iter().find(|rule| rule.key == key))
+        .map_or("", |rule| rule.name)
 }
 
 /// Prints a preflight as a readable table on standard output.
@@ -573,10 +758,13 @@ pub fn print_preflight(pf: &PreflightResult) {
     println!("  findings examined    {}", pf.findings_examined);
     println!("  findings to change   {}", pf.findings_to_change);
     println!("  estimated duration   ~{} s", pf.estimated_seconds);
+    if pf.parameters.as_object().is_some_and(|p| !p.is_empty()) {
+        println!("  parameters           {}", pf.parameters);
+    }
     println!();
     println!("  {:<4} {:<20} {:>8}", "rule", "name", "changes");
     for (code, n) in &pf.changes_by_rule {
-        println!("  {code:<4} {:<20} {n:>8}", rule_name(code));
+        println!("  {code:<4} {:<20} {n:>8}", rule_name(&pf.runbook, code));
     }
     if !pf.sample.is_empty() {
         println!();
@@ -782,9 +970,56 @@ mod tests {
     }
 
     #[test]
-    fn rule_names_follow_the_spec() {
-        assert_eq!(rule_name("R1"), "first_seen");
-        assert_eq!(rule_name("R7"), "terminal_timestamps");
-        assert_eq!(rule_name("R9"), "");
+    fn rule_names_come_from_the_runbook() {
+        let v1 = findings_lifecycle::KEY;
+        assert_eq!(rule_name(v1, "R1"), "first_seen");
+        assert_eq!(rule_name(v1, "R7"), "terminal_timestamps");
+        assert_eq!(rule_name(v1, "R9"), "");
+        assert_eq!(rule_name("findings.stale.close", "S1"), "close_stale");
+        assert_eq!(rule_name("no.such.runbook", "S1"), "");
+    }
+
+    #[test]
+    fn params_are_typed_by_the_runbook_schema() {
+        let schema = crate::runbooks::Runbook::parameters_schema(
+            &crate::runbooks::findings_stale::CloseStaleFindings,
+        );
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let p = parse_params(
+            &schema,
+            &[
+                "severities=high, critical".into(),
+                "last_seen_before=30d".into(),
+            ],
+            now,
+        )
+        .expect("params");
+        assert_eq!(
+            p,
+            serde_json::json!({"severities": ["high", "critical"], "last_seen_before": "2026-10-31T12:00:00Z"})
+        );
+        let exact = parse_params(
+            &schema,
+            &["last_seen_before=2026-01-01T00:00:00Z".into()],
+            now,
+        )
+        .expect("params");
+        assert_eq!(exact["last_seen_before"], "2026-01-01T00:00:00Z");
+        assert!(parse_params(&schema, &["nonsense".into()], now).is_err());
+        assert!(
+            parse_params(
+                &schema,
+                &["severities=low".into(), "severities=high".into()],
+                now
+            )
+            .is_err()
+        );
+        // Unknown names pass through for the runbook to refuse by name.
+        assert_eq!(
+            parse_params(&schema, &["colour=red".into()], now).expect("params"),
+            serde_json::json!({"colour": "red"})
+        );
     }
 }
