@@ -44,8 +44,11 @@ pub struct Settings {
     pub workers: usize,
     /// Where failed/partial run alerts are POSTed; none means no alerts are sent.
     pub alert_webhook_url: Option<String>,
-    /// Whether session cookies carry `Secure` (disable only for local plain http).
+    /// Whether session cookies carry `Secure` (default on in every mode; disable only for local
+    /// plain http, as `make run` does).
     pub cookie_secure: bool,
+    /// Bearer token `/metrics` requires; none means `/metrics` answers loopback clients only.
+    pub metrics_token: Option<SecretString>,
     /// `RUST_LOG`-style filter.
     pub log_level: String,
     /// Pretty or JSON logs.
@@ -139,6 +142,18 @@ impl Settings {
         };
         let session_secret = secret("SESSION_SECRET")?;
         let jwt_secret = secret("JWT_SECRET")?;
+        // Optional in every mode (unset, only loopback scrapers get metrics), but when set it is
+        // a credential like the others: long enough not to be guessed.
+        let metrics_token = match get("METRICS_TOKEN") {
+            None => None,
+            Some(v) if v.len() >= 32 => Some(SecretString::from(v)),
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "METRICS_TOKEN",
+                    reason: "must be at least 32 characters".into(),
+                });
+            }
+        };
         let trusted_proxies = match get("TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(list) => list
@@ -158,7 +173,10 @@ impl Settings {
             jwt_secret,
             workers: parse(&get, "WORKERS", 2)?,
             alert_webhook_url: get("ALERT_WEBHOOK_URL"),
-            cookie_secure: parse_bool(&get, "COOKIE_SECURE", mode == Mode::Production)?,
+            // Secure in demo mode too: a demo reachable over https must not leak its session over
+            // http, and plain-http local use says so explicitly (`make run`, the test harness).
+            cookie_secure: parse_bool(&get, "COOKIE_SECURE", true)?,
+            metrics_token,
             log_level: get("LOG_LEVEL")
                 .or_else(|| get("RUST_LOG"))
                 .unwrap_or_else(|| "info".into()),
@@ -276,6 +294,33 @@ mod tests {
         ])
         .expect_err("must refuse");
         assert!(matches!(err, ConfigError::MissingSecret("JWT_SECRET")));
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_in_every_mode() {
+        assert!(settings(&[]).expect("demo settings").cookie_secure);
+        assert!(
+            settings(&[("APP_ENV", "demo"), ("COOKIE_SECURE", "")])
+                .expect("demo settings")
+                .cookie_secure
+        );
+        let plain = settings(&[("COOKIE_SECURE", "false")]).expect("settings");
+        assert!(!plain.cookie_secure);
+    }
+
+    #[test]
+    fn the_metrics_token_is_optional_long_and_never_printed() {
+        assert!(settings(&[]).expect("settings").metrics_token.is_none());
+        let err = settings(&[("METRICS_TOKEN", "short")]).expect_err("invalid");
+        assert!(err.to_string().contains("METRICS_TOKEN"), "{err}");
+        let token = "metrics-token-0123456789abcdef0123456789";
+        let s = settings(&[("METRICS_TOKEN", token)]).expect("settings");
+        assert_eq!(
+            s.metrics_token.as_ref().map(|t| t.expose_secret()),
+            Some(token)
+        );
+        let dump = format!("{s:?}");
+        assert!(!dump.contains(token), "{dump}");
     }
 
     #[test]

@@ -75,10 +75,11 @@ impl Metrics {
     }
 
     /// Counts one answered HTTP request. `route` is the matched pattern (never the raw path,
-    /// which would make the label set unbounded).
+    /// which would make the label set unbounded); `method` is bounded here by [`method_label`],
+    /// so no caller can turn made-up methods into new series.
     pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let status = status.to_string();
-        let labels = [method, route, status.as_str()];
+        let labels = [method_label(method), route, status.as_str()];
         self.http_requests.with_label_values(&labels).inc();
         self.http_duration
             .with_label_values(&labels)
@@ -124,6 +125,18 @@ impl Metrics {
         }
         String::from_utf8_lossy(&buffer).into_owned()
     }
+}
+
+/// The `method` label of a request: the standard methods a browser or script sends as
+/// themselves, anything else `other`. HTTP allows any token as a method and actix accepts it, so
+/// without this a client could create one time series per made-up method until the scrape (and
+/// the process's memory) is swamped. Methods are case-sensitive: `get` is not `GET`.
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other")
 }
 
 async fn counts(db: &impl ConnectionTrait, sql: &str) -> Result<Vec<(String, i64)>, DbErr> {
@@ -174,6 +187,29 @@ mod tests {
         ));
         assert!(
             text.contains("atlas_job_duration_seconds_count{kind=\"run.tenant\",result=\"ok\"} 1")
+        );
+    }
+
+    #[test]
+    fn methods_outside_the_standard_set_share_one_label() {
+        for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
+            assert_eq!(method_label(method), method);
+        }
+        for method in ["get", "TRACE", "CONNECT", "PROPFIND", "X-INFLATE-0001", ""] {
+            assert_eq!(method_label(method), "other", "{method:?}");
+        }
+        let m = Metrics::build().expect("registry");
+        for i in 0..50 {
+            m.observe_http(&format!("M{i}"), "unmatched", 404, Duration::ZERO);
+        }
+        let text = m.render();
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("atlas_http_requests_total{"))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            series,
+            ["atlas_http_requests_total{method=\"other\",route=\"unmatched\",status=\"404\"} 50"]
         );
     }
 }

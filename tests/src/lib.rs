@@ -115,6 +115,8 @@ pub fn test_settings(url: &str) -> Settings {
         "JWT_SECRET" => Some("test-jwt-secret-0123456789abcdef0123456789abcdef".into()),
         "STATIC_DIR" => Some("/nonexistent-static-dir".into()),
         "WORKERS" => Some("0".into()),
+        // reqwest's cookie jar (rightly) keeps `Secure` cookies off plain http.
+        "COOKIE_SECURE" => Some("false".into()),
         _ => None,
     })
     .expect("test settings")

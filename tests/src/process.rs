@@ -34,6 +34,8 @@ fn command(
             "test-jwt-secret-0123456789abcdef0123456789abcdef",
         )
         .env("STATIC_DIR", "/nonexistent-static-dir")
+        // Tests talk plain http, where a `Secure` session cookie is never sent back.
+        .env("COOKIE_SECURE", "false")
         .env("JOB_LEASE_SECONDS", "2")
         .env("WORKER_POLL_MS", "50")
         .env("LOG_LEVEL", "info")

@@ -70,6 +70,11 @@ pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
             "{name} is not set: generated a random one for this process (demo mode); sessions and tokens will not survive a restart"
         );
     }
+    if !settings.cookie_secure {
+        tracing::warn!(
+            "COOKIE_SECURE=false: session cookies are sent over plain http (make run's local demo); never in production"
+        );
+    }
     let conn = open(&settings).await?;
     if settings.auto_migrate {
         let applied = db::migrate(&conn).await?;

@@ -4,13 +4,14 @@
 pub mod client_ip;
 pub mod extract;
 pub mod guards;
-mod middleware;
+pub(crate) mod middleware;
 mod nul_guard;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
 mod request_id;
+mod request_span;
 pub mod routes;
 pub mod session_store;
 mod spa;
@@ -78,9 +79,12 @@ impl Application {
                 .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(middleware::no_store));
+            // Innermost first: the security headers go on every answer before the request id
+            // is echoed and the request is logged and counted.
             App::new()
+                .wrap(from_fn(middleware::security_headers))
                 .wrap(request_id::RequestIdHeader)
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<request_span::RequestSpan>::new())
                 .wrap(from_fn(middleware::record_metrics))
                 .app_data(data.clone())
                 .service(routes::health::healthz)

@@ -168,6 +168,13 @@ impl ResponseError for ApiError {
             HeaderValue::from_static("application/problem+json"),
         ));
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        // The security-headers middleware covers every response it sees; an error a middleware
+        // returns as `Err` is rendered here after that layer, so it gets them here.
+        let mut headers = header::HeaderMap::new();
+        crate::http::middleware::add_security_headers(&mut headers);
+        for (name, value) in headers {
+            response.insert_header((name, value));
+        }
         if let ApiError::TooManyRequests { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
@@ -196,5 +203,31 @@ impl From<crate::auth::login::LoginError> for ApiError {
             LoginError::Db(e) => e.into(),
             LoginError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_documents_carry_the_security_headers_themselves() {
+        let res = ApiError::Unavailable(anyhow::anyhow!("store down")).error_response();
+        let get = |name: header::HeaderName| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            get(header::CONTENT_SECURITY_POLICY).as_deref(),
+            Some(crate::http::middleware::CONTENT_SECURITY_POLICY)
+        );
+        assert_eq!(get(header::X_FRAME_OPTIONS).as_deref(), Some("DENY"));
+        assert_eq!(
+            get(header::X_CONTENT_TYPE_OPTIONS).as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(get(header::CACHE_CONTROL).as_deref(), Some("no-store"));
     }
 }

@@ -28,7 +28,9 @@ export interface paths {
         };
         /**
          * Prometheus metrics: HTTP requests and latency, runs by status, queued/running jobs, job
-         *     durations. The run and job gauges are read from the database on each scrape.
+         *     durations. The run and job gauges are read from the database on each scrape. With
+         *     `METRICS_TOKEN` configured the scrape needs `Authorization: Bearer <METRICS_TOKEN>`;
+         *     without it only loopback clients are answered.
          */
         get: operations["metrics"];
         put?: never;
@@ -895,6 +897,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain; version=0.0.4": string;
+                };
+            };
+            /** @description METRICS_TOKEN is configured and the request does not carry it as a bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description METRICS_TOKEN is not configured and the client is not on loopback */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
