@@ -3,7 +3,7 @@
 // frame-ancestors 'none'`. Every HTML page of both builds (the SPAs and the API docs) must load
 // only files of its own origin: no inline <script>, no <style> element, no style= or on*=
 // attribute, no <base>, no remote src/href; and each names a favicon that exists in the build, so
-// no page logs a 404 for /favicon.ico. The e2e test `csp.e2e.ts` checks the same in Chromium.
+// no page logs a 404 for /favicon.ico. e2e/security.e2e.ts checks the pages in Chromium.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
