@@ -55,7 +55,7 @@ fuzz_env_vars() {
     BIND="127.0.0.1:$FUZZ_PORT"
     WORKERS=2
     COOKIE_SECURE=false
-    DEMO_PASSWORD=demo-password-123
+    DEMO_PASSWORD=fuzz-console-password
     API_RATE_PER_SECOND=100000
     API_RATE_BURST=100000
     LOG_LEVEL="${FUZZ_LOG_LEVEL:-info}"

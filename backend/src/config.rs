@@ -78,6 +78,14 @@ pub struct Settings {
     pub job_lease: Duration,
     /// How long an idle worker waits before polling the queue again.
     pub worker_poll: Duration,
+    /// Password hashes (argon2id) computed at once; each holds ~19 MiB while it runs.
+    pub hash_concurrency: usize,
+    /// How long a login waits for a hashing slot before it is refused with 503.
+    pub hash_wait: Duration,
+    /// The longest an event stream stays open (clients reconnect).
+    pub sse_max_lifetime: Duration,
+    /// Event streams one operator may hold open in one process.
+    pub sse_max_per_operator: usize,
     /// Secrets that were generated because they were missing (demo mode only).
     pub generated_secrets: Vec<&'static str>,
 }
@@ -208,6 +216,18 @@ impl Settings {
             body_timeout: Duration::from_millis(parse(&get, "BODY_TIMEOUT_MS", 10_000)?),
             job_lease: Duration::from_secs(parse(&get, "JOB_LEASE_SECONDS", 30)?),
             worker_poll: Duration::from_millis(parse(&get, "WORKER_POLL_MS", 250)?),
+            hash_concurrency: match parse(&get, "HASH_CONCURRENCY", 2 * cores())? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "HASH_CONCURRENCY",
+                        reason: "must be at least 1".into(),
+                    });
+                }
+                n => n,
+            },
+            hash_wait: Duration::from_millis(parse(&get, "HASH_WAIT_MS", 2_000)?),
+            sse_max_lifetime: Duration::from_secs(parse(&get, "SSE_MAX_SECONDS", 3_600)?),
+            sse_max_per_operator: parse(&get, "SSE_MAX_PER_OPERATOR", 10)?,
             generated_secrets,
         })
     }
@@ -221,6 +241,11 @@ impl Settings {
     pub fn session_key(&self) -> &[u8] {
         self.session_secret.expose_secret().as_bytes()
     }
+}
+
+/// The cores this process may use (1 when unknown).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn random_secret() -> SecretString {

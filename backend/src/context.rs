@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::password::HashPool;
+use crate::auth::refusals::RefusalLog;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 
@@ -17,6 +19,10 @@ pub struct AppContext {
     pub settings: Arc<Settings>,
     /// The clock all expiry decisions read.
     pub clock: SharedClock,
+    /// The bounded pool every password hash and verification runs on.
+    pub hashing: Arc<HashPool>,
+    /// Refused logins of this process, written to the audit log once per IP, reason and minute.
+    pub refusals: Arc<RefusalLog>,
 }
 
 impl AppContext {
@@ -27,10 +33,13 @@ impl AppContext {
 
     /// A context on a given clock (tests).
     pub fn with_clock(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> Self {
+        let hashing = Arc::new(HashPool::new(settings.hash_concurrency, settings.hash_wait));
         Self {
             db,
             settings: Arc::new(settings),
             clock,
+            hashing,
+            refusals: Arc::new(RefusalLog::default()),
         }
     }
 

@@ -113,7 +113,7 @@ enum OperatorCommand {
         #[arg(long, default_value = "ops.runbooks.view,ops.runs.view")]
         capabilities: String,
     },
-    /// Disable an operator (their sessions end).
+    /// Disable an operator (their sessions end and their API tokens are revoked).
     Disable { username: String },
     /// Grant capabilities to an operator.
     Grant {
@@ -121,6 +121,21 @@ enum OperatorCommand {
         /// `all`, or a comma-separated list of capabilities.
         #[arg(long)]
         capabilities: String,
+    },
+    /// Withdraw capabilities from an operator (audited; open event streams end within seconds).
+    Revoke {
+        username: String,
+        /// `all`, or a comma-separated list of capabilities.
+        #[arg(long)]
+        capabilities: String,
+    },
+    /// Set an operator's password, read from standard input; every session and API token of
+    /// the operator ends (audited).
+    SetPassword {
+        username: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
     },
 }
 
@@ -215,6 +230,13 @@ fn main() -> ExitCode {
                     username,
                     capabilities,
                 } => accounts::grant(settings, &username, &capabilities).await,
+                OperatorCommand::Revoke {
+                    username,
+                    capabilities,
+                } => accounts::revoke(settings, &username, &capabilities).await,
+                OperatorCommand::SetPassword { username, .. } => {
+                    accounts::set_password(settings, &username).await
+                }
             },
             Command::Customer {
                 command:

@@ -5,7 +5,7 @@ import { DEMO_PASSWORD, REPO_ROOT, type RunningServer, startServer } from './ser
 
 let server: RunningServer;
 
-const VIEWER_PASSWORD = 'viewer-password-123';
+const VIEWER_PASSWORD = 'read-only-password-123';
 const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
 
 test.beforeAll(async () => {

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 export const FRONTEND_DIR = resolve(import.meta.dirname, '..');
 export const REPO_ROOT = resolve(FRONTEND_DIR, '..');
 export const BINARY = process.env.ATLAS_OPS_BIN ?? join(REPO_ROOT, 'target/debug/atlas-ops');
-export const DEMO_PASSWORD = 'demo-password-123';
+export const DEMO_PASSWORD = 'e2e-console-password';
 
 export interface RunningServer {
   baseUrl: string;

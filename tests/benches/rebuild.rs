@@ -510,7 +510,7 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
         &pdb,
         "bench",
         None,
-        "bench-password-123",
+        "pipeline-password-0451",
         &atlas_ops::domain::capability::Capability::ALL,
     )
     .await

@@ -5,6 +5,7 @@
 pub mod postgres;
 pub mod process;
 pub mod runs;
+pub mod sse;
 pub mod webhook;
 
 use std::sync::Arc;

@@ -25,14 +25,14 @@ pub const SMALL: SeedShape = SeedShape {
 
 /// Seeds [`SMALL`] and creates an operator with every capability.
 pub async fn seed(app: &TestApp) -> Initiator {
-    demo::seed(&app.db, SMALL, Some("a-demo-password".into()))
+    demo::seed(&app.db, SMALL, Some("seed-password-0451".into()))
         .await
         .expect("seed");
     let op = operators::create_operator(
         &app.db,
         "runner",
         None,
-        "a-runner-password",
+        "pipeline-password-0451",
         &Capability::ALL,
     )
     .await

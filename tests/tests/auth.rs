@@ -340,9 +340,15 @@ async fn a_password_change_ends_sessions(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_operator("alice", &[]).await;
     let op = app.login_operator("alice").await;
-    operators::set_password(&app.db, "alice", "a-brand-new-password", app.ctx.now())
-        .await
-        .expect("set password");
+    operators::set_password(
+        &app.db,
+        "alice",
+        "a-brand-new-password",
+        app.ctx.now(),
+        &Default::default(),
+    )
+    .await
+    .expect("set password");
     assert_eq!(op.get(ME).await.status(), 401);
     assert_eq!(login_raw(&app, "alice", TEST_PASSWORD).await.status(), 401);
     assert_eq!(
@@ -432,16 +438,19 @@ async fn cookie_requests_need_the_csrf_token_bearer_requests_do_not(backend: Bac
             .status(),
         200
     );
-    // Bearer requests are exempt.
-    let token = app.operator_token("alice", &[]).await;
+    // Bearer requests are exempt: an unsafe request without the header reaches the handler
+    // (404: no such run). Token management itself needs a session (SPEC §11).
+    let token = app
+        .operator_token("canceller", &[Capability::RunsCancel])
+        .await;
     let res = bare()
-        .post(app.url(TOKENS))
+        .post(app.url("/system/api/ops/runs/424242/cancel"))
         .bearer_auth(&token)
-        .json(&body)
+        .json(&json!({"reason": "no longer needed at all"}))
         .send()
         .await
         .expect("post");
-    assert_eq!(res.status(), 201);
+    assert_eq!(res.status(), 404);
 }
 
 async fn missing_capability_is_403(backend: Backend) {
@@ -529,7 +538,9 @@ async fn the_eleventh_attempt_in_a_minute_is_429(backend: Backend) {
         .expect("audit");
     assert_eq!(throttled.len(), 1);
     assert_eq!(throttled[0].ip.as_deref(), Some("198.51.100.1"));
-    assert_eq!(throttled[0].metadata["username"], "ALICE");
+    // The one normalised name (SPEC §11), whatever the case typed.
+    assert_eq!(throttled[0].metadata["username"], "alice");
+    assert_eq!(throttled[0].actor_label.as_deref(), Some("alice"));
     assert!(throttled[0].metadata["reason"].as_str().is_some());
     assert_eq!(audit_count(&app, "auth.login.failed").await, 10);
 }

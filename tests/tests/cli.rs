@@ -45,7 +45,7 @@ impl Env {
         let database = TestDatabase::create(backend).await;
         let db = database.connect().await;
         atlas_ops::db::migrate(&db).await.expect("migrate");
-        atlas_ops::demo::seed(&db, SMALL, Some("a-demo-password".into()))
+        atlas_ops::demo::seed(&db, SMALL, Some("seed-password-0451".into()))
             .await
             .expect("seed");
         Self { database, db }
@@ -247,7 +247,7 @@ async fn refusals_exit_3_and_change_nothing(backend: Backend) {
         &env.db,
         "viewer",
         None,
-        "a-viewer-password",
+        "limited-password-0451",
         &[Capability::RunbooksView, Capability::RunbooksRun],
     )
     .await
@@ -398,9 +398,15 @@ async fn yes_wait_completes_a_run_and_the_data_matches(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stdout).contains("no runs"));
 
     // A single-tenant run as an operator, confirmed with --yes; idempotent now.
-    operators::create_operator(&env.db, "runner", None, "a-runner-pass", &Capability::ALL)
-        .await
-        .expect("operator");
+    operators::create_operator(
+        &env.db,
+        "runner",
+        None,
+        "pipeline-pass-0451",
+        &Capability::ALL,
+    )
+    .await
+    .expect("operator");
     let out = env
         .run(&args(
             &[

@@ -83,7 +83,7 @@ async fn demo_seed_gives_every_rule_work_and_is_idempotent(backend: Backend) {
     let outcome = demo::seed(
         &app.db,
         SeedShape::default(),
-        Some("a-demo-password".into()),
+        Some("seed-password-0451".into()),
     )
     .await
     .expect("seed");

@@ -12,7 +12,7 @@ const RB: &str = "/system/api/ops/runbooks/findings.lifecycle.rebuild";
 
 async fn seeded(backend: Backend) -> TestApp {
     let app = spawn_app(backend).await;
-    atlas_ops::demo::seed(&app.db, SMALL, Some("a-demo-password".into()))
+    atlas_ops::demo::seed(&app.db, SMALL, Some("seed-password-0451".into()))
         .await
         .expect("seed");
     app

@@ -6,26 +6,8 @@ use std::time::Duration;
 use atlas_ops::domain::capability::Capability;
 use atlas_ops::domain::run::Scope;
 use atlas_ops_tests::runs::{drain, preflight_and_start, seed};
+use atlas_ops_tests::sse::events;
 use atlas_ops_tests::{Backend, db_tests, spawn_app};
-use serde_json::Value;
-
-/// `(event name, data)` of every complete event in `text`.
-fn events(text: &str) -> Vec<(String, Value)> {
-    text.split("\n\n")
-        .filter_map(|block| {
-            let mut name = None;
-            let mut data = None;
-            for line in block.lines() {
-                if let Some(n) = line.strip_prefix("event: ") {
-                    name = Some(n.to_owned());
-                } else if let Some(d) = line.strip_prefix("data: ") {
-                    data = serde_json::from_str(d).ok();
-                }
-            }
-            Some((name?, data?))
-        })
-        .collect()
-}
 
 async fn the_event_stream_follows_a_run_to_completion(backend: Backend) {
     let app = spawn_app(backend).await;

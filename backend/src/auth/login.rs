@@ -7,16 +7,15 @@
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::audit::{self, Actor};
+use crate::auth::credentials::{LoginName, UsernameError};
+use crate::auth::password::HashError;
 use crate::auth::principal::Plane;
+use crate::auth::refusals::RefusalReason;
 use crate::auth::throttle::{self, Verdict};
-use crate::auth::{RequestMeta, operators, password};
+use crate::auth::{RequestMeta, operators};
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::entities::{customer_users, operators as operator_rows};
-
-/// Usernames longer than this are cut in throttle buckets and audit events (the body limit
-/// bounds them anyway; this keeps rows small).
-const MAX_LOGGED_USERNAME: usize = 256;
 
 /// Why a login failed.
 #[derive(Debug, thiserror::Error)]
@@ -30,12 +29,30 @@ pub enum LoginError {
         /// Seconds until the window ends.
         retry_after_secs: u64,
     },
+    /// The username is empty or too long (it is refused, never truncated).
+    #[error(transparent)]
+    InvalidUsername(#[from] UsernameError),
+    /// Every password hashing slot stayed busy.
+    #[error("the server is busy verifying other sign-ins")]
+    Busy {
+        /// Seconds until a retry is likely to find a slot.
+        retry_after_secs: u64,
+    },
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
     /// Password verification could not run.
     #[error("password verification failed: {0}")]
     Internal(String),
+}
+
+impl From<HashError> for LoginError {
+    fn from(err: HashError) -> Self {
+        match err {
+            HashError::Busy { retry_after_secs } => LoginError::Busy { retry_after_secs },
+            HashError::Failed(e) => LoginError::Internal(e),
+        }
+    }
 }
 
 /// An operator who just proved their password.
@@ -64,33 +81,38 @@ pub struct CustomerLogin {
     pub workspace_id: i64,
 }
 
-fn typed(username: &str) -> String {
-    username.chars().take(MAX_LOGGED_USERNAME).collect()
-}
-
-/// Verifies on the blocking pool: argon2 takes tens of milliseconds of CPU, which must not
-/// stall the async workers serving other requests.
-async fn verify(password: &str, phc: Option<String>) -> Result<bool, LoginError> {
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || match phc {
-        Some(phc) => password::verify(&password, &phc),
-        None => {
-            password::verify_dummy(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| LoginError::Internal(e.to_string()))
-}
-
-async fn throttle_or_audit(
+/// Parses the username as typed into the one normalised form; an over-long or empty one is
+/// refused (and counted as a refusal) before anything else looks at it.
+pub fn login_name(
     ctx: &AppContext,
     plane: Plane,
     username: &str,
     meta: &RequestMeta,
+) -> Result<LoginName, LoginError> {
+    LoginName::parse(username).map_err(|e| {
+        if matches!(e, UsernameError::TooLong { .. }) {
+            ctx.refusals.note(
+                plane,
+                meta.ip.as_deref(),
+                RefusalReason::UsernameTooLong,
+                None,
+                ctx.now(),
+            );
+        }
+        LoginError::InvalidUsername(e)
+    })
+}
+
+/// Counts an attempt for `name` in the login throttle; a throttled attempt is audited
+/// (`auth.login.throttled`) and refused.
+pub async fn throttle_or_audit(
+    ctx: &AppContext,
+    plane: Plane,
+    name: &LoginName,
+    meta: &RequestMeta,
 ) -> Result<(), LoginError> {
     let ip = meta.ip.as_deref().unwrap_or("unknown");
-    match throttle::check(&ctx.db, plane, ip, &typed(username), ctx.now()).await? {
+    match throttle::check(&ctx.db, plane, ip, name, ctx.now()).await? {
         Verdict::Allowed => Ok(()),
         Verdict::Throttled {
             retry_after_secs,
@@ -99,12 +121,12 @@ async fn throttle_or_audit(
             let mut event = meta.event(
                 "auth.login.throttled",
                 Actor::Anonymous {
-                    username: Some(typed(username)),
+                    username: Some(name.to_string()),
                 },
             );
             event.metadata = serde_json::json!({
                 "plane": plane.as_str(),
-                "username": typed(username),
+                "username": name.as_str(),
                 "reason": format!("rate limit ({limit})"),
                 "limit": limit,
                 "retry_after_secs": retry_after_secs,
@@ -115,22 +137,23 @@ async fn throttle_or_audit(
     }
 }
 
-async fn audit_failure(
+/// Records `auth.login.failed` for `name` with `reason`.
+pub async fn audit_failure(
     ctx: &AppContext,
     plane: Plane,
-    username: &str,
+    name: &LoginName,
     reason: &str,
     meta: &RequestMeta,
 ) {
     let mut event = meta.event(
         "auth.login.failed",
         Actor::Anonymous {
-            username: Some(typed(username)),
+            username: Some(name.to_string()),
         },
     );
     event.metadata = serde_json::json!({
         "plane": plane.as_str(),
-        "username": typed(username),
+        "username": name.as_str(),
         "reason": reason,
     });
     audit::record(&ctx.db, event).await;
@@ -142,21 +165,34 @@ async fn audit_failure(
 async fn check_account<M>(
     ctx: &AppContext,
     plane: Plane,
-    username: &str,
+    name: &LoginName,
     password: &str,
     meta: &RequestMeta,
     row: Option<M>,
     hash: Option<(String, bool)>,
 ) -> Result<Option<M>, LoginError> {
     let disabled = hash.as_ref().is_some_and(|(_, d)| *d);
-    let matches = verify(password, hash.map(|(h, _)| h)).await?;
+    let matches = match ctx.hashing.verify(password, hash.map(|(h, _)| h)).await {
+        Ok(matches) => matches,
+        Err(HashError::Busy { retry_after_secs }) => {
+            ctx.refusals.note(
+                plane,
+                meta.ip.as_deref(),
+                RefusalReason::Busy,
+                Some(name.as_str()),
+                ctx.now(),
+            );
+            return Err(LoginError::Busy { retry_after_secs });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let reason = match &row {
         None => "unknown_user",
         Some(_) if !matches => "wrong_password",
         Some(_) if disabled => "disabled",
         Some(_) => return Ok(row),
     };
-    audit_failure(ctx, plane, username, reason, meta).await;
+    audit_failure(ctx, plane, name, reason, meta).await;
     Ok(None)
 }
 
@@ -168,14 +204,14 @@ pub async fn login_operator(
     password: &str,
     meta: &RequestMeta,
 ) -> Result<OperatorLogin, LoginError> {
-    throttle_or_audit(ctx, Plane::System, username, meta).await?;
-    let name = username.trim().to_lowercase();
+    let name = login_name(ctx, Plane::System, username, meta)?;
+    throttle_or_audit(ctx, Plane::System, &name, meta).await?;
     let row = operator_rows::Entity::find()
-        .filter(operator_rows::Column::Username.eq(&name))
+        .filter(operator_rows::Column::Username.eq(name.as_str()))
         .one(&ctx.db)
         .await?;
     let hash = row.as_ref().map(|r| (r.password_hash.clone(), r.disabled));
-    let Some(row) = check_account(ctx, Plane::System, username, password, meta, row, hash).await?
+    let Some(row) = check_account(ctx, Plane::System, &name, password, meta, row, hash).await?
     else {
         return Err(LoginError::InvalidCredentials);
     };
@@ -204,14 +240,14 @@ pub async fn login_customer(
     password: &str,
     meta: &RequestMeta,
 ) -> Result<CustomerLogin, LoginError> {
-    throttle_or_audit(ctx, Plane::Admin, username, meta).await?;
-    let name = username.trim().to_lowercase();
+    let name = login_name(ctx, Plane::Admin, username, meta)?;
+    throttle_or_audit(ctx, Plane::Admin, &name, meta).await?;
     let row = customer_users::Entity::find()
-        .filter(customer_users::Column::Username.eq(&name))
+        .filter(customer_users::Column::Username.eq(name.as_str()))
         .one(&ctx.db)
         .await?;
     let hash = row.as_ref().map(|r| (r.password_hash.clone(), r.disabled));
-    let Some(row) = check_account(ctx, Plane::Admin, username, password, meta, row, hash).await?
+    let Some(row) = check_account(ctx, Plane::Admin, &name, password, meta, row, hash).await?
     else {
         return Err(LoginError::InvalidCredentials);
     };

@@ -2,10 +2,14 @@
 //! throttling, server-side sessions and API tokens. Plain async Rust: the HTTP layer, the CLI
 //! and the workers call the same functions.
 
+pub mod credentials;
 pub mod login;
 pub mod operators;
 pub mod password;
+pub mod password_change;
 pub mod principal;
+pub mod recheck;
+pub mod refusals;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -1,13 +1,17 @@
-//! Operator and customer-user accounts: creation, capability grants, disabling.
+//! Operator and customer-user accounts: creation, capability grants and revocations, disabling,
+//! new passwords.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
 };
 
-use crate::auth::password;
+use crate::audit::{self, Actor};
+use crate::auth::credentials::{self, LoginName};
 use crate::auth::principal::Plane;
-use crate::auth::sessions;
+use crate::auth::{RequestMeta, password, sessions, tokens};
 use crate::domain::capability::Capability;
 use crate::entities::{customer_users, operator_capabilities, operators, workspaces};
 
@@ -34,10 +38,13 @@ pub enum AccountError {
     Db(#[from] DbErr),
 }
 
-/// Usernames are compared lower-cased; stored lower-cased.
+/// A new account's username: the one login normalisation ([`LoginName`]), then 3–64
+/// characters of `a-z 0-9 . _ - @`.
 pub fn normalize_username(raw: &str) -> Result<String, AccountError> {
-    let name = raw.trim().to_lowercase();
-    let valid = (3..=64).contains(&name.chars().count())
+    let name = LoginName::parse(raw)
+        .map_err(|e| AccountError::Invalid(e.to_string()))?
+        .into_string();
+    let valid = name.chars().count() >= 3
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
@@ -50,19 +57,13 @@ pub fn normalize_username(raw: &str) -> Result<String, AccountError> {
     }
 }
 
-fn check_password(password: &str) -> Result<(), AccountError> {
-    let len = password.chars().count();
-    if (12..=1024).contains(&len) {
-        Ok(())
-    } else {
-        Err(AccountError::Invalid(
-            "password must be 12-1024 characters".into(),
-        ))
-    }
+/// The password policy (see [`credentials::check_password`]) as an account error.
+pub fn check_password(username: &str, password: &str) -> Result<(), AccountError> {
+    credentials::check_password(username, password).map_err(AccountError::Invalid)
 }
 
-fn hash_password(password: &str) -> Result<String, AccountError> {
-    check_password(password)?;
+fn hash_password(username: &str, password: &str) -> Result<String, AccountError> {
+    check_password(username, password)?;
     password::hash(password).map_err(|e| AccountError::Hash(e.to_string()))
 }
 
@@ -87,7 +88,7 @@ pub async fn create_operator(
     let operator = operators::ActiveModel {
         username: Set(username.clone()),
         display_name: Set(display_name.unwrap_or(&username).to_owned()),
-        password_hash: Set(hash_password(password)?),
+        password_hash: Set(hash_password(&username, password)?),
         disabled: Set(false),
         password_changed_at: Set(now),
         created_at: Set(now),
@@ -105,7 +106,9 @@ pub async fn find_operator(
     db: &impl ConnectionTrait,
     username: &str,
 ) -> Result<operators::Model, AccountError> {
-    let name = username.trim().to_lowercase();
+    let name = LoginName::parse(username)
+        .map_err(|e| AccountError::Invalid(e.to_string()))?
+        .into_string();
     operators::Entity::find()
         .filter(operators::Column::Username.eq(&name))
         .one(db)
@@ -165,8 +168,36 @@ pub async fn capabilities_of(
     Ok(caps)
 }
 
-/// Disables the operator named `username` and ends their sessions. (Their API tokens stop
-/// working too: token authentication rejects disabled operators.)
+/// Withdraws `capabilities` from the operator named `username` (ones not held are ignored) and
+/// records `operator.capabilities.revoked`. Sessions and tokens lose them at their next request
+/// (capabilities are read per request), open event streams within seconds.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    username: &str,
+    capabilities: &[Capability],
+    meta: &RequestMeta,
+) -> Result<operators::Model, AccountError> {
+    let operator = find_operator(db, username).await?;
+    let names: Vec<&str> = capabilities.iter().map(|c| c.as_str()).collect();
+    let removed = operator_capabilities::Entity::delete_many()
+        .filter(operator_capabilities::Column::OperatorId.eq(operator.id))
+        .filter(operator_capabilities::Column::Capability.is_in(names.clone()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let mut event = meta.event("operator.capabilities.revoked", Actor::System);
+    event.target = Some(("operator", operator.id.to_string()));
+    event.metadata = serde_json::json!({
+        "username": operator.username,
+        "capabilities": names,
+        "removed": removed,
+    });
+    audit::record(db, event).await;
+    Ok(operator)
+}
+
+/// Disables the operator named `username`, ends their sessions and revokes their API tokens
+/// (tokens end with their owner).
 pub async fn disable_operator(
     db: &impl ConnectionTrait,
     username: &str,
@@ -177,26 +208,68 @@ pub async fn disable_operator(
     active.updated_at = Set(Utc::now());
     let operator = active.update(db).await?;
     sessions::end_all_for(db, Plane::System, operator.id).await?;
+    tokens::revoke_all_for(db, operator.id, Utc::now()).await?;
     Ok(operator)
 }
 
-/// Sets a new password for the operator named `username`, as of `now`, and ends their
-/// sessions (a session older than the password change is also refused by the guard).
+/// What a password change ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordChanged {
+    /// Sessions ended (the caller's own is renewed by the HTTP layer, not counted here).
+    pub sessions_ended: u64,
+    /// API tokens revoked.
+    pub tokens_revoked: u64,
+}
+
+/// Stores `phc` (an already hashed, policy-checked password) as the operator's password as of
+/// `now`, and in the same transaction ends every session and revokes every API token of the
+/// operator; records `auth.password.changed` by `actor`.
+pub async fn store_password(
+    db: &DatabaseConnection,
+    operator: &operators::Model,
+    phc: String,
+    now: DateTime<Utc>,
+    actor: Actor,
+    meta: &RequestMeta,
+) -> Result<PasswordChanged, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    operators::Entity::update_many()
+        .col_expr(operators::Column::PasswordHash, Expr::value(phc))
+        .col_expr(operators::Column::PasswordChangedAt, Expr::value(now))
+        .col_expr(operators::Column::UpdatedAt, Expr::value(now))
+        .filter(operators::Column::Id.eq(operator.id))
+        .exec(&txn)
+        .await?;
+    let sessions_ended = sessions::end_all_for(&txn, Plane::System, operator.id).await?;
+    let tokens_revoked = tokens::revoke_all_for(&txn, operator.id, now).await?;
+    txn.commit().await?;
+    let mut event = meta.event("auth.password.changed", actor);
+    event.target = Some(("operator", operator.id.to_string()));
+    event.metadata = serde_json::json!({
+        "username": operator.username,
+        "sessions_ended": sessions_ended,
+        "tokens_revoked": tokens_revoked,
+    });
+    audit::record(db, event).await;
+    Ok(PasswordChanged {
+        sessions_ended,
+        tokens_revoked,
+    })
+}
+
+/// Sets a new password for the operator named `username` (the CLI's `operator set-password`):
+/// the policy, then [`store_password`] as the system actor.
 pub async fn set_password(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     username: &str,
     new_password: &str,
-    now: chrono::DateTime<Utc>,
-) -> Result<operators::Model, AccountError> {
+    now: DateTime<Utc>,
+    meta: &RequestMeta,
+) -> Result<(operators::Model, PasswordChanged), AccountError> {
     let operator = find_operator(db, username).await?;
-    let hash = hash_password(new_password)?;
-    let mut active: operators::ActiveModel = operator.into();
-    active.password_hash = Set(hash);
-    active.password_changed_at = Set(now);
-    active.updated_at = Set(now);
-    let operator = active.update(db).await?;
-    sessions::end_all_for(db, Plane::System, operator.id).await?;
-    Ok(operator)
+    let phc = hash_password(&operator.username, new_password)?;
+    let changed = store_password(db, &operator, phc, now, Actor::System, meta).await?;
+    Ok((operator, changed))
 }
 
 /// Creates a customer-plane user in `workspace_id`.
@@ -228,7 +301,7 @@ pub async fn create_customer(
         workspace_id: Set(workspace_id),
         username: Set(username.clone()),
         display_name: Set(display_name.unwrap_or(&username).to_owned()),
-        password_hash: Set(hash_password(password)?),
+        password_hash: Set(hash_password(&username, password)?),
         disabled: Set(false),
         created_at: Set(now),
         updated_at: Set(now),

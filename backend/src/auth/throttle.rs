@@ -9,6 +9,7 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
+use crate::auth::credentials::LoginName;
 use crate::auth::principal::Plane;
 
 /// Attempts per minute per (client IP, lower-cased username).
@@ -72,15 +73,14 @@ pub async fn hit(
     row.try_get::<i64>("", "attempts")
 }
 
-/// Counts one login attempt of `username` from `ip` on `plane` and says whether it may proceed.
+/// Counts one login attempt of `user` from `ip` on `plane` and says whether it may proceed.
 pub async fn check(
     db: &impl ConnectionTrait,
     plane: Plane,
     ip: &str,
-    username: &str,
+    user: &LoginName,
     now: DateTime<Utc>,
 ) -> Result<Verdict, DbErr> {
-    let user = username.trim().to_lowercase();
     let plane = plane.as_str();
     let pair = hit(db, &format!("{plane}|ip:{ip}|user:{user}"), now).await?;
     if pair > PER_IP_AND_USERNAME {

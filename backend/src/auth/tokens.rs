@@ -379,6 +379,22 @@ pub async fn revoke(
     Ok(())
 }
 
+/// Revokes every live token of an operator (password changed, operator disabled: tokens end
+/// with their owner); returns how many.
+pub async fn revoke_all_for(
+    db: &impl ConnectionTrait,
+    operator_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    api_tokens::Entity::update_many()
+        .col_expr(api_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(api_tokens::Column::OperatorId.eq(operator_id))
+        .filter(api_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected)
+}
+
 /// Authenticates an operator-plane bearer token: signature, claims, expiry on the service
 /// clock, the stored row (not revoked, not expired, same operator) and the operator (not
 /// disabled). The effective capabilities are the token's, limited to what the operator holds

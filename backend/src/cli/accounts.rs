@@ -1,8 +1,8 @@
-//! `operator create|disable|grant` and `customer create`.
+//! `operator create|disable|grant|revoke|set-password` and `customer create`.
 
 use crate::auth::operators;
-use crate::cli::read_password_stdin;
 use crate::cli::server::open;
+use crate::cli::{cli_meta, read_password_stdin};
 use crate::config::Settings;
 use crate::domain::capability::Capability;
 
@@ -43,6 +43,29 @@ pub async fn grant(settings: Settings, username: &str, capabilities: &str) -> an
     let conn = open(&settings).await?;
     let op = operators::grant(&conn, username, &caps).await?;
     println!("granted to {}: {}", op.username, capabilities);
+    Ok(())
+}
+
+/// `atlas-ops operator revoke USERNAME --capabilities CAP,CAP`.
+pub async fn revoke(settings: Settings, username: &str, capabilities: &str) -> anyhow::Result<()> {
+    let caps = Capability::parse_list(capabilities)?;
+    let conn = open(&settings).await?;
+    let op = operators::revoke(&conn, username, &caps, &cli_meta()).await?;
+    println!("revoked from {}: {}", op.username, capabilities);
+    Ok(())
+}
+
+/// `atlas-ops operator set-password USERNAME --password-stdin`.
+pub async fn set_password(settings: Settings, username: &str) -> anyhow::Result<()> {
+    let password = read_password_stdin()?;
+    let conn = open(&settings).await?;
+    let (op, changed) =
+        operators::set_password(&conn, username, &password, chrono::Utc::now(), &cli_meta())
+            .await?;
+    println!(
+        "password of {} changed; {} session(s) ended, {} API token(s) revoked",
+        op.username, changed.sessions_ended, changed.tokens_revoked
+    );
     Ok(())
 }
 

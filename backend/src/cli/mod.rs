@@ -18,6 +18,14 @@ pub fn read_password_stdin() -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// The audit facts of a CLI command (no IP, no request id).
+pub fn cli_meta() -> crate::auth::RequestMeta {
+    crate::auth::RequestMeta {
+        source: Some("cli".into()),
+        ..Default::default()
+    }
+}
+
 /// The exit status of the runbook, deploy-hook and run commands (SPEC §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {

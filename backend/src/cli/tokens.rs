@@ -1,7 +1,7 @@
 //! `atlas-ops token create`: mints an API token through the same service as the HTTP API and
 //! prints the JWT alone on standard output (so scripts can capture it).
 
-use crate::auth::{RequestMeta, tokens};
+use crate::auth::tokens;
 use crate::cli::server::open;
 use crate::config::Settings;
 use crate::context::AppContext;
@@ -18,10 +18,7 @@ pub async fn create(
     let caps = capabilities.map(Capability::parse_list).transpose()?;
     let conn = open(&settings).await?;
     let ctx = AppContext::new(conn, settings);
-    let meta = RequestMeta {
-        source: Some("cli".into()),
-        ..Default::default()
-    };
+    let meta = crate::cli::cli_meta();
     let created =
         tokens::create_for_username(&ctx, operator, name, expires_in_days, caps, &meta).await?;
     eprintln!(

@@ -16,6 +16,7 @@ use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
 use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::CookieJar;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap};
@@ -27,7 +28,9 @@ use sea_orm::EntityTrait;
 use crate::auth::RequestMeta;
 use crate::auth::operators::capabilities_of;
 use crate::auth::principal::{AuthVia, CustomerPrincipal, OperatorPrincipal, Plane};
-use crate::auth::sessions::{KEY_AUTH_AT, KEY_CSRF, KEY_PRINCIPAL_ID};
+use crate::auth::recheck::Credential;
+use crate::auth::refusals::RefusalReason;
+use crate::auth::sessions::{KEY_AUTH_AT, KEY_CSRF, KEY_PRINCIPAL_ID, hash_key};
 use crate::auth::tokens::{self, TokenAuthError};
 use crate::config::Settings;
 use crate::context::AppContext;
@@ -35,7 +38,7 @@ use crate::domain::capability::Capability;
 use crate::entities::{customer_users, operators};
 use crate::http::client_ip;
 use crate::http::problem::ApiError;
-use crate::http::session_store::cookie_name;
+use crate::http::session_store::{cookie_key, cookie_name};
 
 /// The header a cookie-authenticated unsafe request must carry.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -56,6 +59,25 @@ impl Operator {
     /// 403 unless the operator holds `capability`.
     pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
         require_capability(&self.0, capability)
+    }
+
+    /// 403 unless the operator signed in with a password (a session), not a bearer token: a
+    /// leaked token must not mint longer-lived children, revoke its owner's other tokens or
+    /// change the password. `what` names the action in the problem's detail.
+    pub fn require_session(&self, what: &str) -> Result<(), ApiError> {
+        match self.via {
+            AuthVia::Session { .. } => Ok(()),
+            AuthVia::Token { .. } => {
+                tracing::info!(
+                    operator.id = self.id,
+                    action = what,
+                    "denied: needs a session"
+                );
+                Err(ApiError::Forbidden(format!(
+                    "{what} needs a signed-in session; API tokens cannot do it"
+                )))
+            }
+        }
     }
 }
 
@@ -196,36 +218,44 @@ pub fn origin_matches_host(origin: &str, host: &str) -> bool {
 }
 
 /// Login-CSRF defence: a browser telling us the request is cross-site (`Sec-Fetch-Site`), or an
-/// `Origin` that is not this host, gets 403. Absent headers (scripts, old browsers) pass; the
+/// `Origin` that is not this host, is refused. Absent headers (scripts, old browsers) pass; the
 /// JSON content type requirement already forces a CORS preflight on cross-site browsers.
-pub fn check_login_origin(req: &HttpRequest) -> Result<(), ApiError> {
+pub fn login_origin_refusal(req: &HttpRequest) -> Option<RefusalReason> {
     let headers = req.headers();
     if headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
     {
-        tracing::info!("denied: cross-site login attempt (Sec-Fetch-Site)");
-        return Err(ApiError::Forbidden(
-            "cross-site login requests are refused".into(),
-        ));
+        return Some(RefusalReason::CrossSite);
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| req.uri().authority().map(|a| a.to_string()))
-            .unwrap_or_default();
-        let same = origin.to_str().is_ok_and(|o| origin_matches_host(o, &host));
-        if !same {
-            tracing::info!("denied: login from a foreign Origin");
-            return Err(ApiError::Forbidden(
-                "cross-origin login requests are refused".into(),
-            ));
-        }
+    let origin = headers.get(header::ORIGIN)?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let same = origin.to_str().is_ok_and(|o| origin_matches_host(o, &host));
+    (!same).then_some(RefusalReason::CrossOrigin)
+}
+
+/// 403 for a cross-site or foreign-origin login on `plane` (see [`login_origin_refusal`]),
+/// counted for the `auth.login.refused` audit event.
+pub fn check_login_origin(req: &HttpRequest, plane: Plane) -> Result<(), ApiError> {
+    let Some(reason) = login_origin_refusal(req) else {
+        return Ok(());
+    };
+    tracing::info!(reason = reason.as_str(), "denied: cross-site login attempt");
+    if let Some(ctx) = req.app_data::<web::Data<AppContext>>() {
+        let ip = client_ip::of_request(req, &ctx.settings.trusted_proxies).map(|ip| ip.to_string());
+        ctx.refusals
+            .note(plane, ip.as_deref(), reason, None, ctx.now());
     }
-    Ok(())
+    Err(ApiError::Forbidden(match reason {
+        RefusalReason::CrossSite => "cross-site login requests are refused".into(),
+        _ => "cross-origin login requests are refused".into(),
+    }))
 }
 
 fn context(req: &HttpRequest) -> Result<web::Data<AppContext>, ApiError> {
@@ -347,6 +377,32 @@ impl FromRequest for Customer {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         Box::pin(authenticate_customer(req.clone()))
+    }
+}
+
+/// What an event stream re-checks while it is open (see [`crate::auth::recheck`]): the token,
+/// or the session — identified by the hash of the key in the plane's private cookie, which
+/// actix-session does not expose — with its login time.
+pub fn stream_credential(req: &HttpRequest, operator: &Operator) -> Option<Credential> {
+    match &operator.via {
+        AuthVia::Token { jti } => Some(Credential::Token {
+            jti: jti.clone(),
+            operator_id: operator.id,
+        }),
+        AuthVia::Session { .. } => {
+            let ctx = req.app_data::<web::Data<AppContext>>()?;
+            let cookie = req.cookie(cookie_name(Plane::System))?;
+            let mut jar = CookieJar::new();
+            jar.add_original(cookie.into_owned());
+            let key = cookie_key(ctx.settings.session_key(), Plane::System);
+            let session_key = jar.private(&key).get(cookie_name(Plane::System))?;
+            let (_, _, auth_at_ms) = session_identity(&req.get_session())?;
+            Some(Credential::Session {
+                session_id: hash_key(session_key.value()),
+                operator_id: operator.id,
+                auth_at_ms,
+            })
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod request_span;
 pub mod routes;
 pub mod session_store;
 mod spa;
+pub mod streams;
 
 use std::net::TcpListener;
 
@@ -32,7 +33,11 @@ use problem::ApiError;
 pub struct Application {
     port: u16,
     server: Server,
+    ctx: AppContext,
 }
+
+/// How often refused-login counts of ended minutes are written to the audit log.
+const REFUSAL_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Application {
     /// Binds `ctx.settings.bind` (port 0 picks a free port) and builds the server.
@@ -49,7 +54,8 @@ impl Application {
         let header_timeout = ctx.settings.header_timeout;
         // Built once, outside the factory: the limiter's counters are shared by every worker.
         let governor = rate_limit::config(&ctx.settings)?;
-        let data = web::Data::new(ctx);
+        let data = web::Data::new(ctx.clone());
+        let streams = web::Data::new(streams::StreamSlots::default());
         let server = HttpServer::new(move || {
             let ctx = data.get_ref();
             // Each plane: the limiter (system only) first, then the plane gate (the other
@@ -66,6 +72,7 @@ impl Application {
                 .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(Governor::new(&governor))
+                .wrap(from_fn(rate_limit::count_refused_logins))
                 .wrap(from_fn(middleware::no_store));
             let admin_api = web::scope("/admin/api")
                 .app_data(extract::json_config(max_body))
@@ -87,6 +94,7 @@ impl Application {
                 .wrap(TracingLogger::<request_span::RequestSpan>::new())
                 .wrap(from_fn(middleware::record_metrics))
                 .app_data(data.clone())
+                .app_data(streams.clone())
                 .service(routes::health::healthz)
                 .service(routes::health::readyz)
                 .service(routes::metrics::metrics)
@@ -99,7 +107,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, ctx })
     }
 
     /// The bound port.
@@ -108,8 +116,23 @@ impl Application {
     }
 
     /// Serves until the server is stopped (SIGTERM/SIGINT stop it gracefully).
+    /// Refused logins counted in memory are written every few seconds, and once more at the end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let ctx = self.ctx.clone();
+        let flusher = tokio::spawn(async move {
+            let mut every = tokio::time::interval(REFUSAL_FLUSH_EVERY);
+            loop {
+                every.tick().await;
+                ctx.refusals.flush(&ctx.db, ctx.now(), false).await;
+            }
+        });
+        let served = self.server.await;
+        flusher.abort();
+        self.ctx
+            .refusals
+            .flush(&self.ctx.db, self.ctx.now(), true)
+            .await;
+        served
     }
 }
 

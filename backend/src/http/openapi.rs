@@ -41,6 +41,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         auth::logout::logout,
         auth::me::me,
         auth::tokens_list::list_tokens,
+        auth::password::change_password,
         auth::tokens_create::create_token,
         auth::tokens_revoke::revoke_token,
         ops::runbooks::list,

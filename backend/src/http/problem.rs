@@ -81,6 +81,12 @@ pub enum ApiError {
     /// 503: a dependency (the database) is unavailable.
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// 503: a bounded resource (the password hashing pool) stayed busy; retry later.
+    #[error("the server is busy; retry in {retry_after_secs} s")]
+    Busy {
+        /// Seconds until a retry is likely to succeed.
+        retry_after_secs: u64,
+    },
     /// 500: anything else; the cause is logged, never sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -150,7 +156,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -175,7 +181,9 @@ impl ResponseError for ApiError {
         for (name, value) in headers {
             response.insert_header((name, value));
         }
-        if let ApiError::TooManyRequests { retry_after_secs } = self {
+        if let ApiError::TooManyRequests { retry_after_secs }
+        | ApiError::Busy { retry_after_secs } = self
+        {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         response.json(self.problem())
@@ -200,6 +208,8 @@ impl From<crate::auth::login::LoginError> for ApiError {
             LoginError::Throttled { retry_after_secs } => {
                 ApiError::TooManyRequests { retry_after_secs }
             }
+            LoginError::InvalidUsername(e) => ApiError::field("username", e.to_string()),
+            LoginError::Busy { retry_after_secs } => ApiError::Busy { retry_after_secs },
             LoginError::Db(e) => e.into(),
             LoginError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
         }

@@ -11,12 +11,18 @@ use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{
-    GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
+    GovernorConfig, GovernorConfigBuilder, GovernorResult, KeyExtractor, SimpleKeyExtractionError,
 };
-use actix_web::dev::ServiceRequest;
-use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, HttpResponseBuilder, ResponseError, web};
 
+use crate::auth::principal::Plane;
+use crate::auth::refusals::RefusalReason;
 use crate::config::Settings;
+use crate::context::AppContext;
 use crate::http::client_ip;
 use crate::http::problem::ApiError;
 
@@ -75,4 +81,36 @@ pub fn config(
         })
         .finish()
         .ok_or_else(|| anyhow::anyhow!("API_RATE_PER_SECOND and API_RATE_BURST must be positive"))
+}
+
+type LimiterVerdict = GovernorResult<SimpleKeyExtractionError<&'static str>>;
+
+/// Wrapped outside the limiter: a login the limiter refused is counted for the
+/// `auth.login.refused` audit event (the login throttle's own 429s pass the limiter and are
+/// audited by the login service as `auth.login.throttled`).
+pub async fn count_refused_logins<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let login = req.method() == Method::POST && req.path() == "/system/api/auth/login";
+    let res = next.call(req).await?;
+    if login {
+        let limited = res
+            .request()
+            .extensions()
+            .get::<LimiterVerdict>()
+            .is_some_and(|v| matches!(v.check(), Ok(Some(_))));
+        if let (true, Some(ctx)) = (limited, res.request().app_data::<web::Data<AppContext>>()) {
+            let ip = client_ip::of_request(res.request(), &ctx.settings.trusted_proxies)
+                .map(|ip| ip.to_string());
+            ctx.refusals.note(
+                Plane::System,
+                ip.as_deref(),
+                RefusalReason::RateLimited,
+                None,
+                ctx.now(),
+            );
+        }
+    }
+    Ok(res)
 }

@@ -232,7 +232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong fields or types */
+            /** @description Wrong fields or types, or an empty username or one longer than 64 characters (refused, never truncated) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -244,6 +244,17 @@ export interface operations {
             /** @description Too many attempts; see Retry-After */
             429: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Password verification is busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

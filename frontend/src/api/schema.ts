@@ -133,6 +133,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the signed-in operator's own password (session only: a bearer token gets 403). The
+         *     new password must be 12–256 characters, must not contain the username and must not be a
+         *     common password. A wrong current password is a 422 on `current_password` and counts for the
+         *     login throttle (429 beyond it). On success every other session and every API token of the
+         *     operator ends; this session stays signed in (with a new session id).
+         */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/auth/tokens": {
         parameters: {
             query?: never;
@@ -140,12 +163,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's own API tokens, newest first (revoked ones included, marked). */
+        /**
+         * The caller's own API tokens, newest first (revoked ones included, marked). Session only: a
+         *     bearer token gets 403.
+         */
         get: operations["list_tokens"];
         put?: never;
         /**
          * Create an API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a subset
-         *     of the caller's capabilities. The JWT is in this response only.
+         *     of the caller's capabilities. The JWT is in this response only. Session only: a bearer
+         *     token gets 403, so a leaked token cannot mint a longer-lived child.
          */
         post: operations["create_token"];
         delete?: never;
@@ -164,7 +191,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke one of the caller's own tokens (idempotent). Another operator's token is 404. */
+        /**
+         * Revoke one of the caller's own tokens (idempotent). Another operator's token is 404. Session
+         *     only: a bearer token gets 403.
+         */
         delete: operations["revoke_token"];
         options?: never;
         head?: never;
@@ -356,7 +386,12 @@ export interface paths {
         };
         /**
          * Server-Sent Events of one run: an `event: progress` (data: the run) whenever it changes,
-         *     then `event: completed` (data: the final run) when it completes, and the stream ends.
+         *     then `event: completed` (data: the final run) when it completes, and the stream ends. A
+         *     stream also ends with `event: end` (data: `{"reason"}`: `session_ended`, `token_revoked`,
+         *     `token_expired`, `operator_disabled`, `password_changed`, `capability_revoked` or
+         *     `lifetime`) within 5 s of losing its authorization, and after `SSE_MAX_SECONDS` (default
+         *     1 h; reconnect). At most `SSE_MAX_PER_OPERATOR` (default 10) streams per operator and
+         *     server process.
          */
         get: operations["run_events"];
         put?: never;
@@ -602,6 +637,13 @@ export interface components {
             id: number;
             /** @description Username. */
             username: string;
+        };
+        /** @description A password change of the signed-in operator. */
+        PasswordChangeRequest: {
+            /** @description The password in use now. */
+            current_password: string;
+            /** @description The new password: 12–256 characters, not containing the username, not a common password. */
+            new_password: string;
         };
         /** @description Preflight request. */
         PreflightBody: {
@@ -1123,7 +1165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong fields or types */
+            /** @description Wrong fields or types, or an empty username or one longer than 64 characters (refused, never truncated) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1136,6 +1178,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until another attempt may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Password verification is busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1202,6 +1255,104 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed; other sessions and all API tokens of the operator are ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a session (bearer token), or missing or wrong X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong current password (`errors.current_password`) or a new password that breaks the policy (`errors.new_password`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another attempt may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Password hashing is busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1290,6 +1441,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A bearer token: token management needs a session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid pagination */
             422: {
                 headers: {
@@ -1341,7 +1501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or wrong X-CSRF-Token */
+            /** @description A bearer token (token management needs a session), or a missing or wrong X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1407,7 +1567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or wrong X-CSRF-Token */
+            /** @description A bearer token (token management needs a session), or a missing or wrong X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2156,7 +2316,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `progress` events with the run as JSON, then one `completed` event */
+            /** @description `progress` events with the run as JSON, then one `completed` event; or an `end` event with the reason */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2195,6 +2355,17 @@ export interface operations {
             /** @description No such run */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many open streams for this operator; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

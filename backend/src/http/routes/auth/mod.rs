@@ -4,6 +4,7 @@
 pub mod login;
 pub mod logout;
 pub mod me;
+pub mod password;
 pub mod tokens_create;
 pub mod tokens_list;
 pub mod tokens_revoke;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login::login)
         .service(logout::logout)
         .service(me::me)
+        .service(password::change_password)
         .service(tokens_list::list_tokens)
         .service(tokens_create::create_token)
         .service(tokens_revoke::revoke_token);
@@ -35,6 +37,16 @@ pub struct LoginRequest {
     pub username: String,
     /// Password.
     pub password: String,
+}
+
+/// A password change of the signed-in operator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password: 12–256 characters, not containing the username, not a common password.
+    pub new_password: String,
 }
 
 /// An operator as the API shows them.

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::principal::AuthVia;
 use crate::auth::tokens::{self, NewToken, TokenError};
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
@@ -11,12 +10,13 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::auth::{CreateTokenRequest, CreatedTokenView};
 
 /// Create an API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a subset
-/// of the caller's capabilities. The JWT is in this response only.
+/// of the caller's capabilities. The JWT is in this response only. Session only: a bearer
+/// token gets 403, so a leaked token cannot mint a longer-lived child.
 #[utoipa::path(tag = "auth", request_body = CreateTokenRequest, responses(
     (status = 201, description = "Created; `token` is shown once", body = CreatedTokenView),
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "A bearer token (token management needs a session), or a missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid name, expiry or capabilities", body = Problem, content_type = "application/problem+json"),
@@ -29,6 +29,7 @@ pub async fn create_token(
     operator: Operator,
     body: web::Json<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    operator.require_session("creating an API token")?;
     let body = body.into_inner();
     let capabilities = body
         .capabilities
@@ -36,11 +37,7 @@ pub async fn create_token(
         .map(|c| c.parse::<Capability>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::field("capabilities", e.to_string()))?;
-    let source = match operator.via {
-        AuthVia::Session { .. } => "system_ui",
-        AuthVia::Token { .. } => "api",
-    };
-    let meta = guards::request_meta(&req, source);
+    let meta = guards::request_meta(&req, "system_ui");
     let created = tokens::create(
         &ctx,
         operator.id,

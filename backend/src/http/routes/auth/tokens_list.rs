@@ -9,10 +9,12 @@ use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::auth::TokenView;
 
-/// The caller's own API tokens, newest first (revoked ones included, marked).
+/// The caller's own API tokens, newest first (revoked ones included, marked). Session only: a
+/// bearer token gets 403.
 #[utoipa::path(tag = "auth", params(PageQuery), responses(
     (status = 200, description = "One page of tokens", body = inline(Page<TokenView>)),
     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "A bearer token: token management needs a session", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/auth/tokens")]
@@ -21,6 +23,7 @@ pub async fn list_tokens(
     operator: Operator,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    operator.require_session("listing API tokens")?;
     let params = query.validate()?;
     let (items, total) = tokens::list(&ctx.db, operator.id, params.page, params.per_page).await?;
     let items = items.into_iter().map(TokenView::from).collect();

@@ -2,17 +2,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, web};
 
-use crate::auth::principal::AuthVia;
 use crate::auth::tokens::{self, TokenError};
 use crate::context::AppContext;
 use crate::http::guards::{self, Operator};
 use crate::http::problem::{ApiError, Problem};
 
-/// Revoke one of the caller's own tokens (idempotent). Another operator's token is 404.
+/// Revoke one of the caller's own tokens (idempotent). Another operator's token is 404. Session
+/// only: a bearer token gets 403.
 #[utoipa::path(tag = "auth", params(("id" = i64, Path, description = "Token id")), responses(
     (status = 204, description = "Revoked"),
     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "A bearer token (token management needs a session), or a missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such token of yours", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Non-numeric id", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -24,11 +24,8 @@ pub async fn revoke_token(
     operator: Operator,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let source = match operator.via {
-        AuthVia::Session { .. } => "system_ui",
-        AuthVia::Token { .. } => "api",
-    };
-    let meta = guards::request_meta(&req, source);
+    operator.require_session("revoking an API token")?;
+    let meta = guards::request_meta(&req, "system_ui");
     tokens::revoke(
         &ctx,
         operator.id,

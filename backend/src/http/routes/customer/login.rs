@@ -4,7 +4,7 @@ use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::login as login_service;
-use crate::auth::principal::CustomerPrincipal;
+use crate::auth::principal::{CustomerPrincipal, Plane};
 use crate::context::AppContext;
 use crate::http::guards;
 use crate::http::problem::{ApiError, Problem};
@@ -18,8 +18,10 @@ use crate::http::routes::customer::{CustomerLoginRequest, UserSession};
     (status = 401, description = "Invalid username or password", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Cross-site login attempt", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Wrong fields or types", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Wrong fields or types, or an empty username or one longer than 64 characters (refused, never truncated)", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    (status = 503, description = "Password verification is busy; see Retry-After", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until a retry is likely to succeed"))),
 ))]
 #[post("/auth/login")]
 #[tracing::instrument(skip_all, fields(username = %body.username))]
@@ -29,7 +31,7 @@ pub async fn login(
     session: Session,
     body: web::Json<CustomerLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::check_login_origin(&req)?;
+    guards::check_login_origin(&req, Plane::Admin)?;
     let meta = guards::request_meta(&req, "admin_ui");
     let user = login_service::login_customer(&ctx, &body.username, &body.password, &meta).await?;
     let csrf_token = guards::start_session(&session, user.id, ctx.now())?;

@@ -1,19 +1,32 @@
 //! `GET /system/api/ops/runs/{id}/events`: Server-Sent Events of a run's progress.
+//!
+//! A stream is authorized at connect and then again every [`RECHECK`]: it ends (an `end`
+//! event naming the reason, then close) once its session is logged out or expires, its token
+//! is revoked or expires, its operator is disabled or changes password, or `ops.runs.view` is
+//! withdrawn. It also ends after `SSE_MAX_SECONDS`, and an operator holds at most
+//! `SSE_MAX_PER_OPERATOR` open streams per process (429 beyond).
 
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use futures_util::stream;
+use tokio::time::Instant;
 
+use crate::auth::recheck::{self, Credential};
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
-use crate::http::guards::Operator;
+use crate::http::guards::{self, Operator};
 use crate::http::problem::{ApiError, Problem};
+use crate::http::streams::{StreamSlot, StreamSlots};
 use crate::runs::query;
 
 /// How often the stream looks at the run.
 const POLL: Duration = Duration::from_millis(500);
+/// How often the stream re-checks its credentials (SPEC: ends within 5 s of losing them).
+const RECHECK: Duration = Duration::from_secs(2);
+/// What a client over its stream cap is told to wait.
+const RETRY_AFTER_SECS: u64 = 5;
 /// A comment line this often lets a vanished client be noticed (the write fails) and keeps
 /// proxies from timing the stream out.
 const KEEP_ALIVE_POLLS: u32 = 30;
@@ -27,6 +40,43 @@ struct State {
     seen: Option<Version>,
     quiet_polls: u32,
     done: bool,
+    credential: Credential,
+    next_recheck: Instant,
+    ends_at: Instant,
+    /// Held for the stream's life; dropping the stream gives the slot back.
+    _slot: StreamSlot,
+}
+
+impl State {
+    /// Why the stream must end now, if it must: its lifetime is over, or its credentials no
+    /// longer grant `ops.runs.view` (checked every [`RECHECK`]; a database error keeps the
+    /// stream and checks again at the next poll).
+    async fn end_reason(&mut self) -> Option<&'static str> {
+        let now = Instant::now();
+        if now >= self.ends_at {
+            return Some("lifetime");
+        }
+        if now < self.next_recheck {
+            return None;
+        }
+        match recheck::check(
+            &self.ctx.db,
+            &self.credential,
+            Capability::RunsView,
+            self.ctx.now(),
+        )
+        .await
+        {
+            Ok(revoked) => {
+                self.next_recheck = now + RECHECK;
+                revoked.map(|r| r.as_str())
+            }
+            Err(e) => {
+                tracing::warn!(run.id = self.id, error = %e, "run events: cannot re-check access");
+                None
+            }
+        }
+    }
 }
 
 fn event(name: &str, data: &impl serde::Serialize) -> Bytes {
@@ -40,6 +90,12 @@ async fn next_chunk(mut state: State) -> Option<(Result<Bytes, ApiError>, State)
         return None;
     }
     loop {
+        if let Some(reason) = state.end_reason().await {
+            tracing::info!(run.id = state.id, reason, "run events: stream ended");
+            state.done = true;
+            let chunk = event("end", &serde_json::json!({ "reason": reason }));
+            return Some((Ok(chunk), state));
+        }
         let run = match query::find(&state.ctx.db, state.id).await {
             Ok(Some(run)) => run,
             Ok(None) => return None,
@@ -84,33 +140,54 @@ async fn next_chunk(mut state: State) -> Option<(Result<Bytes, ApiError>, State)
 }
 
 /// Server-Sent Events of one run: an `event: progress` (data: the run) whenever it changes,
-/// then `event: completed` (data: the final run) when it completes, and the stream ends.
+/// then `event: completed` (data: the final run) when it completes, and the stream ends. A
+/// stream also ends with `event: end` (data: `{"reason"}`: `session_ended`, `token_revoked`,
+/// `token_expired`, `operator_disabled`, `password_changed`, `capability_revoked` or
+/// `lifetime`) within 5 s of losing its authorization, and after `SSE_MAX_SECONDS` (default
+/// 1 h; reconnect). At most `SSE_MAX_PER_OPERATOR` (default 10) streams per operator and
+/// server process.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id")),
     responses(
-        (status = 200, description = "`progress` events with the run as JSON, then one `completed` event", content_type = "text/event-stream", body = String),
+        (status = 200, description = "`progress` events with the run as JSON, then one `completed` event; or an `end` event with the reason", content_type = "text/event-stream", body = String),
         (status = 400, description = "Non-numeric id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runs.view", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many open streams for this operator; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until a retry may succeed"))),
     )
 )]
 #[get("/ops/runs/{id}/events")]
 pub async fn run_events(
+    req: HttpRequest,
     ctx: web::Data<AppContext>,
+    slots: web::Data<StreamSlots>,
     operator: Operator,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunsView)?;
     let id = *id;
     query::find(&ctx.db, id).await?.ok_or(ApiError::NotFound)?;
+    let credential = guards::stream_credential(&req, &operator).ok_or(ApiError::Unauthorized)?;
+    let slot = slots
+        .into_inner()
+        .acquire(operator.id, ctx.settings.sse_max_per_operator)
+        .ok_or(ApiError::TooManyRequests {
+            retry_after_secs: RETRY_AFTER_SECS,
+        })?;
+    let now = Instant::now();
     let state = State {
+        ends_at: now + ctx.settings.sse_max_lifetime,
         ctx,
         id,
         seen: None,
         quiet_polls: 0,
         done: false,
+        credential,
+        next_recheck: now + RECHECK,
+        _slot: slot,
     };
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
