@@ -194,6 +194,23 @@ describe('login', () => {
   });
 });
 
+describe('account', () => {
+  it("leads from the operator's name in the header to the account page", async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => json(200, operatorSession(['ops.runs.view'])),
+      'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
+      'GET /system/api/notifications': () => json(200, NO_NOTIFICATIONS),
+    });
+    renderAt('/ops/runs');
+
+    const link = await screen.findByRole('link', { name: 'Account: Ada Lovelace' });
+    fireEvent.click(link);
+    expect(await screen.findByRole('heading', { name: 'Account', level: 1 })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Change password' })).toBeTruthy();
+    expect(link.getAttribute('aria-current')).toBe('page');
+  });
+});
+
 describe('capabilities', () => {
   it('shows only the pages the operator may see and starts on the first', async () => {
     fakeBackend({
