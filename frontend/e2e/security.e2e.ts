@@ -1,23 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, type RunningServer, startServer } from './server';
+import { DEMO_PASSWORD, REPO_ROOT, type RunningServer, startServer } from './server';
 
 // SPEC §11 in the browser: the pages work under the strict Content-Security-Policy without a
-// console error or a policy violation, and the server sends the security and cache headers.
+// console error or a policy violation, the server sends the security and cache headers, and an
+// operator changes their password on the account page.
 
 /** The policy of SPEC §11, exactly as the server sends it. */
 const POLICY =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
 
 let server: RunningServer;
 
 test.beforeAll(async () => {
   server = await startServer();
+  mkdirSync(SCREENSHOTS, { recursive: true });
 });
 
 test.afterAll(async ({}, testInfo) => {
   if (testInfo.status !== testInfo.expectedStatus) console.log(server?.output());
   await server?.stop();
 });
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto(`${server.baseUrl}/system/`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
 
 /** Signs in on a plane through the API (the login's cross-site check wants our Origin). */
 async function apiSignIn(request: APIRequestContext, plane: 'system' | 'admin', username: string, password: string) {
@@ -125,7 +137,7 @@ test('every page works under the strict CSP without a console error', async ({ p
   await expect(page.getByLabel('Username')).toBeVisible();
   await page.waitForLoadState('networkidle');
 
-  // Signed in: every page of the navigation and a runbook.
+  // Signed in: every page of the navigation, a runbook and a run, the account page.
   await page.getByLabel('Username').fill('demo');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -138,6 +150,8 @@ test('every page works under the strict CSP without a console error', async ({ p
   await settled(page, 'Audit log');
   await page.getByRole('link', { name: 'Tokens' }).click();
   await settled(page, 'API tokens');
+  await page.getByRole('link', { name: /^Account: / }).click();
+  await settled(page, 'Account');
 
   // A full page load of a deep link (the history-API fallback) works too.
   await page.goto(`${server.baseUrl}/system/ops/runs`);
@@ -208,4 +222,84 @@ test('the server sends the security headers and the cache policy', async ({ requ
   expect(me.status()).toBe(200);
   securityHeaders(me.headers(), 'GET /system/api/auth/me');
   expect(me.headers()['cache-control']).toBe('no-store');
+});
+
+test('an operator changes their password on the account page', async ({ page, browser }) => {
+  const oldPassword = 'first-secret-of-the-admiral-7';
+  const newPassword = 'Orchid lantern 4 quiet harbour';
+  server.cli(
+    ['operator', 'create', 'grace', '--password-stdin', '--display-name', 'Grace Hopper', '--capabilities', 'ops.runs.view,audit.view'],
+    `${oldPassword}\n`,
+  );
+
+  // A second session of the same operator (another browser), to see it end.
+  const other = await browser.newContext();
+  await apiSignIn(other.request, 'system', 'grace', oldPassword);
+  expect((await other.request.get(`${server.baseUrl}/system/api/auth/me`)).status()).toBe(200);
+
+  await signIn(page, 'grace', oldPassword);
+  await expect(page.getByRole('heading', { name: 'Runs', level: 1 })).toBeVisible();
+  await page.getByRole('link', { name: 'Account: Grace Hopper' }).click();
+  await expect(page.getByRole('heading', { name: 'Account', level: 1 })).toBeVisible();
+  const details = page.locator('dl.details');
+  await expect(details).toContainText('grace');
+  await expect(details).toContainText('Grace Hopper');
+  await expect(details).toContainText('ops.runs.view');
+  await expect(details).toContainText('audit.view');
+  const form = page.getByRole('form', { name: 'Change password' });
+
+  const current = page.getByLabel('Current password');
+  const next = page.getByLabel('New password', { exact: true });
+  const repeat = page.getByLabel('Repeat new password');
+
+  // Typed differently twice: refused in the browser, beside the repeat field.
+  await current.fill(oldPassword);
+  await next.fill(newPassword);
+  await repeat.fill(`${newPassword}!`);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('The two new passwords do not match.')).toBeVisible();
+  await expect(repeat).toBeFocused();
+
+  // The server's policy: a new password containing the username is refused beside its field.
+  await next.fill('grace-wants-this-one-9');
+  await repeat.fill('grace-wants-this-one-9');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(next).toHaveAttribute('aria-invalid', 'true');
+  await expect(next).toBeFocused();
+
+  // A wrong current password is refused beside its field.
+  await current.fill('not-the-current-password');
+  await next.fill(newPassword);
+  await repeat.fill(newPassword);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(current).toHaveAttribute('aria-invalid', 'true');
+  await expect(current).toBeFocused();
+
+  // The right one, sent from the keyboard: 204, and the page says what ended.
+  await current.fill(oldPassword);
+  await current.press('Enter');
+  await expect(form.getByRole('status')).toContainText('Your password has been changed.');
+  await expect(current).toHaveValue('');
+  await expect(current).not.toHaveAttribute('aria-invalid', 'true');
+  await current.blur();
+  await page.screenshot({ path: join(SCREENSHOTS, 'account.png'), fullPage: true });
+
+  // The other session has ended; this one is still signed in, even after a reload.
+  expect((await other.request.get(`${server.baseUrl}/system/api/auth/me`)).status()).toBe(401);
+  await other.close();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Account', level: 1 })).toBeVisible();
+
+  // Signed out: the old password is refused, the new one signs in.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByLabel('Username')).toBeVisible();
+  await page.getByLabel('Username').fill('grace');
+  await page.getByLabel('Password').fill(oldPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Invalid username or password');
+  await page.getByLabel('Password').fill(newPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signed in: the console's header names Grace (which page it opens on is not the point here).
+  await expect(page.getByRole('link', { name: 'Account: Grace Hopper' })).toBeVisible();
+  await expect(page.getByLabel('Username')).toHaveCount(0);
 });
