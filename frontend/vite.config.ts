@@ -17,7 +17,7 @@ function isPlane(mode: string): mode is Plane {
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** Swagger UI's files, copied from the installed package: nothing is fetched at build or run time. */
-const SWAGGER_UI_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'];
+const SWAGGER_UI_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'];
 /** Our own page and initialiser (no inline script, so `default-src 'self'` holds). */
 const API_DOCS_FILES = ['index.html', 'init.js'];
 
@@ -52,7 +52,9 @@ export default defineConfig(({ mode }) => {
   return {
     root: here(`./src/${mode}`),
     base: `/${mode}/`,
-    publicDir: false,
+    // public/favicon.svg, copied to the root of each plane's build (`/system/favicon.svg`,
+    // `/admin/favicon.svg`); index.html names it as `/favicon.svg` and Vite adds the base.
+    publicDir: here('./public'),
     // API docs only in the operator build: the customer plane never names /system (SPEC §3).
     plugins: mode === 'system' ? [react(), apiDocs(outDir)] : [react()],
     build: {

@@ -111,6 +111,9 @@ export type CancelRunRequest = Schemas['CancelBody'];
 /** `POST /ops/runs/{id}/retry-failed`; answers 201 with a `StartedRun`. */
 export type RetryFailedRequest = Schemas['RetryBody'];
 
+/** `POST /auth/password` (204): the signed-in operator's current and new password. */
+export type PasswordChangeRequest = Schemas['PasswordChangeRequest'];
+
 /** API token as listed (never the secret). */
 export type ApiToken = Narrow<ItemOf<operations['list_tokens']>, { capabilities: Capability[] }>;
 export type CreateTokenRequest = Narrow<Schemas['CreateTokenRequest'], { capabilities: Capability[] }>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError, NetworkError, ProblemError, UnauthorizedError } from '../api/client';
-import { errorMessage, loginErrorMessage } from './errors';
+import { errorMessage, loginErrorMessage, passwordChangeErrorMessage } from './errors';
 
 describe('loginErrorMessage', () => {
   it('gives one message for any rejected credentials', () => {
@@ -17,6 +17,21 @@ describe('loginErrorMessage', () => {
   it('still explains a throttle without Retry-After', () => {
     const throttled = new ProblemError(429, { title: 'Too Many Requests' });
     expect(loginErrorMessage(throttled)).toBe('Too many sign-in attempts. Try again later.');
+  });
+
+  it('says the server is busy and when to retry on 503', () => {
+    const busy = new ProblemError(503, { title: 'Service Unavailable' }, 2);
+    expect(loginErrorMessage(busy)).toBe('The server is busy. Try again in 2s.');
+    const noHint = new ProblemError(503, { title: 'Service Unavailable' });
+    expect(loginErrorMessage(noHint)).toBe('The server is busy. Try again later.');
+  });
+
+  it('shows the detail of a rejected request (422)', () => {
+    const tooLong = new ProblemError(422, {
+      title: 'Unprocessable Entity',
+      detail: 'username must be at most 64 characters',
+    });
+    expect(loginErrorMessage(tooLong)).toBe('username must be at most 64 characters');
   });
 
   it('falls back to the general message for other failures', () => {
@@ -46,5 +61,17 @@ describe('errorMessage', () => {
 
   it('has a safe default for unknown values', () => {
     expect(errorMessage('boom')).toBe('Something went wrong.');
+  });
+});
+
+describe('passwordChangeErrorMessage', () => {
+  it('says too many wrong attempts and when to retry on 429', () => {
+    const throttled = new ProblemError(429, { title: 'Too Many Requests' }, 60);
+    expect(passwordChangeErrorMessage(throttled)).toBe('Too many wrong attempts. Try again in 1m.');
+  });
+
+  it('says the server is busy on 503', () => {
+    const busy = new ProblemError(503, { title: 'Service Unavailable' }, 5);
+    expect(passwordChangeErrorMessage(busy)).toBe('The server is busy. Try again in 5s.');
   });
 });

@@ -122,6 +122,42 @@ describe('login', () => {
     );
   });
 
+  it('says the server is busy and when to retry (503)', async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'POST /system/api/auth/login': () =>
+        problem(503, 'Service Unavailable', { 'Retry-After': '2' }),
+    });
+    renderAt('/login');
+    await signIn('ada', 'pw');
+
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'The server is busy. Try again in 2s.',
+    );
+  });
+
+  it("shows a rejected request's detail (422)", async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'POST /system/api/auth/login': () =>
+        new Response(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Unprocessable Entity',
+            status: 422,
+            detail: 'username must be at most 64 characters',
+          }),
+          { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    renderAt('/login');
+    await signIn('a'.repeat(65), 'pw');
+
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'username must be at most 64 characters',
+    );
+  });
+
   it('signs in, keeps the CSRF token and lands on the runbooks', async () => {
     const backend = fakeBackend({
       'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
@@ -155,6 +191,23 @@ describe('login', () => {
 
     expect(await screen.findByRole('heading', { name: 'Runs' })).toBeTruthy();
     expect(await screen.findByText('No runs yet')).toBeTruthy();
+  });
+});
+
+describe('account', () => {
+  it("leads from the operator's name in the header to the account page", async () => {
+    fakeBackend({
+      'GET /system/api/auth/me': () => json(200, operatorSession(['ops.runs.view'])),
+      'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
+      'GET /system/api/notifications': () => json(200, NO_NOTIFICATIONS),
+    });
+    renderAt('/ops/runs');
+
+    const link = await screen.findByRole('link', { name: 'Account: Ada Lovelace' });
+    fireEvent.click(link);
+    expect(await screen.findByRole('heading', { name: 'Account', level: 1 })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Change password' })).toBeTruthy();
+    expect(link.getAttribute('aria-current')).toBe('page');
   });
 });
 

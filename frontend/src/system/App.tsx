@@ -4,6 +4,7 @@ import { NotFoundPage } from '../shared/NotFoundPage';
 import { RequireSession } from '../shared/RequireSession';
 import { Layout } from './Layout';
 import { homePathFor } from './navigation';
+import { AccountPage } from './pages/AccountPage';
 import { AuditPage } from './pages/AuditPage';
 import { RunbookPage } from './pages/RunbookPage';
 import { RunbooksPage } from './pages/RunbooksPage';
@@ -85,6 +86,7 @@ export function App() {
           }
         />
         <Route path="tokens" element={<TokensPage />} />
+        <Route path="account" element={<AccountPage />} />
         <Route path="*" element={<OperatorNotFound />} />
       </Route>
     </Routes>

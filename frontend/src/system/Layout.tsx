@@ -43,7 +43,11 @@ export function Layout() {
         </nav>
         <div className="account">
           <NotificationsBell />
-          <span>{operator.display_name}</span>
+          {/* The operator's name leads to their account page (password change). */}
+          <NavLink to="/account" className="account-link">
+            <span className="visually-hidden">Account: </span>
+            {operator.display_name}
+          </NavLink>
           <button
             type="button"
             className="button-secondary"
