@@ -9,6 +9,7 @@ use crate::auth::password::HashPool;
 use crate::auth::refusals::RefusalLog;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
+use crate::runbooks::Registry;
 
 /// Shared, cheaply clonable service context.
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub struct AppContext {
     pub hashing: Arc<HashPool>,
     /// Refused logins of this process, written to the audit log once per IP, reason and minute.
     pub refusals: Arc<RefusalLog>,
+    /// The runbooks this process serves.
+    pub runbooks: Registry,
 }
 
 impl AppContext {
@@ -40,6 +43,7 @@ impl AppContext {
             clock,
             hashing,
             refusals: Arc::new(RefusalLog::default()),
+            runbooks: Registry::built_in(),
         }
     }
 

@@ -130,13 +130,24 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with a hook to adjust the settings first.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_context(backend, adjust, |_| {}).await
+}
+
+/// Like [`spawn_app_with`], with a second hook to adjust the service context (e.g. to register
+/// a test's own runbook) before the server starts.
+pub async fn spawn_app_with_context(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Settings),
+    adjust_context: impl FnOnce(&mut AppContext),
+) -> TestApp {
     let database = TestDatabase::create(backend).await;
     let mut settings = test_settings(&database.url);
     adjust(&mut settings);
     let db = database.connect().await;
     atlas_ops::db::migrate(&db).await.expect("migrate");
     let clock = OffsetClock::new();
-    let ctx = AppContext::with_clock(db.clone(), settings, clock.clone());
+    let mut ctx = AppContext::with_clock(db.clone(), settings, clock.clone());
+    adjust_context(&mut ctx);
     let app = Application::build(ctx.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -31,7 +31,7 @@ use crate::config::Settings;
 use crate::context::AppContext;
 use crate::domain::run::{Outcome, Reason, ReasonCode, RunStatus, Scope, ScopeKind, Source};
 use crate::entities::operation_runs;
-use crate::runbooks::{REGISTRY, Runbook};
+use crate::runbooks::Runbook;
 use crate::runs::RunError;
 use crate::runs::preflight::preflight;
 use crate::runs::query::{self, RunView};
@@ -101,7 +101,14 @@ pub async fn run(settings: Settings, args: DeployArgs) -> anyhow::Result<Exit> {
     let mut workers = None;
     let mut results = Vec::new();
     let mut failure = None;
-    for runbook in REGISTRY.iter().copied().filter(|r| r.run_on_deploy()) {
+    let on_deploy: Vec<&'static dyn Runbook> = ctx
+        .runbooks
+        .all()
+        .iter()
+        .copied()
+        .filter(|r| r.run_on_deploy())
+        .collect();
+    for runbook in on_deploy {
         match deploy_one(&ctx, runbook, deadline, &args, &mut workers).await {
             Ok(result) => results.push(result),
             Err(e) => {

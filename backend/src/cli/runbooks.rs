@@ -250,7 +250,8 @@ pub async fn runbooks(settings: Settings, command: RunbooksCommand) -> anyhow::R
 /// `atlas-ops runbooks list`: the catalogue from the registry (no database needed).
 fn list(json: bool) -> anyhow::Result<()> {
     if json {
-        let items: Vec<serde_json::Value> = crate::runbooks::REGISTRY
+        let items: Vec<serde_json::Value> = crate::runbooks::Registry::built_in()
+            .all()
             .iter()
             .map(|r| {
                 serde_json::json!({
@@ -274,7 +275,7 @@ fn list(json: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    for r in crate::runbooks::REGISTRY {
+    for r in crate::runbooks::Registry::built_in().all() {
         println!("{}  v{}  {}", r.key(), r.version(), r.title());
         println!("    {}", r.description());
         for rule in r.rules() {
@@ -400,7 +401,7 @@ async fn backfill(
     prompt: &mut dyn Prompt,
     report: &mut JsonReport,
 ) -> anyhow::Result<Exit> {
-    let Some(runbook) = crate::runbooks::find(key) else {
+    let Some(runbook) = crate::runbooks::Registry::built_in().find(key) else {
         return Ok(refuse(
             report,
             Exit::Usage,
@@ -739,7 +740,8 @@ pub async fn wait_for_run(
 
 /// The name of rule `key` of `runbook` (`first_seen` for `R1`), from the runbook itself.
 fn rule_name(runbook: &str, key: &str) -> &'static str {
-    crate::runbooks::find(runbook)
+    crate::runbooks::Registry::built_in()
+        .find(runbook)
         .and_then(|r| r.rules().iter().find(|rule| rule.key == key))
         .map_or("", |rule| rule.name)
 }

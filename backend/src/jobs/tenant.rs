@@ -80,7 +80,9 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
         service::try_finalize(ctx, run_id).await?;
         return Ok(());
     }
-    let runbook = runbooks::find(&target.runbook_key)
+    let runbook = ctx
+        .runbooks
+        .find(&target.runbook_key)
         .ok_or_else(|| anyhow::anyhow!("unknown runbook {}", target.runbook_key))?;
     let now = ctx.now();
     if !service::start_item(&ctx.db, item_id, now).await? {

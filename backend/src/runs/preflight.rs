@@ -14,7 +14,7 @@ use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::run::{Scope, confirmation_phrase};
 use crate::entities::{preflights, tenants};
-use crate::runbooks::{self, Plan, Runbook, TenantReport};
+use crate::runbooks::{Plan, Runbook, TenantReport};
 use crate::runs::{Initiator, RunError};
 
 /// How long a preflight may be cited by a start.
@@ -72,9 +72,11 @@ pub struct PreflightResult {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Resolves a runbook key.
-pub fn runbook(key: &str) -> Result<&'static dyn Runbook, RunError> {
-    runbooks::find(key).ok_or_else(|| RunError::UnknownRunbook(key.to_owned()))
+/// Resolves a runbook key in the context's registry.
+pub fn runbook(ctx: &AppContext, key: &str) -> Result<&'static dyn Runbook, RunError> {
+    ctx.runbooks
+        .find(key)
+        .ok_or_else(|| RunError::UnknownRunbook(key.to_owned()))
 }
 
 /// Checks that `scope` is allowed for `runbook` and names a targetable tenant; returns the
@@ -153,7 +155,7 @@ pub async fn preflight(
     initiator: Option<&Initiator>,
     meta: RequestMeta,
 ) -> Result<PreflightResult, RunError> {
-    let runbook = runbook(runbook_key)?;
+    let runbook = runbook(ctx, runbook_key)?;
     // Microseconds: what both databases store, so the instant a run writes (e.g. `closed_at`)
     // reads back equal to the `planned_at` this preflight reports.
     let now = ctx.now().trunc_subsecs(6);

@@ -54,7 +54,7 @@ pub struct StartOutcome {
 
 /// Checks and starts a run.
 pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, RunError> {
-    let runbook = preflight::runbook(&req.runbook)?;
+    let runbook = preflight::runbook(ctx, &req.runbook)?;
     if let Some(initiator) = &req.initiator {
         let need = |cap: Capability| {
             if initiator.capabilities.contains(&cap) {
@@ -282,7 +282,7 @@ pub async fn retry_failed(
             "run #{run_id} has no failed tenant to retry"
         )));
     }
-    let runbook = preflight::runbook(&original.runbook_key)?;
+    let runbook = preflight::runbook(ctx, &original.runbook_key)?;
     let scope = Scope::from_columns(&original.scope_kind, original.scope_tenant_id)
         .ok_or_else(|| RunError::State(format!("run #{run_id} has an invalid scope")))?;
     req.runbook = original.runbook_key.clone();

@@ -14,7 +14,7 @@ use crate::entities::operation_runs;
 use crate::http::guards::{Operator, request_meta};
 use crate::http::problem::{ApiError, Problem};
 use crate::idempotency::{self, Begin, IdempotencyKey};
-use crate::runbooks::{self, RuleInfo, Runbook};
+use crate::runbooks::{RuleInfo, Runbook};
 use crate::runs::preflight::{self as preflight_service, PreflightResult};
 use crate::runs::query::{self, RunView};
 use crate::runs::start::{self as start_service, StartRequest};
@@ -125,7 +125,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunbooksView)?;
     let mut items = Vec::new();
-    for runbook in runbooks::REGISTRY {
+    for runbook in ctx.runbooks.all() {
         items.push(view(&ctx, *runbook).await?);
     }
     Ok(HttpResponse::Ok().json(RunbookList { items }))
@@ -150,7 +150,7 @@ pub async fn detail(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunbooksView)?;
-    let runbook = runbooks::find(&key).ok_or(ApiError::NotFound)?;
+    let runbook = ctx.runbooks.find(&key).ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok().json(view(&ctx, runbook).await?))
 }
 
