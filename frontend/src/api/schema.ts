@@ -1069,7 +1069,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1090,6 +1090,28 @@ export interface operations {
             /** @description Invalid pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1174,21 +1196,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many attempts; see Retry-After */
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
             429: {
                 headers: {
-                    /** @description Seconds until another attempt may succeed */
-                    "Retry-After"?: number;
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Password verification is busy; see Retry-After */
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
             503: {
                 headers: {
-                    /** @description Seconds until a retry is likely to succeed */
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1214,7 +1236,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1226,6 +1248,28 @@ export interface operations {
             /** @description Missing or wrong X-CSRF-Token */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1252,9 +1296,31 @@ export interface operations {
                     "application/json": components["schemas"]["OperatorSession"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1292,7 +1358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1337,21 +1403,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many attempts; see Retry-After */
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
             429: {
                 headers: {
-                    /** @description Seconds until another attempt may succeed */
-                    "Retry-After"?: number;
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Password hashing is busy; see Retry-After */
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
             503: {
                 headers: {
-                    /** @description Seconds until a retry is likely to succeed */
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1432,7 +1498,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1453,6 +1519,28 @@ export interface operations {
             /** @description Invalid pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1492,7 +1580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1537,6 +1625,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revoke_token: {
@@ -1558,7 +1668,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1594,6 +1704,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_notifications: {
@@ -1619,7 +1751,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1631,6 +1763,28 @@ export interface operations {
             /** @description Invalid pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1660,7 +1814,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationView"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1696,6 +1850,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     system_openapi: {
@@ -1714,6 +1890,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1736,7 +1934,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunbookList"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1748,6 +1946,28 @@ export interface operations {
             /** @description Missing ops.runbooks.view */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1777,7 +1997,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunbookView"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1807,6 +2027,28 @@ export interface operations {
             /** @description Malformed key (e.g. a NUL character) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1849,7 +2091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1888,6 +2130,28 @@ export interface operations {
             /** @description Invalid scope (e.g. the platform tenant) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1944,7 +2208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1992,6 +2256,28 @@ export interface operations {
             /** @description Invalid reason, phrase, or stale preflight; Idempotency-Key reused with another body */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2117,7 +2403,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2138,6 +2424,28 @@ export interface operations {
             /** @description Invalid filter or pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2176,7 +2484,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2206,6 +2514,28 @@ export interface operations {
             /** @description Id is not a 64-bit integer */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2248,7 +2578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2302,6 +2632,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     run_events: {
@@ -2334,7 +2686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,10 +2713,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many open streams for this operator; see Retry-After */
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2464,7 +2827,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2494,6 +2857,28 @@ export interface operations {
             /** @description Invalid filter or pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2538,7 +2923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,6 +2971,28 @@ export interface operations {
             /** @description Invalid reason or phrase */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2652,7 +3059,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2673,6 +3080,28 @@ export interface operations {
             /** @description Invalid pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -152,11 +152,9 @@ async fn next_chunk(mut state: State) -> Option<(Result<Bytes, ApiError>, State)
     responses(
         (status = 200, description = "`progress` events with the run as JSON, then one `completed` event; or an `end` event with the reason", content_type = "text/event-stream", body = String),
         (status = 400, description = "Non-numeric id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runs.view", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many open streams for this operator; see Retry-After", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds until a retry may succeed"))),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/runs/{id}/events")]
