@@ -398,8 +398,39 @@ async fn authenticated_answers_are_not_cached_and_etags_still_work(backend: Back
     );
 }
 
+/// Every `{id}` route answers a non-numeric id as its contract says: 422 naming the path
+/// (http/extract.rs), for a caller allowed to use the route.
+async fn non_numeric_ids_get_the_documented_422(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.operator_token("ids", &Capability::ALL).await;
+    let client = app.client();
+    let mut checked = 0;
+    for (method, path, op) in operations(&document("system")) {
+        if !path.contains("{id}") {
+            continue;
+        }
+        let url = app.url(&path.replace("{id}", "not-a-number"));
+        let request = match method.as_str() {
+            "GET" => client.get(&url),
+            "DELETE" => client.delete(&url),
+            _ => client.post(&url).json(&json!({})),
+        };
+        let res = request.bearer_auth(&token).send().await.expect("request");
+        assert_eq!(res.status(), 422, "{method} {path} with a non-numeric id");
+        problem_response(&method, &path, &op, "422");
+        let problem: Value = res.json().await.expect("problem json");
+        assert!(
+            problem["errors"].get("path").is_some(),
+            "{method} {path}: the 422 names the path: {problem}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} {{id}} routes found");
+}
+
 db_tests!(
     served_documents_are_the_generated_ones,
+    non_numeric_ids_get_the_documented_422,
     every_route_answers_a_documented_status_without_credentials,
     authenticated_answers_are_not_cached_and_etags_still_work,
 );

@@ -2668,22 +2668,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `progress` events with the run as JSON, then one `completed` event; or an `end` event with the reason */
+            /** @description A `text/event-stream` of `event: progress` (`data`: the run as JSON) whenever the run changes, then `event: completed` (`data`: the final run) and the end of the stream; or `event: end` (`data`: `{"reason"}`) when the stream ends early. Comment lines keep it alive. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
-                };
-            };
-            /** @description Non-numeric id */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/event-stream": unknown;
                 };
             };
             /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
@@ -2706,6 +2697,15 @@ export interface operations {
             };
             /** @description No such run */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Id is not a 64-bit integer */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
