@@ -13,8 +13,8 @@
 //! token where a session is needed, the CSRF header on unsafe methods), and some operations
 //! cannot answer it at all (`GET auth/me`). 400/413/415/422 stay too: what makes a body or a
 //! parameter invalid is the operation's business. The contract test
-//! `every_operator_plane_operation_documents_the_shared_problems` fails when an operation
-//! forgets its set.
+//! `every_plane_operation_documents_the_answers_of_its_layers` (tests/tests/contract.rs) fails
+//! when an operation forgets its set, or a 403.
 
 use std::collections::BTreeMap;
 
