@@ -5,7 +5,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 NPM ?= npm
-BIN := target/debug/atlas-ops
+# The binary `cargo build` just wrote: under CARGO_TARGET_DIR when that is set.
+BIN := $(or $(CARGO_TARGET_DIR),target)/debug/atlas-ops
 NEXTEST_PROFILE := $(if $(CI),ci,default)
 
 .PHONY: run serve build backend frontend frontend-deps test test-unit test-sqlite test-postgres \

@@ -1,17 +1,21 @@
 # Shared helpers for the API fuzzing and generated-client tests (sourced, not executed).
 #
-#   fuzz_venv          create /work/main/.venv if missing and install fuzz/requirements.txt (idempotent)
+#   fuzz_venv          create $FUZZ_VENV (default: .venv at the repo root) if missing and install
+#                      fuzz/requirements.txt (idempotent)
 #   fuzz_server_start  fresh PostgreSQL database + `atlas-ops serve --seed-demo` on a free port,
 #                      waits for /readyz (30 s max), mints an operator token; exports
 #                      FUZZ_BASE_URL, FUZZ_TOKEN, FUZZ_DB, FUZZ_LOG
 #   fuzz_server_stop   stops the server and drops the database (install it as an EXIT trap)
 #
-# Expects target/debug/atlas-ops to be built already (the Makefile targets depend on `cargo build`).
-# Environment knobs: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), FUZZ_BIN, FUZZ_PYTHON.
+# Expects target/debug/atlas-ops ($CARGO_TARGET_DIR/debug/atlas-ops when that is set) to be built
+# already (the Makefile targets depend on `cargo build`).
+# Environment knobs: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), FUZZ_BIN, FUZZ_VENV
+# (another checkout's virtualenv, e.g. from a git worktree), FUZZ_PYTHON.
 
 FUZZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-FUZZ_VENV="$FUZZ_ROOT/.venv"
-FUZZ_BIN="${FUZZ_BIN:-$FUZZ_ROOT/target/debug/atlas-ops}"
+FUZZ_VENV="${FUZZ_VENV:-$FUZZ_ROOT/.venv}"
+# The binary `cargo build` wrote: under CARGO_TARGET_DIR when that is set (as the Makefile's BIN).
+FUZZ_BIN="${FUZZ_BIN:-${CARGO_TARGET_DIR:-$FUZZ_ROOT/target}/debug/atlas-ops}"
 FUZZ_PG_HOST="${PGHOST:-127.0.0.1}"
 FUZZ_PG_PORT="${PGPORT:-5432}"
 FUZZ_PG_USER="${PGUSER:-postgres}"
@@ -46,6 +50,8 @@ fuzz_psql() {
 }
 
 # The server's environment (the CLI uses it too, so that it hits the same DB and JWT secret).
+# The per-IP limiter keeps its defaults (API_RATE_PER_SECOND=50, API_RATE_BURST=200): its 429s
+# are part of the contract, so the fuzzer meets them like any client and checks them.
 fuzz_env_vars() {
   FUZZ_ENV=(
     DATABASE_URL="postgres://$FUZZ_PG_USER@$FUZZ_PG_HOST:$FUZZ_PG_PORT/$FUZZ_DB"
@@ -56,8 +62,6 @@ fuzz_env_vars() {
     WORKERS=2
     COOKIE_SECURE=false
     DEMO_PASSWORD=fuzz-console-password
-    API_RATE_PER_SECOND=100000
-    API_RATE_BURST=100000
     LOG_LEVEL="${FUZZ_LOG_LEVEL:-info}"
   )
 }

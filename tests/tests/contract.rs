@@ -113,6 +113,79 @@ fn every_operation_documents_problem_documents_for_its_errors() {
     }
 }
 
+/// Authenticated operations that cannot answer 403: safe methods (so no CSRF check) that need
+/// no capability and accept a bearer token. Give a new route a 403 row, or add it here with
+/// the same reason.
+const CANNOT_ANSWER_403: &[(&str, &str)] = &[
+    ("GET", "/system/api/auth/me"),
+    ("GET", "/system/api/notifications"),
+    ("GET", "/admin/api/auth/me"),
+    ("GET", "/admin/api/tenants"),
+    ("GET", "/admin/api/tenants/{id}/findings"),
+];
+
+/// The documented response `status` of `op`, which must be a problem document.
+fn problem_response<'a>(method: &str, path: &str, op: &'a Value, status: &str) -> &'a Value {
+    let response = op["responses"]
+        .get(status)
+        .unwrap_or_else(|| panic!("{method} {path} does not document {status}"));
+    assert!(
+        response["content"]["application/problem+json"]["schema"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("/Problem")),
+        "{method} {path} {status} is not a Problem document"
+    );
+    response
+}
+
+/// The answers the layers around the handlers give (http/mod.rs), whatever the handler does:
+/// under `/system/api` the per-IP limiter (429 with `Retry-After`) and the session store's
+/// database (503); under `/admin/api` the database (503); for authenticated operations a 401,
+/// and a 403 unless the operation is one of the few that cannot refuse a signed-in caller.
+#[test]
+fn every_plane_operation_documents_the_answers_of_its_layers() {
+    for plane in ["system", "admin"] {
+        for (method, path, op) in operations(&document(plane)) {
+            let system = path.starts_with("/system/api/");
+            if !system && !path.starts_with("/admin/api/") {
+                continue; // the root probes: outside both planes, documented one by one
+            }
+            if system {
+                let limited = problem_response(&method, &path, &op, "429");
+                let retry_after = &limited["headers"]["Retry-After"];
+                assert_eq!(
+                    retry_after["schema"]["type"], "integer",
+                    "{method} {path} 429 must document Retry-After (seconds)"
+                );
+                assert_eq!(
+                    retry_after["required"], true,
+                    "{method} {path} 429 always carries Retry-After"
+                );
+            }
+            let unavailable = problem_response(&method, &path, &op, "503");
+            assert_eq!(
+                unavailable["headers"]["Retry-After"]["schema"]["type"], "integer",
+                "{method} {path} 503 must document Retry-After (sent when the server knows)"
+            );
+            if op.get("security").is_none() {
+                continue;
+            }
+            problem_response(&method, &path, &op, "401");
+            let exempt = CANNOT_ANSWER_403.contains(&(method.as_str(), path.as_str()));
+            let documents_403 = op["responses"].get("403").is_some();
+            assert!(
+                documents_403 != exempt,
+                "{method} {path}: {}",
+                if exempt {
+                    "documents a 403 it cannot answer (or remove it from CANNOT_ANSWER_403)"
+                } else {
+                    "does not document 403 (missing capability, session-only or CSRF)"
+                }
+            );
+        }
+    }
+}
+
 #[test]
 fn the_customer_contract_has_no_operator_paths() {
     let doc = document("admin");
@@ -325,8 +398,39 @@ async fn authenticated_answers_are_not_cached_and_etags_still_work(backend: Back
     );
 }
 
+/// Every `{id}` route answers a non-numeric id as its contract says: 422 naming the path
+/// (http/extract.rs), for a caller allowed to use the route.
+async fn non_numeric_ids_get_the_documented_422(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.operator_token("ids", &Capability::ALL).await;
+    let client = app.client();
+    let mut checked = 0;
+    for (method, path, op) in operations(&document("system")) {
+        if !path.contains("{id}") {
+            continue;
+        }
+        let url = app.url(&path.replace("{id}", "not-a-number"));
+        let request = match method.as_str() {
+            "GET" => client.get(&url),
+            "DELETE" => client.delete(&url),
+            _ => client.post(&url).json(&json!({})),
+        };
+        let res = request.bearer_auth(&token).send().await.expect("request");
+        assert_eq!(res.status(), 422, "{method} {path} with a non-numeric id");
+        problem_response(&method, &path, &op, "422");
+        let problem: Value = res.json().await.expect("problem json");
+        assert!(
+            problem["errors"].get("path").is_some(),
+            "{method} {path}: the 422 names the path: {problem}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} {{id}} routes found");
+}
+
 db_tests!(
     served_documents_are_the_generated_ones,
+    non_numeric_ids_get_the_documented_422,
     every_route_answers_a_documented_status_without_credentials,
     authenticated_answers_are_not_cached_and_etags_still_work,
 );

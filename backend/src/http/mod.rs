@@ -12,6 +12,7 @@ pub mod problem;
 pub mod rate_limit;
 mod request_id;
 mod request_span;
+pub mod responses;
 pub mod routes;
 pub mod session_store;
 mod spa;

@@ -289,6 +289,7 @@ fn json_of(doc: fn() -> Document, cell: &'static OnceLock<String>) -> HttpRespon
 /// The operator plane's OpenAPI document (this contract). No credentials needed.
 #[utoipa::path(tag = "contract", responses(
     (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object),
+    crate::http::responses::SystemApi,
 ))]
 #[get("/openapi.json")]
 pub async fn system_openapi() -> HttpResponse {
@@ -299,6 +300,7 @@ pub async fn system_openapi() -> HttpResponse {
 /// The customer plane's OpenAPI document. No credentials needed.
 #[utoipa::path(tag = "contract", responses(
     (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object),
+    crate::http::responses::AdminApi,
 ))]
 #[get("/openapi.json")]
 pub async fn admin_openapi() -> HttpResponse {

@@ -41,8 +41,8 @@ pub struct NotificationPage {
     params(PageQuery),
     responses(
         (status = 200, description = "Notifications", body = NotificationPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/notifications")]
@@ -71,10 +71,10 @@ pub async fn list_notifications(
     params(("id" = i64, Path, description = "Notification id")),
     responses(
         (status = 200, description = "Notification", body = NotificationView),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not one of yours", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Id is not a 64-bit integer", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[post("/notifications/{id}/read")]
@@ -105,9 +105,9 @@ pub struct AuditQuery {
     params(AuditQuery, PageQuery),
     responses(
         (status = 200, description = "Audit events", body = inline(Page<AuditEventView>)),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing audit.view", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/audit-events")]

@@ -13,8 +13,8 @@ use crate::http::problem::{ApiError, Problem};
 /// there is no session: nothing happens (revoke the token instead).
 #[utoipa::path(tag = "auth", responses(
     (status = 204, description = "Signed out"),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::SystemSignedIn,
 ))]
 #[post("/auth/logout")]
 #[tracing::instrument(skip_all, fields(operator.id = operator.id))]

@@ -18,15 +18,11 @@ use crate::http::routes::auth::PasswordChangeRequest;
 #[utoipa::path(tag = "auth", request_body = PasswordChangeRequest, responses(
     (status = 204, description = "Changed; other sessions and all API tokens of the operator are ended"),
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not a session (bearer token), or missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Wrong current password (`errors.current_password`) or a new password that breaks the policy (`errors.new_password`)", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds until another attempt may succeed"))),
-    (status = 503, description = "Password hashing is busy; see Retry-After", body = Problem, content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds until a retry is likely to succeed"))),
+    crate::http::responses::SystemSignedIn,
 ))]
 #[post("/auth/password")]
 #[tracing::instrument(skip_all, fields(operator.id = operator.id))]

@@ -15,11 +15,11 @@ use crate::http::routes::auth::{CreateTokenRequest, CreatedTokenView};
 #[utoipa::path(tag = "auth", request_body = CreateTokenRequest, responses(
     (status = 201, description = "Created; `token` is shown once", body = CreatedTokenView),
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "A bearer token (token management needs a session), or a missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid name, expiry or capabilities", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::SystemSignedIn,
 ))]
 #[post("/auth/tokens")]
 #[tracing::instrument(skip_all, fields(operator.id = operator.id))]

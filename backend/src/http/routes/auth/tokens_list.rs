@@ -13,9 +13,9 @@ use crate::http::routes::auth::TokenView;
 /// bearer token gets 403.
 #[utoipa::path(tag = "auth", params(PageQuery), responses(
     (status = 200, description = "One page of tokens", body = inline(Page<TokenView>)),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "A bearer token: token management needs a session", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::SystemSignedIn,
 ))]
 #[get("/auth/tokens")]
 pub async fn list_tokens(

@@ -11,10 +11,10 @@ use crate::http::problem::{ApiError, Problem};
 /// only: a bearer token gets 403.
 #[utoipa::path(tag = "auth", params(("id" = i64, Path, description = "Token id")), responses(
     (status = 204, description = "Revoked"),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "A bearer token (token management needs a session), or a missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such token of yours", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Non-numeric id", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::SystemSignedIn,
 ))]
 #[delete("/auth/tokens/{id}")]
 #[tracing::instrument(skip_all, fields(operator.id = operator.id))]

@@ -12,9 +12,9 @@ use crate::workspace;
 /// The findings of one of the workspace's tenants, by id. Another workspace's tenant is 404.
 #[utoipa::path(tag = "customer", params(("id" = i64, Path, description = "Tenant id"), PageQuery), responses(
     (status = 200, description = "One page of findings", body = inline(Page<FindingView>)),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such tenant in your workspace", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid id or pagination", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::AdminSignedIn,
 ))]
 #[get("/tenants/{id}/findings")]
 pub async fn list_findings(

@@ -13,8 +13,8 @@ use crate::http::problem::{ApiError, Problem};
 /// End the current session (the row is deleted and the cookie cleared).
 #[utoipa::path(tag = "customer", responses(
     (status = 204, description = "Signed out"),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::AdminSignedIn,
 ))]
 #[post("/auth/logout")]
 pub async fn logout(

@@ -3,13 +3,12 @@
 use actix_web::{HttpResponse, get};
 
 use crate::http::guards::Customer;
-use crate::http::problem::Problem;
 use crate::http::routes::customer::UserSession;
 
 /// The signed-in customer user and the session's CSRF token.
 #[utoipa::path(tag = "customer", responses(
     (status = 200, description = "The current user", body = UserSession),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::AdminSignedIn,
 ))]
 #[get("/auth/me")]
 pub async fn me(user: Customer) -> HttpResponse {

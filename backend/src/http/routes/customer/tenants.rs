@@ -12,8 +12,8 @@ use crate::workspace;
 /// The tenants of the user's workspace, by id.
 #[utoipa::path(tag = "customer", params(PageQuery), responses(
     (status = 200, description = "One page of tenants", body = inline(Page<TenantView>)),
-    (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
+    crate::http::responses::AdminSignedIn,
 ))]
 #[get("/tenants")]
 pub async fn list_tenants(

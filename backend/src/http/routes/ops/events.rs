@@ -150,13 +150,14 @@ async fn next_chunk(mut state: State) -> Option<(Result<Bytes, ApiError>, State)
     tag = "ops",
     params(("id" = i64, Path, description = "Run id")),
     responses(
-        (status = 200, description = "`progress` events with the run as JSON, then one `completed` event; or an `end` event with the reason", content_type = "text/event-stream", body = String),
-        (status = 400, description = "Non-numeric id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        // No schema: the body is an event stream, not one value. Before OpenAPI 3.2 a `schema`
+        // under `text/event-stream` is read as the schema of each event (schemathesis does), so
+        // `String` would be a claim every event breaks; the events are described in prose.
+        (status = 200, description = "A `text/event-stream` of `event: progress` (`data`: the run as JSON) whenever the run changes, then `event: completed` (`data`: the final run) and the end of the stream; or `event: end` (`data`: `{\"reason\"}`) when the stream ends early. Comment lines keep it alive.", content_type = "text/event-stream"),
+        (status = 422, description = "Id is not a 64-bit integer", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runs.view", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many open streams for this operator; see Retry-After", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds until a retry may succeed"))),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/runs/{id}/events")]

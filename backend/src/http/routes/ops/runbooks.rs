@@ -114,8 +114,8 @@ pub struct RunbookList {
     tag = "ops",
     responses(
         (status = 200, description = "Catalogue", body = RunbookList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.view", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/runbooks")]
@@ -137,10 +137,10 @@ pub async fn list(
     params(("key" = String, Path, description = "Runbook key")),
     responses(
         (status = 200, description = "Runbook", body = RunbookView),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.view", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed key (e.g. a NUL character)", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/runbooks/{key}")]
@@ -174,11 +174,11 @@ pub struct PreflightBody {
     responses(
         (status = 200, description = "Preflight", body = PreflightResult),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.view or CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid scope (e.g. the platform tenant) or parameters (`errors` names each, e.g. `parameters.last_seen_before`)", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[post("/ops/runbooks/{key}/preflight")]
@@ -255,12 +255,12 @@ pub struct StartedRun {
         (status = 201, description = "Run created", body = StartedRun, headers(("Location" = String, description = "The run"))),
         (status = 200, description = "Identical active run (deduplicated)", body = StartedRun),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.run (or run_all_tenants), or CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Overlapping active run, or the same Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid reason, phrase or parameters, or a stale preflight (other scope or parameters, expired, tenants changed); Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[post("/ops/runbooks/{key}/runs")]

@@ -33,9 +33,9 @@ pub struct RunListQuery {
     params(RunListQuery, PageQuery),
     responses(
         (status = 200, description = "Runs", body = inline(Page<RunView>)),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runs.view", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter or pagination", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/runs")]
@@ -73,10 +73,10 @@ pub async fn list(
     responses(
         (status = 200, description = "Run", body = RunView, headers(("ETag" = String, description = "Version of the run"))),
         (status = 304, description = "Unchanged since If-None-Match"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runs.view", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Id is not a 64-bit integer", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/runs/{id}")]
@@ -127,10 +127,10 @@ pub struct ItemQuery {
     params(("id" = i64, Path, description = "Run id"), ItemQuery, PageQuery),
     responses(
         (status = 200, description = "Items", body = inline(Page<ItemView>)),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runs.view", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter or pagination", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/runs/{id}/items")]
@@ -175,12 +175,12 @@ pub struct CancelBody {
     responses(
         (status = 200, description = "Run after cancellation", body = RunView),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runs.cancel or CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already completed or being cancelled", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid reason", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[post("/ops/runs/{id}/cancel")]
@@ -226,12 +226,12 @@ pub struct RetryBody {
     responses(
         (status = 201, description = "Retry run created", body = super::runbooks::StartedRun, headers(("Location" = String, description = "The new run"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.run (or run_all_tenants), or CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not completed, nothing failed, or an overlapping run is active", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid reason or phrase", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[post("/ops/runs/{id}/retry-failed")]

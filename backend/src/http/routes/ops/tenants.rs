@@ -42,9 +42,9 @@ pub struct TenantSearch {
     params(TenantSearch, PageQuery),
     responses(
         (status = 200, description = "Tenants", body = inline(Page<TenantView>)),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.view", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
     )
 )]
 #[get("/ops/tenants")]
