@@ -9,6 +9,7 @@ use crate::auth::password::HashPool;
 use crate::auth::refusals::RefusalLog;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
+use crate::jobs::JobRegistry;
 use crate::runbooks::Registry;
 
 /// Shared, cheaply clonable service context.
@@ -26,6 +27,8 @@ pub struct AppContext {
     pub refusals: Arc<RefusalLog>,
     /// The runbooks this process serves.
     pub runbooks: Registry,
+    /// Every job kind the workers run.
+    pub jobs: Arc<JobRegistry>,
 }
 
 impl AppContext {
@@ -44,6 +47,7 @@ impl AppContext {
             hashing,
             refusals: Arc::new(RefusalLog::default()),
             runbooks: Registry::built_in(),
+            jobs: Arc::new(crate::runs::execute::jobs()),
         }
     }
 

@@ -16,10 +16,15 @@
 //!   complete or reschedule a job another worker now owns;
 //! - failures are retried with exponential backoff up to `max_attempts`, then the job's
 //!   `exhausted` handler runs (a tenant item becomes `failed`).
+//!
+//! This module knows no job but by its [`BackgroundJob`] implementation, registered once in a
+//! [`JobRegistry`] (crates.io's design): it never imports the run lifecycle, whose jobs (the
+//! fan-out and the tenant job) live in `runs::execute`.
 
-pub mod fanout;
-pub mod tenant;
+mod registry;
 pub mod worker;
+
+pub use registry::{BackgroundJob, JobHandle, JobRegistry};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
@@ -32,25 +37,64 @@ pub const QUEUE: &str = "default";
 /// Attempts before a job is given up.
 pub const MAX_ATTEMPTS: i32 = 3;
 
-/// A job a worker holds a lease on.
-#[derive(Debug, Clone)]
-pub struct ClaimedJob {
-    /// Job id.
-    pub id: i64,
-    /// `run.fanout` or `run.tenant`.
-    pub kind: String,
-    /// Kind-specific data.
-    pub payload: Value,
-    /// This claim's attempt number (1-based).
-    pub attempts: i32,
-    /// Attempts allowed.
-    pub max_attempts: i32,
-    /// The lease token every later write must present.
-    pub lease_token: String,
+/// Adds `job` (its payload is its serde form; `group` is the run it belongs to, by which its
+/// pending jobs can be withdrawn).
+pub async fn enqueue<J: BackgroundJob>(
+    db: &impl ConnectionTrait,
+    job: &J,
+    group: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let payload = serde_json::to_value(job).map_err(|e| DbErr::Custom(e.to_string()))?;
+    insert(db, J::JOB_NAME, payload, group, now).await
 }
 
-/// Adds a job.
-pub async fn enqueue(
+/// Adds one job of kind `J` per row of a query, in one statement, for fan-outs too large for
+/// one insert per job: `from` is the query's `FROM ... WHERE ...` (with `?` placeholders bound
+/// to `values`), `group` and `payload` are SQL expressions over its rows giving each job's
+/// group (run) id and JSON payload (which must deserialize as `J`).
+pub async fn enqueue_selected<J: BackgroundJob>(
+    db: &impl ConnectionTrait,
+    group: &str,
+    payload: &str,
+    from: &str,
+    values: Vec<sea_orm::Value>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut all = vec![
+        QUEUE.into(),
+        J::JOB_NAME.into(),
+        now.into(),
+        MAX_ATTEMPTS.into(),
+        now.into(),
+        now.into(),
+    ];
+    all.extend(values);
+    exec(
+        db,
+        &format!(
+            "INSERT INTO jobs (queue, kind, payload, status, run_id, run_at, attempts, max_attempts, created_at, updated_at) \
+             SELECT ?, ?, {payload}, 'pending', {group}, ?, 0, ?, ?, ? {from}"
+        ),
+        all,
+    )
+    .await
+}
+
+/// Withdraws the pending (not running) jobs of kind `J` in `group`; returns how many.
+pub async fn withdraw_pending<J: BackgroundJob>(
+    db: &impl ConnectionTrait,
+    group: i64,
+) -> Result<u64, DbErr> {
+    exec(
+        db,
+        "DELETE FROM jobs WHERE run_id = ? AND kind = ? AND status = 'pending'",
+        vec![group.into(), J::JOB_NAME.into()],
+    )
+    .await
+}
+
+async fn insert(
     db: &impl ConnectionTrait,
     kind: &str,
     payload: Value,
@@ -81,7 +125,7 @@ pub async fn claim(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     lease: Duration,
-) -> Result<Option<ClaimedJob>, DbErr> {
+) -> Result<Option<JobHandle>, DbErr> {
     let backend = db.get_database_backend();
     let lock = match backend {
         DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -115,7 +159,7 @@ pub async fn claim(
         ))
         .await?;
     let Some(row) = row else { return Ok(None) };
-    Ok(Some(ClaimedJob {
+    Ok(Some(JobHandle {
         id: row.try_get("", "id")?,
         kind: row.try_get("", "kind")?,
         payload: row.try_get("", "payload")?,
@@ -128,7 +172,7 @@ pub async fn claim(
 /// Extends the lease; false when the lease was lost (another worker reclaimed the job).
 pub async fn heartbeat(
     db: &impl ConnectionTrait,
-    job: &ClaimedJob,
+    job: &JobHandle,
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<bool, DbErr> {
@@ -149,7 +193,7 @@ pub async fn heartbeat(
 }
 
 /// Removes a finished job (its history lives in the run and item records).
-pub async fn complete(db: &impl ConnectionTrait, job: &ClaimedJob) -> Result<bool, DbErr> {
+pub async fn complete(db: &impl ConnectionTrait, job: &JobHandle) -> Result<bool, DbErr> {
     Ok(exec(
         db,
         "DELETE FROM jobs WHERE id = ? AND lease_token = ?",
@@ -162,7 +206,7 @@ pub async fn complete(db: &impl ConnectionTrait, job: &ClaimedJob) -> Result<boo
 /// Puts a failed job back with a backoff delay.
 pub async fn retry_later(
     db: &impl ConnectionTrait,
-    job: &ClaimedJob,
+    job: &JobHandle,
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -185,7 +229,7 @@ pub async fn retry_later(
 /// Keeps a job that exhausted its attempts, for inspection.
 pub async fn bury(
     db: &impl ConnectionTrait,
-    job: &ClaimedJob,
+    job: &JobHandle,
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {

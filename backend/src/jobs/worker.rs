@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{ClaimedJob, fanout, tenant};
+use super::JobHandle;
 use crate::alerts;
 use crate::context::AppContext;
 
@@ -23,7 +23,8 @@ pub enum Tick {
     Empty,
 }
 
-fn lease(ctx: &AppContext) -> Duration {
+/// The lease a claim gets (`JOB_LEASE_SECONDS`).
+pub fn lease(ctx: &AppContext) -> Duration {
     Duration::from_std(ctx.settings.job_lease).unwrap_or(Duration::seconds(30))
 }
 
@@ -38,7 +39,7 @@ pub async fn try_execute_one(ctx: &AppContext) -> Result<Tick, DbErr> {
     Ok(Tick::Executed)
 }
 
-async fn handle(ctx: &AppContext, job: ClaimedJob) -> Result<(), DbErr> {
+async fn handle(ctx: &AppContext, job: JobHandle) -> Result<(), DbErr> {
     if job.attempts > job.max_attempts {
         // Reclaimed after its last attempt's worker died: give up.
         let error = format!(
@@ -49,11 +50,7 @@ async fn handle(ctx: &AppContext, job: ClaimedJob) -> Result<(), DbErr> {
     }
     let heartbeat = spawn_heartbeat(ctx.clone(), job.clone());
     let started = std::time::Instant::now();
-    let result = match job.kind.as_str() {
-        fanout::KIND => fanout::run(ctx, &job).await,
-        tenant::KIND => tenant::run(ctx, &job).await,
-        other => Err(anyhow::anyhow!("unknown job kind {other:?}")),
-    };
+    let result = ctx.jobs.run(ctx, &job).await;
     heartbeat.abort();
     if let Some(metrics) = crate::metrics::global() {
         metrics.observe_job(&job.kind, result.is_ok(), started.elapsed());
@@ -68,9 +65,7 @@ async fn handle(ctx: &AppContext, job: ClaimedJob) -> Result<(), DbErr> {
             if job.attempts >= job.max_attempts {
                 give_up(ctx, &job, &error).await?;
             } else {
-                if job.kind == tenant::KIND {
-                    tenant::note_error(&ctx.db, &job, &error).await?;
-                }
+                surface_db_error(ctx.jobs.retrying(ctx, &job, &error).await, "retrying")?;
                 super::retry_later(&ctx.db, &job, &error, ctx.now()).await?;
             }
         }
@@ -78,16 +73,25 @@ async fn handle(ctx: &AppContext, job: ClaimedJob) -> Result<(), DbErr> {
     Ok(())
 }
 
-async fn give_up(ctx: &AppContext, job: &ClaimedJob, error: &str) -> Result<(), DbErr> {
+async fn give_up(ctx: &AppContext, job: &JobHandle, error: &str) -> Result<(), DbErr> {
     super::bury(&ctx.db, job, error, ctx.now()).await?;
-    match job.kind.as_str() {
-        tenant::KIND => tenant::exhausted(ctx, job, error).await,
-        fanout::KIND => fanout::exhausted(ctx, job, error).await,
-        _ => Ok(()),
+    surface_db_error(ctx.jobs.exhausted(ctx, job, error).await, "exhausted")
+}
+
+/// A hook's database failure surfaces (the worker backs off, the lease brings the job back);
+/// anything else (an unreadable payload) is logged, since there is nothing to retry.
+fn surface_db_error(result: anyhow::Result<()>, hook: &str) -> Result<(), DbErr> {
+    match result.map_err(|e| e.downcast::<DbErr>()) {
+        Ok(()) => Ok(()),
+        Err(Ok(db)) => Err(db),
+        Err(Err(other)) => {
+            tracing::error!(hook, error.cause_chain = ?other, "job hook failed");
+            Ok(())
+        }
     }
 }
 
-fn spawn_heartbeat(ctx: AppContext, job: ClaimedJob) -> JoinHandle<()> {
+fn spawn_heartbeat(ctx: AppContext, job: JobHandle) -> JoinHandle<()> {
     tokio::spawn(async move {
         let every = (ctx.settings.job_lease / 3).max(StdDuration::from_millis(100));
         loop {

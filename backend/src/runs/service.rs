@@ -288,12 +288,7 @@ pub async fn cancel(
         ],
     )
     .await?;
-    exec(
-        &txn,
-        "DELETE FROM jobs WHERE run_id = ? AND kind = 'run.tenant' AND status = 'pending'",
-        vec![run_id.into()],
-    )
-    .await?;
+    crate::jobs::withdraw_pending::<crate::runs::execute::tenant::TenantJob>(&txn, run_id).await?;
     txn.commit().await?;
     let mut event = Event::new(
         "runbook.run.cancelled",

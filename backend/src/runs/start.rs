@@ -12,10 +12,9 @@ use crate::db::{self, exec};
 use crate::domain::capability::Capability;
 use crate::domain::run::{Reason, RunStatus, Scope, Source, confirmation_phrase, confirms};
 use crate::entities::operation_runs;
-use crate::jobs;
-use crate::runs::preflight;
 use crate::runs::query::{self, RunView};
 use crate::runs::{Initiator, RunError};
+use crate::runs::{execute, preflight};
 
 /// Everything a start needs.
 #[derive(Debug, Clone)]
@@ -226,7 +225,7 @@ async fn create_locked(
     }
     .insert(&txn)
     .await?;
-    jobs::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
+    execute::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
     txn.commit().await?;
     let view = query::view(&ctx.db, run, now).await?;
     audit_start(ctx, "runbook.run.started", req, &view).await;

@@ -4,24 +4,24 @@
 //! a fan-out that dies half-way resumes where it stopped without duplicating anything.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Set};
+use futures_util::future::BoxFuture;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
-use super::ClaimedJob;
+use super::tenant::TenantJob;
 use crate::context::AppContext;
 use crate::db::{self, exec};
 use crate::domain::run::Scope;
 use crate::entities::{operation_runs, run_items};
+use crate::jobs::{self, BackgroundJob, JobHandle};
 use crate::runs::{preflight, service};
 
-/// Job kind.
-pub const KIND: &str = "run.fanout";
 /// Tenants per batch.
 const BATCH: u64 = 500;
 
-/// The fan-out's payload, rewritten after every batch.
+/// The fan-out job of a run; its payload is rewritten after every batch (the cursor).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Payload {
+pub struct FanOut {
     /// The run.
     pub run_id: i64,
     /// Tenants up to this id are enqueued.
@@ -37,24 +37,36 @@ pub async fn enqueue(
     retry_of: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let payload = Payload {
+    let job = FanOut {
         run_id,
         after_tenant_id: 0,
         retry_of,
     };
-    super::enqueue(
-        db,
-        KIND,
-        serde_json::to_value(&payload).unwrap_or_default(),
-        Some(run_id),
-        now,
-    )
-    .await
+    jobs::enqueue(db, &job, Some(run_id), now).await
+}
+
+impl BackgroundJob for FanOut {
+    const JOB_NAME: &'static str = "run.fanout";
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+        job: &'a JobHandle,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(run(ctx, self.clone(), job))
+    }
+
+    fn exhausted<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+        error: &'a str,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(exhausted(ctx, self.run_id, error))
+    }
 }
 
 /// Runs (or resumes) the fan-out.
-pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
-    let mut payload: Payload = serde_json::from_value(job.payload.clone())?;
+async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::Result<()> {
     let run_id = payload.run_id;
     loop {
         let Some(run) = operation_runs::Entity::find_by_id(run_id)
@@ -91,55 +103,30 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
         .on_conflict_do_nothing_on([run_items::Column::RunId, run_items::Column::TenantId])
         .exec(&txn)
         .await?;
-        let payload_sql = match txn.get_database_backend() {
-            DbBackend::Postgres => "json_build_object('run_id', run_id, 'item_id', id)::jsonb",
-            _ => "json_object('run_id', run_id, 'item_id', id)",
-        };
-        exec(
+        // One tenant job per new item, in one statement; the payload is `TenantJob`'s.
+        jobs::enqueue_selected::<TenantJob>(
             &txn,
-            &format!(
-                "INSERT INTO jobs (queue, kind, payload, status, run_id, run_at, attempts, max_attempts, created_at, updated_at) \
-                 SELECT ?, ?, {payload_sql}, 'pending', run_id, ?, 0, ?, ?, ? FROM run_items \
-                 WHERE run_id = ? AND tenant_id > ? AND tenant_id <= ? AND status = 'pending'"
-            ),
+            "run_id",
+            TenantJob::payload_sql(txn.get_database_backend()),
+            "FROM run_items WHERE run_id = ? AND tenant_id > ? AND tenant_id <= ? AND status = 'pending'",
             vec![
-                super::QUEUE.into(),
-                super::tenant::KIND.into(),
-                now.into(),
-                super::MAX_ATTEMPTS.into(),
-                now.into(),
-                now.into(),
                 run_id.into(),
                 payload.after_tenant_id.into(),
                 last.into(),
             ],
+            now,
         )
         .await?;
         payload.after_tenant_id = last;
-        let kept = exec(
-            &txn,
-            "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND lease_token = ?",
-            vec![
-                serde_json::to_value(&payload)?.into(),
-                now.into(),
-                job.id.into(),
-                job.lease_token.clone().into(),
-            ],
-        )
-        .await?;
-        if kept != 1 {
+        if !job.save(&txn, &payload, now).await? {
             txn.rollback().await?;
             anyhow::bail!("lease lost during fan-out of run {run_id}");
         }
         txn.commit().await?;
-        super::heartbeat(&ctx.db, job, ctx.now(), lease(ctx)).await?;
+        job.heartbeat(ctx).await?;
     }
     service::mark_enqueued(ctx, run_id).await?;
     Ok(())
-}
-
-fn lease(ctx: &AppContext) -> chrono::Duration {
-    chrono::Duration::from_std(ctx.settings.job_lease).unwrap_or(chrono::Duration::seconds(30))
 }
 
 async fn failed_tenants_page(
@@ -162,19 +149,16 @@ async fn failed_tenants_page(
 }
 
 /// When the fan-out gives up, the run cannot proceed: what exists is finalized with the cause.
-pub async fn exhausted(ctx: &AppContext, job: &ClaimedJob, error: &str) -> Result<(), DbErr> {
-    let Ok(payload) = serde_json::from_value::<Payload>(job.payload.clone()) else {
-        return Ok(());
-    };
+async fn exhausted(ctx: &AppContext, run_id: i64, error: &str) -> Result<(), DbErr> {
     exec(
         &ctx.db,
         "UPDATE operation_runs SET error_summary = ?, updated_at = ? WHERE id = ?",
         vec![
             format!("fan-out failed: {error}").into(),
             ctx.now().into(),
-            payload.run_id.into(),
+            run_id.into(),
         ],
     )
     .await?;
-    service::mark_enqueued(ctx, payload.run_id).await
+    service::mark_enqueued(ctx, run_id).await
 }

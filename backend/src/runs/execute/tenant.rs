@@ -1,27 +1,67 @@
 //! The per-tenant job: rebuilds one tenant in one transaction together with the item's terminal
 //! status and the run's counters, so a tenant is fully rebuilt and counted once, or untouched.
 
-use sea_orm::{ConnectionTrait, DbErr};
+use futures_util::future::BoxFuture;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use super::ClaimedJob;
 use crate::context::AppContext;
 use crate::db;
 use crate::domain::run::{ItemStatus, RunStatus};
+use crate::jobs::{BackgroundJob, JobHandle};
 use crate::runbooks;
 use crate::runs::service::{self, Recorded};
 
-/// Job kind.
-pub const KIND: &str = "run.tenant";
-
-/// The job's payload.
+/// The job of one tenant of a run (one item).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct Payload {
+pub struct TenantJob {
     /// The run.
     pub run_id: i64,
     /// The item.
     pub item_id: i64,
+}
+
+impl TenantJob {
+    /// This job's payload as a SQL expression over a `run_items` row (for the fan-out's
+    /// one-statement enqueue); it must stay the serde form of [`TenantJob`].
+    pub fn payload_sql(backend: DbBackend) -> &'static str {
+        match backend {
+            DbBackend::Postgres => "json_build_object('run_id', run_id, 'item_id', id)::jsonb",
+            _ => "json_object('run_id', run_id, 'item_id', id)",
+        }
+    }
+}
+
+impl BackgroundJob for TenantJob {
+    const JOB_NAME: &'static str = "run.tenant";
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+        job: &'a JobHandle,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(run(ctx, *self, job.attempts))
+    }
+
+    /// Records the error on the item between retries (it stays `running` until the next
+    /// attempt).
+    fn retrying<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+        error: &'a str,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(note_error(&ctx.db, self.item_id, error))
+    }
+
+    /// Retries exhausted: the item is `failed` with the last error.
+    fn exhausted<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+        error: &'a str,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(service::fail_item(ctx, self.run_id, self.item_id, error))
+    }
 }
 
 /// The item and its run, as one tenant job needs them.
@@ -66,8 +106,8 @@ async fn load_target(
 }
 
 /// Runs one tenant's rebuild.
-pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
-    let Payload { run_id, item_id } = serde_json::from_value(job.payload.clone())?;
+async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<()> {
+    let TenantJob { run_id, item_id } = job;
     let Some(target) = load_target(&ctx.db, run_id, item_id).await? else {
         return Ok(());
     };
@@ -91,12 +131,7 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
     if target.run_status == RunStatus::Queued.as_str() {
         service::mark_running(&ctx.db, run_id, now).await?;
     }
-    let span = tracing::info_span!(
-        "tenant_job",
-        run_id,
-        tenant_id = target.tenant_id,
-        attempt = job.attempts
-    );
+    let span = tracing::info_span!("tenant_job", run_id, tenant_id = target.tenant_id, attempt);
     let recorded = async {
         let txn = db::begin_write(&ctx.db).await?;
         let plan = runbooks::Plan {
@@ -130,23 +165,8 @@ pub async fn run(ctx: &AppContext, job: &ClaimedJob) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Retries exhausted: the item is `failed` with the last error.
-pub async fn exhausted(ctx: &AppContext, job: &ClaimedJob, error: &str) -> Result<(), DbErr> {
-    let Ok(Payload { run_id, item_id }) = serde_json::from_value(job.payload.clone()) else {
-        return Ok(());
-    };
-    service::fail_item(ctx, run_id, item_id, error).await
-}
-
-/// Records the error on the item between retries (it stays `running` until the next attempt).
-pub async fn note_error(
-    db: &impl ConnectionTrait,
-    job: &ClaimedJob,
-    error: &str,
-) -> Result<(), DbErr> {
-    let Ok(Payload { item_id, .. }) = serde_json::from_value(job.payload.clone()) else {
-        return Ok(());
-    };
+/// Keeps the attempt's error on the item between retries.
+async fn note_error(db: &impl ConnectionTrait, item_id: i64, error: &str) -> Result<(), DbErr> {
     db::exec(
         db,
         "UPDATE run_items SET last_error = ? WHERE id = ? AND status IN ('pending', 'running')",

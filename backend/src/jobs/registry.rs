@@ -1,0 +1,174 @@
+//! The typed job trait and the one registry of job kinds (crates.io's `BackgroundJob` and
+//! `JobRegistry`): a job is a serde payload with a name and a `run`; the worker looks its kind
+//! up here and knows nothing else about it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::AppContext;
+use crate::db::exec;
+
+/// The claim a worker holds on one job while it runs: which attempt this is, and the lease
+/// token every write about the job must present.
+#[derive(Debug, Clone)]
+pub struct JobHandle {
+    /// Job id.
+    pub id: i64,
+    /// The job's kind (its [`BackgroundJob::JOB_NAME`]).
+    pub kind: String,
+    /// The stored payload.
+    pub payload: serde_json::Value,
+    /// This attempt (1-based).
+    pub attempts: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// The lease token.
+    pub lease_token: String,
+}
+
+impl JobHandle {
+    /// Stores `job` as this job's new payload (a resumable job's progress), in `db`'s
+    /// transaction; `false` when the lease was lost (another worker owns the job now).
+    pub async fn save<J: BackgroundJob>(
+        &self,
+        db: &impl ConnectionTrait,
+        job: &J,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, DbErr> {
+        let payload = serde_json::to_value(job).map_err(|e| DbErr::Custom(e.to_string()))?;
+        Ok(exec(
+            db,
+            "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND lease_token = ?",
+            vec![
+                payload.into(),
+                now.into(),
+                self.id.into(),
+                self.lease_token.clone().into(),
+            ],
+        )
+        .await?
+            == 1)
+    }
+
+    /// Extends the lease now (a long job between heartbeats); `false` when it was lost.
+    pub async fn heartbeat(&self, ctx: &AppContext) -> Result<bool, DbErr> {
+        super::heartbeat(&ctx.db, self, ctx.now(), super::worker::lease(ctx)).await
+    }
+}
+
+/// A kind of durable job.
+pub trait BackgroundJob: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The stable kind stored in `jobs.kind`.
+    const JOB_NAME: &'static str;
+
+    /// Does the work. An error is retried with backoff until the attempts are used up.
+    fn run<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+        job: &'a JobHandle,
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
+
+    /// After a failed attempt that will be retried.
+    fn retrying<'a>(
+        &'a self,
+        _ctx: &'a AppContext,
+        _error: &'a str,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// After the last attempt failed (or its worker was lost).
+    fn exhausted<'a>(
+        &'a self,
+        _ctx: &'a AppContext,
+        _error: &'a str,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// What happened to a job, for the registry's type-erased entry points.
+#[derive(Debug, Clone, Copy)]
+enum Phase<'a> {
+    Run,
+    Retrying(&'a str),
+    Exhausted(&'a str),
+}
+
+type Handler = Arc<
+    dyn for<'a> Fn(&'a AppContext, &'a JobHandle, Phase<'a>) -> BoxFuture<'a, anyhow::Result<()>>
+        + Send
+        + Sync,
+>;
+
+fn handler<J: BackgroundJob>() -> Handler {
+    Arc::new(|ctx, job, phase| {
+        Box::pin(async move {
+            let payload: J = serde_json::from_value(job.payload.clone()).map_err(|e| {
+                anyhow::anyhow!("job {} has an invalid {} payload: {e}", job.id, J::JOB_NAME)
+            })?;
+            match phase {
+                Phase::Run => payload.run(ctx, job).await,
+                Phase::Retrying(error) => Ok(payload.retrying(ctx, error).await?),
+                Phase::Exhausted(error) => Ok(payload.exhausted(ctx, error).await?),
+            }
+        })
+    })
+}
+
+/// Every job kind a worker can run.
+#[derive(Clone, Default)]
+pub struct JobRegistry {
+    handlers: HashMap<&'static str, Handler>,
+}
+
+impl JobRegistry {
+    /// This registry and job kind `J`.
+    #[must_use]
+    pub fn register<J: BackgroundJob>(mut self) -> Self {
+        self.handlers.insert(J::JOB_NAME, handler::<J>());
+        self
+    }
+
+    fn get(&self, job: &JobHandle) -> anyhow::Result<&Handler> {
+        self.handlers
+            .get(job.kind.as_str())
+            .ok_or_else(|| anyhow::anyhow!("unknown job kind {:?}", job.kind))
+    }
+
+    /// Runs `job`.
+    pub async fn run(&self, ctx: &AppContext, job: &JobHandle) -> anyhow::Result<()> {
+        (self.get(job)?)(ctx, job, Phase::Run).await
+    }
+
+    /// Tells `job` its attempt failed and will be retried.
+    pub async fn retrying(
+        &self,
+        ctx: &AppContext,
+        job: &JobHandle,
+        error: &str,
+    ) -> anyhow::Result<()> {
+        (self.get(job)?)(ctx, job, Phase::Retrying(error)).await
+    }
+
+    /// Tells `job` it is given up.
+    pub async fn exhausted(
+        &self,
+        ctx: &AppContext,
+        job: &JobHandle,
+        error: &str,
+    ) -> anyhow::Result<()> {
+        (self.get(job)?)(ctx, job, Phase::Exhausted(error)).await
+    }
+}
+
+impl std::fmt::Debug for JobRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.handlers.keys()).finish()
+    }
+}
