@@ -76,7 +76,7 @@ test('operator runs a runbook over all tenants and sees it complete', async ({ p
 
   // Start dialog: Start stays disabled until reason and the exact phrase are given.
   await page.getByRole('button', { name: 'Start…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Start run' });
+  const dialog = page.getByRole('dialog', { name: 'Start Rebuild Findings Lifecycle' });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel('Reason code')).toBeFocused();
   const start = dialog.getByRole('button', { name: 'Start run' });
@@ -161,7 +161,7 @@ test('operator runs a runbook for one tenant without a phrase', async ({ page })
 
   // Start: reason code and text, no phrase for a single tenant.
   await page.getByRole('button', { name: 'Start…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Start run' });
+  const dialog = page.getByRole('dialog', { name: 'Start Rebuild Findings Lifecycle' });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel(/to confirm/)).toHaveCount(0);
   const start = dialog.getByRole('button', { name: 'Start run' });

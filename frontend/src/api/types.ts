@@ -1,8 +1,8 @@
 // The API's types, taken from the files generated out of the committed OpenAPI contracts
 // (src/api/schema.ts, src/api/customer-schema.ts; `npm run gen:api`). Object types are aliases
 // of `components['schemas'][...]` (or of an operation's response where the contract inlines the
-// shape). What remains hand-written are the closed value sets (statuses, capabilities, rule keys)
-// that the contract carries as plain strings, so that pages can switch over them exhaustively.
+// shape). What remains hand-written are the closed value sets (statuses, capabilities) that the
+// contract carries as plain strings, so that pages can switch over them exhaustively.
 // `unwrap` (client.ts) reads a response as one of these views only where it is a subtype of the
 // generated response type, so a contract change that breaks one fails `npm run typecheck`.
 
@@ -60,8 +60,9 @@ export type RunOutcome = 'succeeded' | 'partially_succeeded' | 'failed' | 'cance
 export type RunSource = 'system_ui' | 'api' | 'cli' | 'deploy_hook';
 export type ReasonCode = Schemas['ReasonCode'];
 
-/** Lifecycle rules of `findings.lifecycle.rebuild`, keyed as in `changes_by_rule`. */
-export type RuleKey = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7';
+/** One rule of a runbook (`rule_details`): its key as counted in `changes_by_rule`, name and
+ * one-line description. Rule keys are the runbook's own (`R1`…, `S1`), so they stay strings. */
+export type RuleDetail = Schemas['RuleDetail'];
 
 export type Reason = Schemas['ReasonView'];
 export type RunCounts = Schemas['Counts'];
@@ -76,11 +77,11 @@ export type ItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipp
 /** One tenant of a run (`GET /ops/runs/{id}/items`, failed first). */
 export type RunItem = Narrow<
   ItemOf<operations['items']>,
-  { status: ItemStatus; changes_by_rule: Partial<Record<RuleKey, number>> | null }
+  { status: ItemStatus; changes_by_rule: Record<string, number> | null }
 >;
 
 /** Runbook catalogue entry (`GET /ops/runbooks`, `GET /ops/runbooks/{key}`). */
-export type Runbook = Narrow<Schemas['RunbookView'], { rules: RuleKey[]; active_run: Run | null; active_runs: Run[] }>;
+export type Runbook = Narrow<Schemas['RunbookView'], { active_run: Run | null; active_runs: Run[] }>;
 /** The catalogue is a plain list, not a paginated envelope. */
 export type RunbookList = Narrow<Schemas['RunbookList'], { items: Runbook[] }>;
 /** A targetable tenant (`GET /ops/tenants`); the API never lists the platform tenant. */
@@ -93,7 +94,7 @@ export type PreflightRequest = Schemas['PreflightBody'];
 export type PreflightSample = {
   finding_id: number;
   tenant_id: number;
-  rules: RuleKey[];
+  rules: string[];
   before: Record<string, unknown>;
   after: Record<string, unknown>;
 };
@@ -101,7 +102,6 @@ export type PreflightSample = {
 export type PreflightResult = Narrow<
   Schemas['PreflightResult'],
   {
-    changes_by_rule: Partial<Record<RuleKey, number>>;
     confirmation: Present<Schemas['Confirmation']>;
     sample: PreflightSample[];
   }

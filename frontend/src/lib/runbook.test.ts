@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RULES, reasonTextError, ruleLabel, targetableTenants } from './runbook';
+import { reasonTextError, ruleLabel, ruleRows, targetableTenants } from './runbook';
 
 describe('targetableTenants', () => {
   it('drops the platform tenant even if the API returned it', () => {
@@ -32,17 +32,48 @@ describe('reasonTextError', () => {
   });
 });
 
-describe('rules', () => {
-  it('names R1–R7 in order', () => {
-    expect(RULES.map((rule) => ruleLabel(rule.key))).toEqual([
-      'R1 first_seen',
-      'R2 last_seen',
-      'R3 times_seen',
-      'R4 legacy_status',
-      'R5 duplicates',
-      'R6 due_date',
-      'R7 terminal_timestamps',
+// As `GET /ops/runbooks/findings.stale.close` serves them; the SPA names no rule of its own.
+const STALE_RULES = [
+  {
+    key: 'S1',
+    name: 'close_stale',
+    description: 'open findings of the chosen severities last seen before the cutoff are closed as stale',
+  },
+];
+const LIFECYCLE_RULES = [
+  { key: 'R1', name: 'first_seen', description: 'first_seen_at := coalesce(first_seen_at, created_at)' },
+  { key: 'R2', name: 'last_seen', description: 'last_seen_at is set and never before first_seen_at' },
+];
+
+describe('ruleRows', () => {
+  it("lists the runbook's rule_details in its order, without counts before a preflight", () => {
+    expect(ruleRows(LIFECYCLE_RULES)).toEqual([
+      { ...LIFECYCLE_RULES[0], count: null },
+      { ...LIFECYCLE_RULES[1], count: null },
     ]);
-    expect(ruleLabel('R9')).toBe('R9');
+  });
+
+  it('counts changes_by_rule against the table; a rule without a count is 0', () => {
+    expect(ruleRows(LIFECYCLE_RULES, { R2: 4 }).map((row) => [row.key, row.count])).toEqual([
+      ['R1', 0],
+      ['R2', 4],
+    ]);
+    expect(ruleRows(STALE_RULES, { S1: 6543 })).toEqual([{ ...STALE_RULES[0], count: 6543 }]);
+  });
+
+  it('keeps a counted rule the runbook does not describe, so the counts add up', () => {
+    expect(ruleRows(STALE_RULES, { S1: 1, S2: 2 })).toEqual([
+      { ...STALE_RULES[0], count: 1 },
+      { key: 'S2', name: '', description: '', count: 2 },
+    ]);
+  });
+});
+
+describe('ruleLabel', () => {
+  it("names a rule from the runbook's rule_details, else shows its key", () => {
+    expect(ruleLabel(LIFECYCLE_RULES, 'R2')).toBe('R2 last_seen');
+    expect(ruleLabel(STALE_RULES, 'S1')).toBe('S1 close_stale');
+    expect(ruleLabel(STALE_RULES, 'R1')).toBe('R1');
+    expect(ruleLabel(undefined, 'S1')).toBe('S1');
   });
 });

@@ -1,19 +1,36 @@
-import type { OpsTenant, ReasonCode, RuleKey } from '../api/types';
+import type { OpsTenant, ReasonCode, RuleDetail } from '../api/types';
 
-/** The rules of `findings.lifecycle.rebuild` in order, with the field each one repairs. */
-export const RULES: readonly { key: RuleKey; name: string }[] = [
-  { key: 'R1', name: 'first_seen' },
-  { key: 'R2', name: 'last_seen' },
-  { key: 'R3', name: 'times_seen' },
-  { key: 'R4', name: 'legacy_status' },
-  { key: 'R5', name: 'duplicates' },
-  { key: 'R6', name: 'due_date' },
-  { key: 'R7', name: 'terminal_timestamps' },
-];
+/** One row of a rule table: a rule of the runbook and, after a preflight, its count. */
+export interface RuleRow extends RuleDetail {
+  /** Findings the rule would change (or changed); null before a preflight. */
+  count: number | null;
+}
 
-/** `R4 legacy_status`, or the bare key for a rule this build does not know. */
-export function ruleLabel(key: string): string {
-  const rule = RULES.find((candidate) => candidate.key === key);
+/**
+ * The rule table from the runbook's `rule_details` (its order), with `changes_by_rule` counted
+ * against it: a rule without a count is 0. A counted key the runbook does not describe (a newer
+ * server) is appended rather than dropped, so the counts always add up.
+ */
+export function ruleRows(
+  details: readonly RuleDetail[],
+  changesByRule?: Readonly<Record<string, number | undefined>> | null,
+): RuleRow[] {
+  const rows: RuleRow[] = details.map((rule) => ({
+    ...rule,
+    count: changesByRule ? (changesByRule[rule.key] ?? 0) : null,
+  }));
+  if (changesByRule) {
+    const known = new Set(details.map((rule) => rule.key));
+    for (const [key, count] of Object.entries(changesByRule)) {
+      if (!known.has(key)) rows.push({ key, name: '', description: '', count: count ?? 0 });
+    }
+  }
+  return rows;
+}
+
+/** `R4 legacy_status` from the runbook's `rule_details`, or the bare key for one it does not name. */
+export function ruleLabel(details: readonly RuleDetail[] | undefined, key: string): string {
+  const rule = details?.find((candidate) => candidate.key === key);
   return rule ? `${rule.key} ${rule.name}` : key;
 }
 

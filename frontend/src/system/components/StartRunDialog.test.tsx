@@ -9,6 +9,27 @@ import { StartRunDialog } from './StartRunDialog';
 
 const KEY = 'findings.lifecycle.rebuild';
 const PHRASE = 'REBUILD 25 TENANTS';
+const RUNBOOK = {
+  key: KEY,
+  title: 'Rebuild Findings Lifecycle',
+  parameters: { type: 'object', properties: {}, additionalProperties: false },
+};
+const STALE = {
+  key: 'findings.stale.close',
+  title: 'Close Stale Findings',
+  parameters: {
+    type: 'object',
+    properties: {
+      last_seen_before: { type: 'string', format: 'date-time' },
+      severities: {
+        type: 'array',
+        items: { type: 'string', enum: ['low', 'medium', 'high', 'critical'] },
+        minItems: 1,
+      },
+    },
+    required: ['last_seen_before'],
+  },
+};
 
 function preflight(scope: PreflightResult['scope']): PreflightResult {
   const all = scope.kind === 'all_tenants';
@@ -58,7 +79,7 @@ function run(id: number, status: 'queued' | 'running' | 'completed' = 'queued') 
 }
 
 function open(scope: PreflightResult['scope'], onClose = vi.fn()) {
-  renderSystem(<StartRunDialog runbookKey={KEY} preflight={preflight(scope)} onClose={onClose} />);
+  renderSystem(<StartRunDialog runbook={RUNBOOK} preflight={preflight(scope)} onClose={onClose} />);
   return onClose;
 }
 
@@ -80,7 +101,7 @@ afterEach(() => {
 describe('StartRunDialog', () => {
   it('is a labelled modal dialog that starts with focus on the reason code', () => {
     open({ kind: 'all_tenants' });
-    const dialog = screen.getByRole('dialog', { name: 'Start run' });
+    const dialog = screen.getByRole('dialog', { name: 'Start Rebuild Findings Lifecycle' });
     expect(dialog.getAttribute('aria-modal')).toBe('true');
     expect(document.activeElement).toBe(screen.getByLabelText('Reason code'));
   });
@@ -127,6 +148,7 @@ describe('StartRunDialog', () => {
       reason: { code: 'data_repair', text: 'Backfill after the import' },
       preflight_id: 'pf-1',
       confirmation: PHRASE,
+      parameters: {},
     });
     // Intent only: what was asked for and where to follow it, never progress or counts.
     expect(within(toast).getByText('Run queued')).toBeTruthy();
@@ -179,6 +201,46 @@ describe('StartRunDialog', () => {
     expect(await screen.findByText('must not be blank')).toBeTruthy();
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toMatch(/preflight_id.*preflight is stale/);
+  });
+
+  it("names the runbook, shows the preflight's parameters and phrase and sends its parameters back", async () => {
+    const backend = fakeBackend({
+      'POST /system/api/ops/runbooks/findings.stale.close/runs': () =>
+        json(201, { ...run(43), runbook: STALE.key }),
+    });
+    // The server's canonical parameters and its phrase; neither is rebuilt in the dialog.
+    const parameters = { last_seen_before: '2026-10-31T00:00:00Z', severities: ['high', 'critical'] };
+    const stalePreflight: PreflightResult = {
+      ...preflight({ kind: 'all_tenants' }),
+      runbook: STALE.key,
+      parameters,
+      changes_by_rule: { S1: 6 },
+      confirmation: { required: true, phrase: 'CLOSE STALE IN 25 TENANTS' },
+    };
+    renderSystem(<StartRunDialog runbook={STALE} preflight={stalePreflight} onClose={vi.fn()} />);
+
+    const dialog = screen.getByRole('dialog', { name: 'Start Close Stale Findings' });
+    expect(dialog.textContent).toContain(
+      'Parameters: Last seen before 2026-10-31 00:00:00 UTC; severities high, critical.',
+    );
+    expect(within(dialog).getByText('CLOSE STALE IN 25 TENANTS').tagName).toBe('CODE');
+    fillReason();
+    // The lifecycle runbook's phrase does not unlock this one.
+    fireEvent.change(screen.getByLabelText(/to confirm/), { target: { value: PHRASE } });
+    expect(startButton().disabled).toBe(true);
+    fireEvent.change(screen.getByLabelText(/to confirm/), {
+      target: { value: 'CLOSE STALE IN 25 TENANTS' },
+    });
+    fireEvent.click(startButton());
+
+    await screen.findByTestId('toast');
+    expect(backend.calls[0]?.body).toEqual({
+      scope: { kind: 'all_tenants' },
+      reason: { code: 'data_repair', text: 'Backfill after the import' },
+      preflight_id: 'pf-1',
+      confirmation: 'CLOSE STALE IN 25 TENANTS',
+      parameters,
+    });
   });
 
   it('closes on Escape', () => {

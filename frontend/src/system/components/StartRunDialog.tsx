@@ -2,32 +2,35 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type { PreflightResult, ReasonCode, StartedRun, StartRunRequest } from '../../api/types';
+import type { PreflightResult, ReasonCode, Runbook, StartedRun, StartRunRequest } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
+import { parametersSentence } from '../../lib/parameters';
 import { reasonTextError } from '../../lib/runbook';
 import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 
-
-
 /**
- * The Start dialog: reason code and text (10–500 characters, checked as you type) and, when the
- * preflight requires it, the typed phrase. Start stays disabled until everything is valid and
- * the phrase matches exactly. Success closes the dialog and shows the intent-only "Run queued"
- * toast; 409 points to the active run; 422 shows the server's field errors.
+ * The Start dialog, named after the runbook: what is being confirmed (scope, count, the
+ * preflight's parameters), reason code and text (10–500 characters, checked as you type) and,
+ * when the preflight requires it, the typed phrase — the preflight's `confirmation.phrase`, never
+ * built here. Start stays disabled until everything is valid and the phrase matches exactly; it
+ * sends the preflight's own (parsed) parameters back. Success closes the dialog and shows the
+ * intent-only "Run queued" toast; 409 points to the active run; 422 shows the server's field
+ * errors.
  */
 export function StartRunDialog({
-  runbookKey,
+  runbook,
   preflight,
   onClose,
 }: {
-  runbookKey: string;
+  runbook: Pick<Runbook, 'key' | 'title' | 'parameters'>;
   preflight: PreflightResult;
   onClose: () => void;
 }) {
+  const runbookKey = runbook.key;
   const ids = useId();
   const queryClient = useQueryClient();
   const toasts = useToasts();
@@ -70,6 +73,7 @@ export function StartRunDialog({
       reason: { code, text: text.trim() },
       preflight_id: preflight.preflight_id,
       confirmation: required ? phrase : null,
+      parameters: preflight.parameters,
     });
   };
 
@@ -83,15 +87,24 @@ export function StartRunDialog({
       ? `all ${preflight.tenants_in_scope} tenants`
       : `tenant ${preflight.scope.tenant_id}`;
 
+  const parameters = parametersSentence(preflight.parameters, runbook.parameters);
+
   return (
     <Dialog
-      title="Start run"
+      title={`Start ${runbook.title}`}
       onClose={onClose}
       description={
-        <p>
-          Runs <code>{runbookKey}</code> over {scopeWords}: {preflight.findings_to_change} findings
-          would change.
-        </p>
+        <>
+          <p>
+            Runs <strong>{runbook.title}</strong> (<code>{runbookKey}</code>) over {scopeWords}:{' '}
+            {preflight.findings_to_change} findings would change.
+          </p>
+          {parameters && (
+            <p className="confirm-parameters">
+              <span className="muted">Parameters:</span> {parameters}.
+            </p>
+          )}
+        </>
       }
     >
       <form onSubmit={onSubmit} noValidate>

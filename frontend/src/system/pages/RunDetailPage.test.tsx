@@ -29,6 +29,8 @@ function run(status: 'queued' | 'running' | 'completed', processed: number) {
     initiator: { id: 1, username: 'ada' },
     reason: { code: 'data_repair', text: 'Backfill after the import' },
     preflight_id: 'pf',
+    parameters: {},
+    planned_at: '2030-01-01T00:00:00Z',
     counts: { total: 4, processed, succeeded: processed, failed: 0, skipped: 0, findings_changed: 3 },
     progress_percent: (processed / 4) * 100,
     eta_seconds: status === 'completed' ? null : 5,
@@ -108,6 +110,83 @@ describe('RunDetailPage polling', () => {
     });
     expect(await screen.findByText('Running', { selector: '.run-status .badge' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: /Cancel run/ })).toBeNull();
+  });
+});
+
+describe('RunDetailPage parameters', () => {
+  const STALE_RUN = {
+    ...run('completed', 4),
+    runbook: 'findings.stale.close',
+    parameters: { last_seen_before: '2026-10-31T00:00:00Z', severities: ['high', 'critical'] },
+    planned_at: '2026-11-30T20:12:51.820513Z',
+  };
+  const STALE_ITEMS = {
+    ...ITEMS,
+    items: [{ ...ITEMS.items[0], status: 'succeeded', error: null, findings_changed: 3, changes_by_rule: { S1: 3 } }],
+  };
+  const RUNBOOK = {
+    key: 'findings.stale.close',
+    title: 'Close Stale Findings',
+    description: 'Closes stale findings.',
+    version: 1,
+    allowed_scopes: ['tenant', 'all_tenants'],
+    run_on_deploy: false,
+    rules: ['S1'],
+    rule_details: [{ key: 'S1', name: 'close_stale', description: 'stale open findings are closed' }],
+    parameters: {
+      type: 'object',
+      properties: {
+        last_seen_before: { type: 'string', format: 'date-time' },
+        severities: { type: 'array', items: { type: 'string', enum: ['low', 'medium', 'high', 'critical'] } },
+      },
+    },
+    confirmation_verb: 'CLOSE STALE IN',
+    active_run: null,
+    active_runs: [],
+  };
+
+  function details() {
+    return screen.getByRole('heading', { name: 'Details' }).nextElementSibling as HTMLElement;
+  }
+  function detail(term: string) {
+    return within(details()).getByText(term, { selector: 'dt' }).nextElementSibling?.textContent;
+  }
+
+  it("shows the run's parameters, planned_at and rule names from the runbook", async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, STALE_RUN),
+      'GET /system/api/ops/runs/9/items': () => json(200, STALE_ITEMS),
+      'GET /system/api/ops/runbooks/findings.stale.close': () => json(200, RUNBOOK),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id' });
+    await screen.findByRole('link', { name: 'Close Stale Findings' });
+    expect(detail('Last seen before')).toBe('2026-10-31 00:00:00 UTC');
+    expect(detail('Severities')).toBe('high, critical');
+    expect(detail('Planned at')).toBe('2026-11-30 20:12:51 UTC');
+    expect((await screen.findByText('S1: 3')).getAttribute('title')).toBe('S1 close_stale');
+    expect(backend.unexpected).toEqual([]);
+  });
+
+  it('reads them without the runbook for an operator who may not view runbooks, and hides {}', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, STALE_RUN),
+      'GET /system/api/ops/runs/9/items': () => json(200, STALE_ITEMS),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
+    await screen.findByText('Succeeded', { selector: '.run-status .badge' });
+    expect(detail('Last seen before')).toBe('2026-10-31 00:00:00 UTC');
+    expect(detail('Severities')).toBe('high, critical');
+    expect(backend.calls.some((call) => call.path.includes('/ops/runbooks/'))).toBe(false);
+    cleanup();
+
+    fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, { ...run('completed', 4), parameters: {}, planned_at: null }),
+      'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
+    await screen.findByText('Succeeded', { selector: '.run-status .badge' });
+    expect(within(details()).queryByText('Parameters')).toBeNull();
+    expect(within(details()).queryByText('Planned at')).toBeNull();
   });
 });
 

@@ -1,8 +1,8 @@
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, Fragment, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type { ItemStatus, Page, Run, RunItem } from '../../api/types';
+import type { ItemStatus, Page, Run, RunItem, Runbook, RuleDetail } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import {
   formatDuration,
@@ -12,6 +12,7 @@ import {
   secondsBetween,
 } from '../../lib/format';
 import { refetchIntervalFor } from '../../lib/polling';
+import { describeParameters } from '../../lib/parameters';
 import { REASON_MAX_CHARS, reasonLength, reasonTextError, ruleLabel } from '../../lib/runbook';
 import { Dialog } from '../../shared/Dialog';
 import { useUrlFilter } from '../../shared/filters';
@@ -95,6 +96,23 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
   const mayCancel =
     !completed && run.cancel_reason === null && operator.capabilities.includes('ops.runs.cancel');
   const mayRetry = mayRetryFailed(run, operator.capabilities);
+  // The runbook's rule names and parameters schema, for an operator who may read runbooks; the
+  // page reads fine without them (rule keys, parameter names in words).
+  const mayViewRunbook = operator.capabilities.includes('ops.runbooks.view');
+  const runbook = useQuery({
+    queryKey: ['runbook', run.runbook],
+    queryFn: mayViewRunbook
+      ? ({ signal }): Promise<Runbook> =>
+          unwrap(
+            api.GET('/system/api/ops/runbooks/{key}', {
+              params: { path: { key: run.runbook } },
+              signal,
+            }),
+          )
+      : skipToken,
+    staleTime: 5 * 60_000,
+  });
+  const parameters = describeParameters(run.parameters, runbook.data?.parameters);
   return (
     <>
       {refreshError && (
@@ -164,10 +182,40 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
       <dl className="details">
         <dt>Runbook</dt>
         <dd>
-          <code>{run.runbook}</code>
+          {runbook.data ? (
+            <>
+              <Link to={`/ops/runbooks/${encodeURIComponent(run.runbook)}`}>{runbook.data.title}</Link>{' '}
+              (<code>{run.runbook}</code>, version {run.runbook_version})
+            </>
+          ) : (
+            <>
+              <code>{run.runbook}</code>, version {run.runbook_version}
+            </>
+          )}
         </dd>
         <dt>Scope</dt>
         <dd>{formatScope(run.scope)}</dd>
+        {parameters.length > 0 && (
+          <>
+            <dt>Parameters</dt>
+            <dd>
+              <dl className="parameter-list">
+                {parameters.map(([label, value]) => (
+                  <Fragment key={label}>
+                    <dt>{label}</dt>
+                    <dd>{value}</dd>
+                  </Fragment>
+                ))}
+              </dl>
+            </dd>
+          </>
+        )}
+        {run.planned_at && (
+          <>
+            <dt>Planned at</dt>
+            <dd>{formatTimestamp(run.planned_at)}</dd>
+          </>
+        )}
         <dt>Reason</dt>
         <dd>
           <code>{run.reason.code}</code> — {run.reason.text}
@@ -192,7 +240,7 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
         )}
       </dl>
 
-      <RunItems run={run} />
+      <RunItems run={run} rules={runbook.data?.rule_details} />
     </>
   );
 }
@@ -208,7 +256,7 @@ const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
 ];
 
 /** Per-tenant items, failed first (server order), refreshed with the run while it is active. */
-function RunItems({ run }: { run: Run }) {
+function RunItems({ run, rules }: { run: Run; rules: RuleDetail[] | undefined }) {
   const ids = useId();
   const page = usePageParam();
   const [status, setStatus] = useUrlFilter('item_status');
@@ -287,7 +335,7 @@ function RunItems({ run }: { run: Run }) {
                       {Object.entries(item.changes_by_rule ?? {})
                         .filter(([, count]) => (count ?? 0) > 0)
                         .map(([rule, count]) => (
-                          <span key={rule} className="tag" title={ruleLabel(rule)}>
+                          <span key={rule} className="tag" title={ruleLabel(rules, rule)}>
                             {rule}: {count}
                           </span>
                         ))}

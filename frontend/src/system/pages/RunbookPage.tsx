@@ -1,24 +1,31 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { Fragment } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type {
-  OpsTenant,
-  PreflightResult,
-  Runbook,
-  RuleKey,
-  Scope,
-  ScopeKind,
-} from '../../api/types';
+import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind } from '../../api/types';
+import { errorMessage } from '../../lib/errors';
 import { formatDuration, formatScope, formatTimestamp } from '../../lib/format';
-import { RULES } from '../../lib/runbook';
+import {
+  type ParameterErrors,
+  type ParameterValue,
+  buildParameters,
+  describeParameters,
+  firstErrorField,
+  initialValues,
+  parameterFields,
+  splitParameterErrors,
+} from '../../lib/parameters';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { ParameterForm, parameterInputId } from '../components/ParameterForm';
+import { fieldErrors } from '../components/ReasonFields';
+import { RuleTable } from '../components/RuleTable';
 import { StartRunDialog } from '../components/StartRunDialog';
 import { TenantPicker } from '../components/TenantPicker';
 import { RunStateBadge } from '../RunState';
 import { api, useOperator } from '../session';
 
-/** One runbook: choose a scope, preflight it (read-only), then start it. */
+/** One runbook: choose a scope and its parameters, preflight them (read-only), then start it. */
 export function RunbookPage() {
   const key = useParams().key ?? '';
   const runbook = useQuery({
@@ -59,16 +66,32 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
   );
   const [tenant, setTenant] = useState<OpsTenant | null>(null);
   const [starting, setStarting] = useState(false);
+  // The form comes from the runbook's parameters schema; none for a runbook without any.
+  const fields = useMemo(() => parameterFields(runbook.parameters), [runbook.parameters]);
+  const [values, setValues] = useState(() => initialValues(fields));
+  const [clientErrors, setClientErrors] = useState<ParameterErrors>({});
 
   const preflight = useMutation({
-    mutationFn: (scope: Scope): Promise<PreflightResult> =>
+    mutationFn: (body: { scope: Scope; parameters: Record<string, unknown> }): Promise<PreflightResult> =>
       unwrap(
         api.POST('/system/api/ops/runbooks/{key}/preflight', {
           params: { path: { key: runbook.key } },
-          body: { scope },
+          body,
         }),
       ),
   });
+  const serverErrors = splitParameterErrors(fieldErrors(preflight.error), fields);
+  const errors: ParameterErrors = { ...serverErrors.fields, ...clientErrors };
+
+  // The first field the server refused takes focus, once per refusal.
+  const focusedFor = useRef<unknown>(null);
+  useEffect(() => {
+    const error = preflight.error;
+    if (error === null || focusedFor.current === error) return;
+    focusedFor.current = error;
+    const first = firstErrorField(fields, splitParameterErrors(fieldErrors(error), fields).fields);
+    if (first !== null) document.getElementById(parameterInputId(ids, first))?.focus();
+  }, [preflight.error, fields, ids]);
 
   const scope: Scope | null =
     kind === 'all_tenants'
@@ -77,11 +100,33 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
         ? { kind: 'tenant', tenant_id: tenant.id }
         : null;
 
-  // A preflight belongs to one scope: changing the scope throws it away.
+  // A preflight belongs to one scope and one set of parameters: changing either throws it away.
   const changeScope = (next: () => void) => {
     next();
     preflight.reset();
   };
+  const changeParameter = (name: string, value: ParameterValue) => {
+    setValues((current) => ({ ...current, [name]: value }));
+    setClientErrors(({ [name]: _, ...rest }) => rest);
+    preflight.reset();
+  };
+
+  const runPreflight = () => {
+    if (scope === null) return;
+    // "Older than N days" becomes an instant now, just before the request.
+    const built = buildParameters(fields, values, new Date());
+    if (!built.ok) {
+      setClientErrors(built.errors);
+      preflight.reset();
+      const first = firstErrorField(fields, built.errors);
+      if (first !== null) document.getElementById(parameterInputId(ids, first))?.focus();
+      return;
+    }
+    setClientErrors({});
+    preflight.mutate({ scope, parameters: built.parameters });
+  };
+  const otherErrors = Object.entries(serverErrors.other);
+  const parametersRefused = Object.keys(serverErrors.fields).length > 0;
 
   const canRun = operator.capabilities.includes('ops.runbooks.run');
   const canRunAll = operator.capabilities.includes('ops.runbooks.run_all_tenants');
@@ -96,6 +141,8 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
         <code>{runbook.key}</code> · version {runbook.version}
       </p>
       <p>{runbook.description}</p>
+      <h2 className="section-heading">Rules</h2>
+      <RuleTable rules={runbook.rule_details} caption={`Rules of ${runbook.title}`} />
       {runbook.active_runs.length > 0 && (
         <p className="notice">
           Active now:{' '}
@@ -109,9 +156,10 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
 
       <form
         className="panel"
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          if (scope) preflight.mutate(scope);
+          runPreflight();
         }}
       >
         <fieldset>
@@ -144,6 +192,14 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
         {kind === 'tenant' && (
           <TenantPicker value={tenant} onChange={(next) => changeScope(() => setTenant(next))} />
         )}
+        <ParameterForm
+          idPrefix={ids}
+          fields={fields}
+          values={values}
+          onChange={changeParameter}
+          errors={errors}
+          now={new Date()}
+        />
         <div className="actions">
           <button type="submit" disabled={scope === null || preflight.isPending}>
             {preflight.isPending ? 'Running preflight…' : 'Preflight'}
@@ -154,9 +210,29 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
         </div>
       </form>
 
-      {preflight.isError && <ErrorState error={preflight.error} />}
+      {preflight.isError &&
+        (parametersRefused || otherErrors.length > 0 ? (
+          <div className="form-error" role="alert">
+            <p>
+              {parametersRefused
+                ? 'The server refused the parameters; see the fields above.'
+                : errorMessage(preflight.error)}
+            </p>
+            {otherErrors.length > 0 && (
+              <ul>
+                {otherErrors.map(([field, messages]) => (
+                  <li key={field}>
+                    <code>{field}</code>: {messages.join(' ')}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        ) : (
+          <ErrorState error={preflight.error} />
+        ))}
       {result && (
-        <PreflightView result={result}>
+        <PreflightView result={result} runbook={runbook}>
           {mayStart ? (
             <button type="button" onClick={() => setStarting(true)}>
               Start…
@@ -172,7 +248,7 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
       )}
       {starting && result && (
         <StartRunDialog
-          runbookKey={runbook.key}
+          runbook={runbook}
           preflight={result}
           onClose={() => setStarting(false)}
         />
@@ -186,20 +262,34 @@ function Value({ value }: { value: unknown }) {
   return <>{typeof value === 'object' ? JSON.stringify(value) : String(value)}</>;
 }
 
-/** Read-only preflight result: totals, per-rule counts (R1–R7), and the sample. */
+/** Read-only preflight result: parameters, totals, counts per rule of the runbook, and the sample. */
 export function PreflightView({
   result,
+  runbook,
   children,
 }: {
   result: PreflightResult;
+  runbook: Pick<Runbook, 'rule_details' | 'parameters' | 'title'>;
   children?: React.ReactNode;
 }) {
+  const parameters = describeParameters(result.parameters, runbook.parameters);
   return (
     <section className="panel" aria-labelledby="preflight-heading">
       <h2 id="preflight-heading">Preflight result</h2>
       <p className="field-help">
-        Read-only: nothing has changed yet. Valid until {formatTimestamp(result.expires_at)}.
+        Read-only: nothing has changed yet. Planned at {formatTimestamp(result.planned_at)}, valid
+        until {formatTimestamp(result.expires_at)}.
       </p>
+      {parameters.length > 0 && (
+        <dl className="details preflight-parameters">
+          {parameters.map(([label, value]) => (
+            <Fragment key={label}>
+              <dt>{label}</dt>
+              <dd>{value}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      )}
       <dl className="counts">
         <div>
           <dt>Tenants in scope</dt>
@@ -224,30 +314,11 @@ export function PreflightView({
       </dl>
 
       <h3>Changes per rule</h3>
-      <div className="table-scroll">
-        <table className="rule-table">
-          <thead>
-            <tr>
-              <th scope="col">Rule</th>
-              <th scope="col">Repairs</th>
-              <th scope="col" className="numeric">
-                Findings
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {RULES.map((rule) => (
-              <tr key={rule.key}>
-                <th scope="row">{rule.key}</th>
-                <td>
-                  <code>{rule.name}</code>
-                </td>
-                <td className="numeric">{result.changes_by_rule[rule.key] ?? 0}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <RuleTable
+        rules={runbook.rule_details}
+        changesByRule={result.changes_by_rule}
+        caption={`Findings each rule of ${runbook.title} would change`}
+      />
 
       <h3>Sample of changes</h3>
       {result.sample.length === 0 ? (
@@ -275,7 +346,7 @@ export function PreflightView({
                         <td rowSpan={fields.length}>#{change.finding_id}</td>
                         <td rowSpan={fields.length}>{change.tenant_id}</td>
                         <td rowSpan={fields.length}>
-                          {(change.rules ?? []).map((rule: RuleKey) => (
+                          {(change.rules ?? []).map((rule) => (
                             <code key={rule} className="tag">
                               {rule}
                             </code>

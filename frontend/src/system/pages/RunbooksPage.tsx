@@ -2,7 +2,6 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { unwrap } from '../../api/client';
 import type { RunbookList } from '../../api/types';
-import { ruleLabel } from '../../lib/runbook';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { RunStateBadge } from '../RunState';
 import { api } from '../session';
@@ -38,8 +37,16 @@ export function RunbooksPage() {
                 {runbook.run_on_deploy && ' · runs on deploy'}
               </p>
               <p>{runbook.description}</p>
-              {runbook.rules.length > 0 && (
-                <p className="muted">Rules: {runbook.rules.map(ruleLabel).join(', ')}</p>
+              {runbook.rule_details.length > 0 && (
+                <p className="muted">
+                  Rules:{' '}
+                  {runbook.rule_details.map((rule, index) => (
+                    <span key={rule.key} title={rule.description}>
+                      {index > 0 && ', '}
+                      {rule.key} <code>{rule.name}</code>
+                    </span>
+                  ))}
+                </p>
               )}
               {runbook.active_runs.length > 0 && (
                 <p>
