@@ -172,6 +172,18 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The status of GET `path` with `token` as the bearer.
+    pub async fn bearer_status(&self, path: &str, token: &str) -> u16 {
+        self.client()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16()
+    }
+
     /// GET `path` with a fresh client.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client()

@@ -91,6 +91,16 @@ pub async fn preflight_and_start(app: &TestApp, scope: Scope, who: &Initiator) -
         .expect("start")
 }
 
+/// Seeds [`SMALL`] and starts an all-tenants run (left queued: the test app runs no workers);
+/// returns its id.
+pub async fn queued_run(app: &TestApp) -> i64 {
+    let who = seed(app).await;
+    preflight_and_start(app, Scope::AllTenants, &who)
+        .await
+        .run
+        .id
+}
+
 /// Runs jobs until `run_id` completes, moving the clock past retry backoffs when the queue
 /// has nothing due. Panics if the run does not complete within a bounded number of steps.
 pub async fn drain(app: &TestApp, run_id: i64) -> query::RunView {

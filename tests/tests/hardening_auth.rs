@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use atlas_ops::auth::{RequestMeta, operators, tokens};
 use atlas_ops::domain::capability::Capability;
-use atlas_ops::domain::run::Scope;
 use atlas_ops_tests::process::AtlasProcess;
-use atlas_ops_tests::runs::{count, preflight_and_start, seed};
+use atlas_ops_tests::runs::{count, queued_run, seed};
 use atlas_ops_tests::sse::{events, read_until_closed};
 use atlas_ops_tests::{
     Backend, SessionClient, TEST_PASSWORD, TestApp, TestDatabase, atlas_ops_bin, db_tests,
@@ -393,20 +392,7 @@ async fn a_password_change_ends_other_sessions_and_every_token_but_keeps_this_se
         .await
         .expect("token");
     let token = created["token"].as_str().expect("jwt").to_owned();
-    let bearer_me = |token: String| {
-        let client = app.client();
-        let url = app.url(ME);
-        async move {
-            client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("me")
-                .status()
-        }
-    };
-    assert_eq!(bearer_me(token.clone()).await, 200);
+    assert_eq!(app.bearer_status(ME, &token).await, 200);
 
     // Refusals change nothing.
     for (body, field) in [
@@ -437,7 +423,7 @@ async fn a_password_change_ends_other_sessions_and_every_token_but_keeps_this_se
         assert!(problem["errors"][field].is_array(), "{problem}");
     }
     assert_eq!(other.get(ME).await.status(), 200);
-    assert_eq!(bearer_me(token.clone()).await, 200);
+    assert_eq!(app.bearer_status(ME, &token).await, 200);
     let unknown = this
         .post_json(PASSWORD, &json!({"current_password": TEST_PASSWORD}))
         .await;
@@ -471,7 +457,7 @@ async fn a_password_change_ends_other_sessions_and_every_token_but_keeps_this_se
         .await;
     assert_eq!(again.status(), 201);
     assert_eq!(other.get(ME).await.status(), 401);
-    assert_eq!(bearer_me(token).await, 401);
+    assert_eq!(app.bearer_status(ME, &token).await, 401);
     assert_eq!(login_status(&app, LOGIN, "alice", TEST_PASSWORD).await, 401);
     assert_eq!(login_status(&app, LOGIN, "alice", NEW_PASSWORD).await, 200);
 
@@ -517,19 +503,6 @@ async fn disabling_an_operator_or_setting_a_password_revokes_their_tokens(backen
     let app = spawn_app(backend).await;
     let alice = app.operator_token("alice", &[Capability::RunsView]).await;
     let bob = app.operator_token("bob", &[Capability::RunsView]).await;
-    let me = |token: String| {
-        let client = app.client();
-        let url = app.url(ME);
-        async move {
-            client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("me")
-                .status()
-        }
-    };
     operators::disable_operator(&app.db, "alice")
         .await
         .expect("disable");
@@ -543,8 +516,8 @@ async fn disabling_an_operator_or_setting_a_password_revokes_their_tokens(backen
     .await
     .expect("set password");
     assert_eq!(changed.tokens_revoked, 1);
-    assert_eq!(me(alice).await, 401);
-    assert_eq!(me(bob).await, 401);
+    assert_eq!(app.bearer_status(ME, &alice).await, 401);
+    assert_eq!(app.bearer_status(ME, &bob).await, 401);
     assert_eq!(
         count(
             &app.db,
@@ -648,11 +621,7 @@ async fn assert_ends(mut res: reqwest::Response, reasons: &[&str], what: &str) {
 
 async fn streams_end_within_five_seconds_of_losing_their_authorization(backend: Backend) {
     let app = spawn_app(backend).await;
-    let who = seed(&app).await;
-    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
-        .await
-        .run
-        .id;
+    let run_id = queued_run(&app).await;
     let url = app.url(&format!("/system/api/ops/runs/{run_id}/events"));
     let caps = [Capability::RunsView, Capability::RunbooksView];
     for name in [
@@ -732,11 +701,7 @@ async fn streams_end_within_five_seconds_of_losing_their_authorization(backend: 
 
 async fn a_stream_ends_when_its_session_idles_out_and_never_extends_it(backend: Backend) {
     let app = spawn_app(backend).await;
-    let who = seed(&app).await;
-    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
-        .await
-        .run
-        .id;
+    let run_id = queued_run(&app).await;
     app.create_operator("watcher", &[Capability::RunsView])
         .await;
     let s: SessionClient = app.login_operator("watcher").await;
@@ -783,11 +748,7 @@ async fn streams_have_a_lifetime_and_a_cap_per_operator(backend: Backend) {
         s.sse_max_per_operator = 2;
     })
     .await;
-    let who = seed(&app).await;
-    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
-        .await
-        .run
-        .id;
+    let run_id = queued_run(&app).await;
     let token = app.operator_token("watcher", &[Capability::RunsView]).await;
     let url = app.url(&format!("/system/api/ops/runs/{run_id}/events"));
     let client = app.client();

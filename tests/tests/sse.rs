@@ -4,18 +4,13 @@
 use std::time::Duration;
 
 use atlas_ops::domain::capability::Capability;
-use atlas_ops::domain::run::Scope;
-use atlas_ops_tests::runs::{drain, preflight_and_start, seed};
+use atlas_ops_tests::runs::{drain, queued_run};
 use atlas_ops_tests::sse::events;
 use atlas_ops_tests::{Backend, db_tests, spawn_app};
 
 async fn the_event_stream_follows_a_run_to_completion(backend: Backend) {
     let app = spawn_app(backend).await;
-    let who = seed(&app).await;
-    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
-        .await
-        .run
-        .id;
+    let run_id = queued_run(&app).await;
     let token = app.operator_token("watcher", &[Capability::RunsView]).await;
     let client = app.client();
 
