@@ -585,7 +585,7 @@ async fn mixed_overlapping_concurrent_starts_never_run_overlapping_scopes(backen
                     .await
                     .expect("find")
                     .expect("the blocking run exists");
-                assert_eq!(blocker.status, "queued");
+                assert_eq!(blocker.status.as_str(), "queued");
             }
             Err(other) => panic!("unexpected start error: {other:?}"),
         }
@@ -673,7 +673,7 @@ async fn cancel_racing_completion_ends_in_exactly_one_terminal_state(backend: Ba
             Err(other) => panic!("unexpected cancel error: {other:?}"),
         }
         let run = drain(&app, started.run.id).await;
-        let outcome = run.outcome.clone().expect("terminal outcome");
+        let outcome = run.outcome.expect("terminal outcome").as_str();
         assert!(
             outcome == "succeeded" || outcome == "cancelled",
             "round {round}: {outcome}"

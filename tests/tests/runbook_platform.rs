@@ -202,7 +202,7 @@ async fn a_third_runbook_needs_only_its_module_and_one_registration(backend: Bac
     .await;
     assert_eq!(status, 201, "{run}");
     let done = drain(&app, run["id"].as_i64().expect("id")).await;
-    assert_eq!(done.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(done.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert_eq!(done.counts.succeeded, 6);
     assert_eq!(done.counts.findings_changed, expected);
 }

@@ -93,9 +93,9 @@ async fn an_all_tenants_run_completes_and_matches_an_independent_recomputation(b
     let expected = expected_after(&before);
     let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
     assert!(!started.deduplicated);
-    assert_eq!(started.run.status, "queued");
+    assert_eq!(started.run.status.as_str(), "queued");
     let run = drain(&app, started.run.id).await;
-    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(run.outcome.map(|o| o.as_str()), Some("succeeded"));
     let c = run.counts;
     assert_eq!(
         (c.total, c.processed, c.succeeded, c.failed, c.skipped),
@@ -123,7 +123,7 @@ async fn an_all_tenants_run_completes_and_matches_an_independent_recomputation(b
     // A second run changes nothing.
     let second = preflight_and_start(&app, Scope::AllTenants, &who).await;
     let second = drain(&app, second.run.id).await;
-    assert_eq!(second.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(second.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert_eq!(second.counts.findings_changed, 0);
     assert_eq!(snapshot(&app.db).await, expected);
 }
@@ -278,7 +278,7 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
     break_tenant(&app, ids[3]).await;
     let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
     let run = drain(&app, started.run.id).await;
-    assert_eq!(run.outcome.as_deref(), Some("partially_succeeded"));
+    assert_eq!(run.outcome.map(|o| o.as_str()), Some("partially_succeeded"));
     assert_eq!(
         (
             run.counts.succeeded,
@@ -290,7 +290,11 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
     let (items, _) = atlas_ops::runs::query::items(&app.db, run.id, None, 1, 100)
         .await
         .expect("items");
-    assert_eq!(items[0].status, "failed", "failed items come first");
+    assert_eq!(
+        items[0].status.as_str(),
+        "failed",
+        "failed items come first"
+    );
     assert_eq!(items[0].tenant_id, ids[3]);
     assert_eq!(items[0].attempts, 3);
     assert!(
@@ -361,7 +365,7 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
         .expect("retry");
     assert_eq!(retried.run.retry_of_run_id, Some(run.id));
     let retried = drain(&app, retried.run.id).await;
-    assert_eq!(retried.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(retried.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert_eq!((retried.counts.total, retried.counts.succeeded), (1, 1));
     // The failed tenant's data is rebuilt now.
     let failed: Vec<_> = snapshot(&app.db)
@@ -390,7 +394,7 @@ async fn runs_without_an_operator_notify_nobody(backend: Backend) {
         "none while queued"
     );
     let run = drain(&app, started.run.id).await;
-    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(run.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert!(run.initiator.is_none());
     assert_eq!(
         count(&app.db, "SELECT COUNT(*) FROM notifications").await,
@@ -404,7 +408,7 @@ async fn a_failing_audit_never_fails_a_run(backend: Backend) {
     break_audit(&app).await;
     let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
     let run = drain(&app, started.run.id).await;
-    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(run.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_events").await, 0);
 }
 
@@ -433,7 +437,7 @@ async fn a_lost_worker_is_recovered_without_double_counting(backend: Backend) {
     // Another worker cannot take it while the lease holds...
     app.clock.advance(chrono::Duration::seconds(31));
     let run = drain(&app, started.run.id).await;
-    assert_eq!(run.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(run.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert_eq!((run.counts.processed, run.counts.succeeded), (6, 6));
     assert_eq!(snapshot(&app.db).await, expected_after(&before));
     // ...and the dead worker's late writes are refused.
@@ -460,8 +464,8 @@ async fn cancel_stops_pending_items(backend: Backend) {
     )
     .await
     .expect("cancel");
-    assert_eq!(view.status, "completed");
-    assert_eq!(view.outcome.as_deref(), Some("cancelled"));
+    assert_eq!(view.status.as_str(), "completed");
+    assert_eq!(view.outcome.map(|o| o.as_str()), Some("cancelled"));
     assert_eq!(
         (
             view.counts.succeeded,
@@ -505,11 +509,12 @@ async fn cancel_before_the_fan_out_completes_once_it_runs(backend: Backend) {
     .await
     .expect("cancel");
     assert_eq!(
-        view.status, "queued",
+        view.status.as_str(),
+        "queued",
         "the fan-out job still has to observe the cancel"
     );
     let run = drain(&app, started.run.id).await;
-    assert_eq!(run.outcome.as_deref(), Some("cancelled"));
+    assert_eq!(run.outcome.map(|o| o.as_str()), Some("cancelled"));
     assert_eq!(
         run.counts.processed,
         run.counts.succeeded + run.counts.failed + run.counts.skipped

@@ -58,7 +58,7 @@ async fn the_event_stream_follows_a_run_to_completion(backend: Backend) {
     assert_eq!(last["status"], "completed");
     assert_eq!(
         last["outcome"],
-        final_view.outcome.as_deref().unwrap_or_default()
+        final_view.outcome.map(|o| o.as_str()).unwrap_or_default()
     );
     assert_eq!(last["counts"]["total"], 6);
     assert_eq!(last["counts"]["processed"], 6);

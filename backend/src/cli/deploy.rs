@@ -298,7 +298,7 @@ async fn deploy_one(
                 println!(
                     "{label}: run #{} completed: {} ({}/{} tenants succeeded, {} failed, {} findings changed)",
                     view.id,
-                    view.outcome.as_deref().unwrap_or("unknown"),
+                    view.outcome.map_or("unknown", Outcome::as_str),
                     c.succeeded,
                     c.total,
                     c.failed,

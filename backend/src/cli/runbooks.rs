@@ -662,7 +662,7 @@ fn run_error(report: &mut JsonReport, error: RunError) -> anyhow::Result<Exit> {
 
 /// The exit code of a completed run: 0 when it succeeded, 1 otherwise.
 pub fn outcome_exit(run: &RunView) -> Exit {
-    if run.outcome.as_deref() == Some(Outcome::Succeeded.as_str()) {
+    if run.outcome == Some(Outcome::Succeeded) {
         Exit::Succeeded
     } else {
         Exit::Failed
@@ -726,7 +726,7 @@ pub async fn wait_for_run(
             "{}  {} failed  {} findings changed",
             view.status, counts.failed, counts.findings_changed
         ));
-        if view.status == RunStatus::Completed.as_str() {
+        if view.status == RunStatus::Completed {
             break Some(view);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -819,7 +819,7 @@ pub async fn print_summary(ctx: &AppContext, run: &RunView) -> anyhow::Result<()
     println!(
         "run #{} completed: {}",
         run.id,
-        run.outcome.as_deref().unwrap_or("unknown")
+        run.outcome.map_or("unknown", Outcome::as_str)
     );
     println!(
         "  tenants            {} total, {} succeeded, {} failed, {} skipped",

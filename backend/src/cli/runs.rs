@@ -9,7 +9,7 @@ use crate::cli::Exit;
 use crate::cli::server::open;
 use crate::config::Settings;
 use crate::context::AppContext;
-use crate::domain::run::{RunStatus, Scope};
+use crate::domain::run::{Outcome, RunStatus, Scope};
 use crate::runs::query::{self, RunFilter, RunView};
 
 /// Items shown by `runs show`.
@@ -138,7 +138,7 @@ fn print_list(runs: &[RunView], page: u64, per_page: u64, total: u64) {
             r.runbook,
             scope_label(&r.scope),
             r.status,
-            r.outcome.as_deref().unwrap_or("-"),
+            r.outcome.map_or("-", Outcome::as_str),
             r.progress_percent,
             r.source,
             r.initiator.as_ref().map_or("-", |i| i.username.as_str()),
@@ -156,10 +156,7 @@ fn print_run(r: &RunView) {
     println!(
         "  status             {}{}",
         r.status,
-        r.outcome
-            .as_deref()
-            .map(|o| format!(" ({o})"))
-            .unwrap_or_default()
+        r.outcome.map(|o| format!(" ({o})")).unwrap_or_default()
     );
     println!("  progress           {:.1}%", r.progress_percent);
     println!(

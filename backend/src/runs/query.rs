@@ -8,7 +8,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::run::{ItemStatus, ReasonCode, RunStatus, Scope};
+use crate::domain::run::{ItemStatus, Outcome, ReasonCode, RunStatus, Scope, Source};
 use crate::entities::{operation_runs, operators, run_items, tenants};
 
 /// The operator who started a run.
@@ -66,11 +66,11 @@ pub struct RunView {
     /// For a single-tenant run, the tenant's workspace.
     pub workspace_id: Option<i64>,
     /// `queued`, `running` or `completed`.
-    pub status: String,
+    pub status: RunStatus,
     /// Set when completed.
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     /// Where it was started from.
-    pub source: String,
+    pub source: Source,
     /// The operator who started it (null for CLI/deploy without an operator).
     pub initiator: Option<InitiatorView>,
     /// Why.
@@ -109,7 +109,7 @@ pub struct ItemView {
     /// Tenant external id.
     pub tenant_external_id: String,
     /// Item status.
-    pub status: String,
+    pub status: ItemStatus,
     /// Attempts so far.
     pub attempts: i32,
     /// Findings examined.
@@ -143,41 +143,59 @@ pub async fn view(
             }),
         None => None,
     };
-    Ok(to_view(run, initiator, now))
+    to_view(run, initiator, now)
+}
+
+/// A stored value that is none of its type's names: a corrupt row is an error, never guessed.
+fn corrupt(what: &str, id: i64, value: &str) -> DbErr {
+    DbErr::Custom(format!("{what} {id} has an invalid stored value {value:?}"))
+}
+
+/// Parses a stored enum column of row `id`.
+fn stored<T>(what: &str, id: i64, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, DbErr> {
+    parse(value).ok_or_else(|| corrupt(what, id, value))
 }
 
 fn to_view(
     run: operation_runs::Model,
     initiator: Option<InitiatorView>,
     now: DateTime<Utc>,
-) -> RunView {
+) -> Result<RunView, DbErr> {
+    let status = stored("run", run.id, &run.status, RunStatus::parse)?;
+    let outcome = run
+        .outcome
+        .as_deref()
+        .map(|o| stored("run", run.id, o, Outcome::parse))
+        .transpose()?;
+    let source = stored("run", run.id, &run.source, Source::parse)?;
+    let scope = Scope::from_columns(&run.scope_kind, run.scope_tenant_id)
+        .ok_or_else(|| corrupt("run scope of", run.id, &run.scope_kind))?;
     let progress_percent = if run.total > 0 {
         ((run.processed as f64 / run.total as f64) * 1000.0).round() / 10.0
-    } else if run.status == RunStatus::Completed.as_str() {
+    } else if status == RunStatus::Completed {
         100.0
     } else {
         0.0
     };
-    let eta_seconds = match (run.status.as_str(), run.started_at) {
-        ("running", Some(started)) if run.processed > 0 && run.total > run.processed => {
+    let eta_seconds = match (status, run.started_at) {
+        (RunStatus::Running, Some(started)) if run.processed > 0 && run.total > run.processed => {
             let elapsed = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
             let per_item = elapsed / run.processed as f64;
             Some((per_item * (run.total - run.processed) as f64).ceil() as i64)
         }
         _ => None,
     };
-    RunView {
+    Ok(RunView {
         id: run.id,
-        scope: Scope::from_columns(&run.scope_kind, run.scope_tenant_id)
-            .unwrap_or(Scope::AllTenants),
+        scope,
         runbook: run.runbook_key,
         runbook_version: run.runbook_version,
         parameters: run.parameters.unwrap_or_else(|| serde_json::json!({})),
         planned_at: run.planned_at,
         workspace_id: run.workspace_id,
-        status: run.status,
-        outcome: run.outcome,
-        source: run.source,
+        status,
+        outcome,
+        source,
         initiator,
         reason: ReasonView {
             code: ReasonCode::parse(&run.reason_code).unwrap_or(ReasonCode::Other),
@@ -201,7 +219,7 @@ fn to_view(
         started_at: run.started_at,
         completed_at: run.completed_at,
         updated_at: run.updated_at,
-    }
+    })
 }
 
 /// The run with `id`.
@@ -262,7 +280,7 @@ pub async fn list(
             });
             to_view(r, initiator, now)
         })
-        .collect();
+        .collect::<Result<Vec<_>, DbErr>>()?;
     Ok((views, total))
 }
 
@@ -298,20 +316,22 @@ pub async fn items(
         .collect();
     Ok((
         rows.into_iter()
-            .map(|r| ItemView {
-                id: r.id,
-                tenant_external_id: names.get(&r.tenant_id).cloned().unwrap_or_default(),
-                tenant_id: r.tenant_id,
-                status: r.status,
-                attempts: r.attempts,
-                findings_examined: r.findings_examined,
-                findings_changed: r.findings_changed,
-                changes_by_rule: r.changes_by_rule,
-                error: r.last_error,
-                started_at: r.started_at,
-                completed_at: r.completed_at,
+            .map(|r| {
+                Ok(ItemView {
+                    id: r.id,
+                    tenant_external_id: names.get(&r.tenant_id).cloned().unwrap_or_default(),
+                    tenant_id: r.tenant_id,
+                    status: stored("item", r.id, &r.status, ItemStatus::parse)?,
+                    attempts: r.attempts,
+                    findings_examined: r.findings_examined,
+                    findings_changed: r.findings_changed,
+                    changes_by_rule: r.changes_by_rule,
+                    error: r.last_error,
+                    started_at: r.started_at,
+                    completed_at: r.completed_at,
+                })
             })
-            .collect(),
+            .collect::<Result<Vec<_>, DbErr>>()?,
         total,
     ))
 }

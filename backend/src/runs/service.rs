@@ -221,7 +221,7 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
     }
     txn.commit().await?;
     let mut event = Event::new("runbook.run.completed", Actor::System);
-    event.source = Some(view.source.clone());
+    event.source = Some(view.source.as_str().to_owned());
     event.target = Some(("operation_run", run_id.to_string()));
     event.metadata = serde_json::json!({
         "runbook": view.runbook,

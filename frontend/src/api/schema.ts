@@ -551,6 +551,11 @@ export interface components {
             /** @description Operator username. */
             username: string;
         };
+        /**
+         * @description State of one tenant's item.
+         * @enum {string}
+         */
+        ItemStatus: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
         /** @description Credentials. */
         LoginRequest: {
             /** @description Password. */
@@ -638,6 +643,11 @@ export interface components {
             /** @description Username. */
             username: string;
         };
+        /**
+         * @description How a completed run ended.
+         * @enum {string}
+         */
+        Outcome: "succeeded" | "partially_succeeded" | "failed" | "cancelled";
         /** @description A password change of the signed-in operator. */
         PasswordChangeRequest: {
             /** @description The password in use now. */
@@ -775,6 +785,11 @@ export interface components {
             /** @description Short name (e.g. `first_seen`). */
             name: string;
         };
+        /**
+         * @description Lifecycle of a run: queued → running → completed, never back.
+         * @enum {string}
+         */
+        RunStatus: "queued" | "running" | "completed";
         /** @description A run (SPEC §6 wire format). */
         RunView: {
             /** @description Cancellation reason, when cancelled. */
@@ -804,8 +819,7 @@ export interface components {
              */
             id: number;
             initiator?: components["schemas"]["InitiatorView"] | null;
-            /** @description Set when completed. */
-            outcome?: string | null;
+            outcome?: components["schemas"]["Outcome"] | null;
             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
             parameters: Record<string, unknown>;
             /**
@@ -838,14 +852,14 @@ export interface components {
             /** @description Scope. */
             scope: components["schemas"]["Scope"];
             /** @description Where it was started from. */
-            source: string;
+            source: components["schemas"]["Source"];
             /**
              * Format: date-time
              * @description First tenant job started.
              */
             started_at?: string | null;
             /** @description `queued`, `running` or `completed`. */
-            status: string;
+            status: components["schemas"]["RunStatus"];
             /**
              * Format: date-time
              * @description Last change of the record (drives the ETag).
@@ -912,6 +926,11 @@ export interface components {
          * @enum {string}
          */
         ScopeKind: "tenant" | "all_tenants";
+        /**
+         * @description Where a start came from.
+         * @enum {string}
+         */
+        Source: "system_ui" | "api" | "cli" | "deploy_hook";
         /** @description Start request. */
         StartBody: {
             /** @description The typed phrase (all tenants). */
@@ -2375,8 +2394,7 @@ export interface operations {
                              */
                             id: number;
                             initiator?: components["schemas"]["InitiatorView"] | null;
-                            /** @description Set when completed. */
-                            outcome?: string | null;
+                            outcome?: components["schemas"]["Outcome"] | null;
                             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
                             parameters: Record<string, unknown>;
                             /**
@@ -2409,14 +2427,14 @@ export interface operations {
                             /** @description Scope. */
                             scope: components["schemas"]["Scope"];
                             /** @description Where it was started from. */
-                            source: string;
+                            source: components["schemas"]["Source"];
                             /**
                              * Format: date-time
                              * @description First tenant job started.
                              */
                             started_at?: string | null;
                             /** @description `queued`, `running` or `completed`. */
-                            status: string;
+                            status: components["schemas"]["RunStatus"];
                             /**
                              * Format: date-time
                              * @description Last change of the record (drives the ETag).
@@ -2843,7 +2861,7 @@ export interface operations {
                              */
                             started_at?: string | null;
                             /** @description Item status. */
-                            status: string;
+                            status: components["schemas"]["ItemStatus"];
                             /** @description Tenant external id. */
                             tenant_external_id: string;
                             /**

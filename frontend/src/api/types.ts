@@ -1,8 +1,8 @@
 // The API's types, taken from the files generated out of the committed OpenAPI contracts
 // (src/api/schema.ts, src/api/customer-schema.ts; `npm run gen:api`). Object types are aliases
 // of `components['schemas'][...]` (or of an operation's response where the contract inlines the
-// shape). What remains hand-written are the closed value sets (statuses, capabilities) that the
-// contract carries as plain strings, so that pages can switch over them exhaustively.
+// shape); statuses, outcomes and sources are the contract's own string enums. What remains
+// hand-written is the capability set, which the contract carries as plain strings.
 // `unwrap` (client.ts) reads a response as one of these views only where it is a subtype of the
 // generated response type, so a contract change that breaks one fails `npm run typecheck`.
 
@@ -55,9 +55,9 @@ export type Problem = Partial<Schemas['Problem']>;
 export type Scope = Schemas['Scope'];
 export type ScopeKind = Schemas['ScopeKind'];
 
-export type RunStatus = 'queued' | 'running' | 'completed';
-export type RunOutcome = 'succeeded' | 'partially_succeeded' | 'failed' | 'cancelled';
-export type RunSource = 'system_ui' | 'api' | 'cli' | 'deploy_hook';
+export type RunStatus = Schemas['RunStatus'];
+export type RunOutcome = Schemas['Outcome'];
+export type RunSource = Schemas['Source'];
 export type ReasonCode = Schemas['ReasonCode'];
 
 /** One rule of a runbook (`rule_details`): its key as counted in `changes_by_rule`, name and
@@ -68,17 +68,14 @@ export type Reason = Schemas['ReasonView'];
 export type RunCounts = Schemas['Counts'];
 export type Run = Narrow<
   Schemas['RunView'],
-  { status: RunStatus; outcome: RunOutcome | null; source: RunSource; initiator: Present<Schemas['InitiatorView']> | null }
+  { outcome: RunOutcome | null; initiator: Present<Schemas['InitiatorView']> | null }
 >;
 /** Start response: the run, and whether an identical active run was returned instead (200). */
 export type StartedRun = Run & Pick<Schemas['StartedRun'], 'deduplicated'>;
 
-export type ItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type ItemStatus = Schemas['ItemStatus'];
 /** One tenant of a run (`GET /ops/runs/{id}/items`, failed first). */
-export type RunItem = Narrow<
-  ItemOf<operations['items']>,
-  { status: ItemStatus; changes_by_rule: Record<string, number> | null }
->;
+export type RunItem = Narrow<ItemOf<operations['items']>, { changes_by_rule: Record<string, number> | null }>;
 
 /** Runbook catalogue entry (`GET /ops/runbooks`, `GET /ops/runbooks/{key}`). */
 export type Runbook = Narrow<Schemas['RunbookView'], { active_run: Run | null; active_runs: Run[] }>;
