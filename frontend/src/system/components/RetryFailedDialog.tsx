@@ -10,6 +10,7 @@ import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
+import { FieldErrorList } from '../../shared/FieldErrorList';
 
 /** The phrase the server expects for retrying an all-tenants run (SPEC: `REBUILD <failed> TENANTS`). */
 export function retryPhrase(run: Pick<Run, 'counts'>): string {
@@ -146,15 +147,7 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
         {retry.isError && !conflict && (
           <div className="form-error" role="alert">
             <p>{errorMessage(retry.error)}</p>
-            {otherErrors.length > 0 && (
-              <ul>
-                {otherErrors.map(([field, messages]) => (
-                  <li key={field}>
-                    <code>{field}</code>: {messages.join(' ')}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <FieldErrorList errors={otherErrors} />
           </div>
         )}
 

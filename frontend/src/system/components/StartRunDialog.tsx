@@ -11,6 +11,7 @@ import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
+import { FieldErrorList } from '../../shared/FieldErrorList';
 
 /**
  * The Start dialog, named after the runbook: what is being confirmed (scope, count, the
@@ -156,15 +157,7 @@ export function StartRunDialog({
         {start.isError && !conflict && (
           <div className="form-error" role="alert">
             <p>{errorMessage(start.error)}</p>
-            {otherErrors.length > 0 && (
-              <ul>
-                {otherErrors.map(([field, messages]) => (
-                  <li key={field}>
-                    <code>{field}</code>: {messages.join(' ')}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <FieldErrorList errors={otherErrors} />
           </div>
         )}
 

@@ -24,6 +24,7 @@ import { StartRunDialog } from '../components/StartRunDialog';
 import { TenantPicker } from '../components/TenantPicker';
 import { RunStateBadge } from '../RunState';
 import { api, useOperator } from '../session';
+import { FieldErrorList } from '../../shared/FieldErrorList';
 
 /** One runbook: choose a scope and its parameters, preflight them (read-only), then start it. */
 export function RunbookPage() {
@@ -218,15 +219,7 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
                 ? 'The server refused the parameters; see the fields above.'
                 : errorMessage(preflight.error)}
             </p>
-            {otherErrors.length > 0 && (
-              <ul>
-                {otherErrors.map(([field, messages]) => (
-                  <li key={field}>
-                    <code>{field}</code>: {messages.join(' ')}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <FieldErrorList errors={otherErrors} />
           </div>
         ) : (
           <ErrorState error={preflight.error} />
