@@ -2,6 +2,10 @@
 //! `ALERT_WEBHOOK_URL`. The alert is written to an outbox in the run's finalizing transaction
 //! and delivered by the workers with retries and exponential backoff, so a slow or down
 //! webhook never blocks a run or a request. No webhook configured → nothing is written.
+//!
+//! The payload carries what the person paged needs (SPEC §18): the outcome, counts and error
+//! summary, the failed tenants named with their errors (up to [`FAILED_TENANTS`]), and a link
+//! to the run (`console_url`, from `PUBLIC_URL`).
 
 use std::time::Duration as StdDuration;
 
@@ -13,9 +17,12 @@ use sea_orm::{
 use crate::audit::{self, Actor, Event};
 use crate::context::AppContext;
 use crate::db::exec;
-use crate::domain::run::Outcome;
+use crate::domain::run::{ItemStatus, Outcome};
 use crate::entities::alert_deliveries;
-use crate::runs::query::RunView;
+use crate::runs::query::{self, ItemFilter, RunView};
+
+/// Failed tenants listed in an alert.
+pub const FAILED_TENANTS: u64 = 20;
 
 /// Delivery attempts before an alert is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -31,6 +38,28 @@ pub async fn enqueue(
     if ctx.settings.alert_webhook_url.is_none() {
         return Ok(());
     }
+    let failed = ItemFilter {
+        status: Some(ItemStatus::Failed),
+        search: None,
+    };
+    let failed_tenants: Vec<serde_json::Value> =
+        query::items_after(db, run.id, &failed, 0, FAILED_TENANTS)
+            .await?
+            .into_iter()
+            .map(|item| {
+                serde_json::json!({
+                    "id": item.tenant_id,
+                    "external_id": item.tenant_external_id,
+                    "name": item.tenant_name,
+                    "error": item.error,
+                })
+            })
+            .collect();
+    let console_url = ctx
+        .settings
+        .public_url
+        .as_ref()
+        .map(|base| format!("{base}/system/ops/runs/{}", run.id));
     let payload = serde_json::json!({
         "type": "operation_run.completed",
         "run_id": run.id,
@@ -39,6 +68,8 @@ pub async fn enqueue(
         "outcome": outcome,
         "counts": run.counts,
         "error_summary": run.error_summary,
+        "failed_tenants": failed_tenants,
+        "console_url": console_url,
         "initiator": run.initiator,
         "completed_at": now,
     });

@@ -125,13 +125,56 @@ pub struct AuditEventView {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Filters of the audit log.
+/// Filters of the audit log (all optional; they combine with AND).
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     /// Exact action.
     pub action: Option<String>,
     /// Actor username (exact, case-insensitive).
     pub actor: Option<String>,
+    /// Only events at or after this instant.
+    pub created_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only events before this instant.
+    pub created_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AuditFilter {
+    fn select(&self) -> sea_orm::Select<audit_events::Entity> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let mut query = audit_events::Entity::find();
+        if let Some(action) = &self.action {
+            query = query.filter(audit_events::Column::Action.eq(action.clone()));
+        }
+        if let Some(actor) = &self.actor {
+            query = query.filter(audit_events::Column::ActorLabel.eq(actor.trim().to_lowercase()));
+        }
+        if let Some(after) = self.created_after {
+            query = query.filter(audit_events::Column::CreatedAt.gte(after));
+        }
+        if let Some(before) = self.created_before {
+            query = query.filter(audit_events::Column::CreatedAt.lt(before));
+        }
+        query
+    }
+}
+
+impl From<audit_events::Model> for AuditEventView {
+    fn from(e: audit_events::Model) -> Self {
+        Self {
+            id: e.id,
+            action: e.action,
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id,
+            actor_label: e.actor_label,
+            source: e.source,
+            ip: e.ip,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            metadata: e.metadata,
+            request_id: e.request_id,
+            created_at: e.created_at,
+        }
+    }
 }
 
 /// One page of the audit log, newest first, and the total count.
@@ -141,14 +184,8 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<AuditEventView>, u64), sea_orm::DbErr> {
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-    let mut query = audit_events::Entity::find();
-    if let Some(action) = &filter.action {
-        query = query.filter(audit_events::Column::Action.eq(action.clone()));
-    }
-    if let Some(actor) = &filter.actor {
-        query = query.filter(audit_events::Column::ActorLabel.eq(actor.trim().to_lowercase()));
-    }
+    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+    let query = filter.select();
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_desc(audit_events::Column::Id)
@@ -156,23 +193,28 @@ pub async fn list(
         .limit(per_page)
         .all(db)
         .await?;
-    Ok((
-        rows.into_iter()
-            .map(|e| AuditEventView {
-                id: e.id,
-                action: e.action,
-                actor_kind: e.actor_kind,
-                actor_id: e.actor_id,
-                actor_label: e.actor_label,
-                source: e.source,
-                ip: e.ip,
-                target_type: e.target_type,
-                target_id: e.target_id,
-                metadata: e.metadata,
-                request_id: e.request_id,
-                created_at: e.created_at,
-            })
-            .collect(),
-        total,
-    ))
+    Ok((rows.into_iter().map(Into::into).collect(), total))
+}
+
+/// The next `limit` events matching `filter` with an id below `before_id` (all when `None`),
+/// newest first: keyset pages for exports that must not load the whole log.
+pub async fn list_before(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    before_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AuditEventView>, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query = filter.select();
+    if let Some(before) = before_id {
+        query = query.filter(audit_events::Column::Id.lt(before));
+    }
+    Ok(query
+        .order_by_desc(audit_events::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }

@@ -2,8 +2,9 @@
 //! `ATLAS_CONFIG`). Secrets are [`SecretString`]s: their `Debug` prints `[REDACTED]`, so a
 //! settings dump in a log line never leaks them.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rand::RngCore;
@@ -44,6 +45,9 @@ pub struct Settings {
     pub workers: usize,
     /// Where failed/partial run alerts are POSTed; none means no alerts are sent.
     pub alert_webhook_url: Option<String>,
+    /// The console's public base URL (`https://ops.example.com`, no trailing slash): alerts link
+    /// to the run with it; none means alerts carry no link.
+    pub public_url: Option<String>,
     /// Whether session cookies carry `Secure` (default on in every mode; disable only for local
     /// plain http, as `make run` does).
     pub cookie_secure: bool,
@@ -78,6 +82,9 @@ pub struct Settings {
     pub job_lease: Duration,
     /// How long an idle worker waits before polling the queue again.
     pub worker_poll: Duration,
+    /// On shutdown, how long a worker lets the job in hand finish before it hands the job back
+    /// unfinished (its attempt not counted) for another worker to run.
+    pub worker_shutdown_grace: Duration,
     /// Password hashes (argon2id) computed at once; each holds ~19 MiB while it runs.
     pub hash_concurrency: usize,
     /// How long a login waits for a hashing slot before it is refused with 503.
@@ -88,6 +95,9 @@ pub struct Settings {
     pub sse_max_per_operator: usize,
     /// Secrets that were generated because they were missing (demo mode only).
     pub generated_secrets: Vec<&'static str>,
+    /// Where demo mode keeps the secrets it generated, so that a restart keeps sessions and
+    /// tokens valid (`None` in production mode, which never writes a secret).
+    pub kept_secrets_file: Option<PathBuf>,
 }
 
 /// A setting that could not be read.
@@ -96,6 +106,14 @@ pub enum ConfigError {
     /// A required secret is missing in production mode.
     #[error("{0} must be set in production mode (APP_ENV=production)")]
     MissingSecret(&'static str),
+    /// Demo mode cannot read or write the file that keeps its generated secrets.
+    #[error("cannot keep the demo secrets in {path}: {reason}")]
+    KeptSecrets {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
     /// A value does not parse.
     #[error("{name} has an invalid value: {reason}")]
     Invalid {
@@ -117,22 +135,56 @@ impl Settings {
                 reason: e.to_string(),
             })?;
         }
-        Self::from_lookup(|k| std::env::var(k).ok())
+        let env = |k: &str| std::env::var(k).ok();
+        match mode_of(&env)? {
+            Mode::Production => Self::from_lookup(env),
+            Mode::Demo => match demo_data_dir(&env) {
+                Some(dir) => Self::keeping_demo_secrets(&dir, env),
+                None => Self::from_lookup(env),
+            },
+        }
+    }
+
+    /// Demo mode: a secret missing from `get` is read from `dir`'s [`KEPT_SECRETS_FILE`], or
+    /// generated and written there (mode 0600), so the next start signs with the same keys.
+    pub fn keeping_demo_secrets(
+        dir: &Path,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let path = dir.join(KEPT_SECRETS_FILE);
+        let invalid = |e: std::io::Error| ConfigError::KeptSecrets {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let kept: BTreeMap<String, String> = match std::fs::read_to_string(&path) {
+            Ok(text) => text
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(invalid(e)),
+        };
+        let mut settings = Self::from_lookup(|k| get(k).or_else(|| kept.get(k).cloned()))?;
+        if !settings.generated_secrets.is_empty() {
+            let mut all = kept;
+            for name in &settings.generated_secrets {
+                let value = match *name {
+                    "SESSION_SECRET" => &settings.session_secret,
+                    _ => &settings.jwt_secret,
+                };
+                all.insert((*name).to_owned(), value.expose_secret().to_owned());
+            }
+            write_private(&path, &all).map_err(invalid)?;
+        }
+        settings.kept_secrets_file = Some(path);
+        Ok(settings)
     }
 
     /// Builds settings from any key lookup (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let mode = match get("APP_ENV").as_deref() {
-            None | Some("demo") | Some("development") | Some("dev") | Some("test") => Mode::Demo,
-            Some("production") | Some("prod") => Mode::Production,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "APP_ENV",
-                    reason: format!("expected demo or production, got {other:?}"),
-                });
-            }
-        };
+        let mode = mode_of(&get)?;
         let mut generated_secrets = Vec::new();
         let mut secret = |name: &'static str| -> Result<SecretString, ConfigError> {
             match get(name) {
@@ -181,6 +233,18 @@ impl Settings {
             jwt_secret,
             workers: parse(&get, "WORKERS", 2)?,
             alert_webhook_url: get("ALERT_WEBHOOK_URL"),
+            public_url: match get("PUBLIC_URL") {
+                None => None,
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                    Some(url.trim().trim_end_matches('/').to_owned())
+                }
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "PUBLIC_URL",
+                        reason: "must be an http:// or https:// URL".into(),
+                    });
+                }
+            },
             // Secure in demo mode too: a demo reachable over https must not leak its session over
             // http, and plain-http local use says so explicitly (`make run`, the test harness).
             cookie_secure: parse_bool(&get, "COOKIE_SECURE", true)?,
@@ -216,6 +280,11 @@ impl Settings {
             body_timeout: Duration::from_millis(parse(&get, "BODY_TIMEOUT_MS", 10_000)?),
             job_lease: Duration::from_secs(parse(&get, "JOB_LEASE_SECONDS", 30)?),
             worker_poll: Duration::from_millis(parse(&get, "WORKER_POLL_MS", 250)?),
+            worker_shutdown_grace: Duration::from_millis(parse(
+                &get,
+                "WORKER_SHUTDOWN_GRACE_MS",
+                10_000,
+            )?),
             hash_concurrency: match parse(&get, "HASH_CONCURRENCY", 2 * cores())? {
                 0 => {
                     return Err(ConfigError::Invalid {
@@ -229,6 +298,7 @@ impl Settings {
             sse_max_lifetime: Duration::from_secs(parse(&get, "SSE_MAX_SECONDS", 3_600)?),
             sse_max_per_operator: parse(&get, "SSE_MAX_PER_OPERATOR", 10)?,
             generated_secrets,
+            kept_secrets_file: None,
         })
     }
 
@@ -241,6 +311,62 @@ impl Settings {
     pub fn session_key(&self) -> &[u8] {
         self.session_secret.expose_secret().as_bytes()
     }
+}
+
+/// The file, in the data directory, where demo mode keeps the secrets it generated.
+pub const KEPT_SECRETS_FILE: &str = "demo-secrets.env";
+
+/// `APP_ENV`: demo unless it says production.
+fn mode_of(get: &impl Fn(&str) -> Option<String>) -> Result<Mode, ConfigError> {
+    match get("APP_ENV").filter(|v| !v.trim().is_empty()).as_deref() {
+        None | Some("demo") | Some("development") | Some("dev") | Some("test") => Ok(Mode::Demo),
+        Some("production") | Some("prod") => Ok(Mode::Production),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "APP_ENV",
+            reason: format!("expected demo or production, got {other:?}"),
+        }),
+    }
+}
+
+/// The data directory of an embedded database: the SQLite file's folder (`data/` by default).
+/// `None` for a server database or an in-memory one, whose processes keep generating their own.
+fn demo_data_dir(get: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let url = get("DATABASE_URL")
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+        .filter(|file| !file.is_empty() && !file.starts_with(':'))
+        .and_then(|file| Path::new(file).parent().map(Path::to_path_buf))
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            }
+        })
+}
+
+/// Writes `NAME=value` lines readable by the owner only.
+fn write_private(path: &Path, entries: &BTreeMap<String, String>) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // An existing file keeps its mode on open: make sure it is the owner's alone.
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    for (name, value) in entries {
+        writeln!(file, "{name}={value}")?;
+    }
+    Ok(())
 }
 
 /// The cores this process may use (1 when unknown).
@@ -300,6 +426,66 @@ mod tests {
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
+    /// A fresh folder under the system's temporary directory.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "atlas-ops-{name}-{}-{}",
+            std::process::id(),
+            hex::encode(rand::random::<[u8; 6]>())
+        ));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    }
+
+    #[test]
+    fn demo_secrets_survive_a_restart_in_a_private_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch_dir("kept");
+        let none = |_: &str| None;
+        let first = Settings::keeping_demo_secrets(&dir, none).expect("first start");
+        assert_eq!(
+            first.generated_secrets,
+            vec!["SESSION_SECRET", "JWT_SECRET"]
+        );
+        let file = dir.join(KEPT_SECRETS_FILE);
+        let mode = std::fs::metadata(&file).expect("kept").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by the owner only");
+        // The restart signs with the same keys, so sessions and tokens stay valid.
+        let second = Settings::keeping_demo_secrets(&dir, none).expect("restart");
+        assert!(second.generated_secrets.is_empty());
+        assert_eq!(second.session_key(), first.session_key());
+        assert_eq!(second.jwt_key(), first.jwt_key());
+        // A configured secret wins and is never written to the file.
+        let configured = "c".repeat(40);
+        let with_env = |k: &str| (k == "JWT_SECRET").then(|| configured.clone());
+        let third = Settings::keeping_demo_secrets(&dir, with_env).expect("configured");
+        assert_eq!(third.jwt_key(), configured.as_bytes());
+        assert!(
+            !std::fs::read_to_string(&file)
+                .expect("kept")
+                .contains(&configured)
+        );
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn the_data_directory_is_the_sqlite_database_folder() {
+        let dir = |url: &str| {
+            let url = url.to_owned();
+            demo_data_dir(&move |k: &str| (k == "DATABASE_URL").then(|| url.clone()))
+        };
+        let some = |p: &str| Some(PathBuf::from(p));
+        assert_eq!(
+            dir("sqlite://data/atlas-ops.sqlite3?mode=rwc"),
+            some("data")
+        );
+        assert_eq!(dir("sqlite:///tmp/x/app.db"), some("/tmp/x"));
+        assert_eq!(dir("sqlite://app.db"), some("."));
+        assert_eq!(dir("sqlite::memory:"), None);
+        assert_eq!(dir("postgres://localhost/atlas"), None);
+        assert_eq!(demo_data_dir(&|_: &str| None), some("data"));
+    }
+
     #[test]
     fn demo_mode_generates_missing_secrets_and_says_so() {
         let s = settings(&[]).expect("demo settings");
@@ -319,6 +505,20 @@ mod tests {
         ])
         .expect_err("must refuse");
         assert!(matches!(err, ConfigError::MissingSecret("JWT_SECRET")));
+    }
+
+    #[test]
+    fn the_public_url_is_a_base_url_or_nothing() {
+        assert_eq!(settings(&[]).expect("settings").public_url, None);
+        let s = settings(&[("PUBLIC_URL", "https://ops.example.com/")]).expect("settings");
+        assert_eq!(s.public_url.as_deref(), Some("https://ops.example.com"));
+        assert!(matches!(
+            settings(&[("PUBLIC_URL", "ops.example.com")]),
+            Err(ConfigError::Invalid {
+                name: "PUBLIC_URL",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! `Idempotency-Key` records: the first response to a key is stored and replayed to retries
-//! with the same body; the same key with a different body is refused; a retry while the first
-//! request is still being processed is told so. Keys are per principal and kept ≥ 24 h.
+//! The `Idempotency-Key` protocol: [`try_processing`] claims a new key (or returns the saved
+//! response of a finished request with the same key and body, or refuses another body or a
+//! request still in progress); the request's own transaction then [`save_response`]s, so the
+//! effect and its saved answer commit together. Keys are per principal and kept ≥ 24 h.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
@@ -14,22 +15,44 @@ pub const RETENTION_HOURS: i64 = 24;
 /// Longest accepted key.
 pub const MAX_KEY_LEN: usize = 255;
 
-/// What the first use of a key decided.
+/// What to do with a request that carries a key (zero2prod's `try_processing → NextAction`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Begin {
-    /// New key: process the request, then [`finish`] (or [`abandon`]).
-    Proceed,
-    /// Same key and body as a finished request: replay its response.
-    Replay {
-        /// HTTP status.
-        status: u16,
-        /// Body.
-        body: String,
-    },
-    /// Same key, different body.
+pub enum NextAction {
+    /// A new key, now claimed: process the request and, in the transaction that commits its
+    /// effect, [`save_response`]; if it fails instead, [`release`] the claim.
+    StartProcessing(Claim),
+    /// The same key and body as a finished request: answer with its saved response.
+    ReturnSaved(SavedResponse),
+}
+
+/// A key claimed by the request being processed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    principal: String,
+    key: IdempotencyKey,
+}
+
+/// The response of a finished request, replayed to a retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: String,
+}
+
+/// Why a request with a key cannot be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum IdempotencyError {
+    /// The key was used before with another request body.
+    #[error("this key was already used with a different request body")]
     Mismatch,
-    /// Same key, first request still in progress.
+    /// The first request with this key is still being processed.
+    #[error("a request with this Idempotency-Key is still being processed")]
     InProgress,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
 }
 
 /// A validated key.
@@ -61,19 +84,30 @@ pub fn fingerprint(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
-/// Registers the first use of `key` by `principal`, or says how to answer a repeat.
-pub async fn begin(
+/// How long a claim may stay unfinished before it is taken to be abandoned (its request died
+/// between claiming the key and committing), so a retry may process the request again.
+pub const CLAIM_TIMEOUT_SECONDS: i64 = 60;
+
+/// Claims `key` for `principal`'s request (identified by `request_hash`), or says how to answer
+/// a repeat.
+pub async fn try_processing(
     db: &impl ConnectionTrait,
     principal: &str,
     key: &IdempotencyKey,
     request_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Begin, DbErr> {
-    // Expired keys are forgotten so the same key may be used again.
+) -> Result<NextAction, IdempotencyError> {
+    // Expired keys and abandoned claims are forgotten so the key may be used again.
     exec(
         db,
-        "DELETE FROM idempotency_keys WHERE principal = ? AND key = ? AND expires_at <= ?",
-        vec![principal.into(), key.as_str().into(), now.into()],
+        "DELETE FROM idempotency_keys WHERE principal = ? AND key = ? \
+         AND (expires_at <= ? OR (state = 'in_progress' AND created_at <= ?))",
+        vec![
+            principal.into(),
+            key.as_str().into(),
+            now.into(),
+            (now - Duration::seconds(CLAIM_TIMEOUT_SECONDS)).into(),
+        ],
     )
     .await?;
     let inserted = exec(
@@ -90,61 +124,59 @@ pub async fn begin(
     )
     .await?;
     if inserted == 1 {
-        return Ok(Begin::Proceed);
+        return Ok(NextAction::StartProcessing(Claim {
+            principal: principal.to_owned(),
+            key: key.clone(),
+        }));
     }
     let Some(row) =
         idempotency_keys::Entity::find_by_id((principal.to_owned(), key.as_str().to_owned()))
             .one(db)
             .await?
     else {
-        return Ok(Begin::InProgress);
+        return Err(IdempotencyError::InProgress);
     };
-    Ok(if row.request_hash != request_hash {
-        Begin::Mismatch
-    } else {
-        match (row.state.as_str(), row.response_status, row.response_body) {
-            ("completed", Some(status), Some(body)) => Begin::Replay {
-                status: u16::try_from(status).unwrap_or(200),
-                body,
-            },
-            _ => Begin::InProgress,
-        }
-    })
+    if row.request_hash != request_hash {
+        return Err(IdempotencyError::Mismatch);
+    }
+    match (row.state.as_str(), row.response_status, row.response_body) {
+        ("completed", Some(status), Some(body)) => Ok(NextAction::ReturnSaved(SavedResponse {
+            status: u16::try_from(status).unwrap_or(200),
+            body,
+        })),
+        _ => Err(IdempotencyError::InProgress),
+    }
 }
 
-/// Stores the response of a request that succeeded.
-pub async fn finish(
-    db: &impl ConnectionTrait,
-    principal: &str,
-    key: &IdempotencyKey,
+/// Saves the response of the claimed request. Call it in the transaction that commits the
+/// request's effect: the effect and the saved answer are committed together or not at all.
+pub async fn save_response(
+    txn: &impl ConnectionTrait,
+    claim: &Claim,
     status: u16,
     body: &str,
 ) -> Result<(), DbErr> {
     exec(
-        db,
+        txn,
         "UPDATE idempotency_keys SET state = 'completed', response_status = ?, response_body = ? \
          WHERE principal = ? AND key = ?",
         vec![
             i32::from(status).into(),
             body.into(),
-            principal.into(),
-            key.as_str().into(),
+            claim.principal.as_str().into(),
+            claim.key.as_str().into(),
         ],
     )
     .await
     .map(|_| ())
 }
 
-/// Forgets a key whose request failed, so the client may retry it.
-pub async fn abandon(
-    db: &impl ConnectionTrait,
-    principal: &str,
-    key: &IdempotencyKey,
-) -> Result<(), DbErr> {
+/// Forgets the claim of a request that failed, so the client may retry it.
+pub async fn release(db: &impl ConnectionTrait, claim: &Claim) -> Result<(), DbErr> {
     exec(
         db,
         "DELETE FROM idempotency_keys WHERE principal = ? AND key = ? AND state = 'in_progress'",
-        vec![principal.into(), key.as_str().into()],
+        vec![claim.principal.as_str().into(), claim.key.as_str().into()],
     )
     .await
     .map(|_| ())

@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod entities;
+pub mod export;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;

@@ -101,7 +101,7 @@ enum TokenCommand {
 #[derive(Subcommand)]
 enum DemoCommand {
     /// Demo workspaces, tenants, legacy findings, a demo operator and a customer user.
-    Seed,
+    Seed(server::SeedArgs),
 }
 
 #[derive(Subcommand)]
@@ -215,8 +215,8 @@ fn main() -> ExitCode {
             Command::Worker { count } => server::worker(settings, count).await,
             Command::Migrate => server::migrate(settings).await,
             Command::Demo {
-                command: DemoCommand::Seed,
-            } => server::demo_seed(settings).await,
+                command: DemoCommand::Seed(args),
+            } => server::demo_seed(settings, args).await,
             Command::Operator { command } => match command {
                 OperatorCommand::Create {
                     username,

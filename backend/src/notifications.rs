@@ -3,9 +3,10 @@
 //! operator. Progress lives in the run detail, never here.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -67,8 +68,13 @@ pub async fn run_completed(
         return Ok(());
     };
     let title = format!("Run #{} {}", run.id, outcome.as_str().replace('_', " "));
+    // Cancelled items are no longer counted as skipped: a cancelled run names them.
+    let cancelled = match run.counts.cancelled {
+        0 => String::new(),
+        n => format!(", {n} cancelled"),
+    };
     let body = format!(
-        "{} over {} tenant(s): {} succeeded, {} failed, {} skipped; {} findings changed.",
+        "{} over {} tenant(s): {} succeeded, {} failed, {} skipped{cancelled}; {} findings changed.",
         run.runbook,
         run.counts.total,
         run.counts.succeeded,
@@ -146,4 +152,32 @@ pub async fn mark_read(
         .one(db)
         .await?
         .map(Into::into))
+}
+
+/// Marks the operator's unread notifications read — all of them, or with `up_to_id` only those
+/// up to and including that id (the newest one the operator has seen), so one that arrives
+/// between looking and clicking stays unread. Returns how many it marked and the unread count
+/// afterwards.
+pub async fn mark_all_read(
+    db: &impl ConnectionTrait,
+    operator_id: i64,
+    up_to_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(u64, u64), DbErr> {
+    let marked = notifications::Entity::update_many()
+        .col_expr(notifications::Column::ReadAt, Expr::value(now))
+        .filter(notifications::Column::OperatorId.eq(operator_id))
+        .filter(notifications::Column::ReadAt.is_null())
+        .apply_if(up_to_id, |q, id| {
+            q.filter(notifications::Column::Id.lte(id))
+        })
+        .exec(db)
+        .await?
+        .rows_affected;
+    let unread = notifications::Entity::find()
+        .filter(notifications::Column::OperatorId.eq(operator_id))
+        .filter(notifications::Column::ReadAt.is_null())
+        .count(db)
+        .await?;
+    Ok((marked, unread))
 }

@@ -172,16 +172,8 @@ test('every page works under the strict CSP without a console error', async ({ p
   await page.getByRole('table').getByRole('link').first().click();
   await settled(page, 'Findings');
 
-  // Tracked in issue 16, observation 13: Chromium logs the signed-out session check on the login
-  // page (GET /system/api/auth/me answering 401, which is how the SPA learns it must show the
-  // login form) as a console error. Exactly that one message is allowed; nothing else is.
-  const signedOutCheck = logged.findIndex(
-    (entry) =>
-      entry.kind === 'console' &&
-      entry.url === `${server.baseUrl}/system/api/auth/me` &&
-      entry.text.includes('status of 401'),
-  );
-  if (signedOutCheck >= 0) logged.splice(signedOutCheck, 1);
+  // Issue 16, observation 13: the login page learns it is signed out from GET /auth/session
+  // (200, no identity), not from a 401, so not a single console message is allowed.
   expect(logged).toEqual([]);
 });
 

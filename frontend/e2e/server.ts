@@ -6,15 +6,23 @@ import { join, resolve } from 'node:path';
 
 export const FRONTEND_DIR = resolve(import.meta.dirname, '..');
 export const REPO_ROOT = resolve(FRONTEND_DIR, '..');
-export const BINARY = process.env.ATLAS_OPS_BIN ?? join(REPO_ROOT, 'target/debug/atlas-ops');
+/** The binary `cargo build` wrote: ATLAS_OPS_BIN, else under CARGO_TARGET_DIR (as the Makefile's
+ * BIN), else target/. */
+export const BINARY =
+  process.env.ATLAS_OPS_BIN ??
+  join(process.env.CARGO_TARGET_DIR ? resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR) : join(REPO_ROOT, 'target'), 'debug/atlas-ops');
 export const DEMO_PASSWORD = 'e2e-console-password';
 
 export interface RunningServer {
   baseUrl: string;
   /** The SQLite URL the server uses, for CLI commands against the same database. */
   databaseUrl: string;
+  /** The SQLite file itself, for the `sqlite3` CLI (the 1,000-tenant e2e breaks tenants there). */
+  databasePath: string;
   /** Runs `atlas-ops <args>` against the server's database, `input` on standard input. */
   cli: (args: string[], input?: string) => string;
+  /** Starts `atlas-ops worker --count 1` on the server's database (`env` added to its own). */
+  worker: (env?: Record<string, string>) => ChildProcess;
   stop: () => Promise<void>;
   /** Everything the server printed, for failure messages. */
   output: () => string;
@@ -49,25 +57,57 @@ async function waitForHealthy(url: string, child: ChildProcess, log: () => strin
   throw new Error(`atlas-ops did not become healthy within 60 s:\n${log()}`);
 }
 
-/** `atlas-ops serve --seed-demo` on a free port with a fresh SQLite database. */
-export async function startServer(): Promise<RunningServer> {
+/** The demo data's shape (`atlas-ops demo seed --tenants … --findings-per-tenant …`). */
+export interface SeedShape {
+  tenants: number;
+  findingsPerTenant: number;
+  workspaces?: number;
+}
+
+/**
+ * `atlas-ops serve` on a free port with a fresh SQLite database, seeded with the default demo data
+ * (`--seed-demo`) or, given a `shape`, by `atlas-ops demo seed` with that shape first; `settings`
+ * are added to its environment (e.g. `WORKERS: '0'` for a server whose jobs a separate
+ * `worker` process runs).
+ */
+export async function startServer(shape?: SeedShape, settings: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'atlas-ops-e2e-'));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const databaseUrl = `sqlite://${dataDir}/app.sqlite3?mode=rwc`;
+  const databasePath = `${dataDir}/app.sqlite3`;
+  const databaseUrl = `sqlite://${databasePath}?mode=rwc`;
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    BIND: `127.0.0.1:${port}`,
+    COOKIE_SECURE: 'false',
+    DEMO_PASSWORD,
+    STATIC_DIR: join(FRONTEND_DIR, 'dist'),
+    WORKERS: '2',
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    ...settings,
+  };
+  if (shape) {
+    execFileSync(
+      BINARY,
+      [
+        'demo',
+        'seed',
+        '--tenants',
+        String(shape.tenants),
+        '--findings-per-tenant',
+        String(shape.findingsPerTenant),
+        '--workspaces',
+        String(shape.workspaces ?? 3),
+      ],
+      { cwd: REPO_ROOT, env, encoding: 'utf8' },
+    );
+  }
   let output = '';
-  const child = spawn(BINARY, ['serve', '--seed-demo'], {
+  const workers: ChildProcess[] = [];
+  const child = spawn(BINARY, shape ? ['serve'] : ['serve', '--seed-demo'], {
     cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      BIND: `127.0.0.1:${port}`,
-      COOKIE_SECURE: 'false',
-      DEMO_PASSWORD,
-      STATIC_DIR: join(FRONTEND_DIR, 'dist'),
-      WORKERS: '2',
-      RUST_LOG: process.env.RUST_LOG ?? 'warn',
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -82,6 +122,7 @@ export async function startServer(): Promise<RunningServer> {
   return {
     baseUrl,
     databaseUrl,
+    databasePath,
     cli: (args, input) =>
       execFileSync(BINARY, args, {
         cwd: REPO_ROOT,
@@ -89,8 +130,20 @@ export async function startServer(): Promise<RunningServer> {
         input: input ?? '',
         encoding: 'utf8',
       }),
+    worker: (extra = {}) => {
+      const worker = spawn(BINARY, ['worker', '--count', '1'], {
+        cwd: REPO_ROOT,
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      workers.push(worker);
+      return worker;
+    },
     output: () => output,
     stop: async () => {
+      for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
         child.kill('SIGTERM');
@@ -100,5 +153,29 @@ export async function startServer(): Promise<RunningServer> {
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The `sqlite3` shell waits this long for a running tenant's write lock instead of failing. */
+const BUSY_TIMEOUT = '.timeout 15000';
+
+/**
+ * Makes every finding update of the server's database cost a few milliseconds (a counting query
+ * in a trigger, through the `sqlite3` CLI), so a run lasts long enough to be watched, cancelled
+ * and photographed while it runs; `fast()` drops the trigger again. Each tenant's transaction
+ * holds the database's write lock that much longer, so with many findings per tenant keep `loops`
+ * small (a preflight waits for the lock to record itself).
+ */
+export function slowFindingUpdates(server: RunningServer, loops = 12_000): { fast: () => void } {
+  execFileSync('sqlite3', [
+    '-cmd',
+    BUSY_TIMEOUT,
+    server.databasePath,
+    `CREATE TRIGGER slow_tenants BEFORE UPDATE ON findings BEGIN SELECT (SELECT count(*) FROM ` +
+      `(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${loops}) SELECT x FROM c)); END;`,
+  ]);
+  return {
+    fast: () =>
+      execFileSync('sqlite3', ['-cmd', BUSY_TIMEOUT, server.databasePath, 'DROP TRIGGER IF EXISTS slow_tenants;']),
   };
 }

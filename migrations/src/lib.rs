@@ -10,6 +10,8 @@ mod m20261126_000003_create_run_tables;
 mod m20261126_000004_create_ledger_tables;
 mod m20261126_000005_add_enqueued_at_to_operation_runs;
 mod m20261130_000001_add_runbook_parameters;
+mod m20261201_000001_add_run_truth_columns;
+mod m20261201_000002_index_runs_by_preflight;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_create_ledger_tables::Migration),
             Box::new(m20261126_000005_add_enqueued_at_to_operation_runs::Migration),
             Box::new(m20261130_000001_add_runbook_parameters::Migration),
+            Box::new(m20261201_000001_add_run_truth_columns::Migration),
+            Box::new(m20261201_000002_index_runs_by_preflight::Migration),
         ]
     }
 }

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use atlas_ops::context::AppContext;
-use atlas_ops::domain::run::{Reason, Scope, Source};
+use atlas_ops::domain::run::{Outcome, Reason, RunStatus, Scope, Source};
 use atlas_ops::jobs::worker;
 use atlas_ops::runs::preflight;
 use atlas_ops::runs::start::{StartRequest, start};
@@ -319,8 +319,10 @@ async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
             source: Source::Cli,
             confirmation: pf.confirmation.phrase.clone(),
             preflight_id: pf.preflight_id.clone(),
+            allow_no_changes: true,
             retry_of: None,
             meta: Default::default(),
+            idempotency: None,
         },
     )
     .await
@@ -331,10 +333,10 @@ async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
             .await
             .expect("find")
             .expect("run");
-        if run.status == "completed" {
+        if run.status == RunStatus::Completed {
             assert_eq!(
-                run.outcome.as_deref(),
-                Some("succeeded"),
+                run.outcome,
+                Some(Outcome::Succeeded),
                 "bench run must succeed"
             );
             return (preflight_time, t.elapsed(), run.findings_changed);
@@ -417,8 +419,10 @@ async fn polling_under_load(ctx: &AppContext) -> Option<String> {
             source: Source::Cli,
             confirmation: pf.confirmation.phrase.clone(),
             preflight_id: pf.preflight_id.clone(),
+            allow_no_changes: true,
             retry_of: None,
             meta: Default::default(),
+            idempotency: None,
         },
     )
     .await
@@ -440,7 +444,7 @@ async fn polling_under_load(ctx: &AppContext) -> Option<String> {
         .await
         .ok()
         .flatten()
-        .is_some_and(|r| r.status != "completed");
+        .is_some_and(|r| r.status != RunStatus::Completed);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let pick = |label: &str| {
         text.lines()

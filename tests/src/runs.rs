@@ -11,7 +11,7 @@ use atlas_ops::runbooks::findings_lifecycle::rules;
 use atlas_ops::runs::Initiator;
 use atlas_ops::runs::preflight::{self, PreflightResult};
 use atlas_ops::runs::query;
-use atlas_ops::runs::start::{StartOutcome, StartRequest, start};
+use atlas_ops::runs::start::{StartRequest, StartedRun, start};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 
 use crate::TestApp;
@@ -78,27 +78,44 @@ pub fn start_request(pf: &PreflightResult, who: Option<&Initiator>) -> StartRequ
         source: Source::Cli,
         confirmation: pf.confirmation.phrase.clone(),
         preflight_id: pf.preflight_id.clone(),
+        allow_no_changes: false,
         retry_of: None,
         meta: Default::default(),
+        idempotency: None,
     }
 }
 
-/// Preflight + start over `scope`.
-pub async fn preflight_and_start(app: &TestApp, scope: Scope, who: &Initiator) -> StartOutcome {
+/// Preflight + start over `scope`, consenting to a start that changes nothing (tests repeat
+/// runs over data an earlier run already repaired).
+pub async fn preflight_and_start(app: &TestApp, scope: Scope, who: &Initiator) -> StartedRun {
     let pf = preflight_of(app, scope, who).await;
-    start(&app.ctx, start_request(&pf, Some(who)))
-        .await
-        .expect("start")
+    let mut req = start_request(&pf, Some(who));
+    req.allow_no_changes = true;
+    start(&app.ctx, req).await.expect("start")
 }
 
-/// Seeds [`SMALL`] and starts an all-tenants run (left queued: the test app runs no workers);
-/// returns its id.
-pub async fn queued_run(app: &TestApp) -> i64 {
-    let who = seed(app).await;
-    preflight_and_start(app, Scope::AllTenants, &who)
+/// Preflight + start over all tenants; returns the run's id (left queued: the test app runs
+/// no workers).
+pub async fn start_all_tenants(app: &TestApp, who: &Initiator) -> i64 {
+    preflight_and_start(app, Scope::AllTenants, who)
         .await
         .run
         .id
+}
+
+/// Seeds [`SMALL`] and starts an all-tenants run (left queued); returns its id.
+pub async fn queued_run(app: &TestApp) -> i64 {
+    let who = seed(app).await;
+    start_all_tenants(app, &who).await
+}
+
+/// Runs the next `n` due jobs, as one worker would (a run's fan-out first, then its tenants in
+/// order); panics when the queue has none due.
+pub async fn execute_jobs(app: &TestApp, n: usize) {
+    for step in 1..=n {
+        let tick = try_execute_one(&app.ctx).await.expect("execute");
+        assert_eq!(tick, Tick::Executed, "job {step} of {n} was not due");
+    }
 }
 
 /// Runs jobs until `run_id` completes, moving the clock past retry backoffs when the queue
@@ -109,7 +126,7 @@ pub async fn drain(app: &TestApp, run_id: i64) -> query::RunView {
             .await
             .expect("find")
             .expect("run");
-        if run.status == "completed" {
+        if run.status == atlas_ops::domain::run::RunStatus::Completed {
             return query::view(&app.db, run, app.ctx.now())
                 .await
                 .expect("view");
@@ -190,6 +207,56 @@ pub async fn break_tenant(app: &TestApp, tenant_id: i64) {
     for s in sql {
         app.db.execute_unprepared(&s).await.expect("trigger");
     }
+}
+
+/// Makes every `UPDATE` of `tenant_id`'s findings fail on a check constraint (SQLSTATE
+/// 23514 on both back-ends: an error no retry can fix). [`break_tenant`]'s raised exception is
+/// the transient kind: it is retried.
+pub async fn break_tenant_with_constraint(app: &TestApp, tenant_id: i64) {
+    let table = "CREATE TABLE injected_check (tenant_id BIGINT NOT NULL CHECK (tenant_id < 0))";
+    let sql = match app.backend {
+        crate::Backend::Sqlite => vec![
+            table.to_owned(),
+            format!(
+                "CREATE TRIGGER break_tenant BEFORE UPDATE ON findings WHEN NEW.tenant_id = {tenant_id} \
+                 BEGIN INSERT INTO injected_check VALUES (NEW.tenant_id); END"
+            ),
+        ],
+        crate::Backend::Postgres => vec![
+            table.to_owned(),
+            format!(
+                "CREATE FUNCTION break_tenant() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.tenant_id = {tenant_id} THEN INSERT INTO injected_check VALUES (NEW.tenant_id); END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER break_tenant BEFORE UPDATE ON findings FOR EACH ROW EXECUTE FUNCTION break_tenant()".into(),
+        ],
+    };
+    for s in sql {
+        app.db
+            .execute_unprepared(&s)
+            .await
+            .expect("constraint trigger");
+    }
+}
+
+/// Undoes [`break_tenant`] (or [`break_tenant_with_constraint`]).
+pub async fn mend_tenant(app: &TestApp) {
+    let sql = match app.backend {
+        crate::Backend::Sqlite => "DROP TRIGGER break_tenant",
+        crate::Backend::Postgres => "DROP TRIGGER break_tenant ON findings",
+    };
+    app.db.execute_unprepared(sql).await.expect("drop trigger");
+}
+
+/// Runs jobs until none is due, without moving the clock (so no retry comes due).
+pub async fn run_due_jobs(app: &TestApp) {
+    for _ in 0..1_000 {
+        if try_execute_one(&app.ctx).await.expect("execute") == Tick::Empty {
+            return;
+        }
+    }
+    panic!("the queue never ran dry");
 }
 
 /// Makes every audit insert fail, to prove audit writes are fail-safe.

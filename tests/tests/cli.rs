@@ -41,6 +41,14 @@ struct Env {
 }
 
 impl Env {
+    /// A migrated database without any data (for `demo seed` itself).
+    async fn empty(backend: Backend) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let db = database.connect().await;
+        atlas_ops::db::migrate(&db).await.expect("migrate");
+        Self { database, db }
+    }
+
     async fn new(backend: Backend) -> Self {
         let database = TestDatabase::create(backend).await;
         let db = database.connect().await;
@@ -74,6 +82,18 @@ impl Env {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         cmd
+    }
+
+    /// The name of the tenant with `external_id`.
+    async fn name_of(&self, external_id: &str) -> String {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        atlas_ops::entities::tenants::Entity::find()
+            .filter(atlas_ops::entities::tenants::Column::ExternalId.eq(external_id))
+            .one(&self.db)
+            .await
+            .expect("tenant")
+            .expect("exists")
+            .name
     }
 
     /// Runs `atlas-ops ARGS` to completion.
@@ -429,6 +449,20 @@ async fn yes_wait_completes_a_run_and_the_data_matches(backend: Backend) {
     assert_eq!(json["run"]["outcome"], "succeeded");
     assert_eq!(json["run"]["initiator"]["username"], "runner");
     assert_eq!(json["run"]["counts"]["findings_changed"], 0);
+
+    // Nothing is left to change: a start that is not `--yes` needs `--allow-no-changes`.
+    let confirm = ["--confirm", "REBUILD 6 TENANTS"];
+    let head = ["findings", "backfill-lifecycle", "--all-tenants"];
+    let out = env.run(&args(&args(&head, &confirm), &REASON)).await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("no_changes"), "{}", stderr(&out));
+    let out = env
+        .run(&args(
+            &args(&args(&head, &confirm), &["--allow-no-changes"]),
+            &REASON,
+        ))
+        .await;
+    expect_code(&out, 0);
 }
 
 async fn break_tenant(env: &Env, backend: Backend, external_id: &str) {
@@ -486,6 +520,45 @@ async fn a_partial_run_exits_1(backend: Backend) {
     expect_code(&out, 0);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("injected failure"), "{text}");
+    // Tenants are named `name (external_id)`.
+    let name = env.name_of("tenant-004").await;
+    assert!(text.contains(&format!("{name} (tenant-004)")), "{text}");
+
+    // `runs list` filters as the API does, and exports CSV.
+    let out = env
+        .run(&["runs", "list", "--outcome", "succeeded", "--json"])
+        .await;
+    expect_code(&out, 0);
+    assert_eq!(stdout_json(&out)["total"], 0);
+    let out = env
+        .run(&[
+            "runs",
+            "list",
+            "--outcome",
+            "partially_succeeded",
+            "--source",
+            "cli",
+            "--json",
+        ])
+        .await;
+    expect_code(&out, 0);
+    assert_eq!(stdout_json(&out)["total"], 1);
+    let out = env
+        .run(&["runs", "list", "--initiator", "nobody", "--json"])
+        .await;
+    assert_eq!(stdout_json(&out)["total"], 0);
+    let out = env.run(&["runs", "list", "--csv"]).await;
+    expect_code(&out, 0);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(
+        header.starts_with("id,runbook,runbook_version,scope.kind"),
+        "{csv}"
+    );
+    assert!(header.contains("counts.total"), "{csv}");
+    assert_eq!(lines.count(), 1, "{csv}");
+    expect_code(&env.run(&["runs", "list", "--outcome", "meh"]).await, 2);
 }
 
 async fn wait_for_audit(env: &Env, actions: &str, n: i64) {
@@ -681,7 +754,278 @@ async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
     assert_eq!(stdout_json(&out)["preflight"]["findings_to_change"], 0);
 }
 
+/// `demo seed --tenants N --findings-per-tenant N --workspaces N` seeds that shape (the console's
+/// 1,000-tenant e2e uses it); a second seed changes nothing; zero workspaces is a usage error.
+async fn demo_seed_takes_a_shape(backend: Backend) {
+    let env = Env::empty(backend).await;
+    let refused = env
+        .run(&["demo", "seed", "--tenants", "3", "--workspaces", "0"])
+        .await;
+    expect_code(&refused, 2);
+    assert_eq!(env.count("SELECT COUNT(*) FROM workspaces").await, 0);
+
+    let shape = [
+        "demo",
+        "seed",
+        "--tenants",
+        "7",
+        "--findings-per-tenant",
+        "2",
+        "--workspaces",
+        "2",
+    ];
+    let seeded = env
+        .command(&shape)
+        .env("DEMO_PASSWORD", "shape-seed-password-0451")
+        .output()
+        .await
+        .expect("run");
+    expect_code(&seeded, 0);
+    assert!(
+        String::from_utf8_lossy(&seeded.stdout)
+            .contains("seeded 7 tenants (+ the platform tenant) and 14 findings"),
+        "{}",
+        String::from_utf8_lossy(&seeded.stdout)
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM workspaces").await, 2);
+    // 7 tenants plus the platform tenant, 2 findings each (the platform tenant has none).
+    assert_eq!(env.count("SELECT COUNT(*) FROM tenants").await, 8);
+    assert_eq!(env.count("SELECT COUNT(*) FROM findings").await, 14);
+    assert_eq!(
+        env.count(
+            "SELECT COUNT(DISTINCT workspace_id) FROM tenants WHERE external_id <> 'platform'"
+        )
+        .await,
+        2
+    );
+
+    let again = env.run(&shape).await;
+    expect_code(&again, 0);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already present"));
+    assert_eq!(env.count("SELECT COUNT(*) FROM tenants").await, 8);
+}
+
+/// `runs show` of a run in flight: its retrying and cancelled counts, and the stall with the
+/// tenant it waits on. The run is driven through the service layer on the system clock (the
+/// CLI's), with the stall's timestamps moved a minute into the past.
+async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
+    use atlas_ops::domain::run::Scope;
+    use atlas_ops::jobs::{self, worker::try_execute_one};
+    use atlas_ops::runs::{Initiator, preflight, service, start};
+
+    let env = Env::new(backend).await;
+    break_tenant(&env, backend, "tenant-004").await;
+    let ctx = atlas_ops::context::AppContext::new(
+        env.db.clone(),
+        atlas_ops_tests::test_settings(&env.database.url),
+    );
+    let op = operators::create_operator(
+        &env.db,
+        "runner",
+        None,
+        "pipeline-password-0451",
+        &Capability::ALL,
+    )
+    .await
+    .expect("operator");
+    let who = Initiator {
+        operator_id: op.id,
+        username: op.username,
+        capabilities: Capability::ALL.to_vec(),
+    };
+    let pf = preflight::preflight(
+        &ctx,
+        "findings.lifecycle.rebuild",
+        Scope::AllTenants,
+        &Value::Null,
+        Some(&who),
+        Default::default(),
+    )
+    .await
+    .expect("preflight");
+    let run_id = start::start(&ctx, atlas_ops_tests::runs::start_request(&pf, Some(&who)))
+        .await
+        .expect("start")
+        .run
+        .id;
+    // The fan-out, tenants 1-3, tenant 4 (fails, waits for its retry); then a worker takes
+    // tenant 5 and hangs on it.
+    for _ in 0..5 {
+        try_execute_one(&ctx).await.expect("job");
+    }
+    let hung = jobs::claim(&env.db, ctx.now(), chrono::Duration::seconds(600))
+        .await
+        .expect("claim")
+        .expect("tenant 5's job");
+    let hung_item = hung.payload["item_id"].as_i64().expect("item");
+    service::start_item(&env.db, hung_item, hung.attempts, ctx.now())
+        .await
+        .expect("start item");
+    let a_minute_ago = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
+    for sql in [
+        format!("UPDATE operation_runs SET progressed_at = '{a_minute_ago}' WHERE id = {run_id}"),
+        format!("UPDATE run_items SET started_at = '{a_minute_ago}' WHERE id = {hung_item}"),
+    ] {
+        env.db.execute_unprepared(&sql).await.expect("backdate");
+    }
+
+    let show = |expect: &'static [&'static str]| {
+        let env = &env;
+        let id = run_id.to_string();
+        async move {
+            let out = env.run(&["runs", "show", &id]).await;
+            expect_code(&out, 0);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            for wanted in expect {
+                assert!(text.contains(wanted), "{wanted:?} in:\n{text}");
+            }
+        }
+    };
+    show(&[
+        "6 total, 3 processed, 3 succeeded, 0 failed, 0 skipped, 1 retrying, 0 cancelled",
+        "stalled            since ",
+        "waiting on tenant tenant-005",
+    ])
+    .await;
+    service::cancel(&ctx, run_id, &who, "stop this run for now", "cli")
+        .await
+        .expect("cancel");
+    // Tenant 4 (waiting for its retry) and tenant 6 (pending) are cancelled; tenant 5 still
+    // runs, and the run still waits on it.
+    show(&[
+        "6 total, 3 processed, 3 succeeded, 0 failed, 0 skipped, 0 retrying, 2 cancelled",
+        "waiting on tenant tenant-005",
+    ])
+    .await;
+}
+
+/// Starts `serve --seed-demo` on a free port and returns it with the base URL it printed (the
+/// line naming the operator's console) once that URL answers `/healthz`.
+async fn serve_on_a_free_port(mut cmd: tokio::process::Command) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    cmd.env("BIND", "127.0.0.1:0")
+        .env("WORKERS", "0")
+        .env("STATIC_DIR", "/nonexistent-static-dir")
+        .env("COOKIE_SECURE", "false")
+        .env("DEMO_PASSWORD", "correct-horse-battery-0451");
+    let mut child = cmd.spawn().expect("spawn serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.expect("read") {
+            if line.trim_start().starts_with("operator") {
+                return line;
+            }
+        }
+        panic!("serve ended without printing the credentials");
+    })
+    .await
+    .expect("credentials printed in time");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("a URL")
+        .to_owned();
+    assert!(url.ends_with("/system"), "{line}");
+    assert!(
+        !url.contains(":8080/"),
+        "the real port, not the default: {line}"
+    );
+    let base = url.trim_end_matches("/system").to_owned();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/healthz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "{base} is where the server listens");
+    (child, base)
+}
+
+/// `serve --seed-demo` prints the console URLs of the address it really bound (port 0 here),
+/// not a fixed `127.0.0.1:8080`.
+async fn serve_seed_demo_prints_the_bound_address(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let db = database.connect().await;
+    let env = Env { database, db };
+    let (mut child, _) = serve_on_a_free_port(env.command(&["serve", "--seed-demo"])).await;
+    child.kill().await.expect("kill serve");
+}
+
+/// Demo mode keeps the secrets it generates next to the SQLite database (0600), so a restart
+/// (here: the CLI that minted a token, then the server) signs with the same keys: tokens and
+/// sessions survive `make run` being restarted. About the embedded database only.
+#[tokio::test]
+async fn a_demo_restart_keeps_the_generated_secrets() {
+    let env = Env::empty(Backend::Sqlite).await;
+    let without_secrets = |args: &[&str]| {
+        let mut cmd = env.command(args);
+        cmd.env_remove("SESSION_SECRET").env_remove("JWT_SECRET");
+        cmd
+    };
+    operators::create_operator(
+        &env.db,
+        "alice",
+        None,
+        "correct-horse-battery-0451",
+        &Capability::ALL,
+    )
+    .await
+    .expect("operator");
+    let minted = without_secrets(&[
+        "token",
+        "create",
+        "--operator",
+        "alice",
+        "--name",
+        "restart",
+        "--expires-in-days",
+        "1",
+    ])
+    .output()
+    .await
+    .expect("token create");
+    expect_code(&minted, 0);
+    let token = String::from_utf8_lossy(&minted.stdout).trim().to_owned();
+    let (mut child, base) = serve_on_a_free_port(without_secrets(&["serve", "--seed-demo"])).await;
+    let me = reqwest::Client::new()
+        .get(format!("{base}/system/api/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
+    child.kill().await.expect("kill serve");
+    assert_eq!(
+        me.status(),
+        200,
+        "a token minted before the restart still works"
+    );
+    let sqlite_file = env
+        .database
+        .url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .expect("path")
+        .to_owned();
+    let kept = PathBuf::from(sqlite_file)
+        .parent()
+        .expect("folder")
+        .join(atlas_ops::config::KEPT_SECRETS_FILE);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&kept).expect("kept").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
 db_tests!(
+    runs_show_prints_retrying_cancelled_and_the_stall,
+    demo_seed_takes_a_shape,
+    serve_seed_demo_prints_the_bound_address,
     runbooks_list_and_run_any_runbook_with_parameters,
     preflight_only_changes_nothing,
     refusals_exit_3_and_change_nothing,

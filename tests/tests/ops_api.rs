@@ -3,8 +3,9 @@
 //! audit log, capabilities and bad input.
 
 use atlas_ops::domain::capability::Capability;
-use atlas_ops::idempotency::{self, Begin, IdempotencyKey};
-use atlas_ops_tests::runs::{SMALL, count, drain};
+use atlas_ops::domain::run::Scope;
+use atlas_ops::idempotency::{self, IdempotencyError, IdempotencyKey, NextAction};
+use atlas_ops_tests::runs::{SMALL, count, drain, execute_jobs};
 use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app};
 use serde_json::{Value, json};
 
@@ -370,34 +371,94 @@ async fn idempotency_keys_replay_and_refuse(backend: Backend) {
         count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
         1
     );
-    // A repeat while the first request is still in progress.
+    // The protocol itself: a claim, a repeat while it is in progress, another body.
     let key = IdempotencyKey::parse("key-2").expect("key");
-    assert_eq!(
-        idempotency::begin(&app.db, "operator:1", &key, "h", app.ctx.now())
-            .await
-            .expect("begin"),
-        Begin::Proceed
-    );
-    assert_eq!(
-        idempotency::begin(&app.db, "operator:1", &key, "h", app.ctx.now())
-            .await
-            .expect("begin"),
-        Begin::InProgress
-    );
-    assert_eq!(
-        idempotency::begin(&app.db, "operator:1", &key, "other", app.ctx.now())
-            .await
-            .expect("begin"),
-        Begin::Mismatch
-    );
+    let claim = |hash: &'static str| {
+        let db = app.db.clone();
+        let key = key.clone();
+        let now = app.ctx.now();
+        async move { idempotency::try_processing(&db, "operator:1", &key, hash, now).await }
+    };
+    let Ok(NextAction::StartProcessing(claimed)) = claim("h").await else {
+        panic!("a new key is claimed");
+    };
+    assert!(matches!(
+        claim("h").await,
+        Err(IdempotencyError::InProgress)
+    ));
+    assert!(matches!(
+        claim("other").await,
+        Err(IdempotencyError::Mismatch)
+    ));
+    // A claim whose request died before committing (no saved response) is taken over after the
+    // claim timeout, so a client's retry is not refused for 24 hours.
+    app.clock.advance(chrono::Duration::seconds(
+        idempotency::CLAIM_TIMEOUT_SECONDS + 1,
+    ));
+    let Ok(NextAction::StartProcessing(retaken)) = claim("h").await else {
+        panic!("an abandoned claim is taken over");
+    };
+    assert_eq!(retaken, claimed);
+    // The response is saved in the caller's transaction: rolled back with it, kept with it.
+    let txn = sea_orm::TransactionTrait::begin(&app.db)
+        .await
+        .expect("txn");
+    idempotency::save_response(&txn, &retaken, 201, "{}")
+        .await
+        .expect("save");
+    txn.rollback().await.expect("rollback");
+    assert!(matches!(
+        claim("h").await,
+        Err(IdempotencyError::InProgress)
+    ));
+    let txn = sea_orm::TransactionTrait::begin(&app.db)
+        .await
+        .expect("txn");
+    idempotency::save_response(&txn, &retaken, 201, "{\"id\":1}")
+        .await
+        .expect("save");
+    txn.commit().await.expect("commit");
+    assert!(matches!(
+        claim("h").await,
+        Ok(NextAction::ReturnSaved(saved)) if saved.status == 201 && saved.body == "{\"id\":1}"
+    ));
     // Keys are kept 24 hours, then forgotten.
     app.clock.advance(chrono::Duration::hours(25));
-    assert_eq!(
-        idempotency::begin(&app.db, "operator:1", &key, "other", app.ctx.now())
-            .await
-            .expect("begin"),
-        Begin::Proceed
-    );
+    assert!(matches!(
+        claim("other").await,
+        Ok(NextAction::StartProcessing(_))
+    ));
+}
+
+/// The response of a start is saved by the transaction that creates the run: a failed start
+/// releases its key, and the saved answer names the run that was committed.
+async fn a_start_saves_its_idempotent_answer_with_the_run(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = atlas_ops_tests::runs::seed(&app).await;
+    let pf = atlas_ops_tests::runs::preflight_of(&app, Scope::AllTenants, &who).await;
+    let key = IdempotencyKey::parse("run-once").expect("key");
+    let begin = || {
+        let db = app.db.clone();
+        let key = key.clone();
+        let now = app.ctx.now();
+        async move { idempotency::try_processing(&db, "operator:9", &key, "h", now).await }
+    };
+    let Ok(NextAction::StartProcessing(claim)) = begin().await else {
+        panic!("claimed");
+    };
+    let mut req = atlas_ops_tests::runs::start_request(&pf, Some(&who));
+    req.idempotency = Some(claim);
+    let started = atlas_ops::runs::start::start(&app.ctx, req)
+        .await
+        .expect("start");
+    let Ok(NextAction::ReturnSaved(saved)) = begin().await else {
+        panic!("the start saved its answer");
+    };
+    assert_eq!(saved.status, 201);
+    let replayed: atlas_ops::runs::start::StartedRun =
+        serde_json::from_str(&saved.body).expect("a run");
+    assert_eq!(replayed.run.id, started.run.id);
+    assert!(!replayed.deduplicated);
 }
 
 async fn bad_input_gets_problem_documents_and_changes_nothing(backend: Backend) {
@@ -497,9 +558,7 @@ async fn cancel_and_retry_failed_over_http(backend: Backend) {
         .expect("json");
     let id = run["id"].as_i64().expect("id");
     // The fan-out creates the six items (the test app runs no workers of its own).
-    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
-        .await
-        .expect("fan-out");
+    execute_jobs(&app, 1).await;
     // Retry-failed needs a completed run with failures.
     let res = op
         .post_json(
@@ -525,7 +584,11 @@ async fn cancel_and_retry_failed_over_http(backend: Backend) {
     let cancelled: Value = res.json().await.expect("json");
     assert_eq!(cancelled["status"], "completed");
     assert_eq!(cancelled["outcome"], "cancelled");
-    assert_eq!(cancelled["counts"]["skipped"], 6);
+    // Cancelled items are not processed work (SPEC §18): neither skipped nor processed.
+    assert_eq!(cancelled["counts"]["cancelled"], 6);
+    assert_eq!(cancelled["counts"]["skipped"], 0);
+    assert_eq!(cancelled["counts"]["processed"], 0);
+    assert_eq!(cancelled["progress_percent"], 0.0);
     let res = op
         .post_json(
             &format!("/system/api/ops/runs/{id}/cancel"),
@@ -555,5 +618,6 @@ db_tests!(
     bearer_tokens_drive_the_api_without_csrf,
     each_capability_is_enforced,
     idempotency_keys_replay_and_refuse,
+    a_start_saves_its_idempotent_answer_with_the_run,
     bad_input_gets_problem_documents_and_changes_nothing,
 );

@@ -70,6 +70,8 @@ impl Api {
                 "reason": {"code": "data_repair", "text": "close findings nobody sees any more"},
                 "preflight_id": pf["preflight_id"],
                 "confirmation": pf["confirmation"]["phrase"],
+                // Consent to a start that changes nothing (SPEC §18); refused without it.
+                "allow_no_changes": pf["findings_to_change"] == 0,
             }),
         )
         .await

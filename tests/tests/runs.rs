@@ -8,10 +8,10 @@ use atlas_ops::domain::run::Scope;
 use atlas_ops::entities::tenants;
 use atlas_ops::jobs;
 use atlas_ops::runs::start::start;
-use atlas_ops::runs::{RunError, service};
+use atlas_ops::runs::{RunError, query, service};
 use atlas_ops_tests::runs::{
-    break_audit, break_tenant, count, drain, expected_after, finalizations, preflight_and_start,
-    preflight_of, seed, snapshot, start_request, tenant_ids,
+    break_audit, break_tenant, count, drain, execute_jobs, expected_after, finalizations,
+    preflight_and_start, preflight_of, seed, snapshot, start_request, tenant_ids,
 };
 use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app, spawn_app_with};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -28,8 +28,10 @@ fn start_request_for_retry(
         source: atlas_ops::domain::run::Source::Cli,
         confirmation: None,
         preflight_id: String::new(),
+        allow_no_changes: false,
         retry_of: None,
         meta: Default::default(),
+        idempotency: None,
     }
 }
 
@@ -120,8 +122,18 @@ async fn an_all_tenants_run_completes_and_matches_an_independent_recomputation(b
         0,
         "queue left clean"
     );
-    // A second run changes nothing.
-    let second = preflight_and_start(&app, Scope::AllTenants, &who).await;
+    // A second run changes nothing: it starts only when that is consented to.
+    let pf = preflight_of(&app, Scope::AllTenants, &who).await;
+    let mut req = start_request(&pf, Some(&who));
+    assert!(matches!(
+        start(&app.ctx, req.clone()).await,
+        Err(RunError::Refused {
+            code: "no_changes",
+            ..
+        })
+    ));
+    req.allow_no_changes = true;
+    let second = start(&app.ctx, req).await.expect("start");
     let second = drain(&app, second.run.id).await;
     assert_eq!(second.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert_eq!(second.counts.findings_changed, 0);
@@ -325,6 +337,12 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0]["run_id"], run.id);
     assert_eq!(alerts[0]["outcome"], "partially_succeeded");
+    assert_eq!(alerts[0]["error_summary"], "1 of 6 tenants failed");
+    assert_eq!(
+        alerts[0]["console_url"],
+        serde_json::Value::Null,
+        "no PUBLIC_URL"
+    );
     assert_eq!(
         count(
             &app.db,
@@ -418,9 +436,7 @@ async fn a_lost_worker_is_recovered_without_double_counting(backend: Backend) {
     let before = snapshot(&app.db).await;
     let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
     // Fan out, then let a "worker" claim a tenant job and die without finishing it.
-    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
-        .await
-        .expect("fanout");
+    execute_jobs(&app, 1).await;
     let lease = chrono::Duration::seconds(30);
     let lost = jobs::claim(&app.db, app.ctx.now(), lease)
         .await
@@ -430,6 +446,7 @@ async fn a_lost_worker_is_recovered_without_double_counting(backend: Backend) {
     service::start_item(
         &app.db,
         lost.payload["item_id"].as_i64().expect("item"),
+        lost.attempts,
         app.ctx.now(),
     )
     .await
@@ -449,12 +466,7 @@ async fn cancel_stops_pending_items(backend: Backend) {
     let who = seed(&app).await;
     let started = preflight_and_start(&app, Scope::AllTenants, &who).await;
     // Fan out and rebuild one tenant, then cancel.
-    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
-        .await
-        .expect("fanout");
-    atlas_ops::jobs::worker::try_execute_one(&app.ctx)
-        .await
-        .expect("one tenant");
+    execute_jobs(&app, 2).await;
     let view = service::cancel(
         &app.ctx,
         started.run.id,
@@ -466,14 +478,17 @@ async fn cancel_stops_pending_items(backend: Backend) {
     .expect("cancel");
     assert_eq!(view.status.as_str(), "completed");
     assert_eq!(view.outcome.map(|o| o.as_str()), Some("cancelled"));
+    // Cancelled items are not processed work (SPEC §18): neither skipped nor processed.
     assert_eq!(
         (
             view.counts.succeeded,
             view.counts.skipped,
-            view.counts.processed
+            view.counts.processed,
+            view.counts.cancelled
         ),
-        (1, 5, 6)
+        (1, 0, 1, 5)
     );
+    assert_eq!(view.progress_percent, 16.7);
     assert_eq!(
         count(
             &app.db,
@@ -541,7 +556,35 @@ async fn finalization_happens_exactly_once(backend: Backend) {
     assert_eq!(finalizations(&app.db).await, (1, 1));
 }
 
+/// Statuses, outcomes, sources and scope kinds are enums on the entity: a stored name that is
+/// none of the enum's fails to load, and scope columns that disagree fail the view; neither is
+/// ever guessed (a corrupt scope must not read as all tenants).
+async fn a_corrupt_stored_enum_is_an_error_never_a_guess(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let run_id = atlas_ops_tests::runs::queued_run(&app).await;
+    let exec = |sql: String| {
+        let db = app.db.clone();
+        async move { db.execute_unprepared(&sql).await.expect("update") }
+    };
+    exec(format!(
+        "UPDATE operation_runs SET status = 'paused_perhaps' WHERE id = {run_id}"
+    ))
+    .await;
+    assert!(query::find(&app.db, run_id).await.is_err());
+    exec(format!(
+        "UPDATE operation_runs SET status = 'queued', scope_kind = 'tenant', scope_tenant_id = NULL \
+         WHERE id = {run_id}"
+    ))
+    .await;
+    let run = query::find(&app.db, run_id)
+        .await
+        .expect("loads")
+        .expect("run");
+    assert!(query::view(&app.db, run, app.ctx.now()).await.is_err());
+}
+
 db_tests!(
+    a_corrupt_stored_enum_is_an_error_never_a_guess,
     preflight_changes_nothing_and_counts_match_the_rules,
     an_all_tenants_run_completes_and_matches_an_independent_recomputation,
     bad_starts_are_refused_and_create_nothing,

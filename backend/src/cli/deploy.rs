@@ -179,9 +179,9 @@ async fn deploy_one(
         ok: false,
     };
     let last = last_completed(ctx, key, version).await?;
-    if let Some(last) = last.filter(|r| {
-        r.outcome.as_deref() == Some(Outcome::Succeeded.as_str()) && r.findings_changed == 0
-    }) {
+    if let Some(last) =
+        last.filter(|r| r.outcome == Some(Outcome::Succeeded) && r.findings_changed == 0)
+    {
         result.detail = format!(
             "the last completed all-tenants run of v{version} (#{}) succeeded and changed nothing",
             last.id
@@ -225,8 +225,12 @@ async fn deploy_one(
                 source: Source::DeployHook,
                 confirmation: pf.confirmation.phrase.clone(),
                 preflight_id: pf.preflight_id.clone(),
+                // The deploy hook's own skip rule decides (SPEC §7); a start it makes may find
+                // nothing to change.
+                allow_no_changes: true,
                 retry_of: None,
                 meta: meta.clone(),
+                idempotency: None,
             },
         )
         .await;
@@ -248,8 +252,7 @@ async fn deploy_one(
             Err(RunError::Conflict { active_run_id }) => {
                 let active = query::find(&ctx.db, active_run_id).await?;
                 let is_deploy = active.as_ref().is_some_and(|r| {
-                    r.scope_kind == ScopeKind::AllTenants.as_str()
-                        && r.source == Source::DeployHook.as_str()
+                    r.scope_kind == ScopeKind::AllTenants && r.source == Source::DeployHook
                 });
                 if is_deploy {
                     result.detail = format!(
@@ -273,7 +276,12 @@ async fn deploy_one(
             {
                 tracing::info!(%detail, attempt, "deploy hook: preflight went stale; redoing it");
             }
-            Err(e @ (RunError::Invalid { .. } | RunError::Forbidden(_) | RunError::State(_))) => {
+            Err(
+                e @ (RunError::Invalid { .. }
+                | RunError::Refused { .. }
+                | RunError::Forbidden(_)
+                | RunError::State(_)),
+            ) => {
                 result.action = Action::Refused;
                 result.detail = e.to_string();
                 eprintln!("{label}: refused: {}", result.detail);

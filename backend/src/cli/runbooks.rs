@@ -104,9 +104,13 @@ pub struct BackfillArgs {
     /// The typed confirmation phrase (all tenants), e.g. "REBUILD 6 TENANTS".
     #[arg(long, value_name = "PHRASE", conflicts_with = "yes")]
     pub confirm: Option<String>,
-    /// Confirm without asking (for all tenants: the phrase of this very preflight).
+    /// Confirm without asking (for all tenants: the phrase of this very preflight); also starts
+    /// when the preflight found nothing to change.
     #[arg(long)]
     pub yes: bool,
+    /// Start even when the preflight found nothing to change (implied by --yes).
+    #[arg(long)]
+    pub allow_no_changes: bool,
     /// Wait for the run to complete, with a progress bar; the exit code reflects the outcome.
     #[arg(long)]
     pub wait: bool,
@@ -553,8 +557,10 @@ async fn backfill(
             source: Source::Cli,
             confirmation,
             preflight_id: pf.preflight_id.clone(),
+            allow_no_changes: args.yes || args.allow_no_changes,
             retry_of: None,
             meta,
+            idempotency: None,
         },
     )
     .await
@@ -621,6 +627,7 @@ async fn backfill(
 fn run_error(report: &mut JsonReport, error: RunError) -> anyhow::Result<Exit> {
     let (exit, kind) = match &error {
         RunError::Invalid { .. } => (Exit::Refused, "invalid"),
+        RunError::Refused { code, .. } => (Exit::Refused, *code),
         RunError::Conflict { .. } => (Exit::Refused, "conflict"),
         RunError::Forbidden(_) => (Exit::Refused, "forbidden"),
         RunError::State(_) => (Exit::Refused, "state"),
@@ -653,6 +660,9 @@ fn run_error(report: &mut JsonReport, error: RunError) -> anyhow::Result<Exit> {
         RunError::Conflict { active_run_id } => json["active_run_id"] = (*active_run_id).into(),
         RunError::Invalid { errors, .. } => {
             json["errors"] = serde_json::to_value(errors).unwrap_or_default();
+        }
+        RunError::Refused { field, detail, .. } => {
+            json["errors"] = serde_json::json!({ *field: [detail] });
         }
         _ => {}
     }
@@ -839,7 +849,8 @@ pub async fn print_summary(ctx: &AppContext, run: &RunView) -> anyhow::Result<()
         println!("  failed tenants ({total}):");
         for item in failed {
             println!(
-                "    {}: {}",
+                "    {} ({}): {}",
+                item.tenant_name,
                 item.tenant_external_id,
                 item.error.as_deref().unwrap_or("")
             );

@@ -1,15 +1,20 @@
 //! `atlas-ops runs list|show`: operation runs on a shell, from the same read models as the API.
 //!
 //! `--json` prints the API's wire format: the list envelope `{items, page, per_page, total}`,
-//! and for `show` the run with its first page of items (failed first).
+//! and for `show` the run with its first page of items (failed first). `runs list --csv` prints
+//! every matching run as `GET /ops/runs.csv` does.
 
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
 use crate::cli::Exit;
 use crate::cli::server::open;
 use crate::config::Settings;
 use crate::context::AppContext;
-use crate::domain::run::{Outcome, RunStatus, Scope};
+use crate::domain::run::{Outcome, RunStatus, Source};
+use crate::export::{self, PAGE, RUN_COLUMNS};
 use crate::runs::query::{self, RunFilter, RunView};
 
 /// Items shown by `runs show`.
@@ -18,14 +23,32 @@ const SHOW_ITEMS: u64 = 50;
 /// `atlas-ops runs ...`.
 #[derive(Debug, Subcommand)]
 pub enum RunsCommand {
-    /// List runs, newest first.
+    /// List runs, newest first, with the API's filters (`GET /ops/runs`).
     List {
         /// Only runs with this status.
         #[arg(long, value_parser = ["queued", "running", "completed"])]
         status: Option<String>,
+        /// Only runs completed with this outcome.
+        #[arg(long, value_parser = ["succeeded", "partially_succeeded", "failed", "cancelled"])]
+        outcome: Option<String>,
         /// Only runs of this runbook key.
         #[arg(long, value_name = "KEY")]
         runbook: Option<String>,
+        /// Only runs started by this operator (username).
+        #[arg(long, value_name = "USERNAME")]
+        initiator: Option<String>,
+        /// Only runs started from this source.
+        #[arg(long, value_parser = ["system_ui", "api", "cli", "deploy_hook"])]
+        source: Option<String>,
+        /// Only runs with an item for this tenant id.
+        #[arg(long, value_name = "ID")]
+        tenant_id: Option<i64>,
+        /// Only runs created at or after this RFC 3339 instant.
+        #[arg(long, value_name = "INSTANT")]
+        created_after: Option<DateTime<Utc>>,
+        /// Only runs created before this RFC 3339 instant.
+        #[arg(long, value_name = "INSTANT")]
+        created_before: Option<DateTime<Utc>>,
         /// Page number, from 1.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
         page: u64,
@@ -33,8 +56,11 @@ pub enum RunsCommand {
         #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=100))]
         per_page: u64,
         /// Machine-readable JSON on standard output.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// Every matching run (no pages) as CSV on standard output, as `GET /ops/runs.csv`.
+        #[arg(long)]
+        csv: bool,
     },
     /// Show one run: counts, outcome and its tenants (failed first).
     Show {
@@ -53,15 +79,32 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
     match command {
         RunsCommand::List {
             status,
+            outcome,
             runbook,
+            initiator,
+            source,
+            tenant_id,
+            created_after,
+            created_before,
             page,
             per_page,
             json,
+            csv,
         } => {
             let filter = RunFilter {
                 status: status.as_deref().and_then(RunStatus::parse),
                 runbook,
+                outcome: outcome.as_deref().and_then(Outcome::parse),
+                initiator,
+                source: source.as_deref().and_then(Source::parse),
+                tenant_id,
+                created_after,
+                created_before,
             };
+            if csv {
+                print_csv(&ctx, &filter).await?;
+                return Ok(Exit::Succeeded);
+            }
             let (runs, total) = query::list(&ctx.db, &filter, page, per_page, ctx.now()).await?;
             if json {
                 println!(
@@ -93,13 +136,13 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
             print_run(&run);
             println!();
             println!(
-                "  {:<20} {:<10} {:>8} {:>9} {:>8}  error",
+                "  {:<36} {:<10} {:>8} {:>9} {:>8}  error",
                 "tenant", "status", "attempts", "examined", "changed"
             );
             for item in &items {
                 println!(
-                    "  {:<20} {:<10} {:>8} {:>9} {:>8}  {}",
-                    item.tenant_external_id,
+                    "  {:<36} {:<10} {:>8} {:>9} {:>8}  {}",
+                    format!("{} ({})", item.tenant_name, item.tenant_external_id),
                     item.status,
                     item.attempts,
                     item.findings_examined,
@@ -115,11 +158,25 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
     }
 }
 
-fn scope_label(scope: &Scope) -> String {
-    match scope {
-        Scope::AllTenants => "all_tenants".to_owned(),
-        Scope::Tenant { tenant_id } => format!("tenant:{tenant_id}"),
+/// Every run matching `filter` as CSV on standard output, a keyset page at a time.
+async fn print_csv(ctx: &AppContext, filter: &RunFilter) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(&export::header(RUN_COLUMNS))?;
+    let mut before = None;
+    loop {
+        let runs = query::list_before(&ctx.db, filter, before, PAGE, ctx.now()).await?;
+        let rows: Vec<serde_json::Value> = runs
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        out.write_all(&export::rows(RUN_COLUMNS, &rows))?;
+        match runs.last() {
+            Some(last) if runs.len() as u64 == PAGE => before = Some(last.id),
+            _ => break,
+        }
     }
+    out.flush()?;
+    Ok(())
 }
 
 fn print_list(runs: &[RunView], page: u64, per_page: u64, total: u64) {
@@ -128,15 +185,15 @@ fn print_list(runs: &[RunView], page: u64, per_page: u64, total: u64) {
         return;
     }
     println!(
-        "{:>6}  {:<28} {:<12} {:<10} {:<20} {:>6}  {:<12} {:<12} created",
+        "{:>6}  {:<28} {:<32} {:<10} {:<20} {:>6}  {:<12} {:<12} created",
         "id", "runbook", "scope", "status", "outcome", "done%", "source", "initiator"
     );
     for r in runs {
         println!(
-            "{:>6}  {:<28} {:<12} {:<10} {:<20} {:>6.1}  {:<12} {:<12} {}",
+            "{:>6}  {:<28} {:<32} {:<10} {:<20} {:>6.1}  {:<12} {:<12} {}",
             r.id,
             r.runbook,
-            scope_label(&r.scope),
+            r.scope.label(),
             r.status,
             r.outcome.map_or("-", Outcome::as_str),
             r.progress_percent,
@@ -152,7 +209,7 @@ fn print_list(runs: &[RunView], page: u64, per_page: u64, total: u64) {
 fn print_run(r: &RunView) {
     let c = r.counts;
     println!("run #{} {} v{}", r.id, r.runbook, r.runbook_version);
-    println!("  scope              {}", scope_label(&r.scope));
+    println!("  scope              {}", r.scope.label());
     println!(
         "  status             {}{}",
         r.status,
@@ -160,9 +217,18 @@ fn print_run(r: &RunView) {
     );
     println!("  progress           {:.1}%", r.progress_percent);
     println!(
-        "  tenants            {} total, {} processed, {} succeeded, {} failed, {} skipped",
-        c.total, c.processed, c.succeeded, c.failed, c.skipped
+        "  tenants            {} total, {} processed, {} succeeded, {} failed, {} skipped, \
+         {} retrying, {} cancelled",
+        c.total, c.processed, c.succeeded, c.failed, c.skipped, c.retrying, c.cancelled
     );
+    if let Some(stall) = &r.stalled {
+        println!(
+            "  stalled            since {}, waiting on tenant {} (#{})",
+            stall.since.to_rfc3339(),
+            stall.tenant_external_id,
+            stall.tenant_id
+        );
+    }
     println!("  findings changed   {}", c.findings_changed);
     println!("  source             {}", r.source);
     println!(

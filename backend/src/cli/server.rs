@@ -28,18 +28,50 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `atlas-ops demo seed`.
-pub async fn demo_seed(settings: Settings) -> anyhow::Result<()> {
+/// The shape of `atlas-ops demo seed`'s data; every flag defaults to [`SeedShape::default`]
+/// (3 workspaces, 25 tenants, 800 findings each). `--tenants 1000 --findings-per-tenant 5` is
+/// the console's 1,000-tenant e2e (SPEC §18).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeedArgs {
+    /// Tenants to create (besides the platform tenant), spread over the workspaces.
+    #[arg(long, default_value_t = SeedShape::default().tenants)]
+    pub tenants: usize,
+    /// Legacy findings per tenant.
+    #[arg(long, default_value_t = SeedShape::default().findings_per_tenant)]
+    pub findings_per_tenant: usize,
+    /// Workspaces to create (at least 1).
+    #[arg(long, default_value_t = SeedShape::default().workspaces,
+          value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u32).range(1..), |n| n as usize))]
+    pub workspaces: usize,
+}
+
+impl From<&SeedArgs> for SeedShape {
+    fn from(args: &SeedArgs) -> Self {
+        SeedShape {
+            workspaces: args.workspaces,
+            tenants: args.tenants,
+            findings_per_tenant: args.findings_per_tenant,
+        }
+    }
+}
+
+/// `atlas-ops demo seed [--tenants N] [--findings-per-tenant N] [--workspaces N]`.
+pub async fn demo_seed(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
     let conn = open(&settings).await?;
     db::migrate(&conn).await?;
     let password = std::env::var("DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
-    print_seed(demo::seed(&conn, SeedShape::default(), password).await?);
+    let base = format!("http://{}", settings.bind);
+    print_seed(
+        demo::seed(&conn, SeedShape::from(&args), password).await?,
+        &base,
+    );
     Ok(())
 }
 
-fn print_seed(outcome: SeedOutcome) {
+/// Prints what seeding did; new credentials with the console URLs under `base`.
+fn print_seed(outcome: SeedOutcome, base: &str) {
     match outcome {
         SeedOutcome::AlreadySeeded => {
             println!("demo data already present; nothing changed");
@@ -52,11 +84,11 @@ fn print_seed(outcome: SeedOutcome) {
             println!("seeded {tenants} tenants (+ the platform tenant) and {findings} findings");
             println!("these credentials are shown once:");
             println!(
-                "  operator  http://127.0.0.1:8080/system  {} / {}",
+                "  operator  {base}/system  {} / {}",
                 credentials.operator_username, credentials.operator_password
             );
             println!(
-                "  customer  http://127.0.0.1:8080/admin   {} / {}",
+                "  customer  {base}/admin   {} / {}",
                 credentials.customer_username, credentials.customer_password
             );
         }
@@ -66,9 +98,15 @@ fn print_seed(outcome: SeedOutcome) {
 /// `atlas-ops serve [--seed-demo]`.
 pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     for name in &settings.generated_secrets {
-        tracing::warn!(
-            "{name} is not set: generated a random one for this process (demo mode); sessions and tokens will not survive a restart"
-        );
+        match &settings.kept_secrets_file {
+            Some(file) => tracing::warn!(
+                "{name} is not set: generated a random one and kept it in {} (demo mode; never in production)",
+                file.display()
+            ),
+            None => tracing::warn!(
+                "{name} is not set: generated a random one for this process (demo mode); sessions and tokens will not survive a restart"
+            ),
+        }
     }
     if !settings.cookie_secure {
         tracing::warn!(
@@ -85,21 +123,25 @@ pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
             "the database schema is behind; run `atlas-ops migrate` (AUTO_MIGRATE=false)"
         );
     }
+    let ctx = AppContext::new(conn, settings);
+    // Bound before seeding, so the printed URLs name the address really listened on.
+    let app = http::Application::build(ctx.clone())?;
     if seed_demo {
         let password = std::env::var("DEMO_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty());
-        print_seed(demo::seed(&conn, SeedShape::default(), password).await?);
+        print_seed(
+            demo::seed(&ctx.db, SeedShape::default(), password).await?,
+            &app.base_url(),
+        );
     }
-    let ctx = AppContext::new(conn, settings);
-    let app = http::Application::build(ctx.clone())?;
     let shutdown = CancellationToken::new();
     let workers = jobs::worker::spawn(&ctx, ctx.settings.workers, &shutdown);
     tracing::info!(
         workers = workers.len(),
-        "serving on http://{}/system (port {})",
-        ctx.settings.bind,
-        app.port()
+        "serving on {}/system (bound to {})",
+        app.base_url(),
+        ctx.settings.bind
     );
     // actix stops the server gracefully on SIGTERM/SIGINT; then the workers finish the tenant
     // job they hold (or, if killed, their leases expire and another worker takes over).

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,12 +29,27 @@ pub enum Scope {
 }
 
 /// The kind of a [`Scope`], without its tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumIter,
+    DeriveActiveEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum ScopeKind {
     /// One tenant.
+    #[sea_orm(string_value = "tenant")]
     Tenant,
     /// All tenants.
+    #[sea_orm(string_value = "all_tenants")]
     AllTenants,
 }
 
@@ -70,11 +86,12 @@ impl Scope {
         }
     }
 
-    /// Rebuilds a scope from its stored columns.
-    pub fn from_columns(kind: &str, tenant_id: Option<i64>) -> Option<Scope> {
+    /// Rebuilds a scope from its stored columns; `None` for a corrupt pair (a tenant scope
+    /// without its tenant, or an all-tenants scope with one), never a guess.
+    pub fn from_columns(kind: ScopeKind, tenant_id: Option<i64>) -> Option<Scope> {
         match (kind, tenant_id) {
-            ("tenant", Some(tenant_id)) => Some(Scope::Tenant { tenant_id }),
-            ("all_tenants", None) => Some(Scope::AllTenants),
+            (ScopeKind::Tenant, Some(tenant_id)) => Some(Scope::Tenant { tenant_id }),
+            (ScopeKind::AllTenants, None) => Some(Scope::AllTenants),
             _ => None,
         }
     }
@@ -116,10 +133,13 @@ impl ScopeKind {
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+        // Stored as its name in a text column: the entity's field is the enum, so a row holding
+        // an unknown name fails to load instead of being guessed.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema, EnumIter, DeriveActiveEnum)]
         #[serde(rename_all = "snake_case")]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[sea_orm(string_value = $text)] $variant),+
         }
 
         impl $name {
@@ -205,13 +225,16 @@ string_enum!(
         Pending => "pending",
         /// A worker is on it.
         Running => "running",
+        /// Between attempts: the last one failed with an error a retry may fix, and the next
+        /// one is scheduled.
+        Retrying => "retrying",
         /// Rebuilt.
         Succeeded => "succeeded",
-        /// Failed after its retries.
+        /// Failed: at once on an error no retry can fix, else after its retries.
         Failed => "failed",
         /// Not applicable (e.g. the tenant disappeared).
         Skipped => "skipped",
-        /// Cancelled before it started.
+        /// Cancelled before it started, or while it waited for a retry.
         Cancelled => "cancelled",
     }
 );

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::run::{Outcome, ReasonCode, RunStatus, ScopeKind, Source};
+
 /// One run.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "operation_runs")]
@@ -10,23 +12,26 @@ pub struct Model {
     pub id: i64,
     pub runbook_key: String,
     pub runbook_version: i32,
-    pub scope_kind: String,
+    pub scope_kind: ScopeKind,
     pub scope_tenant_id: Option<i64>,
     pub workspace_id: Option<i64>,
     pub active_scope_key: Option<String>,
     pub initiator_id: Option<i64>,
-    pub source: String,
-    pub reason_code: String,
+    pub source: Source,
+    pub reason_code: ReasonCode,
     pub reason_text: String,
     pub preflight_id: Option<String>,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: RunStatus,
+    pub outcome: Option<Outcome>,
     pub total: i64,
     pub processed: i64,
     pub succeeded: i64,
     pub failed: i64,
     pub skipped: i64,
     pub findings_changed: i64,
+    pub cancelled: i64,
+    pub retrying: i64,
+    pub progressed_at: Option<DateTimeUtc>,
     pub error_summary: Option<String>,
     pub cancel_reason: Option<String>,
     pub cancelled_by: Option<i64>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::run::ScopeKind;
+
 /// One preflight.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "preflights")]
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub runbook_key: String,
-    pub scope_kind: String,
+    pub scope_kind: ScopeKind,
     pub scope_tenant_id: Option<i64>,
     pub tenants_in_scope: i64,
     pub summary: Json,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::run::ItemStatus;
+
 /// One tenant's item.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "run_items")]
@@ -10,12 +12,14 @@ pub struct Model {
     pub id: i64,
     pub run_id: i64,
     pub tenant_id: i64,
-    pub status: String,
+    pub status: ItemStatus,
     pub attempts: i32,
     pub findings_examined: i64,
     pub findings_changed: i64,
     pub changes_by_rule: Option<Json>,
     pub last_error: Option<String>,
+    pub error_sqlstate: Option<String>,
+    pub next_attempt_at: Option<DateTimeUtc>,
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

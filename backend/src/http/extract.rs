@@ -57,3 +57,56 @@ pub fn path_config() -> web::PathConfig {
         ApiError::field("path", err.to_string()).into()
     })
 }
+
+/// Refuses a query parameter that is not one of `known` (422 naming it): a filter the server
+/// does not know must never be silently ignored, or a script reads an unfiltered list as a
+/// filtered one.
+pub fn known_query(req: &HttpRequest, known: &[&str]) -> Result<(), ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::field("query", e.to_string()))?;
+    let mut errors = std::collections::BTreeMap::new();
+    for (name, _) in pairs.iter() {
+        if !known.contains(&name.as_str()) {
+            errors.insert(
+                name.clone(),
+                vec![format!(
+                    "unknown query parameter; expected one of {}",
+                    known.join(", ")
+                )],
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        let names = errors.keys().cloned().collect::<Vec<_>>().join(", ");
+        Err(ApiError::Unprocessable {
+            detail: format!("unknown query parameter: {names}"),
+            errors,
+        })
+    }
+}
+
+/// A non-blank query value, trimmed (a blank filter means no filter).
+pub fn non_blank(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// An RFC 3339 instant from query parameter `field`; 422 naming it otherwise.
+pub fn instant(
+    field: &str,
+    value: &Option<String>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    non_blank(value)
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| {
+                    ApiError::field(
+                        field,
+                        "expected an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z",
+                    )
+                })
+        })
+        .transpose()
+}

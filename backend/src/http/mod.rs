@@ -2,6 +2,7 @@
 //! static SPA. Nothing outside this module imports actix.
 
 pub mod client_ip;
+pub mod csv;
 pub mod extract;
 pub mod guards;
 pub(crate) mod middleware;
@@ -32,7 +33,7 @@ use problem::ApiError;
 
 /// A bound, not yet running HTTP server.
 pub struct Application {
-    port: u16,
+    address: std::net::SocketAddr,
     server: Server,
     ctx: AppContext,
 }
@@ -49,7 +50,7 @@ impl Application {
 
     /// Builds the server on an already-bound listener.
     pub fn build_with_listener(ctx: AppContext, listener: TcpListener) -> anyhow::Result<Self> {
-        let port = listener.local_addr()?.port();
+        let address = listener.local_addr()?;
         let static_dir = ctx.settings.static_dir.clone();
         let max_body = ctx.settings.max_body_bytes;
         let header_timeout = ctx.settings.header_timeout;
@@ -65,7 +66,7 @@ impl Application {
                 .app_data(extract::json_config(max_body))
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
-                .configure(routes::system_api)
+                .configure(routes::mount(routes::system_api))
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::System))
                 .wrap(from_fn(session_store::store_errors))
@@ -79,7 +80,7 @@ impl Application {
                 .app_data(extract::json_config(max_body))
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
-                .configure(routes::admin_api)
+                .configure(routes::mount(routes::admin_api))
                 .default_service(web::to(not_found))
                 .wrap(session_store::middleware(ctx, Plane::Admin))
                 .wrap(from_fn(session_store::store_errors))
@@ -96,9 +97,7 @@ impl Application {
                 .wrap(from_fn(middleware::record_metrics))
                 .app_data(data.clone())
                 .app_data(streams.clone())
-                .service(routes::health::healthz)
-                .service(routes::health::readyz)
-                .service(routes::metrics::metrics)
+                .configure(routes::mount(routes::root))
                 .service(system_api)
                 .service(admin_api)
                 .configure(|cfg| spa::configure(cfg, &static_dir))
@@ -108,12 +107,31 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok(Self { port, server, ctx })
+        Ok(Self {
+            address,
+            server,
+            ctx,
+        })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
+    }
+
+    /// The base URL people reach the bound server at: `http://HOST:PORT`, with the loopback
+    /// address for a wildcard bind (`0.0.0.0`, `::`), which is not an address to browse to.
+    pub fn base_url(&self) -> String {
+        let ip = self.address.ip();
+        let host = match ip {
+            _ if !ip.is_unspecified() => ip,
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        };
+        format!(
+            "http://{}",
+            std::net::SocketAddr::new(host, self.address.port())
+        )
     }
 
     /// Serves until the server is stopped (SIGTERM/SIGINT stop it gracefully).

@@ -9,16 +9,18 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use actix_web::http::Method;
-use actix_web::{HttpResponse, get};
+use actix_web::{App, HttpResponse, get};
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
 use utoipa::openapi::{Components, OpenApi as Document, Paths};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::problem::Problem;
-use crate::http::routes::{auth, customer, health, ledger, metrics, ops};
+use crate::http::routes;
 use crate::http::session_store::cookie_name;
 
 /// Scope of the operator plane's API.
@@ -33,33 +35,10 @@ pub const CSRF_SCHEME: &str = "csrf";
 /// The bearer JWT scheme (API tokens; operator plane only).
 pub const BEARER_SCHEME: &str = "bearer";
 
-/// The plane-relative operator-plane operations.
+/// The operator plane's tags and shared components; its paths are collected from
+/// [`routes::system_api`].
 #[derive(OpenApi)]
 #[openapi(
-    paths(
-        auth::login::login,
-        auth::logout::logout,
-        auth::me::me,
-        auth::tokens_list::list_tokens,
-        auth::password::change_password,
-        auth::tokens_create::create_token,
-        auth::tokens_revoke::revoke_token,
-        ops::runbooks::list,
-        ops::runbooks::detail,
-        ops::runbooks::preflight,
-        ops::runbooks::start,
-        ops::tenants::list,
-        ops::runs::list,
-        ops::runs::detail,
-        ops::runs::items,
-        ops::runs::cancel,
-        ops::runs::retry_failed,
-        ops::events::run_events,
-        ledger::list_notifications,
-        ledger::read_notification,
-        ledger::audit_events,
-        system_openapi,
-    ),
     components(schemas(Problem)),
     tags(
         (name = "auth", description = "Session login/logout, the current operator, API tokens"),
@@ -71,17 +50,10 @@ pub const BEARER_SCHEME: &str = "bearer";
 )]
 struct SystemPlane;
 
-/// The plane-relative customer-plane operations.
+/// The customer plane's tags and shared components; its paths are collected from
+/// [`routes::admin_api`].
 #[derive(OpenApi)]
 #[openapi(
-    paths(
-        customer::login::login,
-        customer::logout::logout,
-        customer::me::me,
-        customer::tenants::list_tenants,
-        customer::findings::list_findings,
-        admin_openapi,
-    ),
     components(schemas(Problem)),
     tags(
         (name = "customer", description = "Customer users: session and their own workspace's data"),
@@ -90,23 +62,31 @@ struct SystemPlane;
 )]
 struct AdminPlane;
 
-/// Probes and metrics, served outside both planes at the root.
+/// The tags of the probes and metrics served at the root ([`routes::root`]).
 #[derive(OpenApi)]
-#[openapi(
-    paths(health::healthz, health::readyz, metrics::metrics),
-    tags(
-        (name = "health", description = "Liveness and readiness probes"),
-        (name = "metrics", description = "Prometheus metrics"),
-    )
-)]
+#[openapi(tags(
+    (name = "health", description = "Liveness and readiness probes"),
+    (name = "metrics", description = "Prometheus metrics"),
+))]
 struct Root;
 
+/// `base` with the paths (and the schemas they use) of the routes `routes` registers: the
+/// contract is collected from the same registration the server mounts.
+fn collected(mut base: Document, routes: fn(&mut ServiceConfig)) -> Document {
+    let (_, registered) = App::new()
+        .into_utoipa_app()
+        .configure(routes)
+        .split_for_parts();
+    base.merge(registered);
+    base
+}
+
 /// Plane-relative paths that need no credentials.
-const PUBLIC: &[&str] = &["/auth/login", "/openapi.json"];
+const PUBLIC: &[&str] = &["/auth/login", "/auth/session", "/openapi.json"];
 
 /// The operator-plane document (paths under `/system/api`, plus the root probes).
 pub fn system_document() -> Document {
-    let mut doc = SystemPlane::openapi();
+    let mut doc = collected(SystemPlane::openapi(), routes::system_api);
     doc.info.title = "TenantAtlas Ops — operator plane".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(
@@ -125,13 +105,13 @@ pub fn system_document() -> Document {
         cookie_name(crate::auth::principal::Plane::System),
         true,
     );
-    doc.merge(Root::openapi());
+    doc.merge(collected(Root::openapi(), routes::root));
     doc
 }
 
 /// The customer-plane document (paths under `/admin/api`): no runbook, run or maintenance path.
 pub fn admin_document() -> Document {
-    let mut doc = AdminPlane::openapi();
+    let mut doc = collected(AdminPlane::openapi(), routes::admin_api);
     doc.info.title = "TenantAtlas Ops — customer plane".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(

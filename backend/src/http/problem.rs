@@ -30,6 +30,10 @@ pub struct Problem {
     /// The active run that blocks a start (409 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_run_id: Option<i64>,
+    /// A stable name of the refusal for scripts, where one exists (e.g. `preflight_used`,
+    /// `no_changes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// Every error a handler can return.
@@ -72,6 +76,16 @@ pub enum ApiError {
         /// Per-field messages.
         errors: BTreeMap<String, Vec<String>>,
     },
+    /// 422: refused for a reason scripts tell apart by `code`, naming the field to change.
+    #[error("{detail}")]
+    Refused {
+        /// Stable name of the refusal.
+        code: &'static str,
+        /// The request field it concerns.
+        field: &'static str,
+        /// What to do.
+        detail: String,
+    },
     /// 429: throttled.
     #[error("too many requests")]
     TooManyRequests {
@@ -109,6 +123,14 @@ impl ApiError {
             ApiError::Unprocessable { detail, errors } => {
                 (detail.clone(), Some(errors.clone()), None)
             }
+            ApiError::Refused { field, detail, .. } => (
+                detail.clone(),
+                Some(BTreeMap::from([(
+                    (*field).to_owned(),
+                    vec![detail.clone()],
+                )])),
+                None,
+            ),
             ApiError::Conflict {
                 detail,
                 active_run_id,
@@ -139,6 +161,10 @@ impl ApiError {
             detail,
             errors,
             active_run_id,
+            code: match self {
+                ApiError::Refused { code, .. } => Some((*code).to_owned()),
+                _ => None,
+            },
         }
     }
 }
@@ -154,7 +180,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable { .. } | ApiError::Refused { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -203,11 +203,13 @@ pub async fn complete(db: &impl ConnectionTrait, job: &JobHandle) -> Result<bool
         == 1)
 }
 
-/// Puts a failed job back with a backoff delay.
+/// Puts a failed job back, to run again at `run_at` (now plus its [`backoff`]); false when the
+/// lease was lost.
 pub async fn retry_later(
     db: &impl ConnectionTrait,
     job: &JobHandle,
     error: &str,
+    run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     Ok(exec(
@@ -215,8 +217,30 @@ pub async fn retry_later(
         "UPDATE jobs SET status = 'pending', run_at = ?, last_error = ?, lease_token = NULL, \
          lease_expires_at = NULL, updated_at = ? WHERE id = ? AND lease_token = ?",
         vec![
-            (now + backoff(job.attempts)).into(),
+            run_at.into(),
             error.into(),
+            now.into(),
+            job.id.into(),
+            job.lease_token.clone().into(),
+        ],
+    )
+    .await?
+        == 1)
+}
+
+/// Hands a job back unfinished and due at once, its attempt not counted (the worker is
+/// shutting down; the attempt did not fail); false when the lease was lost.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    job: &JobHandle,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(exec(
+        db,
+        "UPDATE jobs SET status = 'pending', attempts = attempts - 1, run_at = ?, lease_token = NULL, \
+         lease_expires_at = NULL, heartbeat_at = NULL, updated_at = ? WHERE id = ? AND lease_token = ?",
+        vec![
+            now.into(),
             now.into(),
             job.id.into(),
             job.lease_token.clone().into(),
@@ -243,6 +267,22 @@ pub async fn bury(
     .map(|_| ())
 }
 
+/// An error's text with its causes, each cause left out when the text before already says it
+/// (database drivers wrap one message in several layers that each repeat it).
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
+}
+
 /// Delay before retrying after attempt `attempt` failed: 2 s, 4 s, 8 s... capped at 5 minutes.
 pub fn backoff(attempt: i32) -> Duration {
     Duration::seconds((1i64 << attempt.clamp(1, 9)).min(300))
@@ -259,5 +299,18 @@ mod tests {
         assert_eq!(backoff(3), Duration::seconds(8));
         assert_eq!(backoff(30), Duration::seconds(300));
         assert_eq!(backoff(0), Duration::seconds(2));
+    }
+
+    #[test]
+    fn a_cause_that_repeats_the_text_before_is_said_once() {
+        let repeated = anyhow::anyhow!("check failed at line 2090")
+            .context("error returned from database: check failed at line 2090")
+            .context("Execution Error: error returned from database: check failed at line 2090");
+        assert_eq!(
+            describe(&repeated),
+            "Execution Error: error returned from database: check failed at line 2090"
+        );
+        let distinct = anyhow::anyhow!("connection refused").context("tenant 7");
+        assert_eq!(describe(&distinct), "tenant 7: connection refused");
     }
 }

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -73,11 +74,14 @@ pub trait BackgroundJob: Serialize + DeserializeOwned + Send + Sync + 'static {
         job: &'a JobHandle,
     ) -> BoxFuture<'a, anyhow::Result<()>>;
 
-    /// After a failed attempt that will be retried.
+    /// After a failed attempt that will be retried at `next_attempt_at`. It runs inside `txn`,
+    /// the transaction that reschedules the job, so that both happen or neither.
     fn retrying<'a>(
         &'a self,
         _ctx: &'a AppContext,
-        _error: &'a str,
+        _txn: &'a DatabaseTransaction,
+        _error: &'a anyhow::Error,
+        _next_attempt_at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), DbErr>> {
         Box::pin(async { Ok(()) })
     }
@@ -86,18 +90,22 @@ pub trait BackgroundJob: Serialize + DeserializeOwned + Send + Sync + 'static {
     fn exhausted<'a>(
         &'a self,
         _ctx: &'a AppContext,
-        _error: &'a str,
+        _error: &'a anyhow::Error,
     ) -> BoxFuture<'a, Result<(), DbErr>> {
         Box::pin(async { Ok(()) })
     }
 }
 
 /// What happened to a job, for the registry's type-erased entry points.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 enum Phase<'a> {
     Run,
-    Retrying(&'a str),
-    Exhausted(&'a str),
+    Retrying {
+        txn: &'a DatabaseTransaction,
+        error: &'a anyhow::Error,
+        next_attempt_at: DateTime<Utc>,
+    },
+    Exhausted(&'a anyhow::Error),
 }
 
 type Handler = Arc<
@@ -114,7 +122,11 @@ fn handler<J: BackgroundJob>() -> Handler {
             })?;
             match phase {
                 Phase::Run => payload.run(ctx, job).await,
-                Phase::Retrying(error) => Ok(payload.retrying(ctx, error).await?),
+                Phase::Retrying {
+                    txn,
+                    error,
+                    next_attempt_at,
+                } => Ok(payload.retrying(ctx, txn, error, next_attempt_at).await?),
                 Phase::Exhausted(error) => Ok(payload.exhausted(ctx, error).await?),
             }
         })
@@ -146,14 +158,22 @@ impl JobRegistry {
         (self.get(job)?)(ctx, job, Phase::Run).await
     }
 
-    /// Tells `job` its attempt failed and will be retried.
+    /// Tells `job`, inside `txn`, that its attempt failed and it runs again at
+    /// `next_attempt_at`.
     pub async fn retrying(
         &self,
         ctx: &AppContext,
         job: &JobHandle,
-        error: &str,
+        txn: &DatabaseTransaction,
+        error: &anyhow::Error,
+        next_attempt_at: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        (self.get(job)?)(ctx, job, Phase::Retrying(error)).await
+        let phase = Phase::Retrying {
+            txn,
+            error,
+            next_attempt_at,
+        };
+        (self.get(job)?)(ctx, job, phase).await
     }
 
     /// Tells `job` it is given up.
@@ -161,7 +181,7 @@ impl JobRegistry {
         &self,
         ctx: &AppContext,
         job: &JobHandle,
-        error: &str,
+        error: &anyhow::Error,
     ) -> anyhow::Result<()> {
         (self.get(job)?)(ctx, job, Phase::Exhausted(error)).await
     }

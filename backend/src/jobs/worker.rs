@@ -30,19 +30,42 @@ pub fn lease(ctx: &AppContext) -> Duration {
 
 /// Claims and handles at most one job.
 pub async fn try_execute_one(ctx: &AppContext) -> Result<Tick, DbErr> {
+    execute_one(ctx, None).await
+}
+
+/// Claims and handles at most one job; once `shutdown` is cancelled, the job in hand gets
+/// [`Settings::worker_shutdown_grace`] to finish, after which it is handed back unfinished
+/// with its attempt not counted (SIGTERM is no failure of the job).
+///
+/// [`Settings::worker_shutdown_grace`]: crate::config::Settings::worker_shutdown_grace
+pub async fn try_execute_one_until(
+    ctx: &AppContext,
+    shutdown: &CancellationToken,
+) -> Result<Tick, DbErr> {
+    execute_one(ctx, Some(shutdown)).await
+}
+
+async fn execute_one(
+    ctx: &AppContext,
+    shutdown: Option<&CancellationToken>,
+) -> Result<Tick, DbErr> {
     let Some(job) = super::claim(&ctx.db, ctx.now(), lease(ctx)).await? else {
         return Ok(Tick::Empty);
     };
     let span =
         tracing::info_span!("job", job_id = job.id, kind = %job.kind, attempt = job.attempts);
-    handle(ctx, job).instrument(span).await?;
+    handle(ctx, job, shutdown).instrument(span).await?;
     Ok(Tick::Executed)
 }
 
-async fn handle(ctx: &AppContext, job: JobHandle) -> Result<(), DbErr> {
+async fn handle(
+    ctx: &AppContext,
+    job: JobHandle,
+    shutdown: Option<&CancellationToken>,
+) -> Result<(), DbErr> {
     if job.attempts > job.max_attempts {
         // Reclaimed after its last attempt's worker died: give up.
-        let error = format!(
+        let error = anyhow::anyhow!(
             "worker lost during attempt {} (lease expired)",
             job.max_attempts
         );
@@ -50,8 +73,27 @@ async fn handle(ctx: &AppContext, job: JobHandle) -> Result<(), DbErr> {
     }
     let heartbeat = spawn_heartbeat(ctx.clone(), job.clone());
     let started = std::time::Instant::now();
-    let result = ctx.jobs.run(ctx, &job).await;
+    let run = ctx.jobs.run(ctx, &job);
+    let result = match shutdown {
+        None => Some(run.await),
+        Some(token) => {
+            let grace = ctx.settings.worker_shutdown_grace;
+            tokio::select! {
+                result = run => Some(result),
+                () = async {
+                    token.cancelled().await;
+                    tokio::time::sleep(grace).await;
+                } => None,
+            }
+        }
+    };
     heartbeat.abort();
+    // The job's future is dropped by now: an unfinished attempt's transaction rolled back.
+    let Some(result) = result else {
+        tracing::info!("shutting down: job handed back unfinished");
+        super::release(&ctx.db, &job, ctx.now()).await?;
+        return Ok(());
+    };
     if let Some(metrics) = crate::metrics::global() {
         metrics.observe_job(&job.kind, result.is_ok(), started.elapsed());
     }
@@ -60,21 +102,44 @@ async fn handle(ctx: &AppContext, job: JobHandle) -> Result<(), DbErr> {
             super::complete(&ctx.db, &job).await?;
         }
         Err(error) => {
-            let error = format!("{error:#}");
-            tracing::warn!(%error, "job failed");
+            let text = super::describe(&error);
+            tracing::warn!(error = %text, "job failed");
             if job.attempts >= job.max_attempts {
                 give_up(ctx, &job, &error).await?;
             } else {
-                surface_db_error(ctx.jobs.retrying(ctx, &job, &error).await, "retrying")?;
-                super::retry_later(&ctx.db, &job, &error, ctx.now()).await?;
+                retry_later(ctx, &job, &error, &text).await?;
             }
         }
     }
     Ok(())
 }
 
-async fn give_up(ctx: &AppContext, job: &JobHandle, error: &str) -> Result<(), DbErr> {
-    super::bury(&ctx.db, job, error, ctx.now()).await?;
+/// Reschedules the job after its backoff and tells it so, in one transaction; a worker that
+/// lost its lease changes nothing (the job's new owner decides).
+async fn retry_later(
+    ctx: &AppContext,
+    job: &JobHandle,
+    error: &anyhow::Error,
+    text: &str,
+) -> Result<(), DbErr> {
+    let now = ctx.now();
+    let next_attempt_at = now + super::backoff(job.attempts);
+    let txn = crate::db::begin_write(&ctx.db).await?;
+    if !super::retry_later(&txn, job, text, next_attempt_at, now).await? {
+        txn.rollback().await?;
+        return Ok(());
+    }
+    surface_db_error(
+        ctx.jobs
+            .retrying(ctx, job, &txn, error, next_attempt_at)
+            .await,
+        "retrying",
+    )?;
+    txn.commit().await
+}
+
+async fn give_up(ctx: &AppContext, job: &JobHandle, error: &anyhow::Error) -> Result<(), DbErr> {
+    super::bury(&ctx.db, job, &super::describe(error), ctx.now()).await?;
     surface_db_error(ctx.jobs.exhausted(ctx, job, error).await, "exhausted")
 }
 
@@ -108,12 +173,13 @@ fn spawn_heartbeat(ctx: AppContext, job: JobHandle) -> JoinHandle<()> {
     })
 }
 
-/// One worker: polls until `shutdown`; a job in progress is finished before it returns.
+/// One worker: polls until `shutdown`; a job in progress is given the shutdown grace to
+/// finish, then handed back (see [`try_execute_one_until`]).
 pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
     let client = reqwest::Client::new();
     tracing::info!(worker = index, "worker started");
     while !shutdown.is_cancelled() {
-        let tick = try_execute_one(&ctx).await;
+        let tick = try_execute_one_until(&ctx, &shutdown).await;
         let idle = match tick {
             Ok(Tick::Executed) => false,
             Ok(Tick::Empty) => true,

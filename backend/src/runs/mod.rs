@@ -5,10 +5,14 @@
 //! guarded SQL `UPDATE ... WHERE status = ...`, so two processes can never both apply it.
 
 pub mod execute;
+pub mod failure;
+pub mod lineage;
 pub mod preflight;
 pub mod query;
 pub mod service;
+pub mod stall;
 pub mod start;
+pub mod timeline;
 
 use std::collections::BTreeMap;
 
@@ -57,6 +61,17 @@ pub enum RunError {
         detail: String,
         /// Field → messages.
         errors: BTreeMap<String, Vec<String>>,
+    },
+    /// Refused for a reason scripts tell apart by `code` (`preflight_used`, `no_changes`),
+    /// naming the request field to change.
+    #[error("{detail}")]
+    Refused {
+        /// Stable name of the refusal.
+        code: &'static str,
+        /// The request field it concerns.
+        field: &'static str,
+        /// What to do.
+        detail: String,
     },
     /// Another active run overlaps the requested scope.
     #[error("an active run (#{active_run_id}) overlaps this scope")]

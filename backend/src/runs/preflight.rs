@@ -61,7 +61,8 @@ pub struct PreflightResult {
     /// Changes per rule (a finding may count under several).
     #[schema(example = json!({"R1": 3, "R2": 0, "R3": 1, "R4": 0, "R5": 2, "R6": 4, "R7": 0}))]
     pub changes_by_rule: std::collections::BTreeMap<String, u64>,
-    /// A few would-be changes, before and after.
+    /// A few would-be changes, before and after, each naming its tenant (`finding_id`,
+    /// `tenant_id`, `tenant_external_id`, `tenant_name`, `before`, `after`).
     #[schema(value_type = Vec<Object>)]
     pub sample: Vec<serde_json::Value>,
     /// Estimated run time with the configured workers.
@@ -188,6 +189,13 @@ pub async fn preflight(
     for rule in runbook.rules() {
         changes_by_rule.entry(rule.key.to_owned()).or_insert(0);
     }
+    let sample = name_tenants(&ctx.db, total.sample).await?;
+    let tenant = match scope.tenant_id() {
+        Some(id) => crate::runs::query::tenant_refs(&ctx.db, [id])
+            .await?
+            .remove(&id),
+        None => None,
+    };
     let expires_at = now + Duration::minutes(PREFLIGHT_TTL_MINUTES);
     let all = matches!(scope, Scope::AllTenants);
     let result = PreflightResult {
@@ -201,7 +209,7 @@ pub async fn preflight(
         findings_examined: total.examined,
         findings_to_change: total.changed,
         changes_by_rule,
-        sample: total.sample,
+        sample,
         estimated_seconds: estimate_seconds(ctx, runbook, total.examined).await?,
         confirmation: Confirmation {
             required: all,
@@ -212,7 +220,7 @@ pub async fn preflight(
     preflights::ActiveModel {
         id: Set(result.preflight_id.clone()),
         runbook_key: Set(result.runbook.clone()),
-        scope_kind: Set(scope.kind().as_str().to_owned()),
+        scope_kind: Set(scope.kind()),
         scope_tenant_id: Set(scope.tenant_id()),
         tenants_in_scope: Set(tenants_in_scope as i64),
         summary: Set(serde_json::to_value(&result).unwrap_or_default()),
@@ -234,6 +242,7 @@ pub async fn preflight(
     event.metadata = serde_json::json!({
         "preflight_id": result.preflight_id,
         "scope": result.scope,
+        "tenant": tenant,
         "parameters": result.parameters,
         "tenants_in_scope": tenants_in_scope,
         "findings_to_change": result.findings_to_change,
@@ -241,6 +250,32 @@ pub async fn preflight(
     });
     audit::record(&ctx.db, event).await;
     Ok(result)
+}
+
+/// Adds `tenant_external_id` and `tenant_name` beside each sample's `tenant_id`, so a person
+/// reads which tenant a would-be change belongs to.
+async fn name_tenants(
+    db: &impl ConnectionTrait,
+    mut sample: Vec<serde_json::Value>,
+) -> Result<Vec<serde_json::Value>, DbErr> {
+    let ids = sample
+        .iter()
+        .filter_map(|s| s.get("tenant_id").and_then(serde_json::Value::as_i64));
+    let tenants = crate::runs::query::tenant_refs(db, ids.collect::<Vec<_>>()).await?;
+    for entry in &mut sample {
+        let tenant = entry
+            .get("tenant_id")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|id| tenants.get(&id));
+        if let (Some(object), Some(tenant)) = (entry.as_object_mut(), tenant) {
+            object.insert(
+                "tenant_external_id".into(),
+                tenant.external_id.clone().into(),
+            );
+            object.insert("tenant_name".into(), tenant.name.clone().into());
+        }
+    }
+    Ok(sample)
 }
 
 /// Seconds a run over `findings` would take: the last completed run's observed throughput if

@@ -1,15 +1,134 @@
 //! Read models of runs and items (SPEC §6 wire format), lists with filters and pagination.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Statement,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::run::{ItemStatus, Outcome, ReasonCode, RunStatus, Scope, Source};
 use crate::entities::{operation_runs, operators, run_items, tenants};
+use crate::runs::lineage::{self, RetryRef};
+
+/// A tenant as a person reads it: `name (external_id)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TenantRef {
+    /// Tenant id.
+    pub id: i64,
+    /// External id (the customer's own key).
+    pub external_id: String,
+    /// Name, as the customer wrote it.
+    pub name: String,
+}
+
+impl TenantRef {
+    /// `name (external_id)`, the way every screen and log line names a tenant.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.external_id)
+    }
+}
+
+impl From<tenants::Model> for TenantRef {
+    fn from(t: tenants::Model) -> Self {
+        Self {
+            id: t.id,
+            external_id: t.external_id,
+            name: t.name,
+        }
+    }
+}
+
+/// The tenants with `ids`, by id (a deleted tenant is absent).
+pub async fn tenant_refs(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, TenantRef>, DbErr> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(tenants::Entity::find()
+        .filter(tenants::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, TenantRef::from(t)))
+        .collect())
+}
+
+/// Tenants whose name or external id contains `term`, case-insensitively (`%` and `_` are
+/// literal); `None` for a blank term. The one search of `/ops/tenants` and the item lists.
+pub fn tenant_search(term: &str) -> Option<Condition> {
+    use sea_orm::sea_query::ExprTrait;
+    let term = term.trim();
+    if term.is_empty() {
+        return None;
+    }
+    let escaped = term
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let like = |col: tenants::Column| {
+        Expr::expr(Func::lower(Expr::col((tenants::Entity, col))))
+            .like(LikeExpr::new(pattern.clone()).escape('\\'))
+    };
+    Some(
+        Condition::any()
+            .add(like(tenants::Column::Name))
+            .add(like(tenants::Column::ExternalId)),
+    )
+}
+
+/// A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
+/// the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
+/// listed tenants of the run it retries (SPEC §18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScopeView {
+    /// One tenant.
+    Tenant {
+        /// The tenant's id.
+        tenant_id: i64,
+        /// The tenant, named (null when it was deleted).
+        tenant: Option<TenantRef>,
+    },
+    /// Every tenant but the platform tenant.
+    AllTenants,
+    /// The listed tenants of the run named by `retry_of` (a retry run).
+    Tenants {
+        /// The tenants, ascending.
+        tenant_ids: Vec<i64>,
+        /// The run whose failed tenants this run retries.
+        retry_of: i64,
+    },
+}
+
+impl ScopeView {
+    /// How a person reads the scope: `all tenants`, `Acme (acme-001)`, or
+    /// `2 tenants (retry of #32)`.
+    pub fn label(&self) -> String {
+        match self {
+            ScopeView::AllTenants => "all tenants".to_owned(),
+            ScopeView::Tenant {
+                tenant: Some(tenant),
+                ..
+            } => tenant.label(),
+            ScopeView::Tenant { tenant_id, .. } => format!("tenant #{tenant_id} (deleted)"),
+            ScopeView::Tenants {
+                tenant_ids,
+                retry_of,
+            } => format!("{} tenants (retry of #{retry_of})", tenant_ids.len()),
+        }
+    }
+}
+use crate::runs::stall::{self, Stall};
 
 /// The operator who started a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -29,21 +148,26 @@ pub struct ReasonView {
     pub text: String,
 }
 
-/// A run's counters; `processed = succeeded + failed + skipped`.
+/// A run's counters; `processed = succeeded + failed + skipped`. Cancelled items are not
+/// processed work: they count in `cancelled` alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Counts {
     /// Items in the run.
     pub total: i64,
-    /// Items finished in any way.
+    /// Items finished: succeeded, failed or skipped.
     pub processed: i64,
     /// Items rebuilt.
     pub succeeded: i64,
     /// Items failed.
     pub failed: i64,
-    /// Items skipped or cancelled.
+    /// Items skipped (not applicable).
     pub skipped: i64,
     /// Findings changed over all items.
     pub findings_changed: i64,
+    /// Items between attempts, waiting for a retry.
+    pub retrying: i64,
+    /// Items cancelled before they ran (or while waiting for a retry).
+    pub cancelled: i64,
 }
 
 /// A run (SPEC §6 wire format).
@@ -55,8 +179,8 @@ pub struct RunView {
     pub runbook: String,
     /// Runbook version that ran.
     pub runbook_version: i32,
-    /// Scope.
-    pub scope: Scope,
+    /// Scope, with the tenant named; `tenants` for a retry run.
+    pub scope: ScopeView,
     /// The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any).
     #[schema(value_type = Object)]
     pub parameters: serde_json::Value,
@@ -79,10 +203,14 @@ pub struct RunView {
     pub preflight_id: Option<String>,
     /// Counters.
     pub counts: Counts,
-    /// 0–100.
+    /// 0–100: processed items (succeeded, failed or skipped) of the total; cancelled items
+    /// are not progress.
     pub progress_percent: f64,
-    /// Remaining seconds at the observed throughput (null when unknown or done).
+    /// Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
     pub eta_seconds: Option<i64>,
+    /// Set while the run is stalled: no item has finished for `max(30 s, 5 × the median item
+    /// time)` while items are running.
+    pub stalled: Option<Stall>,
     /// Why it failed, when it did.
     pub error_summary: Option<String>,
     /// Cancellation reason, when cancelled.
@@ -97,6 +225,14 @@ pub struct RunView {
     pub completed_at: Option<DateTime<Utc>>,
     /// Last change of the record (drives the ETag).
     pub updated_at: DateTime<Utc>,
+    /// The runs that retried this run's failed tenants, oldest first.
+    pub retried_by: Vec<RetryRef>,
+    /// Failed tenants that no later retry rebuilt: what `retry-failed` would retry, and the
+    /// number its typed phrase names.
+    pub retryable_tenants: i64,
+    /// Seconds from the first tenant job to completion (to now while running); null before
+    /// the run starts.
+    pub duration_seconds: Option<i64>,
 }
 
 /// One tenant's item (SPEC §6 wire format).
@@ -119,57 +255,134 @@ pub struct ItemView {
     /// Changes per rule.
     #[schema(value_type = Option<Object>)]
     pub changes_by_rule: Option<serde_json::Value>,
-    /// Last error.
+    /// Last error: the database's message once, with its SQLSTATE when there is one.
     pub error: Option<String>,
+    /// The SQLSTATE of the last error, when it came from the database (on SQLite, constraint
+    /// violations are given PostgreSQL's class 23 codes).
+    pub error_sqlstate: Option<String>,
+    /// While `retrying`: when the next attempt is due.
+    pub next_attempt_at: Option<DateTime<Utc>>,
     /// Started.
     pub started_at: Option<DateTime<Utc>>,
     /// Finished.
     pub completed_at: Option<DateTime<Utc>>,
+    /// Tenant name (empty when the tenant was deleted).
+    pub tenant_name: String,
 }
 
-/// Builds the view of `run` (one extra query for the initiator's username).
+/// Builds the view of `run` (a few extra queries: initiator, tenant, retries, and the stall
+/// check's when the run has been quiet for 30 s).
 pub async fn view(
     db: &impl ConnectionTrait,
     run: operation_runs::Model,
     now: DateTime<Utc>,
 ) -> Result<RunView, DbErr> {
-    let initiator = match run.initiator_id {
-        Some(id) => operators::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|o| InitiatorView {
-                id: o.id,
-                username: o.username,
-            }),
-        None => None,
-    };
-    to_view(run, initiator, now)
+    let stalled = stall::detect(db, &run, now).await?;
+    view_with_stall(db, run, stalled, now).await
 }
 
-/// A stored value that is none of its type's names: a corrupt row is an error, never guessed.
+/// Builds the view of `run` with its stall already detected (see [`stall::detect`]).
+pub async fn view_with_stall(
+    db: &impl ConnectionTrait,
+    run: operation_runs::Model,
+    stalled: Option<Stall>,
+    now: DateTime<Utc>,
+) -> Result<RunView, DbErr> {
+    let mut views = views_of(db, vec![(run, stalled)], now).await?;
+    views
+        .pop()
+        .ok_or_else(|| DbErr::Custom("a run view went missing".into()))
+}
+
+/// Builds the views of `runs`, each with its stall detected.
+async fn views(
+    db: &impl ConnectionTrait,
+    runs: Vec<operation_runs::Model>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RunView>, DbErr> {
+    let mut with_stalls = Vec::with_capacity(runs.len());
+    for run in runs {
+        let stalled = stall::detect(db, &run, now).await?;
+        with_stalls.push((run, stalled));
+    }
+    views_of(db, with_stalls, now).await
+}
+
+/// Builds the views of `runs`, loading what they name in one query per kind.
+async fn views_of(
+    db: &impl ConnectionTrait,
+    runs: Vec<(operation_runs::Model, Option<Stall>)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RunView>, DbErr> {
+    let initiator_ids: Vec<i64> = runs.iter().filter_map(|(r, _)| r.initiator_id).collect();
+    let usernames: HashMap<i64, String> = if initiator_ids.is_empty() {
+        HashMap::new()
+    } else {
+        operators::Entity::find()
+            .filter(operators::Column::Id.is_in(initiator_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.username))
+            .collect()
+    };
+    let tenants = tenant_refs(db, runs.iter().filter_map(|(r, _)| r.scope_tenant_id)).await?;
+    let ids: Vec<i64> = runs.iter().map(|(r, _)| r.id).collect();
+    let mut retried_by = lineage::retried_by(db, &ids).await?;
+    let mut out = Vec::with_capacity(runs.len());
+    for (run, stalled) in runs {
+        let initiator = run.initiator_id.and_then(|id| {
+            usernames.get(&id).map(|username| InitiatorView {
+                id,
+                username: username.clone(),
+            })
+        });
+        let scope = Scope::from_columns(run.scope_kind, run.scope_tenant_id)
+            .ok_or_else(|| corrupt("run scope of", run.id, run.scope_kind.as_str()))?;
+        let scope = match (run.retry_of_run_id, scope) {
+            (Some(of), _) => ScopeView::Tenants {
+                tenant_ids: lineage::retry_tenant_ids(db, &run, of).await?,
+                retry_of: of,
+            },
+            (None, Scope::Tenant { tenant_id }) => ScopeView::Tenant {
+                tenant_id,
+                tenant: tenants.get(&tenant_id).cloned(),
+            },
+            (None, Scope::AllTenants) => ScopeView::AllTenants,
+        };
+        let retries = retried_by.remove(&run.id).unwrap_or_default();
+        // Only a run in a lineage (retried, or a retry itself) can have tenants settled later.
+        let in_lineage = !retries.is_empty() || run.retry_of_run_id.is_some();
+        let retryable = if run.failed > 0 && in_lineage {
+            lineage::still_failed_count(db, run.id).await? as i64
+        } else {
+            run.failed
+        };
+        let mut view = to_view(run, scope, initiator, retries, stalled, now);
+        view.retryable_tenants = retryable;
+        out.push(view);
+    }
+    Ok(out)
+}
+
+/// A run whose scope columns disagree (a tenant scope without its tenant, or an all-tenants
+/// scope with one): a corrupt row is an error, never guessed. (A stored name that is none of
+/// its enum's fails when the row is loaded.)
 fn corrupt(what: &str, id: i64, value: &str) -> DbErr {
     DbErr::Custom(format!("{what} {id} has an invalid stored value {value:?}"))
 }
 
-/// Parses a stored enum column of row `id`.
-fn stored<T>(what: &str, id: i64, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, DbErr> {
-    parse(value).ok_or_else(|| corrupt(what, id, value))
-}
-
 fn to_view(
     run: operation_runs::Model,
+    scope: ScopeView,
     initiator: Option<InitiatorView>,
+    retried_by: Vec<RetryRef>,
+    stalled: Option<Stall>,
     now: DateTime<Utc>,
-) -> Result<RunView, DbErr> {
-    let status = stored("run", run.id, &run.status, RunStatus::parse)?;
-    let outcome = run
-        .outcome
-        .as_deref()
-        .map(|o| stored("run", run.id, o, Outcome::parse))
-        .transpose()?;
-    let source = stored("run", run.id, &run.source, Source::parse)?;
-    let scope = Scope::from_columns(&run.scope_kind, run.scope_tenant_id)
-        .ok_or_else(|| corrupt("run scope of", run.id, &run.scope_kind))?;
+) -> RunView {
+    let status = run.status;
+    let outcome = run.outcome;
+    let source = run.source;
     let progress_percent = if run.total > 0 {
         ((run.processed as f64 / run.total as f64) * 1000.0).round() / 10.0
     } else if status == RunStatus::Completed {
@@ -177,15 +390,24 @@ fn to_view(
     } else {
         0.0
     };
+    // A cancelling run's remaining items will not run: it has no ETA.
+    let remaining = run.total - run.processed - run.cancelled;
     let eta_seconds = match (status, run.started_at) {
-        (RunStatus::Running, Some(started)) if run.processed > 0 && run.total > run.processed => {
+        (RunStatus::Running, Some(started))
+            if run.cancel_reason.is_none() && run.processed > 0 && remaining > 0 =>
+        {
             let elapsed = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
             let per_item = elapsed / run.processed as f64;
-            Some((per_item * (run.total - run.processed) as f64).ceil() as i64)
+            Some((per_item * remaining as f64).ceil() as i64)
         }
         _ => None,
     };
-    Ok(RunView {
+    let duration_seconds = run.started_at.map(|started| {
+        (run.completed_at.unwrap_or(now) - started)
+            .num_seconds()
+            .max(0)
+    });
+    RunView {
         id: run.id,
         scope,
         runbook: run.runbook_key,
@@ -198,7 +420,7 @@ fn to_view(
         source,
         initiator,
         reason: ReasonView {
-            code: ReasonCode::parse(&run.reason_code).unwrap_or(ReasonCode::Other),
+            code: run.reason_code,
             text: run.reason_text,
         },
         preflight_id: run.preflight_id,
@@ -209,9 +431,12 @@ fn to_view(
             failed: run.failed,
             skipped: run.skipped,
             findings_changed: run.findings_changed,
+            retrying: run.retrying,
+            cancelled: run.cancelled,
         },
         progress_percent,
         eta_seconds,
+        stalled,
         error_summary: run.error_summary,
         cancel_reason: run.cancel_reason,
         retry_of_run_id: run.retry_of_run_id,
@@ -219,7 +444,10 @@ fn to_view(
         started_at: run.started_at,
         completed_at: run.completed_at,
         updated_at: run.updated_at,
-    })
+        retryable_tenants: run.failed,
+        retried_by,
+        duration_seconds,
+    }
 }
 
 /// The run with `id`.
@@ -230,13 +458,70 @@ pub async fn find(
     operation_runs::Entity::find_by_id(id).one(db).await
 }
 
-/// Filters of the run list.
+/// Filters of the run list (all optional; they combine with AND).
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
     /// Only this status.
     pub status: Option<RunStatus>,
     /// Only this runbook.
     pub runbook: Option<String>,
+    /// Only runs completed with this outcome.
+    pub outcome: Option<Outcome>,
+    /// Only runs started by the operator with this username (case-insensitive).
+    pub initiator: Option<String>,
+    /// Only runs started from this source.
+    pub source: Option<Source>,
+    /// Only runs with an item for this tenant (or scoped to it).
+    pub tenant_id: Option<i64>,
+    /// Only runs created at or after this instant.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only runs created before this instant.
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+impl RunFilter {
+    fn apply(&self, mut query: Select<operation_runs::Entity>) -> Select<operation_runs::Entity> {
+        use operation_runs::Column as C;
+        if let Some(status) = self.status {
+            query = query.filter(C::Status.eq(status.as_str()));
+        }
+        if let Some(runbook) = &self.runbook {
+            query = query.filter(C::RunbookKey.eq(runbook.clone()));
+        }
+        if let Some(outcome) = self.outcome {
+            query = query.filter(C::Outcome.eq(outcome.as_str()));
+        }
+        if let Some(source) = self.source {
+            query = query.filter(C::Source.eq(source.as_str()));
+        }
+        if let Some(username) = &self.initiator {
+            let mut operator = Query::select();
+            operator
+                .column(operators::Column::Id)
+                .from(operators::Entity)
+                .and_where(operators::Column::Username.eq(username.trim().to_lowercase()));
+            query = query.filter(C::InitiatorId.in_subquery(operator));
+        }
+        if let Some(tenant_id) = self.tenant_id {
+            let mut with_item = Query::select();
+            with_item
+                .column(run_items::Column::RunId)
+                .from(run_items::Entity)
+                .and_where(run_items::Column::TenantId.eq(tenant_id));
+            query = query.filter(
+                Condition::any()
+                    .add(C::ScopeTenantId.eq(tenant_id))
+                    .add(C::Id.in_subquery(with_item)),
+            );
+        }
+        if let Some(after) = self.created_after {
+            query = query.filter(C::CreatedAt.gte(after));
+        }
+        if let Some(before) = self.created_before {
+            query = query.filter(C::CreatedAt.lt(before));
+        }
+        query
+    }
 }
 
 /// One page of runs, newest first, and the total count.
@@ -247,13 +532,7 @@ pub async fn list(
     per_page: u64,
     now: DateTime<Utc>,
 ) -> Result<(Vec<RunView>, u64), DbErr> {
-    let mut query = operation_runs::Entity::find();
-    if let Some(status) = filter.status {
-        query = query.filter(operation_runs::Column::Status.eq(status.as_str()));
-    }
-    if let Some(runbook) = &filter.runbook {
-        query = query.filter(operation_runs::Column::RunbookKey.eq(runbook.clone()));
-    }
+    let query = filter.apply(operation_runs::Entity::find());
     let total = query.clone().count(db).await?;
     let runs = query
         .order_by_desc(operation_runs::Column::Id)
@@ -261,27 +540,55 @@ pub async fn list(
         .limit(per_page)
         .all(db)
         .await?;
-    let ids: Vec<i64> = runs.iter().filter_map(|r| r.initiator_id).collect();
-    let names: std::collections::HashMap<i64, String> = operators::Entity::find()
-        .filter(operators::Column::Id.is_in(ids))
+    Ok((views(db, runs, now).await?, total))
+}
+
+/// The next `limit` runs matching `filter` with an id below `before_id` (all when `None`),
+/// newest first: keyset pages for exports that must not load the whole table.
+pub async fn list_before(
+    db: &impl ConnectionTrait,
+    filter: &RunFilter,
+    before_id: Option<i64>,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> Result<Vec<RunView>, DbErr> {
+    let mut query = filter.apply(operation_runs::Entity::find());
+    if let Some(before) = before_id {
+        query = query.filter(operation_runs::Column::Id.lt(before));
+    }
+    let runs = query
+        .order_by_desc(operation_runs::Column::Id)
+        .limit(limit)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.username))
-        .collect();
-    let views = runs
-        .into_iter()
-        .map(|r| {
-            let initiator = r.initiator_id.and_then(|id| {
-                names.get(&id).map(|username| InitiatorView {
-                    id,
-                    username: username.clone(),
-                })
-            });
-            to_view(r, initiator, now)
-        })
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok((views, total))
+        .await?;
+    views(db, runs, now).await
+}
+
+/// Filters of a run's item list.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    /// Only items in this status.
+    pub status: Option<ItemStatus>,
+    /// Only tenants whose name or external id contains this, case-insensitively.
+    pub search: Option<String>,
+}
+
+impl ItemFilter {
+    fn apply(&self, run_id: i64) -> Select<run_items::Entity> {
+        let mut query = run_items::Entity::find().filter(run_items::Column::RunId.eq(run_id));
+        if let Some(status) = self.status {
+            query = query.filter(run_items::Column::Status.eq(status.as_str()));
+        }
+        if let Some(condition) = self.search.as_deref().and_then(tenant_search) {
+            let mut matching = Query::select();
+            matching
+                .column(tenants::Column::Id)
+                .from(tenants::Entity)
+                .cond_where(condition);
+            query = query.filter(run_items::Column::TenantId.in_subquery(matching));
+        }
+        query
+    }
 }
 
 /// One page of a run's items — failed first, then by tenant — and the total count.
@@ -292,10 +599,23 @@ pub async fn items(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<ItemView>, u64), DbErr> {
-    let mut query = run_items::Entity::find().filter(run_items::Column::RunId.eq(run_id));
-    if let Some(status) = status {
-        query = query.filter(run_items::Column::Status.eq(status.as_str()));
-    }
+    let filter = ItemFilter {
+        status,
+        search: None,
+    };
+    items_matching(db, run_id, &filter, page, per_page).await
+}
+
+/// One page of a run's items matching `filter` — failed first, then by tenant — and the total
+/// count.
+pub async fn items_matching(
+    db: &impl ConnectionTrait,
+    run_id: i64,
+    filter: &ItemFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<ItemView>, u64), DbErr> {
+    let query = filter.apply(run_id);
     let total = query.clone().count(db).await?;
     let failed_first =
         sea_orm::sea_query::Expr::cust("CASE WHEN run_items.status = 'failed' THEN 0 ELSE 1 END");
@@ -306,34 +626,55 @@ pub async fn items(
         .limit(per_page)
         .all(db)
         .await?;
-    let tenant_ids: Vec<i64> = rows.iter().map(|r| r.tenant_id).collect();
-    let names: std::collections::HashMap<i64, String> = tenants::Entity::find()
-        .filter(tenants::Column::Id.is_in(tenant_ids))
+    Ok((item_views(db, rows).await?, total))
+}
+
+/// The next `limit` items of `run_id` matching `filter` with a tenant id above
+/// `after_tenant_id`, by tenant: keyset pages for exports.
+pub async fn items_after(
+    db: &impl ConnectionTrait,
+    run_id: i64,
+    filter: &ItemFilter,
+    after_tenant_id: i64,
+    limit: u64,
+) -> Result<Vec<ItemView>, DbErr> {
+    let rows = filter
+        .apply(run_id)
+        .filter(run_items::Column::TenantId.gt(after_tenant_id))
+        .order_by_asc(run_items::Column::TenantId)
+        .limit(limit)
         .all(db)
-        .await?
+        .await?;
+    item_views(db, rows).await
+}
+
+async fn item_views(
+    db: &impl ConnectionTrait,
+    rows: Vec<run_items::Model>,
+) -> Result<Vec<ItemView>, DbErr> {
+    let tenants = tenant_refs(db, rows.iter().map(|r| r.tenant_id)).await?;
+    Ok(rows
         .into_iter()
-        .map(|t| (t.id, t.external_id))
-        .collect();
-    Ok((
-        rows.into_iter()
-            .map(|r| {
-                Ok(ItemView {
-                    id: r.id,
-                    tenant_external_id: names.get(&r.tenant_id).cloned().unwrap_or_default(),
-                    tenant_id: r.tenant_id,
-                    status: stored("item", r.id, &r.status, ItemStatus::parse)?,
-                    attempts: r.attempts,
-                    findings_examined: r.findings_examined,
-                    findings_changed: r.findings_changed,
-                    changes_by_rule: r.changes_by_rule,
-                    error: r.last_error,
-                    started_at: r.started_at,
-                    completed_at: r.completed_at,
-                })
-            })
-            .collect::<Result<Vec<_>, DbErr>>()?,
-        total,
-    ))
+        .map(|r| {
+            let tenant = tenants.get(&r.tenant_id);
+            ItemView {
+                id: r.id,
+                tenant_external_id: tenant.map(|t| t.external_id.clone()).unwrap_or_default(),
+                tenant_name: tenant.map(|t| t.name.clone()).unwrap_or_default(),
+                tenant_id: r.tenant_id,
+                status: r.status,
+                attempts: r.attempts,
+                findings_examined: r.findings_examined,
+                findings_changed: r.findings_changed,
+                changes_by_rule: r.changes_by_rule,
+                error: r.last_error,
+                error_sqlstate: r.error_sqlstate,
+                next_attempt_at: r.next_attempt_at,
+                started_at: r.started_at,
+                completed_at: r.completed_at,
+            }
+        })
+        .collect())
 }
 
 /// Findings per second over the last completed, measured run of `runbook` (all workers).

@@ -7,9 +7,10 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use crate::audit::{self, Actor, Event};
 use crate::context::AppContext;
 use crate::db::{self, exec};
-use crate::domain::run::{Outcome, RunStatus};
+use crate::domain::run::{ItemStatus, Outcome, RunStatus};
 use crate::entities::{operation_runs, run_items};
 use crate::runbooks::TenantReport;
+use crate::runs::failure::ItemFailure;
 use crate::runs::query::{self, RunView};
 use crate::runs::{Initiator, RunError};
 use crate::{alerts, notifications};
@@ -30,21 +31,88 @@ pub async fn mark_running(
     .map(|_| ())
 }
 
-/// Claims a pending (or retried) item for execution; false when it is already finished.
+/// Claims a pending item (or one whose worker was lost) for its job's `attempt`; false when
+/// it is no longer pending or running. The item's attempts are its job's, so an attempt the
+/// queue does not count (a job handed back at shutdown) is not counted here either.
 pub async fn start_item(
     db: &impl ConnectionTrait,
     item_id: i64,
+    attempt: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     Ok(exec(
         db,
-        "UPDATE run_items SET status = 'running', attempts = attempts + 1, \
+        "UPDATE run_items SET status = 'running', attempts = ?, \
          started_at = COALESCE(started_at, ?), updated_at = ? \
          WHERE id = ? AND status IN ('pending', 'running')",
-        vec![now.into(), now.into(), item_id.into()],
+        vec![attempt.into(), now.into(), now.into(), item_id.into()],
     )
     .await?
         == 1)
+}
+
+/// Claims a `retrying` item for its next attempt and takes it off the run's `retrying` count;
+/// false when it is no longer retrying (cancelled meanwhile).
+pub async fn resume_item(
+    ctx: &AppContext,
+    run_id: i64,
+    item_id: i64,
+    attempt: i32,
+) -> Result<bool, DbErr> {
+    let now = ctx.now();
+    let txn = db::begin_write(&ctx.db).await?;
+    let resumed = exec(
+        &txn,
+        "UPDATE run_items SET status = 'running', attempts = ?, next_attempt_at = NULL, \
+         updated_at = ? WHERE id = ? AND status = 'retrying'",
+        vec![attempt.into(), now.into(), item_id.into()],
+    )
+    .await?
+        == 1;
+    if resumed {
+        exec(
+            &txn,
+            "UPDATE operation_runs SET retrying = retrying - 1, updated_at = ? WHERE id = ?",
+            vec![now.into(), run_id.into()],
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(resumed)
+}
+
+/// Inside the transaction that reschedules the item's job: the item is `retrying` until
+/// `next_attempt_at`, with the failed attempt's error, and counts in the run's `retrying`.
+pub async fn mark_retrying(
+    txn: &impl ConnectionTrait,
+    run_id: i64,
+    item_id: i64,
+    failure: &ItemFailure,
+    next_attempt_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let updated = exec(
+        txn,
+        "UPDATE run_items SET status = 'retrying', last_error = ?, error_sqlstate = ?, \
+         next_attempt_at = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'running')",
+        vec![
+            failure.text().into(),
+            failure.sqlstate.clone().into(),
+            next_attempt_at.into(),
+            now.into(),
+            item_id.into(),
+        ],
+    )
+    .await?;
+    if updated == 1 {
+        exec(
+            txn,
+            "UPDATE operation_runs SET retrying = retrying + 1, updated_at = ? WHERE id = ?",
+            vec![now.into(), run_id.into()],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// What [`record_success`] did.
@@ -76,7 +144,7 @@ pub async fn record_success(
     let updated = exec(
         txn,
         "UPDATE run_items SET status = 'succeeded', findings_examined = ?, findings_changed = ?, \
-         changes_by_rule = ?, last_error = NULL, completed_at = ?, updated_at = ? \
+         changes_by_rule = ?, last_error = NULL, error_sqlstate = NULL, completed_at = ?, updated_at = ? \
          WHERE id = ? AND status = 'running'",
         vec![
             (report.examined as i64).into(),
@@ -95,10 +163,15 @@ pub async fn record_success(
         .query_one_raw(db::stmt(
             txn.get_database_backend(),
             "UPDATE operation_runs SET processed = processed + 1, succeeded = succeeded + 1, \
-             findings_changed = findings_changed + ?, updated_at = ? WHERE id = ? \
-             RETURNING CASE WHEN enqueued_at IS NOT NULL AND processed >= total THEN 1 ELSE 0 END \
-               AS may_complete",
-            vec![(report.changed as i64).into(), now.into(), run_id.into()],
+             findings_changed = findings_changed + ?, progressed_at = ?, updated_at = ? WHERE id = ? \
+             RETURNING CASE WHEN enqueued_at IS NOT NULL AND processed + cancelled >= total \
+               THEN 1 ELSE 0 END AS may_complete",
+            vec![
+                (report.changed as i64).into(),
+                now.into(),
+                now.into(),
+                run_id.into(),
+            ],
         ))
         .await?;
     let may_complete: i32 = match row {
@@ -110,31 +183,46 @@ pub async fn record_success(
     })
 }
 
-/// Marks an item failed for good (retries exhausted), counts it, audits
-/// `runbook.tenant.failed` and finalizes the run if it was the last item.
+/// Marks an item failed for good (an error no retry can fix, or retries exhausted), counts
+/// it, audits `runbook.tenant.failed` and finalizes the run if it was the last item.
 pub async fn fail_item(
     ctx: &AppContext,
     run_id: i64,
     item_id: i64,
-    error: &str,
+    failure: &ItemFailure,
 ) -> Result<(), DbErr> {
     let now = ctx.now();
+    let error = failure.text();
     let txn = db::begin_write(&ctx.db).await?;
-    let updated = exec(
-        &txn,
-        "UPDATE run_items SET status = 'failed', last_error = ?, completed_at = ?, updated_at = ? \
-         WHERE id = ? AND status IN ('pending', 'running')",
-        vec![error.into(), now.into(), now.into(), item_id.into()],
-    )
-    .await?;
-    if updated == 1 {
-        exec(
+    let mut updated = 0;
+    // A `retrying` item leaves the run's `retrying` count as it fails.
+    for (from, was_retrying) in [("IN ('pending', 'running')", 0i64), ("= 'retrying'", 1)] {
+        updated = exec(
             &txn,
-            "UPDATE operation_runs SET processed = processed + 1, failed = failed + 1, updated_at = ? \
-             WHERE id = ?",
-            vec![now.into(), run_id.into()],
+            &format!(
+                "UPDATE run_items SET status = 'failed', last_error = ?, error_sqlstate = ?, \
+                 next_attempt_at = NULL, completed_at = ?, updated_at = ? \
+                 WHERE id = ? AND status {from}"
+            ),
+            vec![
+                error.clone().into(),
+                failure.sqlstate.clone().into(),
+                now.into(),
+                now.into(),
+                item_id.into(),
+            ],
         )
         .await?;
+        if updated == 1 {
+            exec(
+                &txn,
+                "UPDATE operation_runs SET processed = processed + 1, failed = failed + 1, \
+                 retrying = retrying - ?, progressed_at = ?, updated_at = ? WHERE id = ?",
+                vec![was_retrying.into(), now.into(), now.into(), run_id.into()],
+            )
+            .await?;
+            break;
+        }
     }
     txn.commit().await?;
     if updated == 1 {
@@ -145,8 +233,17 @@ pub async fn fail_item(
         let mut event = Event::new("runbook.tenant.failed", Actor::System);
         event.source = Some("worker".into());
         event.target = Some(("operation_run", run_id.to_string()));
-        event.metadata =
-            serde_json::json!({ "item_id": item_id, "tenant_id": tenant_id, "error": error });
+        let tenant = match tenant_id {
+            Some(id) => query::tenant_refs(&ctx.db, [id]).await?.remove(&id),
+            None => None,
+        };
+        event.metadata = serde_json::json!({
+            "item_id": item_id,
+            "tenant_id": tenant_id,
+            "tenant": tenant,
+            "error": error,
+            "sqlstate": failure.sqlstate,
+        });
         audit::record(&ctx.db, event).await;
         try_finalize(ctx, run_id).await?;
     }
@@ -167,7 +264,42 @@ pub async fn mark_enqueued(ctx: &AppContext, run_id: i64) -> Result<(), DbErr> {
     try_finalize(ctx, run_id).await.map(|_| ())
 }
 
-/// Completes the run when every item is processed — exactly once, whoever calls it: the guarded
+/// Cancels an item of a cancelled run that was still `from` (`pending` or `retrying`) when its
+/// job came: a job that raced the cancel (a retry rescheduled, or an item the fan-out created
+/// meanwhile) runs no rebuild. The run finalizes if it was the last item.
+pub async fn cancel_item(
+    ctx: &AppContext,
+    run_id: i64,
+    item_id: i64,
+    from: ItemStatus,
+) -> Result<(), DbErr> {
+    let now = ctx.now();
+    let txn = db::begin_write(&ctx.db).await?;
+    let updated = exec(
+        &txn,
+        "UPDATE run_items SET status = 'cancelled', next_attempt_at = NULL, completed_at = ?, \
+         updated_at = ? WHERE id = ? AND status = ?",
+        vec![now.into(), now.into(), item_id.into(), from.as_str().into()],
+    )
+    .await?;
+    if updated == 1 {
+        let was_retrying = i64::from(from == ItemStatus::Retrying);
+        exec(
+            &txn,
+            "UPDATE operation_runs SET cancelled = cancelled + 1, retrying = retrying - ?, \
+             updated_at = ? WHERE id = ?",
+            vec![was_retrying.into(), now.into(), run_id.into()],
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    if updated == 1 {
+        try_finalize(ctx, run_id).await?;
+    }
+    Ok(())
+}
+
+/// Completes the run when every item is processed or cancelled — exactly once, whoever calls it: the guarded
 /// `UPDATE ... WHERE status <> 'completed'` lets one caller through. In the same transaction
 /// the initiator's notification and the alert outbox row are written; the audit event follows.
 pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcome>, DbErr> {
@@ -182,7 +314,8 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
                         WHEN succeeded = 0 THEN 'failed' \
                         ELSE 'partially_succeeded' END, \
          active_scope_key = NULL, started_at = COALESCE(started_at, ?), completed_at = ?, updated_at = ? \
-         WHERE id = ? AND status <> 'completed' AND enqueued_at IS NOT NULL AND processed >= total",
+         WHERE id = ? AND status <> 'completed' AND enqueued_at IS NOT NULL \
+           AND processed + cancelled >= total",
         vec![now.into(), now.into(), now.into(), run_id.into()],
     )
     .await?;
@@ -194,11 +327,7 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         txn.rollback().await?;
         return Ok(None);
     };
-    let outcome = run
-        .outcome
-        .as_deref()
-        .and_then(Outcome::parse)
-        .unwrap_or(Outcome::Failed);
+    let outcome = run.outcome.unwrap_or(Outcome::Failed);
     let summary = match outcome {
         Outcome::Failed if run.total == 0 => Some("no tenant in scope".to_owned()),
         Outcome::Failed | Outcome::PartiallySucceeded => {
@@ -214,6 +343,11 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         )
         .await?;
     }
+    // The view carries the summary just written, so the notification and the alert have it.
+    let run = operation_runs::Model {
+        error_summary: summary.clone().or(run.error_summary),
+        ..run
+    };
     let view = query::view(&txn, run, now).await?;
     notifications::run_completed(&txn, &view, outcome, now).await?;
     if matches!(outcome, Outcome::Failed | Outcome::PartiallySucceeded) {
@@ -235,8 +369,9 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
     Ok(Some(outcome))
 }
 
-/// Cancels a run: pending items become `cancelled` (counted as skipped), running ones finish,
-/// and the run completes with outcome `cancelled` once they have.
+/// Cancels a run: pending items and those waiting for a retry become `cancelled` (counted in
+/// `cancelled`, not as processed work), their jobs are withdrawn, running ones finish, and the
+/// run completes with outcome `cancelled` once they have.
 pub async fn cancel(
     ctx: &AppContext,
     run_id: i64,
@@ -249,7 +384,7 @@ pub async fn cancel(
     let Some(run) = operation_runs::Entity::find_by_id(run_id).one(&txn).await? else {
         return Err(RunError::RunNotFound);
     };
-    if run.status == RunStatus::Completed.as_str() {
+    if run.status == RunStatus::Completed {
         return Err(RunError::State(format!(
             "run #{run_id} has already completed"
         )));
@@ -271,19 +406,27 @@ pub async fn cancel(
             "run #{run_id} is already being cancelled"
         )));
     }
-    let cancelled = exec(
-        &txn,
-        "UPDATE run_items SET status = 'cancelled', completed_at = ?, updated_at = ? \
-         WHERE run_id = ? AND status = 'pending'",
-        vec![now.into(), now.into(), run_id.into()],
-    )
-    .await?;
+    let mut cancelled = [0u64; 2];
+    for (n, from) in cancelled
+        .iter_mut()
+        .zip([ItemStatus::Pending, ItemStatus::Retrying])
+    {
+        *n = exec(
+            &txn,
+            "UPDATE run_items SET status = 'cancelled', next_attempt_at = NULL, completed_at = ?, \
+             updated_at = ? WHERE run_id = ? AND status = ?",
+            vec![now.into(), now.into(), run_id.into(), from.as_str().into()],
+        )
+        .await?;
+    }
+    let [pending, retrying] = cancelled;
+    let cancelled = pending + retrying;
     exec(
         &txn,
-        "UPDATE operation_runs SET processed = processed + ?, skipped = skipped + ? WHERE id = ?",
+        "UPDATE operation_runs SET cancelled = cancelled + ?, retrying = retrying - ? WHERE id = ?",
         vec![
             (cancelled as i64).into(),
-            (cancelled as i64).into(),
+            (retrying as i64).into(),
             run_id.into(),
         ],
     )

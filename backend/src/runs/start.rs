@@ -4,6 +4,8 @@
 //! overlapping one (409), or creates the run and enqueues its fan-out job — in one transaction.
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::audit::{self, Actor};
 use crate::auth::RequestMeta;
@@ -12,9 +14,10 @@ use crate::db::{self, exec};
 use crate::domain::capability::Capability;
 use crate::domain::run::{Reason, RunStatus, Scope, Source, confirmation_phrase, confirms};
 use crate::entities::operation_runs;
+use crate::idempotency;
 use crate::runs::query::{self, RunView};
 use crate::runs::{Initiator, RunError};
-use crate::runs::{execute, preflight};
+use crate::runs::{execute, lineage, preflight};
 
 /// Everything a start needs.
 #[derive(Debug, Clone)]
@@ -34,25 +37,38 @@ pub struct StartRequest {
     pub source: Source,
     /// The typed phrase (all-tenants only).
     pub confirmation: Option<String>,
-    /// The preflight it was confirmed against.
+    /// The preflight it was confirmed against (single-use: a start consumes it).
     pub preflight_id: String,
+    /// Start even though the preflight found nothing to change.
+    pub allow_no_changes: bool,
     /// When retrying the failed tenants of a run.
     pub retry_of: Option<i64>,
     /// Request metadata for the audit event.
     pub meta: RequestMeta,
+    /// The claimed `Idempotency-Key`, if the request carries one: the response is saved in the
+    /// transaction that creates (or dedupes to) the run.
+    pub idempotency: Option<idempotency::Claim>,
 }
 
-/// What a start did.
-#[derive(Debug, Clone)]
-pub struct StartOutcome {
-    /// The run (new, or the identical active one).
+/// What a start did: the run (new, or the identical active one), as the API returns it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StartedRun {
+    /// The run.
+    #[serde(flatten)]
     pub run: RunView,
-    /// True when an identical active run was returned instead of creating one.
+    /// True when an identical active run was returned instead of a new one.
     pub deduplicated: bool,
 }
 
+impl StartedRun {
+    /// The HTTP status of the answer: 201 for a new run, 200 for a deduplicated one.
+    pub fn status(&self) -> u16 {
+        if self.deduplicated { 200 } else { 201 }
+    }
+}
+
 /// Checks and starts a run.
-pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, RunError> {
+pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, RunError> {
     let runbook = preflight::runbook(ctx, &req.runbook)?;
     if let Some(initiator) = &req.initiator {
         let need = |cap: Capability| {
@@ -75,7 +91,7 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
         .await?
         .ok_or_else(|| stale("unknown preflight_id; run a new preflight"))?;
     if pf.runbook_key != runbook.key()
-        || Scope::from_columns(&pf.scope_kind, pf.scope_tenant_id) != Some(req.scope)
+        || Scope::from_columns(pf.scope_kind, pf.scope_tenant_id) != Some(req.scope)
     {
         return Err(stale("it was made for another runbook or scope"));
     }
@@ -106,6 +122,19 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartOutcome, 
     }
     if matches!(req.scope, Scope::AllTenants) {
         require_phrase(runbook, req.confirmation.as_deref(), tenants_now)?;
+    }
+    let to_change = pf
+        .summary
+        .get("findings_to_change")
+        .and_then(serde_json::Value::as_u64);
+    if to_change == Some(0) && !req.allow_no_changes {
+        return Err(RunError::Refused {
+            code: "no_changes",
+            field: "allow_no_changes",
+            detail: "no_changes: the preflight found nothing to change; send allow_no_changes: \
+                     true to start anyway"
+                .into(),
+        });
     }
     let plan = Planned {
         preflight_id: Some(pf.id),
@@ -153,7 +182,7 @@ async fn create_locked(
     runbook: &dyn crate::runbooks::Runbook,
     tenant: Option<crate::entities::tenants::Model>,
     plan: Planned,
-) -> Result<StartOutcome, RunError> {
+) -> Result<StartedRun, RunError> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.db).await?;
     // Writing the runbook's lock row first serializes every start of this runbook across all
@@ -174,7 +203,7 @@ async fn create_locked(
         .all(&txn)
         .await?;
     for run in active {
-        let Some(scope) = Scope::from_columns(&run.scope_kind, run.scope_tenant_id) else {
+        let Some(scope) = Scope::from_columns(run.scope_kind, run.scope_tenant_id) else {
             continue;
         };
         // The identity of a run: runbook, scope and (parsed) parameters.
@@ -188,13 +217,14 @@ async fn create_locked(
             && run.retry_of_run_id.is_none()
             && req.retry_of.is_none()
         {
-            txn.commit().await?;
-            let view = query::view(&ctx.db, run, now).await?;
-            audit_start(ctx, "runbook.run.deduplicated", req, &view).await;
-            return Ok(StartOutcome {
-                run: view,
+            let started = StartedRun {
+                run: query::view(&txn, run, now).await?,
                 deduplicated: true,
-            });
+            };
+            save_response(&txn, req, &started).await?;
+            txn.commit().await?;
+            audit_start(ctx, "runbook.run.deduplicated", req, &started.run).await;
+            return Ok(started);
         }
         if scope.overlaps(&req.scope) {
             return Err(RunError::Conflict {
@@ -202,21 +232,38 @@ async fn create_locked(
             });
         }
     }
+    // A preflight is single-use: under the lock, no other start can cite it at the same time.
+    if let Some(preflight_id) = &plan.preflight_id {
+        let used_by = operation_runs::Entity::find()
+            .filter(operation_runs::Column::PreflightId.eq(preflight_id.clone()))
+            .one(&txn)
+            .await?;
+        if let Some(run) = used_by {
+            return Err(RunError::Refused {
+                code: "preflight_used",
+                field: "preflight_id",
+                detail: format!(
+                    "preflight_used: run #{} was started from this preflight; run a new preflight",
+                    run.id
+                ),
+            });
+        }
+    }
     let run = operation_runs::ActiveModel {
         runbook_key: Set(runbook.key().to_owned()),
         runbook_version: Set(runbook.version()),
-        scope_kind: Set(req.scope.kind().as_str().to_owned()),
+        scope_kind: Set(req.scope.kind()),
         scope_tenant_id: Set(req.scope.tenant_id()),
         workspace_id: Set(tenant.map(|t| t.workspace_id)),
         active_scope_key: Set(Some(req.scope.active_key(runbook.key()))),
         initiator_id: Set(req.initiator.as_ref().map(|i| i.operator_id)),
-        source: Set(req.source.as_str().to_owned()),
-        reason_code: Set(req.reason.code.as_str().to_owned()),
+        source: Set(req.source),
+        reason_code: Set(req.reason.code),
         reason_text: Set(req.reason.text.clone()),
         preflight_id: Set(plan.preflight_id),
         parameters: Set(Some(plan.parameters)),
         planned_at: Set(Some(plan.planned_at)),
-        status: Set(RunStatus::Queued.as_str().to_owned()),
+        status: Set(RunStatus::Queued),
         total: Set(plan.total as i64),
         retry_of_run_id: Set(req.retry_of),
         created_at: Set(now),
@@ -226,14 +273,29 @@ async fn create_locked(
     .insert(&txn)
     .await?;
     execute::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
-    txn.commit().await?;
-    let view = query::view(&ctx.db, run, now).await?;
-    audit_start(ctx, "runbook.run.started", req, &view).await;
-    tracing::info!(run_id = view.id, runbook = %view.runbook, "run queued");
-    Ok(StartOutcome {
-        run: view,
+    let started = StartedRun {
+        run: query::view(&txn, run, now).await?,
         deduplicated: false,
-    })
+    };
+    save_response(&txn, req, &started).await?;
+    txn.commit().await?;
+    audit_start(ctx, "runbook.run.started", req, &started.run).await;
+    tracing::info!(run_id = started.run.id, runbook = %started.run.runbook, "run queued");
+    Ok(started)
+}
+
+/// Saves the answer for the request's `Idempotency-Key`, in the run's transaction.
+async fn save_response(
+    txn: &impl sea_orm::ConnectionTrait,
+    req: &StartRequest,
+    started: &StartedRun,
+) -> Result<(), RunError> {
+    if let Some(claim) = &req.idempotency {
+        let body = serde_json::to_string(started)
+            .map_err(|e| RunError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        idempotency::save_response(txn, claim, started.status(), &body).await?;
+    }
+    Ok(())
 }
 
 async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest, run: &RunView) {
@@ -251,7 +313,8 @@ async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest,
         "runbook": run.runbook,
         "scope": run.scope,
         "parameters": run.parameters,
-        "reason": run.reason,
+        // This request's own reason: a deduplicated start is audited with why *it* was made.
+        "reason": req.reason,
         "preflight_id": req.preflight_id,
         "total": run.counts.total,
         "retry_of_run_id": req.retry_of,
@@ -259,30 +322,34 @@ async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest,
     audit::record(&ctx.db, event).await;
 }
 
-/// Starts a new run over only the failed tenants of a completed run, under the same rules as a
-/// start: a reason, the run capability (and the all-tenants one for an all-tenants run), and for
+/// Starts a new run over only the tenants of a completed run that are still failed (a tenant a
+/// later retry rebuilt is left out), under the same rules as a start: a reason, the run capability (and the all-tenants one for an all-tenants run), and for
 /// an all-tenants run the typed phrase naming the number of tenants retried.
 pub async fn retry_failed(
     ctx: &AppContext,
     run_id: i64,
     mut req: StartRequest,
-) -> Result<StartOutcome, RunError> {
+) -> Result<StartedRun, RunError> {
     let original = operation_runs::Entity::find_by_id(run_id)
         .one(&ctx.db)
         .await?
         .ok_or(RunError::RunNotFound)?;
-    if original.status != RunStatus::Completed.as_str() {
+    if original.status != RunStatus::Completed {
         return Err(RunError::State(format!(
             "run #{run_id} has not completed yet"
         )));
     }
-    if original.failed == 0 {
-        return Err(RunError::State(format!(
-            "run #{run_id} has no failed tenant to retry"
-        )));
+    // Tenants a later retry rebuilt are done: neither counted in the phrase nor retried.
+    let failed = lineage::still_failed_count(&ctx.db, run_id).await?;
+    if failed == 0 {
+        return Err(RunError::State(if original.failed == 0 {
+            format!("run #{run_id} has no failed tenant to retry")
+        } else {
+            format!("every failed tenant of run #{run_id} has been rebuilt by a later retry")
+        }));
     }
     let runbook = preflight::runbook(ctx, &original.runbook_key)?;
-    let scope = Scope::from_columns(&original.scope_kind, original.scope_tenant_id)
+    let scope = Scope::from_columns(original.scope_kind, original.scope_tenant_id)
         .ok_or_else(|| RunError::State(format!("run #{run_id} has an invalid scope")))?;
     req.runbook = original.runbook_key.clone();
     req.scope = scope;
@@ -300,7 +367,6 @@ pub async fn retry_failed(
             need(Capability::RunbooksRunAllTenants)?;
         }
     }
-    let failed = original.failed as u64;
     if matches!(scope, Scope::AllTenants) {
         require_phrase(runbook, req.confirmation.as_deref(), failed)?;
     }

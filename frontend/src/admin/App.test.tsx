@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CustomerSession, Finding, Tenant } from '../api/types';
@@ -66,6 +66,8 @@ describe('customer view', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
     expect(await screen.findByRole('heading', { name: 'Tenants' })).toBeTruthy();
+    // After signing in, focus is on the page's heading (issue 16, obs. 11).
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Tenants', level: 1 })));
     expect(await screen.findByRole('link', { name: 'Findings of Acme' })).toBeTruthy();
     expect(backend.calls.every((call) => call.path.startsWith('/admin/api/'))).toBe(true);
     expect(backend.unexpected).toEqual([]);

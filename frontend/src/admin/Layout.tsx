@@ -3,6 +3,7 @@ import { Link, Outlet, useNavigate } from 'react-router';
 import { unwrap } from '../api/client';
 import type { CustomerUser } from '../api/types';
 import { errorMessage } from '../lib/errors';
+import { useFocusHeadingAfterSignIn } from '../shared/focus';
 import { endSession } from '../shared/session';
 import { api } from './session';
 
@@ -10,6 +11,7 @@ import { api } from './session';
 export function Layout({ user }: { user: CustomerUser }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  useFocusHeadingAfterSignIn();
   const logout = useMutation({
     mutationFn: () => unwrap(api.POST('/admin/api/auth/logout')),
     onSuccess: () => {

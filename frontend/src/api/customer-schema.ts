@@ -125,6 +125,11 @@ export interface components {
              * @description The active run that blocks a start (409 only).
              */
             active_run_id?: number | null;
+            /**
+             * @description A stable name of the refusal for scripts, where one exists (e.g. `preflight_used`,
+             *     `no_changes`).
+             */
+            code?: string | null;
             /** @description Human-readable explanation of this occurrence. */
             detail: string;
             /** @description Field errors (422 only). */

@@ -75,6 +75,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/audit-events.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every audit event matching the audit log's filters, newest first, as CSV
+         *     (`audit-events.csv`): one column per JSON name of an event, `metadata` as JSON text; a cell
+         *     a spreadsheet would read as a formula gets a leading `'`. Streamed page by page.
+         */
+        get: operations["audit_events.csv_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/auth/login": {
         parameters: {
             query?: never;
@@ -156,6 +177,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in operator, or nulls when nobody is: public like login, so a console page
+         *     load never logs a 401. Scripts keep `/auth/me`, which answers 401 without credentials.
+         */
+        get: operations["session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/auth/tokens": {
         parameters: {
             query?: never;
@@ -212,6 +253,27 @@ export interface paths {
         get: operations["list_notifications"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Marks the operator's unread notifications read (all, or those up to `up_to_id`) and answers
+         *     the new unread count. Only the signed-in operator's own notifications change; repeating it
+         *     marks nothing.
+         */
+        post: operations["read_all"];
         delete?: never;
         options?: never;
         head?: never;
@@ -314,7 +376,10 @@ export interface paths {
         put?: never;
         /**
          * Starts a run: 201 + `Location` for a new run, 200 with `deduplicated: true` for an identical
-         *     active one, 409 when another active run overlaps. Supports `Idempotency-Key`.
+         *     active one, 409 when another active run overlaps. A start consumes its preflight: citing it
+         *     again is refused (`preflight_used`) unless the identical run is still active. A preflight
+         *     that found nothing to change starts only with `allow_no_changes: true`. Supports
+         *     `Idempotency-Key`.
          */
         post: operations["start"];
         delete?: never;
@@ -330,8 +395,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Runs, newest first. */
+        /** Runs, newest first, filtered; each row carries its counts and `duration_seconds`. */
         get: operations["runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every run matching the run list's filters, newest first, as CSV (`runs.csv`): one column per
+         *     JSON name of a run, flattened (`counts.total`); a cell a spreadsheet would read as a formula
+         *     gets a leading `'`. Streamed page by page, however many runs match.
+         */
+        get: operations["runs.csv_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -348,8 +434,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One run with counts, progress and ETA. Send `If-None-Match` with the last `ETag` to get a
-         *     cheap 304 while nothing changed.
+         * One run with counts, progress, ETA and stall. Send `If-None-Match` with the last `ETag` to
+         *     get a cheap 304 while nothing changed (a run becoming stalled is a change).
          */
         get: operations["runs_detail"];
         put?: never;
@@ -369,7 +455,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancels a run: pending items become `cancelled`, running ones finish, outcome `cancelled`. */
+        /**
+         * Cancels a run: pending items and items waiting for a retry become `cancelled`, running ones
+         *     finish, outcome `cancelled`.
+         */
         post: operations["cancel"];
         delete?: never;
         options?: never;
@@ -409,8 +498,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A run's per-tenant items, failed first. */
+        /**
+         * A run's per-tenant items, failed first, then by tenant; `search` finds tenants by name or
+         *     external id.
+         */
         get: operations["items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/items.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every item of a run matching the item list's filters, by tenant, as CSV
+         *     (`run-<id>-items.csv`): one column per JSON name of an item; a cell a spreadsheet would read
+         *     as a formula (tenant names come from customers) gets a leading `'`. Streamed page by page.
+         */
+        get: operations["runs_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -429,10 +542,33 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Starts a new run over only the failed tenants of a completed run (same confirmation rules as
-         *     a start).
+         * Starts a new run over the tenants of a completed run that are still failed — a tenant a
+         *     later retry rebuilt is left out — under the same confirmation rules as a start (the phrase
+         *     names the run's `retryable_tenants`).
          */
         post: operations["retry_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's throughput over its life: one bucket per minute (UTC) from its start to its end,
+         *     or to now while it runs, counting the items that succeeded and failed in that minute; empty
+         *     minutes are included, except for a run that has not started (no buckets) or one longer than
+         *     a week (only the minutes in which items finished).
+         */
+        get: operations["timeline"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -472,8 +608,16 @@ export interface components {
             /** @description Whether a typed phrase is required (all-tenants starts). */
             required: boolean;
         };
-        /** @description A run's counters; `processed = succeeded + failed + skipped`. */
+        /**
+         * @description A run's counters; `processed = succeeded + failed + skipped`. Cancelled items are not
+         *     processed work: they count in `cancelled` alone.
+         */
         Counts: {
+            /**
+             * Format: int64
+             * @description Items cancelled before they ran (or while waiting for a retry).
+             */
+            cancelled: number;
             /**
              * Format: int64
              * @description Items failed.
@@ -486,12 +630,17 @@ export interface components {
             findings_changed: number;
             /**
              * Format: int64
-             * @description Items finished in any way.
+             * @description Items finished: succeeded, failed or skipped.
              */
             processed: number;
             /**
              * Format: int64
-             * @description Items skipped or cancelled.
+             * @description Items between attempts, waiting for a retry.
+             */
+            retrying: number;
+            /**
+             * Format: int64
+             * @description Items skipped (not applicable).
              */
             skipped: number;
             /**
@@ -555,13 +704,31 @@ export interface components {
          * @description State of one tenant's item.
          * @enum {string}
          */
-        ItemStatus: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+        ItemStatus: "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "cancelled";
         /** @description Credentials. */
         LoginRequest: {
             /** @description Password. */
             password: string;
             /** @description Username (case-insensitive). */
             username: string;
+        };
+        /** @description The items that finished in one minute. */
+        MinuteBucket: {
+            /**
+             * Format: int64
+             * @description Items that failed in it.
+             */
+            failed: number;
+            /**
+             * Format: date-time
+             * @description The minute's start (UTC).
+             */
+            minute: string;
+            /**
+             * Format: int64
+             * @description Items that succeeded in it.
+             */
+            succeeded: number;
         };
         /** @description A page of notifications and the unread count. */
         NotificationPage: {
@@ -713,7 +880,10 @@ export interface components {
             preflight_id: string;
             /** @description Runbook key. */
             runbook: string;
-            /** @description A few would-be changes, before and after. */
+            /**
+             * @description A few would-be changes, before and after, each naming its tenant (`finding_id`,
+             *     `tenant_id`, `tenant_external_id`, `tenant_name`, `before`, `after`).
+             */
             sample: Record<string, unknown>[];
             /** @description The scope examined. */
             scope: components["schemas"]["Scope"];
@@ -735,6 +905,11 @@ export interface components {
              * @description The active run that blocks a start (409 only).
              */
             active_run_id?: number | null;
+            /**
+             * @description A stable name of the refusal for scripts, where one exists (e.g. `preflight_used`,
+             *     `no_changes`).
+             */
+            code?: string | null;
             /** @description Human-readable explanation of this occurrence. */
             detail: string;
             /** @description Field errors (422 only). */
@@ -750,6 +925,19 @@ export interface components {
             title: string;
             /** @description A URI reference naming the problem type (`about:blank` for plain HTTP statuses). */
             type: string;
+        };
+        /** @description What marking every notification read did. */
+        ReadAll: {
+            /**
+             * Format: int64
+             * @description Notifications marked read by this request.
+             */
+            marked: number;
+            /**
+             * Format: int64
+             * @description The operator's unread notifications now (0 unless one arrived meanwhile).
+             */
+            unread: number;
         };
         /** @description A reason as sent. */
         ReasonBody: {
@@ -772,9 +960,18 @@ export interface components {
         };
         /** @description Retry-failed request. */
         RetryBody: {
-            /** @description For an all-tenants run: `REBUILD <failed> TENANTS`. */
+            /** @description For an all-tenants run: `REBUILD <retryable_tenants> TENANTS`. */
             confirmation?: string | null;
             reason?: components["schemas"]["ReasonBody"] | null;
+        };
+        /** @description A run that retried the failed tenants of another. */
+        RetryRef: {
+            /**
+             * Format: int64
+             * @description The retry run's id.
+             */
+            id: number;
+            outcome?: components["schemas"]["Outcome"] | null;
         };
         /** @description One rule of a runbook. */
         RuleDetail: {
@@ -806,11 +1003,17 @@ export interface components {
              * @description Created.
              */
             created_at: string;
+            /**
+             * Format: int64
+             * @description Seconds from the first tenant job to completion (to now while running); null before
+             *     the run starts.
+             */
+            duration_seconds?: number | null;
             /** @description Why it failed, when it did. */
             error_summary?: string | null;
             /**
              * Format: int64
-             * @description Remaining seconds at the observed throughput (null when unknown or done).
+             * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
              */
             eta_seconds?: number | null;
             /**
@@ -832,16 +1035,25 @@ export interface components {
             preflight_id?: string | null;
             /**
              * Format: double
-             * @description 0–100.
+             * @description 0–100: processed items (succeeded, failed or skipped) of the total; cancelled items
+             *     are not progress.
              */
             progress_percent: number;
             /** @description Why. */
             reason: components["schemas"]["ReasonView"];
+            /** @description The runs that retried this run's failed tenants, oldest first. */
+            retried_by: components["schemas"]["RetryRef"][];
             /**
              * Format: int64
              * @description The run whose failed tenants this run retries.
              */
             retry_of_run_id?: number | null;
+            /**
+             * Format: int64
+             * @description Failed tenants that no later retry rebuilt: what `retry-failed` would retry, and the
+             *     number its typed phrase names.
+             */
+            retryable_tenants: number;
             /** @description Runbook key. */
             runbook: string;
             /**
@@ -849,10 +1061,11 @@ export interface components {
              * @description Runbook version that ran.
              */
             runbook_version: number;
-            /** @description Scope. */
-            scope: components["schemas"]["Scope"];
+            /** @description Scope, with the tenant named; `tenants` for a retry run. */
+            scope: components["schemas"]["ScopeView"];
             /** @description Where it was started from. */
             source: components["schemas"]["Source"];
+            stalled?: components["schemas"]["Stall"] | null;
             /**
              * Format: date-time
              * @description First tenant job started.
@@ -927,12 +1140,69 @@ export interface components {
          */
         ScopeKind: "tenant" | "all_tenants";
         /**
+         * @description A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
+         *     the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
+         *     listed tenants of the run it retries (SPEC §18).
+         */
+        ScopeView: {
+            /** @enum {string} */
+            kind: "tenant";
+            tenant?: components["schemas"]["TenantRef"] | null;
+            /**
+             * Format: int64
+             * @description The tenant's id.
+             */
+            tenant_id: number;
+        } | {
+            /** @enum {string} */
+            kind: "all_tenants";
+        } | {
+            /** @enum {string} */
+            kind: "tenants";
+            /**
+             * Format: int64
+             * @description The run whose failed tenants this run retries.
+             */
+            retry_of: number;
+            /** @description The tenants, ascending. */
+            tenant_ids: number[];
+        };
+        /**
+         * @description The session as the login page sees it: the signed-in operator and their CSRF token, or both
+         *     null when nobody is signed in.
+         */
+        SessionState: {
+            /** @description The session's CSRF token (null: nobody, or a bearer token, which needs none). */
+            csrf_token?: string | null;
+            operator?: components["schemas"]["OperatorView"] | null;
+        };
+        /**
          * @description Where a start came from.
          * @enum {string}
          */
         Source: "system_ui" | "api" | "cli" | "deploy_hook";
+        /** @description A run that stopped making progress, and the tenant it waits on. */
+        Stall: {
+            /**
+             * Format: date-time
+             * @description When an item last finished (the run's start when none has).
+             */
+            since: string;
+            /** @description That tenant's external id. */
+            tenant_external_id: string;
+            /**
+             * Format: int64
+             * @description The tenant of the item that has been running longest.
+             */
+            tenant_id: number;
+        };
         /** @description Start request. */
         StartBody: {
+            /**
+             * @description Start even though the preflight found nothing to change (default false: such a start is
+             *     refused with `no_changes`).
+             */
+            allow_no_changes?: boolean;
             /** @description The typed phrase (all tenants). */
             confirmation?: string | null;
             /** @description The runbook's parameters (must match the preflight's once parsed; default `{}`). */
@@ -943,10 +1213,22 @@ export interface components {
             /** @description Scope (must match the preflight's). */
             scope: components["schemas"]["Scope"];
         };
-        /** @description A run as returned by a start. */
+        /** @description What a start did: the run (new, or the identical active one), as the API returns it. */
         StartedRun: components["schemas"]["RunView"] & {
             /** @description True when an identical active run was returned instead of a new one. */
             deduplicated: boolean;
+        };
+        /** @description A tenant as a person reads it: `name (external_id)`. */
+        TenantRef: {
+            /** @description External id (the customer's own key). */
+            external_id: string;
+            /**
+             * Format: int64
+             * @description Tenant id.
+             */
+            id: number;
+            /** @description Name, as the customer wrote it. */
+            name: string;
         };
     };
     responses: never;
@@ -1051,6 +1333,10 @@ export interface operations {
                 action?: string;
                 /** @description Actor username. */
                 actor?: string;
+                /** @description Events at or after this RFC 3339 instant. */
+                created_after?: string;
+                /** @description Events before this RFC 3339 instant. */
+                created_before?: string;
                 /** @description Page number, from 1. */
                 page?: number;
                 /** @description Items per page, 1..=100 (default 25). */
@@ -1141,7 +1427,85 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid pagination */
+            /** @description Invalid or unknown filter, or invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit_events.csv_export": {
+        parameters: {
+            query?: {
+                /** @description Exact action, e.g. `runbook.run.started`. */
+                action?: string;
+                /** @description Actor username. */
+                actor?: string;
+                /** @description Events at or after this RFC 3339 instant. */
+                created_after?: string;
+                /** @description Events before this RFC 3339 instant. */
+                created_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Audit events as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing audit.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1450,6 +1814,57 @@ export interface operations {
             };
             /** @description Wrong current password (`errors.current_password`) or a new password that breaks the policy (`errors.new_password`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session: the operator and CSRF token, or nulls */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            /** @description Credentials of the customer plane */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1815,6 +2230,81 @@ export interface operations {
                 };
             };
             /** @description Invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_all: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Mark only notifications up to and including this id: the newest one the operator has
+                 *     seen, so one that arrives between looking and clicking stays unread. Omitted: all.
+                 */
+                up_to_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAll"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown query parameter */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2307,7 +2797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid reason, phrase or parameters, or a stale preflight (other scope or parameters, expired, tenants changed); Idempotency-Key reused with another body */
+            /** @description Invalid reason, phrase or parameters; a stale preflight (other scope or parameters, expired, tenants changed); a preflight another start already used (`code` preflight_used); a preflight that found nothing to change without `allow_no_changes` (`code` no_changes); Idempotency-Key reused with another body */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2345,8 +2835,20 @@ export interface operations {
             query?: {
                 /** @description `queued`, `running` or `completed`. */
                 status?: string;
+                /** @description `succeeded`, `partially_succeeded`, `failed` or `cancelled`. */
+                outcome?: string;
                 /** @description Runbook key. */
                 runbook?: string;
+                /** @description The username of the operator who started the run (case-insensitive). */
+                initiator?: string;
+                /** @description `system_ui`, `api`, `cli` or `deploy_hook`. */
+                source?: string;
+                /** @description Runs with an item for this tenant (or scoped to it). */
+                tenant_id?: string;
+                /** @description Runs created at or after this RFC 3339 instant. */
+                created_after?: string;
+                /** @description Runs created before this RFC 3339 instant. */
+                created_before?: string;
                 /** @description Page number, from 1. */
                 page?: number;
                 /** @description Items per page, 1..=100 (default 25). */
@@ -2381,11 +2883,17 @@ export interface operations {
                              * @description Created.
                              */
                             created_at: string;
+                            /**
+                             * Format: int64
+                             * @description Seconds from the first tenant job to completion (to now while running); null before
+                             *     the run starts.
+                             */
+                            duration_seconds?: number | null;
                             /** @description Why it failed, when it did. */
                             error_summary?: string | null;
                             /**
                              * Format: int64
-                             * @description Remaining seconds at the observed throughput (null when unknown or done).
+                             * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
                              */
                             eta_seconds?: number | null;
                             /**
@@ -2407,16 +2915,25 @@ export interface operations {
                             preflight_id?: string | null;
                             /**
                              * Format: double
-                             * @description 0–100.
+                             * @description 0–100: processed items (succeeded, failed or skipped) of the total; cancelled items
+                             *     are not progress.
                              */
                             progress_percent: number;
                             /** @description Why. */
                             reason: components["schemas"]["ReasonView"];
+                            /** @description The runs that retried this run's failed tenants, oldest first. */
+                            retried_by: components["schemas"]["RetryRef"][];
                             /**
                              * Format: int64
                              * @description The run whose failed tenants this run retries.
                              */
                             retry_of_run_id?: number | null;
+                            /**
+                             * Format: int64
+                             * @description Failed tenants that no later retry rebuilt: what `retry-failed` would retry, and the
+                             *     number its typed phrase names.
+                             */
+                            retryable_tenants: number;
                             /** @description Runbook key. */
                             runbook: string;
                             /**
@@ -2424,10 +2941,11 @@ export interface operations {
                              * @description Runbook version that ran.
                              */
                             runbook_version: number;
-                            /** @description Scope. */
-                            scope: components["schemas"]["Scope"];
+                            /** @description Scope, with the tenant named; `tenants` for a retry run. */
+                            scope: components["schemas"]["ScopeView"];
                             /** @description Where it was started from. */
                             source: components["schemas"]["Source"];
+                            stalled?: components["schemas"]["Stall"] | null;
                             /**
                              * Format: date-time
                              * @description First tenant job started.
@@ -2482,7 +3000,93 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid filter or pagination */
+            /** @description Invalid or unknown filter, or invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "runs.csv_export": {
+        parameters: {
+            query?: {
+                /** @description `queued`, `running` or `completed`. */
+                status?: string;
+                /** @description `succeeded`, `partially_succeeded`, `failed` or `cancelled`. */
+                outcome?: string;
+                /** @description Runbook key. */
+                runbook?: string;
+                /** @description The username of the operator who started the run (case-insensitive). */
+                initiator?: string;
+                /** @description `system_ui`, `api`, `cli` or `deploy_hook`. */
+                source?: string;
+                /** @description Runs with an item for this tenant (or scoped to it). */
+                tenant_id?: string;
+                /** @description Runs created at or after this RFC 3339 instant. */
+                created_after?: string;
+                /** @description Runs created before this RFC 3339 instant. */
+                created_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2801,8 +3405,10 @@ export interface operations {
     items: {
         parameters: {
             query?: {
-                /** @description `pending`, `running`, `succeeded`, `failed`, `skipped` or `cancelled`. */
+                /** @description `pending`, `running`, `retrying`, `succeeded`, `failed`, `skipped` or `cancelled`. */
                 status?: string;
+                /** @description Case-insensitive substring of the tenant's name or external id (as `/ops/tenants`). */
+                search?: string;
                 /** @description Page number, from 1. */
                 page?: number;
                 /** @description Items per page, 1..=100 (default 25). */
@@ -2838,8 +3444,13 @@ export interface operations {
                              * @description Finished.
                              */
                             completed_at?: string | null;
-                            /** @description Last error. */
+                            /** @description Last error: the database's message once, with its SQLSTATE when there is one. */
                             error?: string | null;
+                            /**
+                             * @description The SQLSTATE of the last error, when it came from the database (on SQLite, constraint
+                             *     violations are given PostgreSQL's class 23 codes).
+                             */
+                            error_sqlstate?: string | null;
                             /**
                              * Format: int64
                              * @description Findings changed.
@@ -2857,6 +3468,11 @@ export interface operations {
                             id: number;
                             /**
                              * Format: date-time
+                             * @description While `retrying`: when the next attempt is due.
+                             */
+                            next_attempt_at?: string | null;
+                            /**
+                             * Format: date-time
                              * @description Started.
                              */
                             started_at?: string | null;
@@ -2869,6 +3485,8 @@ export interface operations {
                              * @description Tenant id.
                              */
                             tenant_id: number;
+                            /** @description Tenant name (empty when the tenant was deleted). */
+                            tenant_name: string;
                         }[];
                         /**
                          * Format: int64
@@ -2915,7 +3533,93 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid filter or pagination */
+            /** @description Invalid or unknown filter, or invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runs_export: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `running`, `retrying`, `succeeded`, `failed`, `skipped` or `cancelled`. */
+                status?: string;
+                /** @description Case-insensitive substring of the tenant's name or external id (as `/ops/tenants`). */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Items as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3011,7 +3715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not completed, nothing failed, or an overlapping run is active */
+            /** @description Not completed, no tenant left to retry (none failed, or later retries rebuilt them all), or an overlapping run is active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3030,6 +3734,93 @@ export interface operations {
                 };
             };
             /** @description Invalid reason or phrase */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timeline: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Count only items finished at or before this instant (RFC 3339), and end the buckets
+                 *     there: pass a run view's `updated_at` to draw the chart as of the counts that view shows.
+                 */
+                until?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Items finished per minute, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinuteBucket"][];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Id is not a 64-bit integer, or `until` is not an RFC 3339 instant */
             422: {
                 headers: {
                     [name: string]: unknown;

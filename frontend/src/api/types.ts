@@ -37,6 +37,9 @@ export type Operator = Narrow<Schemas['OperatorView'], { capabilities: Capabilit
  * hence a CSRF token; only bearer-token callers get null). */
 export type OperatorSession = Narrow<Schemas['OperatorSession'], { operator: Operator; csrf_token: string }>;
 
+/** `GET /auth/session`: the operator and CSRF token, or both null when signed out (SPEC §18). */
+export type SessionState = Narrow<Schemas['SessionState'], { operator: Operator | null }>;
+
 export type CustomerUser = Present<CustomerSchemas['UserView']>;
 /** Response of the customer plane's login and `/auth/me`. */
 export type CustomerSession = Narrow<CustomerSchemas['UserSession'], { user: CustomerUser }>;
@@ -65,11 +68,28 @@ export type ReasonCode = Schemas['ReasonCode'];
 export type RuleDetail = Schemas['RuleDetail'];
 
 export type Reason = Schemas['ReasonView'];
+/** Counters; `processed = succeeded + failed + skipped`, `retrying` and `cancelled` beside it. */
 export type RunCounts = Schemas['Counts'];
+/** A tenant as a person reads it: `name (external_id)` (SPEC §18). */
+export type TenantRef = Schemas['TenantRef'];
+/** A run's scope as the run view gives it: the tenant named, or a retry run's `tenants`. */
+export type ScopeView = Schemas['ScopeView'];
+/** The run stopped making progress (SPEC §18): since when, and the tenant it waits on. */
+export type Stall = Schemas['Stall'];
+/** A later run that retried this run's failed tenants. */
+export type RetryRef = Narrow<Schemas['RetryRef'], { outcome: RunOutcome | null }>;
 export type Run = Narrow<
   Schemas['RunView'],
-  { outcome: RunOutcome | null; initiator: Present<Schemas['InitiatorView']> | null }
+  {
+    outcome: RunOutcome | null;
+    initiator: Present<Schemas['InitiatorView']> | null;
+    scope: ScopeView;
+    stalled: Stall | null;
+    retried_by: RetryRef[];
+  }
 >;
+/** The items of a run that finished in one minute (`GET /ops/runs/{id}/timeline`). */
+export type TimelineBucket = Schemas['MinuteBucket'];
 /** Start response: the run, and whether an identical active run was returned instead (200). */
 export type StartedRun = Run & Pick<Schemas['StartedRun'], 'deduplicated'>;
 

@@ -5,6 +5,7 @@ import {
   formatEta,
   formatPercent,
   formatScope,
+  tenantLabel,
   formatTimestamp,
   runState,
   secondsBetween,
@@ -99,7 +100,21 @@ describe('formatTimestamp', () => {
 describe('formatScope', () => {
   it('names the scope', () => {
     expect(formatScope({ kind: 'all_tenants' })).toBe('All tenants');
-    expect(formatScope({ kind: 'tenant', tenant_id: 12 })).toBe('Tenant 12');
+    // Only the internal id is known: it must not read as a tenant's name (issue 16, obs. 2).
+    expect(formatScope({ kind: 'tenant', tenant_id: 12 })).toBe('Tenant #12');
+  });
+
+  it('names the tenant "name (external_id)" once the view carries it', () => {
+    const tenant = { id: 43, name: 'Hidden Tenant 42', external_id: 'hx-tenant-42' };
+    expect(formatScope({ kind: 'tenant', tenant_id: 43, tenant })).toBe(
+      'Tenant Hidden Tenant 42 (hx-tenant-42)',
+    );
+    expect(tenantLabel(tenant)).toBe('Hidden Tenant 42 (hx-tenant-42)');
+  });
+
+  it('reads a retry run\'s scope as "2 tenants (retry of #32)"', () => {
+    expect(formatScope({ kind: 'tenants', tenant_ids: [4, 9], retry_of: 32 })).toBe('2 tenants (retry of #32)');
+    expect(formatScope({ kind: 'tenants', tenant_ids: [4], retry_of: null })).toBe('1 tenant');
   });
 });
 

@@ -58,9 +58,40 @@ export function formatTimestamp(value: string | null): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** A run's scope in words. */
-export function formatScope(scope: Scope): string {
-  return scope.kind === 'all_tenants' ? 'All tenants' : `Tenant ${scope.tenant_id}`;
+/** A tenant as a person reads it (SPEC §18): `Hidden Tenant 42 (hx-tenant-42)`. */
+export function tenantLabel(tenant: { name: string; external_id: string }): string {
+  return `${tenant.name} (${tenant.external_id})`;
+}
+
+/** A tenant the view names (`scope.tenant`, which the API adds per SPEC §18), when it does. */
+type NamedTenant = { name: string; external_id: string };
+
+/** A scope as the run view gives it (SPEC §18), or as a start request has it. */
+type AnyScope =
+  | Scope
+  | {
+      kind: 'tenant' | 'all_tenants' | 'tenants';
+      tenant_id?: number | null;
+      tenant?: NamedTenant | null;
+      tenant_ids?: number[] | null;
+      retry_of?: number | null;
+    };
+
+/**
+ * A run's scope in words. A tenant is named `name (external_id)` when the view carries it;
+ * otherwise only its internal id is known, shown as `Tenant #43` so it does not read as a name.
+ * A retry run's scope reads "2 tenants (retry of #32)".
+ */
+export function formatScope(scope: AnyScope): string {
+  if (scope.kind === 'all_tenants') return 'All tenants';
+  if (scope.kind === 'tenants') {
+    const n = 'tenant_ids' in scope && scope.tenant_ids ? scope.tenant_ids.length : 0;
+    const words = `${n} ${n === 1 ? 'tenant' : 'tenants'}`;
+    const of = 'retry_of' in scope ? scope.retry_of : null;
+    return of ? `${words} (retry of #${of})` : words;
+  }
+  const tenant = 'tenant' in scope ? scope.tenant : null;
+  return tenant ? `Tenant ${tenantLabel(tenant)}` : `Tenant #${scope.tenant_id ?? '?'}`;
 }
 
 const RUN_STATE_LABELS: Record<RunStatus | RunOutcome, string> = {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { reasonTextError, ruleLabel, ruleRows, targetableTenants } from './runbook';
+import {
+  overlappingRun,
+  preflightFoundNothing,
+  reasonTextError,
+  ruleLabel,
+  ruleRows,
+  scopesOverlap,
+  startedToastTitle,
+  targetableTenants,
+} from './runbook';
 
 describe('targetableTenants', () => {
   it('drops the platform tenant even if the API returned it', () => {
@@ -75,5 +84,59 @@ describe('ruleLabel', () => {
     expect(ruleLabel(STALE_RULES, 'S1')).toBe('S1 close_stale');
     expect(ruleLabel(STALE_RULES, 'R1')).toBe('R1');
     expect(ruleLabel(undefined, 'S1')).toBe('S1');
+  });
+});
+
+describe('scopesOverlap / overlappingRun (issue 16, obs. 5)', () => {
+  const all = { kind: 'all_tenants' } as const;
+  const t = (id: number) => ({ kind: 'tenant', tenant_id: id }) as const;
+
+  it('all tenants overlaps everything, a tenant only the same tenant', () => {
+    expect(scopesOverlap(all, all)).toBe(true);
+    expect(scopesOverlap(all, t(3))).toBe(true);
+    expect(scopesOverlap(t(3), all)).toBe(true);
+    expect(scopesOverlap(t(3), t(3))).toBe(true);
+    expect(scopesOverlap(t(3), t(4))).toBe(false);
+  });
+
+  it("a retry run's tenants overlap those tenants and all tenants (SPEC §18)", () => {
+    const retry = { kind: 'tenants', tenant_ids: [3, 9], retry_of: 32 } as const;
+    expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, t(9))).toBe(true);
+    expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, t(4))).toBe(false);
+    expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, all)).toBe(true);
+  });
+
+  it('finds the active run in the way, ignoring completed ones', () => {
+    const runs = [
+      { id: 1, status: 'completed', scope: all },
+      { id: 2, status: 'running', scope: t(4) },
+      { id: 3, status: 'queued', scope: t(5) },
+    ] as const;
+    expect(overlappingRun(runs, t(5))?.id).toBe(3);
+    expect(overlappingRun(runs, all)?.id).toBe(2);
+    expect(overlappingRun(runs, t(6))).toBeNull();
+    expect(overlappingRun([], all)).toBeNull();
+  });
+});
+
+describe('startedToastTitle (issue 16, obs. 7)', () => {
+  it('says "Run queued" for a new run', () => {
+    expect(startedToastTitle({ id: 9, status: 'queued', deduplicated: false })).toBe('Run queued');
+  });
+
+  it("words a deduplicated start from the run's actual status", () => {
+    expect(startedToastTitle({ id: 38, status: 'running', deduplicated: true })).toBe(
+      'Run #38 is already running',
+    );
+    expect(startedToastTitle({ id: 38, status: 'queued', deduplicated: true })).toBe(
+      'Run #38 is already queued',
+    );
+  });
+});
+
+describe('preflightFoundNothing', () => {
+  it('is true only when no finding would change', () => {
+    expect(preflightFoundNothing({ findings_to_change: 0 })).toBe(true);
+    expect(preflightFoundNothing({ findings_to_change: 1 })).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type { OpsTenant, ReasonCode, RuleDetail } from '../api/types';
+import type { OpsTenant, PreflightResult, ReasonCode, RuleDetail, Run, Scope, ScopeView } from '../api/types';
 
 /** One row of a rule table: a rule of the runbook and, after a preflight, its count. */
 export interface RuleRow extends RuleDetail {
@@ -71,4 +71,39 @@ export const PLATFORM_EXTERNAL_ID = 'platform';
  */
 export function targetableTenants<T extends Pick<OpsTenant, 'external_id'>>(tenants: readonly T[]): T[] {
   return tenants.filter((tenant) => tenant.external_id.trim().toLowerCase() !== PLATFORM_EXTERNAL_ID);
+}
+
+/**
+ * Whether two scopes of one runbook overlap, as the server decides a 409: all tenants overlaps
+ * everything, a tenant overlaps the same tenant.
+ */
+export function scopesOverlap(a: Scope | ScopeView, b: Scope): boolean {
+  if (a.kind === 'all_tenants' || b.kind === 'all_tenants') return true;
+  // A retry run covers its listed tenants (SPEC §18).
+  if (a.kind === 'tenants') return a.tenant_ids.includes(b.tenant_id);
+  return a.tenant_id === b.tenant_id;
+}
+
+/**
+ * The first active run of the runbook whose scope overlaps `scope`: a start over `scope` would be
+ * refused with 409 (or, for an identical run, answered with that run), so the console blocks it
+ * up front and links the run instead. Null when nothing is in the way.
+ */
+export function overlappingRun<R extends Pick<Run, 'status' | 'scope'>>(
+  activeRuns: readonly R[],
+  scope: Scope,
+): R | null {
+  return activeRuns.find((run) => run.status !== 'completed' && scopesOverlap(run.scope, scope)) ?? null;
+}
+
+/** The intent toast of a start: "Run queued", or for a deduplicated start the run's real state. */
+export function startedToastTitle(run: Pick<Run, 'id' | 'status'> & { deduplicated: boolean }): string {
+  if (!run.deduplicated) return 'Run queued';
+  const state = run.status === 'running' ? 'running' : run.status === 'queued' ? 'queued' : 'completed';
+  return `Run #${run.id} is already ${state}`;
+}
+
+/** Whether a preflight found nothing to change (a start would do no work). */
+export function preflightFoundNothing(result: Pick<PreflightResult, 'findings_to_change'>): boolean {
+  return result.findings_to_change === 0;
 }

@@ -1,9 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import type { CsrfTokenStore } from '../api/client';
 import type { LoginRequest } from '../api/types';
 import { loginErrorMessage } from '../lib/errors';
+import type { FocusHeadingState } from './focus';
 import type { LoginRedirectState } from './RequireSession';
 import { type SessionPayload, type SessionQuery, startSession } from './session';
 import { ErrorState, LoadingState } from './states';
@@ -31,10 +32,15 @@ export function LoginPage<S extends SessionPayload>({
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
 
+  // Set just before the session is primed, so the redirect below knows it follows a sign-in.
+  const signedInHere = useRef(false);
   const login = useMutation({
     mutationFn: signIn,
     // Priming the session query re-renders this page into the redirect below.
-    onSuccess: (signedIn) => startSession(queryClient, api, signedIn),
+    onSuccess: (signedIn) => {
+      signedInHere.current = true;
+      startSession(queryClient, api, signedIn);
+    },
   });
 
   if (session.isPending) return <LoadingState label="Checking your session…" />;
@@ -45,7 +51,9 @@ export function LoginPage<S extends SessionPayload>({
     // Back to the page that sent the user here, else the plane's home page.
     const from = (location.state as LoginRedirectState | null)?.from;
     const target = from ? `${from.pathname}${from.search}${from.hash}` : homePath(session.data);
-    return <Navigate to={target} replace />;
+    // After a sign-in the page lands with focus on its heading, not on <body>.
+    const state: FocusHeadingState | undefined = signedInHere.current ? { focusHeading: true } : undefined;
+    return <Navigate to={target} replace state={state} />;
   }
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {

@@ -21,7 +21,11 @@ interface ToastApi {
 
 const ToastContext = createContext<ToastApi | null>(null);
 
-/** How long a toast stays before it leaves on its own. */
+/**
+ * How long a toast without a link stays before it leaves on its own. A toast with a link stays
+ * until it is dismissed or its link is followed (issue 16, obs. 11): whoever needs longer to
+ * reach it must not find it gone (WCAG 2.2.1).
+ */
 export const TOAST_MS = 15_000;
 
 let nextId = 1;
@@ -37,7 +41,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       const id = nextId++;
       // Copy only the intent fields: a toast cannot be handed live data to keep re-rendering.
       setToasts((current) => [...current, { id, title: toast.title, link: toast.link }]);
-      window.setTimeout(() => dismiss(id), TOAST_MS);
+      if (!toast.link) window.setTimeout(() => dismiss(id), TOAST_MS);
     },
     [dismiss],
   );

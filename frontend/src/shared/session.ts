@@ -21,16 +21,18 @@ export interface SessionPayload {
   csrf_token: string;
 }
 
-/** The session query: `undefined` while `/auth/me` is in flight, `null` when signed out. */
+/** The session query: `undefined` while the session is being asked for, `null` when signed out. */
 export type SessionQuery<S> = UseQueryResult<S | null>;
 
 /**
- * Loads the session once per page load with `fetchSession` (the plane's `GET /auth/me`); later
- * 401s end it through `createQueryClient`.
+ * Loads the session once per page load with `fetchSession`: the operator plane's
+ * `GET /auth/session`, which answers 200 with `null` when signed out (so the login page logs no
+ * 401), or the customer plane's `GET /auth/me`, whose 401 means signed out. Later 401s end it
+ * through `createQueryClient`.
  */
 export function useSessionQuery<S extends SessionPayload>(
   api: CsrfTokenStore,
-  fetchSession: (signal: AbortSignal) => Promise<S>,
+  fetchSession: (signal: AbortSignal) => Promise<S | null>,
 ): SessionQuery<S> {
   return useQuery(
     queryOptions({
@@ -38,7 +40,7 @@ export function useSessionQuery<S extends SessionPayload>(
       queryFn: async ({ signal }): Promise<S | null> => {
         try {
           const session = await fetchSession(signal);
-          api.setCsrfToken(session.csrf_token);
+          api.setCsrfToken(session?.csrf_token ?? null);
           return session;
         } catch (error) {
           if (error instanceof UnauthorizedError) return null;

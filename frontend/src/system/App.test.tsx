@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Capability, OperatorSession } from '../api/types';
@@ -15,6 +15,9 @@ function operatorSession(capabilities: Capability[]): OperatorSession {
     csrf_token: 'csrf-1',
   };
 }
+
+/** `GET /auth/session` without a session: 200, no identity, no token (SPEC §18, no 401). */
+const SIGNED_OUT = { operator: null, csrf_token: null };
 
 const ALL_VIEW: Capability[] = ['ops.runbooks.view', 'ops.runs.view', 'audit.view'];
 const EMPTY_PAGE = { items: [], page: 1, per_page: 25, total: 0 };
@@ -50,10 +53,10 @@ afterEach(() => {
 });
 
 describe('session bootstrap', () => {
-  it('renders nothing protected until /auth/me has answered', async () => {
+  it('renders nothing protected until /auth/session has answered', async () => {
     const me = deferred<Response>();
     fakeBackend({
-      'GET /system/api/auth/me': () => me.promise,
+      'GET /system/api/auth/session': () => me.promise,
       'GET /system/api/ops/runbooks': () => json(200, EMPTY_PAGE),
     });
     renderAt('/ops/runbooks');
@@ -71,19 +74,19 @@ describe('session bootstrap', () => {
 
   it('sends a signed-out visitor to the login page', async () => {
     const backend = fakeBackend({
-      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /system/api/auth/session': () => json(200, SIGNED_OUT),
     });
     renderAt('/ops/runs');
 
     expect(await screen.findByLabelText('Username')).toBeTruthy();
     expect(screen.getByLabelText('Password')).toBeTruthy();
     expect(screen.queryByRole('navigation')).toBeNull();
-    expect(backend.calls.map((call) => call.path)).toEqual(['/system/api/auth/me']);
+    expect(backend.calls.map((call) => call.path)).toEqual(['/system/api/auth/session']);
   });
 
   it('ends the session when any later request gets 401', async () => {
     fakeBackend({
-      'GET /system/api/auth/me': () => json(200, operatorSession(ALL_VIEW)),
+      'GET /system/api/auth/session': () => json(200, operatorSession(ALL_VIEW)),
       'GET /system/api/ops/runbooks': () => problem(401, 'Unauthorized'),
     });
     renderAt('/ops/runbooks');
@@ -96,7 +99,7 @@ describe('session bootstrap', () => {
 describe('login', () => {
   it('shows one message for rejected credentials', async () => {
     const backend = fakeBackend({
-      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /system/api/auth/session': () => json(200, SIGNED_OUT),
       'POST /system/api/auth/login': () => problem(401, 'Unauthorized'),
     });
     renderAt('/login');
@@ -110,7 +113,7 @@ describe('login', () => {
 
   it('says how long to wait when throttled', async () => {
     fakeBackend({
-      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /system/api/auth/session': () => json(200, SIGNED_OUT),
       'POST /system/api/auth/login': () =>
         problem(429, 'Too Many Requests', { 'Retry-After': '30' }),
     });
@@ -124,7 +127,7 @@ describe('login', () => {
 
   it('says the server is busy and when to retry (503)', async () => {
     fakeBackend({
-      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /system/api/auth/session': () => json(200, SIGNED_OUT),
       'POST /system/api/auth/login': () =>
         problem(503, 'Service Unavailable', { 'Retry-After': '2' }),
     });
@@ -138,7 +141,7 @@ describe('login', () => {
 
   it("shows a rejected request's detail (422)", async () => {
     fakeBackend({
-      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /system/api/auth/session': () => json(200, SIGNED_OUT),
       'POST /system/api/auth/login': () =>
         new Response(
           JSON.stringify({
@@ -160,7 +163,7 @@ describe('login', () => {
 
   it('signs in, keeps the CSRF token and lands on the runbooks', async () => {
     const backend = fakeBackend({
-      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /system/api/auth/session': () => json(200, SIGNED_OUT),
       'POST /system/api/auth/login': () => json(200, operatorSession(['ops.runbooks.view'])),
       'GET /system/api/ops/runbooks': () => json(200, EMPTY_PAGE),
       'GET /system/api/notifications': () => json(200, NO_NOTIFICATIONS),
@@ -172,6 +175,8 @@ describe('login', () => {
     expect(await screen.findByRole('heading', { name: 'Runbooks' })).toBeTruthy();
     expect(await screen.findByText('No runbooks available')).toBeTruthy();
     expect(navLabels()).toEqual(['Runbooks', 'Tokens', 'API docs']);
+    // Focus lands on the page's heading, not on <body> (issue 16, obs. 11).
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Runbooks', level: 1 })));
 
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
     expect(await screen.findByLabelText('Username')).toBeTruthy();
@@ -182,7 +187,7 @@ describe('login', () => {
 
   it('returns to the page that required signing in', async () => {
     fakeBackend({
-      'GET /system/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /system/api/auth/session': () => json(200, SIGNED_OUT),
       'POST /system/api/auth/login': () => json(200, operatorSession(ALL_VIEW)),
       'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
     });
@@ -191,13 +196,25 @@ describe('login', () => {
 
     expect(await screen.findByRole('heading', { name: 'Runs' })).toBeTruthy();
     expect(await screen.findByText('No runs yet')).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Runs', level: 1 })));
+  });
+
+  it('does not move focus on a page load with a session (only after signing in)', async () => {
+    fakeBackend({
+      'GET /system/api/auth/session': () => json(200, operatorSession(ALL_VIEW)),
+      'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
+      'GET /system/api/notifications': () => json(200, NO_NOTIFICATIONS),
+    });
+    renderAt('/ops/runs');
+    expect(await screen.findByText('No runs yet')).toBeTruthy();
+    expect(document.activeElement).toBe(document.body);
   });
 });
 
 describe('account', () => {
   it("leads from the operator's name in the header to the account page", async () => {
     fakeBackend({
-      'GET /system/api/auth/me': () => json(200, operatorSession(['ops.runs.view'])),
+      'GET /system/api/auth/session': () => json(200, operatorSession(['ops.runs.view'])),
       'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
       'GET /system/api/notifications': () => json(200, NO_NOTIFICATIONS),
     });
@@ -214,7 +231,7 @@ describe('account', () => {
 describe('capabilities', () => {
   it('shows only the pages the operator may see and starts on the first', async () => {
     fakeBackend({
-      'GET /system/api/auth/me': () => json(200, operatorSession(['ops.runs.view'])),
+      'GET /system/api/auth/session': () => json(200, operatorSession(['ops.runs.view'])),
       'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
     });
     renderAt('/');
@@ -225,7 +242,7 @@ describe('capabilities', () => {
 
   it('denies a page without its capability and does not call its API', async () => {
     const backend = fakeBackend({
-      'GET /system/api/auth/me': () => json(200, operatorSession(['ops.runs.view'])),
+      'GET /system/api/auth/session': () => json(200, operatorSession(['ops.runs.view'])),
     });
     renderAt('/audit');
 
@@ -235,6 +252,6 @@ describe('capabilities', () => {
       backend.calls
         .map((call) => call.path)
         .filter((path) => path !== '/system/api/notifications'),
-    ).toEqual(['/system/api/auth/me']);
+    ).toEqual(['/system/api/auth/session']);
   });
 });

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { unwrap } from '../api/client';
 import { errorMessage } from '../lib/errors';
+import { useFocusHeadingAfterSignIn } from '../shared/focus';
 import { endSession } from '../shared/session';
 import { ToastProvider } from '../shared/Toasts';
 import { NotificationsBell } from './components/NotificationsBell';
@@ -13,6 +14,7 @@ export function Layout() {
   const operator = useOperator();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  useFocusHeadingAfterSignIn();
   const logout = useMutation({
     mutationFn: () => unwrap(api.POST('/system/api/auth/logout')),
     onSuccess: () => {

@@ -7,12 +7,31 @@ export function RunStateBadge({ run }: { run: Pick<Run, 'status' | 'outcome'> })
   return <span className={`badge badge-${key}`}>{label}</span>;
 }
 
-/** Native progress bar plus its percentage in text. */
-export function RunProgress({ percent, label }: { percent: number; label: string }) {
+/**
+ * Native progress bar plus its percentage in text, coloured by what the run came to (issue 16,
+ * obs. 3): running blue, succeeded green, partially succeeded amber, failed red, cancelled grey.
+ * The colour is never alone: the state is written beside the percentage, and the bar's name
+ * carries it too.
+ */
+export function RunProgress({
+  run,
+  label,
+}: {
+  run: Pick<Run, 'status' | 'outcome' | 'progress_percent'>;
+  label: string;
+}) {
+  const { key, label: state } = runState(run);
   return (
-    <span className="progress">
-      <progress max={100} value={clampPercent(percent)} aria-label={label} />
-      <span>{formatPercent(percent)}</span>
+    <span className={`progress progress-${key}`} data-state={key}>
+      <progress
+        max={100}
+        value={clampPercent(run.progress_percent)}
+        aria-label={label}
+        aria-valuetext={`${formatPercent(run.progress_percent)}, ${state}`}
+      />
+      <span>
+        {formatPercent(run.progress_percent)} <span className="progress-state">{state}</span>
+      </span>
     </span>
   );
 }

@@ -1,7 +1,7 @@
 import { createContext, useContext } from 'react';
 import { createApiClient, unwrap } from '../api/client';
 import type { paths } from '../api/schema';
-import type { LoginRequest, Operator, OperatorSession } from '../api/types';
+import type { LoginRequest, Operator, OperatorSession, SessionState } from '../api/types';
 import { useSessionQuery } from '../shared/session';
 
 /** The operator plane's one API client; its CSRF token lives only in this tab's memory. */
@@ -12,12 +12,17 @@ export function signIn(body: LoginRequest): Promise<OperatorSession> {
   return unwrap(api.POST('/system/api/auth/login', { body }));
 }
 
-/** The operator session from `GET /system/api/auth/me`. */
+/**
+ * The operator session from `GET /system/api/auth/session` (SPEC §18): 200 with the operator and
+ * the CSRF token, or with nulls when signed out — no 401 for the console to log on its login page.
+ */
 export function useOperatorSession() {
-  return useSessionQuery(
-    api,
-    (signal): Promise<OperatorSession> => unwrap(api.GET('/system/api/auth/me', { signal })),
-  );
+  return useSessionQuery(api, async (signal): Promise<OperatorSession | null> => {
+    const state: SessionState = await unwrap(api.GET('/system/api/auth/session', { signal }));
+    return state.operator !== null && state.csrf_token !== null
+      ? { operator: state.operator, csrf_token: state.csrf_token }
+      : null;
+  });
 }
 
 /** Provided by the app shell once the session is known; read with `useOperator`. */

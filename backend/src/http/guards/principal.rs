@@ -195,6 +195,27 @@ impl FromRequest for Operator {
     }
 }
 
+/// The signed-in operator, if there is one: no credentials, or credentials that no longer hold,
+/// are `None` rather than a 401 (for the public session probe of the login page); another
+/// plane's credentials (404) and an unavailable database (503) are still errors.
+pub struct MaybeOperator(pub Option<Operator>);
+
+impl FromRequest for MaybeOperator {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match authenticate_operator(req).await {
+                Ok(operator) => Ok(MaybeOperator(Some(operator))),
+                Err(ApiError::Unauthorized) => Ok(MaybeOperator(None)),
+                Err(other) => Err(other),
+            }
+        })
+    }
+}
+
 impl FromRequest for Customer {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::tenant::TenantJob;
 use crate::context::AppContext;
 use crate::db::{self, exec};
-use crate::domain::run::Scope;
+use crate::domain::run::{ItemStatus, Scope};
 use crate::entities::{operation_runs, run_items};
 use crate::jobs::{self, BackgroundJob, JobHandle};
-use crate::runs::{preflight, service};
+use crate::runs::{lineage, preflight, service};
 
 /// Tenants per batch.
 const BATCH: u64 = 500;
@@ -26,7 +26,8 @@ pub struct FanOut {
     pub run_id: i64,
     /// Tenants up to this id are enqueued.
     pub after_tenant_id: i64,
-    /// Retry-failed: only the failed tenants of this run.
+    /// Retry-failed: only the tenants of this run that are still failed (none a later retry
+    /// rebuilt).
     pub retry_of: Option<i64>,
 }
 
@@ -59,9 +60,9 @@ impl BackgroundJob for FanOut {
     fn exhausted<'a>(
         &'a self,
         ctx: &'a AppContext,
-        error: &'a str,
+        error: &'a anyhow::Error,
     ) -> BoxFuture<'a, Result<(), DbErr>> {
-        Box::pin(exhausted(ctx, self.run_id, error))
+        Box::pin(exhausted(ctx, self.run_id, jobs::describe(error)))
     }
 }
 
@@ -75,13 +76,15 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         else {
             return Ok(());
         };
-        let scope = Scope::from_columns(&run.scope_kind, run.scope_tenant_id)
+        let scope = Scope::from_columns(run.scope_kind, run.scope_tenant_id)
             .ok_or_else(|| anyhow::anyhow!("run {run_id} has an invalid scope"))?;
         if run.cancel_reason.is_some() || run.enqueued_at.is_some() {
             break;
         }
         let ids = match payload.retry_of {
-            Some(of) => failed_tenants_page(&ctx.db, of, payload.after_tenant_id).await?,
+            Some(of) => {
+                lineage::still_failed_page(&ctx.db, of, payload.after_tenant_id, BATCH).await?
+            }
             None => {
                 preflight::tenant_ids_page(&ctx.db, &scope, payload.after_tenant_id, BATCH).await?
             }
@@ -92,7 +95,7 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         run_items::Entity::insert_many(ids.iter().map(|&tenant_id| run_items::ActiveModel {
             run_id: Set(run_id),
             tenant_id: Set(tenant_id),
-            status: Set("pending".into()),
+            status: Set(ItemStatus::Pending),
             attempts: Set(0),
             findings_examined: Set(0),
             findings_changed: Set(0),
@@ -129,27 +132,8 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
     Ok(())
 }
 
-async fn failed_tenants_page(
-    db: &impl ConnectionTrait,
-    run_id: i64,
-    after: i64,
-) -> Result<Vec<i64>, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
-    run_items::Entity::find()
-        .select_only()
-        .column(run_items::Column::TenantId)
-        .filter(run_items::Column::RunId.eq(run_id))
-        .filter(run_items::Column::Status.eq("failed"))
-        .filter(run_items::Column::TenantId.gt(after))
-        .order_by_asc(run_items::Column::TenantId)
-        .limit(BATCH)
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-}
-
 /// When the fan-out gives up, the run cannot proceed: what exists is finalized with the cause.
-async fn exhausted(ctx: &AppContext, run_id: i64, error: &str) -> Result<(), DbErr> {
+async fn exhausted(ctx: &AppContext, run_id: i64, error: String) -> Result<(), DbErr> {
     exec(
         &ctx.db,
         "UPDATE operation_runs SET error_summary = ?, updated_at = ? WHERE id = ?",

@@ -1,8 +1,9 @@
 //! The per-tenant job: rebuilds one tenant in one transaction together with the item's terminal
 //! status and the run's counters, so a tenant is fully rebuilt and counted once, or untouched.
 
+use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
@@ -11,6 +12,7 @@ use crate::db;
 use crate::domain::run::{ItemStatus, RunStatus};
 use crate::jobs::{BackgroundJob, JobHandle};
 use crate::runbooks;
+use crate::runs::failure::ItemFailure;
 use crate::runs::service::{self, Recorded};
 
 /// The job of one tenant of a run (one item).
@@ -44,32 +46,48 @@ impl BackgroundJob for TenantJob {
         Box::pin(run(ctx, *self, job.attempts))
     }
 
-    /// Records the error on the item between retries (it stays `running` until the next
-    /// attempt).
+    /// Between attempts the item is `retrying`, with the error and the next attempt's time.
     fn retrying<'a>(
         &'a self,
         ctx: &'a AppContext,
-        error: &'a str,
+        txn: &'a DatabaseTransaction,
+        error: &'a anyhow::Error,
+        next_attempt_at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), DbErr>> {
-        Box::pin(note_error(&ctx.db, self.item_id, error))
+        Box::pin(async move {
+            let failure = ItemFailure::of(error);
+            service::mark_retrying(
+                txn,
+                self.run_id,
+                self.item_id,
+                &failure,
+                next_attempt_at,
+                ctx.now(),
+            )
+            .await
+        })
     }
 
     /// Retries exhausted: the item is `failed` with the last error.
     fn exhausted<'a>(
         &'a self,
         ctx: &'a AppContext,
-        error: &'a str,
+        error: &'a anyhow::Error,
     ) -> BoxFuture<'a, Result<(), DbErr>> {
-        Box::pin(service::fail_item(ctx, self.run_id, self.item_id, error))
+        Box::pin(async move {
+            let failure = ItemFailure::of(error);
+            service::fail_item(ctx, self.run_id, self.item_id, &failure).await
+        })
     }
 }
 
 /// The item and its run, as one tenant job needs them.
 struct Target {
     tenant_id: i64,
-    item_status: String,
+    item_status: ItemStatus,
     runbook_key: String,
-    run_status: String,
+    run_status: RunStatus,
+    run_cancelled: bool,
     parameters: serde_json::Value,
     planned_at: chrono::DateTime<chrono::Utc>,
 }
@@ -84,7 +102,7 @@ async fn load_target(
         .query_one_raw(db::stmt(
             db.get_database_backend(),
             "SELECT i.tenant_id, i.status AS item_status, r.runbook_key, r.status AS run_status, \
-             r.parameters, COALESCE(r.planned_at, r.created_at) AS planned_at \
+             r.cancel_reason, r.parameters, COALESCE(r.planned_at, r.created_at) AS planned_at \
              FROM run_items i JOIN operation_runs r ON r.id = i.run_id \
              WHERE i.id = ? AND i.run_id = ?",
             vec![item_id.into(), run_id.into()],
@@ -96,6 +114,9 @@ async fn load_target(
             item_status: row.try_get("", "item_status")?,
             runbook_key: row.try_get("", "runbook_key")?,
             run_status: row.try_get("", "run_status")?,
+            run_cancelled: row
+                .try_get::<Option<String>>("", "cancel_reason")?
+                .is_some(),
             parameters: row
                 .try_get::<Option<serde_json::Value>>("", "parameters")?
                 .unwrap_or_else(|| serde_json::json!({})),
@@ -111,38 +132,57 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
     let Some(target) = load_target(&ctx.db, run_id, item_id).await? else {
         return Ok(());
     };
-    if !matches!(
-        ItemStatus::parse(&target.item_status),
-        Some(ItemStatus::Pending | ItemStatus::Running)
-    ) {
-        // A retry of a job whose item already finished does nothing but make sure the run is
-        // finalized, in case the previous attempt died between its commit and finalizing.
-        service::try_finalize(ctx, run_id).await?;
-        return Ok(());
+    match target.item_status {
+        ItemStatus::Pending | ItemStatus::Retrying if target.run_cancelled => {
+            // The job raced the cancel: the item is cancelled instead of rebuilt.
+            service::cancel_item(ctx, run_id, item_id, target.item_status).await?;
+            return Ok(());
+        }
+        ItemStatus::Pending | ItemStatus::Running | ItemStatus::Retrying => {}
+        ItemStatus::Succeeded
+        | ItemStatus::Failed
+        | ItemStatus::Skipped
+        | ItemStatus::Cancelled => {
+            // A retry of a job whose item already finished does nothing but make sure the run
+            // is finalized, in case the previous attempt died between its commit and finalizing.
+            service::try_finalize(ctx, run_id).await?;
+            return Ok(());
+        }
     }
     let runbook = ctx
         .runbooks
         .find(&target.runbook_key)
         .ok_or_else(|| anyhow::anyhow!("unknown runbook {}", target.runbook_key))?;
     let now = ctx.now();
-    if !service::start_item(&ctx.db, item_id, now).await? {
+    let started = if target.item_status == ItemStatus::Retrying {
+        service::resume_item(ctx, run_id, item_id, attempt).await?
+    } else {
+        service::start_item(&ctx.db, item_id, attempt, now).await?
+    };
+    if !started {
         return Ok(());
     }
-    if target.run_status == RunStatus::Queued.as_str() {
+    if target.run_status == RunStatus::Queued {
         service::mark_running(&ctx.db, run_id, now).await?;
     }
     let span = tracing::info_span!("tenant_job", run_id, tenant_id = target.tenant_id, attempt);
+    let plan = runbooks::Plan {
+        parameters: &target.parameters,
+        planned_at: target.planned_at,
+    };
     let recorded = async {
         let txn = db::begin_write(&ctx.db).await?;
-        let plan = runbooks::Plan {
-            parameters: &target.parameters,
-            planned_at: target.planned_at,
-        };
-        let report = runbook
-            .execute_tenant(&txn, target.tenant_id, &plan)
-            .await?;
-        match service::record_success(&txn, run_id, item_id, &report, ctx.now()).await? {
-            Recorded::Counted { run_may_complete } => {
+        let applied = async {
+            let report = runbook
+                .execute_tenant(&txn, target.tenant_id, &plan)
+                .await?;
+            let recorded =
+                service::record_success(&txn, run_id, item_id, &report, ctx.now()).await?;
+            Ok::<_, DbErr>((report, recorded))
+        }
+        .await;
+        match applied {
+            Ok((report, Recorded::Counted { run_may_complete })) => {
                 txn.commit().await?;
                 tracing::info!(
                     changed = report.changed,
@@ -151,27 +191,31 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
                 );
                 Ok::<bool, DbErr>(run_may_complete)
             }
-            Recorded::AlreadyFinished => {
+            Ok((_, Recorded::AlreadyFinished)) => {
                 txn.rollback().await?;
                 Ok(false)
+            }
+            Err(error) => {
+                txn.rollback().await?;
+                Err(error)
             }
         }
     }
     .instrument(span)
-    .await?;
-    if recorded {
-        service::try_finalize(ctx, run_id).await?;
-    }
+    .await;
+    match recorded {
+        Ok(true) => service::try_finalize(ctx, run_id).await.map(|_| ()),
+        Ok(false) => Ok(()),
+        Err(error) => {
+            let error = anyhow::Error::new(error);
+            let failure = ItemFailure::of(&error);
+            if !failure.is_permanent() {
+                return Err(error);
+            }
+            // Every attempt would fail alike: the item fails now, not three backoffs later.
+            tracing::warn!(error = %failure.text(), "tenant failed; no retry can fix it");
+            service::fail_item(ctx, run_id, item_id, &failure).await
+        }
+    }?;
     Ok(())
-}
-
-/// Keeps the attempt's error on the item between retries.
-async fn note_error(db: &impl ConnectionTrait, item_id: i64, error: &str) -> Result<(), DbErr> {
-    db::exec(
-        db,
-        "UPDATE run_items SET last_error = ? WHERE id = ? AND status IN ('pending', 'running')",
-        vec![error.into(), item_id.into()],
-    )
-    .await
-    .map(|_| ())
 }

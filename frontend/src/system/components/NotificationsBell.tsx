@@ -29,6 +29,17 @@ export function NotificationsBell() {
       unwrap(api.POST('/system/api/notifications/{id}/read', { params: { path: { id } } })),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['notifications'] }),
   });
+  // Up to the newest notification the operator has been shown: one that arrives between the
+  // last poll and the click stays unread.
+  const markAllRead = useMutation({
+    mutationFn: (upToId: number | undefined) =>
+      unwrap(
+        api.POST('/system/api/notifications/read-all', {
+          params: { query: upToId === undefined ? {} : { up_to_id: upToId } },
+        }),
+      ),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['notifications'] }),
+  });
 
   // Close on Escape (focus back to the bell) and on a click or focus outside.
   useEffect(() => {
@@ -85,7 +96,24 @@ export function NotificationsBell() {
       </button>
       {open && (
         <div id={`${ids}-panel`} className="bell-panel" role="region" aria-label="Notifications">
-          <h2 className="bell-title">Notifications</h2>
+          <div className="bell-head">
+            <h2 className="bell-title">Notifications</h2>
+            {unread > 0 && (
+              <button
+                type="button"
+                className="button-link"
+                onClick={() => markAllRead.mutate(notifications.data?.items[0]?.id)}
+                disabled={markAllRead.isPending}
+              >
+                Mark all as read
+              </button>
+            )}
+          </div>
+          {markAllRead.isError && (
+            <p className="form-error" role="alert">
+              {errorMessage(markAllRead.error)}
+            </p>
+          )}
           {notifications.isPending ? (
             <p role="status">Loading…</p>
           ) : notifications.isError ? (

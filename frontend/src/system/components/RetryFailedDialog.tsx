@@ -12,19 +12,23 @@ import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
 
-/** The phrase the server expects for retrying an all-tenants run (SPEC: `REBUILD <failed> TENANTS`). */
-export function retryPhrase(run: Pick<Run, 'counts'>): string {
-  return `REBUILD ${run.counts.failed} TENANTS`;
+/** The phrase the server expects for retrying an all-tenants run: `REBUILD <retryable_tenants> TENANTS`. */
+export function retryPhrase(run: Pick<Run, 'retryable_tenants'>): string {
+  return `REBUILD ${run.retryable_tenants} TENANTS`;
 }
 
 /**
- * Whether to offer "Retry failed tenants": the run is completed, some tenants failed, and the
+ * Whether to offer "Retry failed tenants": the run is completed, the API says some failed tenants
+ * are left to retry (`retryable_tenants`: failed ones no later retry rebuilt, SPEC §18), and the
  * operator may start runs (and all-tenants runs, when this one was). The server enforces the same.
  */
-export function mayRetryFailed(run: Pick<Run, 'status' | 'counts' | 'scope'>, capabilities: readonly Capability[]): boolean {
+export function mayRetryFailed(
+  run: Pick<Run, 'status' | 'retryable_tenants' | 'scope'>,
+  capabilities: readonly Capability[],
+): boolean {
   return (
     run.status === 'completed' &&
-    run.counts.failed > 0 &&
+    run.retryable_tenants > 0 &&
     capabilities.includes('ops.runbooks.run') &&
     (run.scope.kind !== 'all_tenants' || capabilities.includes('ops.runbooks.run_all_tenants'))
   );
@@ -85,7 +89,7 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
     retry.error instanceof ProblemError && retry.error.status === 409 ? retry.error : null;
   const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation']);
   const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
-  const failed = run.counts.failed;
+  const failed = run.retryable_tenants;
 
   return (
     <Dialog
@@ -94,7 +98,8 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
       description={
         <p>
           Starts a new run of <code>{run.runbook}</code> over the {failed} failed{' '}
-          {failed === 1 ? 'tenant' : 'tenants'} of run #{run.id}.
+          {failed === 1 ? 'tenant' : 'tenants'} of run #{run.id}
+          {run.retryable_tenants < run.counts.failed && ' that no later retry rebuilt'}.
         </p>
       }
     >
@@ -147,7 +152,7 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
         {retry.isError && !conflict && (
           <div className="form-error" role="alert">
             <p>{errorMessage(retry.error)}</p>
-            <FieldErrorList errors={otherErrors} />
+            <FieldErrorList errors={otherErrors} detail={errorMessage(retry.error)} />
           </div>
         )}
 

@@ -2,10 +2,11 @@
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PreflightResult } from '../../api/types';
+import { ProblemError } from '../../api/client';
 import { fakeBackend, json } from '../../test/fakeBackend';
 import { renderSystem } from '../../test/renderSystem';
 import { api } from '../session';
-import { StartRunDialog } from './StartRunDialog';
+import { StartRunDialog, startRefusal } from './StartRunDialog';
 
 const KEY = 'findings.lifecycle.rebuild';
 const PHRASE = 'REBUILD 25 TENANTS';
@@ -189,7 +190,7 @@ describe('StartRunDialog', () => {
             title: 'Invalid request',
             status: 422,
             detail: 'The request has invalid fields',
-            errors: { 'reason.text': ['must not be blank'], preflight_id: ['preflight is stale'] },
+            errors: { 'reason.text': ['must not be blank'], scope: ['unknown tenant'] },
           }),
           { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
         ),
@@ -200,7 +201,99 @@ describe('StartRunDialog', () => {
 
     expect(await screen.findByText('must not be blank')).toBeTruthy();
     const alert = screen.getByRole('alert');
-    expect(alert.textContent).toMatch(/preflight_id.*preflight is stale/);
+    expect(alert.textContent).toMatch(/scope.*unknown tenant/);
+  });
+
+  it('says a stale preflight once and offers "Re-run preflight" instead of Start (issue 16, obs. 8)', async () => {
+    // As the server sends it: the detail and the preflight_id field carry the same message.
+    const message = 'preflight is stale: it expired; run a new preflight';
+    fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>
+        new Response(
+          JSON.stringify({ title: 'Unprocessable Entity', status: 422, detail: message, errors: { preflight_id: [message] } }),
+          { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    const onRerunPreflight = vi.fn();
+    renderSystem(
+      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} onClose={vi.fn()} onRerunPreflight={onRerunPreflight} />,
+    );
+    fillReason();
+    fireEvent.click(startButton());
+
+    const alert = await screen.findByRole('alert');
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent?.split('preflight is stale').length).toBe(2);
+    expect(startButton().disabled).toBe(true);
+    fireEvent.click(within(alert).getByRole('button', { name: 'Re-run preflight' }));
+    expect(onRerunPreflight).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps Start disabled after a 409 (issue 16, obs. 5)', async () => {
+    const backend = fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>
+        new Response(
+          JSON.stringify({ title: 'Conflict', status: 409, detail: 'overlap', active_run_id: 7 }),
+          { status: 409, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    open({ kind: 'tenant', tenant_id: 2 });
+    fillReason();
+    fireEvent.click(startButton());
+    await screen.findByRole('link', { name: 'View active run #7' });
+    expect(startButton().disabled).toBe(true);
+    fireEvent.click(startButton());
+    expect(backend.calls.filter((call) => call.method === 'POST')).toHaveLength(1);
+  });
+
+  it("words a deduplicated start from the run's status and tells the page (issue 16, obs. 7)", async () => {
+    fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(200, { ...run(38, 'running'), deduplicated: true }),
+    });
+    const onStarted = vi.fn();
+    renderSystem(
+      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} onClose={vi.fn()} onStarted={onStarted} />,
+    );
+    fillReason();
+    fireEvent.click(startButton());
+    const toast = await screen.findByTestId('toast');
+    expect(within(toast).getByText('Run #38 is already running')).toBeTruthy();
+    expect(toast.textContent).not.toContain('queued');
+    expect(onStarted).toHaveBeenCalledWith(expect.objectContaining({ id: 38, deduplicated: true }));
+  });
+
+  it('names the picked tenant "name (external_id)", never its internal id (issue 16, obs. 2)', () => {
+    renderSystem(
+      <StartRunDialog
+        runbook={RUNBOOK}
+        preflight={preflight({ kind: 'tenant', tenant_id: 43 })}
+        tenant={{ id: 43, name: 'Hidden Tenant 42', external_id: 'hx-tenant-42' }}
+        onClose={vi.fn()}
+      />,
+    );
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('over tenant Hidden Tenant 42 (hx-tenant-42):');
+    expect(dialog.textContent).not.toMatch(/tenant 43/);
+  });
+
+  it('says in text when the phrase does not match, linked by aria-describedby (issue 16, obs. 11)', () => {
+    open({ kind: 'all_tenants' });
+    const input = screen.getByLabelText(/to confirm/);
+    // A correct beginning is not an error yet.
+    fireEvent.change(input, { target: { value: 'REBUILD 2' } });
+    expect(screen.queryByText(/doesn't match/)).toBeNull();
+    expect(input.getAttribute('aria-invalid')).toBeNull();
+    fireEvent.change(input, { target: { value: 'rebuild 25 tenants' } });
+    const message = screen.getByText(/The phrase doesn't match — type:/);
+    expect(message.textContent).toBe(`The phrase doesn't match — type: ${PHRASE}`);
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(input.getAttribute('aria-describedby')?.split(' ')).toContain(message.id);
+    // Leaving the field with an unfinished phrase says it too.
+    fireEvent.change(input, { target: { value: 'REBUILD 2' } });
+    fireEvent.blur(input);
+    expect(screen.getByText(/The phrase doesn't match/)).toBeTruthy();
+    fireEvent.change(input, { target: { value: PHRASE } });
+    expect(screen.queryByText(/doesn't match/)).toBeNull();
   });
 
   it("names the runbook, shows the preflight's parameters and phrase and sends its parameters back", async () => {
@@ -247,5 +340,94 @@ describe('StartRunDialog', () => {
     const onClose = open({ kind: 'tenant', tenant_id: 2 });
     fireEvent.keyDown(screen.getByLabelText('Reason code'), { key: 'Escape' });
     expect(onClose).toHaveBeenCalled();
+  });
+});
+
+describe('StartRunDialog when the preflight found nothing to change (SPEC §18)', () => {
+  function openNothing(onRerunPreflight = vi.fn()) {
+    renderSystem(
+      <StartRunDialog
+        runbook={RUNBOOK}
+        preflight={{ ...preflight({ kind: 'tenant', tenant_id: 2 }), findings_to_change: 0, tenants_with_changes: 0, changes_by_rule: {} }}
+        onClose={vi.fn()}
+        onRerunPreflight={onRerunPreflight}
+      />,
+    );
+    return onRerunPreflight;
+  }
+  const anyway = () =>
+    screen.getByRole('checkbox', { name: 'Start anyway — the preflight found nothing to change' }) as HTMLInputElement;
+
+  it('asks with a checkbox and sends allow_no_changes: true only when it is ticked', async () => {
+    const backend = fakeBackend({ [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(43)) });
+    openNothing();
+    fillReason();
+    expect(anyway().checked).toBe(false);
+    expect(startButton().disabled).toBe(true);
+    fireEvent.click(anyway());
+    expect(startButton().disabled).toBe(false);
+    fireEvent.click(startButton());
+    await screen.findByTestId('toast');
+    expect((backend.calls[0]?.body as { allow_no_changes: boolean }).allow_no_changes).toBe(true);
+  });
+
+  it('does not read a 422 about the allow_no_changes field as no_changes', () => {
+    const refused = new ProblemError(422, {
+      type: 'about:blank',
+      title: 'Unprocessable Entity',
+      status: 422,
+      errors: { body: ['unknown field `allow_no_changes`'] },
+    });
+    expect(startRefusal(refused)).toBeNull();
+  });
+
+  it('has no such box when the preflight found changes', () => {
+    open({ kind: 'tenant', tenant_id: 2 });
+    expect(screen.queryByRole('checkbox')).toBeNull();
+  });
+
+  it('says a 422 no_changes once, with "Re-run preflight"', async () => {
+    fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>
+        new Response(
+          JSON.stringify({ title: 'Unprocessable Entity', status: 422, code: 'no_changes', detail: 'no_changes: the preflight found nothing to change' }),
+          { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    const rerun = openNothing();
+    fillReason();
+    fireEvent.click(anyway());
+    fireEvent.click(startButton());
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The preflight found nothing to change');
+    expect(screen.getByRole('dialog').textContent?.split('found nothing to change, and').length).toBe(2);
+    expect(startButton().disabled).toBe(true);
+    fireEvent.click(within(alert).getByRole('button', { name: 'Re-run preflight' }));
+    expect(rerun).toHaveBeenCalledTimes(1);
+  });
+
+  it('says a 422 preflight_used once, with "Re-run preflight"', async () => {
+    fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>
+        new Response(
+          JSON.stringify({
+            title: 'Unprocessable Entity',
+            status: 422,
+            detail: 'preflight_used',
+            errors: { preflight_id: ['preflight_used: this preflight already started a run'] },
+          }),
+          { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    const onRerunPreflight = vi.fn();
+    renderSystem(
+      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} onClose={vi.fn()} onRerunPreflight={onRerunPreflight} />,
+    );
+    fillReason();
+    fireEvent.click(startButton());
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('This preflight has already started a run');
+    expect(within(alert).getByRole('button', { name: 'Re-run preflight' })).toBeTruthy();
+    expect(startButton().disabled).toBe(true);
   });
 });

@@ -2,11 +2,19 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type { PreflightResult, ReasonCode, Runbook, StartedRun, StartRunRequest } from '../../api/types';
+import type {
+  OpsTenant,
+  PreflightResult,
+  ReasonCode,
+  Runbook,
+  StartedRun,
+  StartRunRequest,
+} from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
+import { tenantLabel } from '../../lib/format';
 import { parametersSentence } from '../../lib/parameters';
-import { reasonTextError } from '../../lib/runbook';
+import { preflightFoundNothing, reasonTextError, startedToastTitle } from '../../lib/runbook';
 import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
@@ -18,18 +26,29 @@ import { FieldErrorList } from '../../shared/FieldErrorList';
  * preflight's parameters), reason code and text (10–500 characters, checked as you type) and,
  * when the preflight requires it, the typed phrase — the preflight's `confirmation.phrase`, never
  * built here. Start stays disabled until everything is valid and the phrase matches exactly; it
- * sends the preflight's own (parsed) parameters back. Success closes the dialog and shows the
- * intent-only "Run queued" toast; 409 points to the active run; 422 shows the server's field
- * errors.
+ * sends the preflight's own (parsed) parameters back. Success closes the dialog, shows the
+ * intent-only toast ("Run queued", or "Run #N is already running" for a deduplicated start) and
+ * tells the page (`onStarted`), which discards the used preflight. 409 points to the active run
+ * and keeps Start disabled; a stale preflight (422 on `preflight_id`) is said once, with a
+ * "Re-run preflight" action; other 422s show the server's field errors.
  */
 export function StartRunDialog({
   runbook,
   preflight,
+  tenant = null,
   onClose,
+  onStarted,
+  onRerunPreflight,
 }: {
   runbook: Pick<Runbook, 'key' | 'title' | 'parameters'>;
   preflight: PreflightResult;
+  /** The tenant the operator picked, for a one-tenant scope: the dialog names it. */
+  tenant?: Pick<OpsTenant, 'id' | 'name' | 'external_id'> | null;
   onClose: () => void;
+  /** After a 201/200: the run (the preflight is used up). */
+  onStarted?: (run: StartedRun) => void;
+  /** Runs the same preflight again (scope and parameters), for a stale one. */
+  onRerunPreflight?: () => void;
 }) {
   const runbookKey = runbook.key;
   const ids = useId();
@@ -39,12 +58,18 @@ export function StartRunDialog({
   const [text, setText] = useState('');
   const [textTouched, setTextTouched] = useState(false);
   const [phrase, setPhrase] = useState('');
+  const [phraseTouched, setPhraseTouched] = useState(false);
+  // SPEC §18: a preflight that found nothing to change starts only when the operator says so.
+  const nothingToChange = preflightFoundNothing(preflight);
+  const [startAnyway, setStartAnyway] = useState(false);
 
   const required = preflight.confirmation.required;
   const expected = preflight.confirmation.phrase ?? '';
   const textError = reasonTextError(text);
   const phraseOk = !required || phraseMatches(phrase, expected);
-  const canStart = code !== '' && textError === null && phraseOk;
+  // Said while typing once the text can no longer become the phrase, and after leaving the field.
+  const phraseWrong =
+    required && phrase !== '' && !phraseOk && (phraseTouched || !expected.startsWith(phrase));
 
   const start = useMutation({
     mutationFn: (body: StartRunRequest): Promise<StartedRun> =>
@@ -59,13 +84,32 @@ export function StartRunDialog({
       void queryClient.invalidateQueries({ queryKey: ['runbooks'] });
       void queryClient.invalidateQueries({ queryKey: ['runbook', runbookKey] });
       toasts.show({
-        title: run.deduplicated ? 'Run already queued' : 'Run queued',
+        title: startedToastTitle(run),
         link: { to: `/ops/runs/${run.id}`, label: `View run #${run.id}` },
       });
+      onStarted?.(run);
       onClose();
+    },
+    onError: (error) => {
+      // The run in the way now shows on the runbook page too (and blocks Start there).
+      if (error instanceof ProblemError && error.status === 409) {
+        void queryClient.invalidateQueries({ queryKey: ['runbook', runbookKey] });
+      }
     },
   });
 
+  const errors = fieldErrors(start.error);
+  const conflict =
+    start.error instanceof ProblemError && start.error.status === 409 ? start.error : null;
+  // The preflight is stale (expired, used by another start — 422 `preflight_used` —, tenants
+  // changed) or, without "Start anyway", found nothing to change (422 `no_changes`): only a new
+  // preflight (or the box) can start.
+  const refusal = startRefusal(start.error);
+  const stale = refusal !== null;
+  const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation', 'preflight_id', 'allow_no_changes']);
+  const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
+  const canStart =
+    code !== '' && textError === null && phraseOk && !conflict && !stale && (!nothingToChange || startAnyway);
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!canStart || start.isPending) return;
@@ -75,18 +119,17 @@ export function StartRunDialog({
       preflight_id: preflight.preflight_id,
       confirmation: required ? phrase : null,
       parameters: preflight.parameters,
+      // Sent only when the operator ticked "Start anyway" (the API's default is false).
+      ...(nothingToChange && startAnyway ? { allow_no_changes: true } : {}),
     });
   };
 
-  const errors = fieldErrors(start.error);
-  const conflict =
-    start.error instanceof ProblemError && start.error.status === 409 ? start.error : null;
-  const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation']);
-  const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
   const scopeWords =
     preflight.scope.kind === 'all_tenants'
       ? `all ${preflight.tenants_in_scope} tenants`
-      : `tenant ${preflight.scope.tenant_id}`;
+      : tenant && tenant.id === preflight.scope.tenant_id
+        ? `tenant ${tenantLabel(tenant)}`
+        : `tenant #${preflight.scope.tenant_id}`;
 
   const parameters = parametersSentence(preflight.parameters, runbook.parameters);
 
@@ -131,10 +174,16 @@ export function StartRunDialog({
               autoComplete="off"
               spellCheck={false}
               value={phrase}
-              aria-invalid={phrase !== '' && !phraseOk ? true : undefined}
-              aria-describedby={`${ids}-phrase-help`}
+              aria-invalid={phraseWrong ? true : undefined}
+              aria-describedby={`${ids}-phrase-help${phraseWrong ? ` ${ids}-phrase-mismatch` : ''}`}
               onChange={(event) => setPhrase(event.target.value)}
+              onBlur={() => setPhraseTouched(true)}
             />
+            {phraseWrong && (
+              <p id={`${ids}-phrase-mismatch`} className="field-error">
+                The phrase doesn't match — type: <code className="phrase">{expected}</code>
+              </p>
+            )}
             <p id={`${ids}-phrase-help`} className="field-help">
               This run changes every tenant. The phrase must match exactly, including case.
             </p>
@@ -142,9 +191,30 @@ export function StartRunDialog({
           </>
         )}
 
+        {nothingToChange && (
+          <div className="checkbox-field">
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={startAnyway}
+                aria-describedby={`${ids}-anyway-help`}
+                onChange={(event) => setStartAnyway(event.target.checked)}
+              />
+              Start anyway — the preflight found nothing to change
+            </label>
+            <p id={`${ids}-anyway-help`} className="field-help">
+              The run would examine every tenant in scope and change nothing. Leave this unticked
+              unless a run is wanted for the record.
+            </p>
+          </div>
+        )}
+
         {conflict && (
           <div className="form-error" role="alert">
-            <p>Another run is active for this runbook and an overlapping scope.</p>
+            <p>
+              Another run is active for this runbook and an overlapping scope; this one cannot
+              start until it completes.
+            </p>
             {typeof conflict.problem.active_run_id === 'number' && (
               <p>
                 <Link to={`/ops/runs/${conflict.problem.active_run_id}`} onClick={onClose}>
@@ -154,10 +224,21 @@ export function StartRunDialog({
             )}
           </div>
         )}
-        {start.isError && !conflict && (
+        {stale && (
+          <div className="form-error" role="alert">
+            <p>{refusal.message}</p>
+            {onRerunPreflight && (
+              <button type="button" className="button-secondary" onClick={onRerunPreflight}>
+                Re-run preflight
+              </button>
+            )}
+            <FieldErrorList errors={otherErrors} />
+          </div>
+        )}
+        {start.isError && !conflict && !stale && (
           <div className="form-error" role="alert">
             <p>{errorMessage(start.error)}</p>
-            <FieldErrorList errors={otherErrors} />
+            <FieldErrorList errors={otherErrors} detail={errorMessage(start.error)} />
           </div>
         )}
 
@@ -172,4 +253,35 @@ export function StartRunDialog({
       </form>
     </Dialog>
   );
+}
+
+/**
+ * A start the preflight itself stands in the way of (SPEC §18), said once with what to do: 422
+ * `preflight_used` or another stale preflight (on `preflight_id`), or `no_changes` (the preflight
+ * found nothing to change and "Start anyway" was not sent). Both are fixed by a new preflight.
+ */
+export function startRefusal(error: Error | null): { kind: 'stale' | 'no_changes'; message: string } | null {
+  if (!(error instanceof ProblemError) || error.status !== 422) return null;
+  const problem = error.problem as Record<string, unknown>;
+  const named = (code: string) =>
+    problem.code === code ||
+    (typeof problem.type === 'string' && problem.type.endsWith(code)) ||
+    code in error.errors ||
+    Object.values(error.errors).some((messages) => messages?.some((m) => new RegExp(`\\b${code}\\b`).test(m)));
+  if (named('no_changes')) {
+    return {
+      kind: 'no_changes',
+      message:
+        'The preflight found nothing to change, and the start did not say "Start anyway". Re-run the preflight to see whether that is still so.',
+    };
+  }
+  if (named('preflight_used')) {
+    return {
+      kind: 'stale',
+      message: 'This preflight has already started a run (a preflight starts one run only). Re-run the preflight to start another.',
+    };
+  }
+  const messages = error.errors.preflight_id;
+  if (messages !== undefined) return { kind: 'stale', message: messages.join(' ') };
+  return null;
 }

@@ -1,35 +1,17 @@
-import { useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { Link } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { AuditEvent, Page } from '../../api/types';
+import { AUDIT_ACTIONS, auditTarget, auditTenant } from '../../lib/audit';
 import { formatTimestamp } from '../../lib/format';
+import { csvHref, dayStart } from '../../lib/runs';
 import { useUrlFilter } from '../../shared/filters';
-import { Pagination, usePageParam } from '../../shared/Pagination';
+import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
-import { api } from '../session';
+import { api, useOperator } from '../session';
 
 const PER_PAGE = 50;
-
-/** The audit actions of SPEC §4, offered in the action filter. */
-export const AUDIT_ACTIONS = [
-  'auth.login.succeeded',
-  'auth.login.failed',
-  'auth.login.throttled',
-  'auth.logout',
-  'auth.token.created',
-  'auth.token.revoked',
-  'runbook.preflighted',
-  'runbook.run.started',
-  'runbook.run.deduplicated',
-  'runbook.run.completed',
-  'runbook.run.cancelled',
-  'runbook.tenant.failed',
-] as const;
-
-function target(event: AuditEvent): string {
-  if (!event.target_type) return '—';
-  return event.target_id === null ? event.target_type : `${event.target_type} ${event.target_id}`;
-}
 
 /** The append-only audit trail, newest first as the server orders it, filtered by action/actor. */
 export function AuditPage() {
@@ -37,17 +19,28 @@ export function AuditPage() {
   const page = usePageParam();
   const [action, setAction] = useUrlFilter('action');
   const [actor, setActor] = useUrlFilter('actor');
+  const [after, setAfter] = useUrlFilter('created_after');
+  const [before, setBefore] = useUrlFilter('created_before');
+  // The URL holds the UTC days as typed; the API gets instants (00:00 UTC of each day).
+  const query = {
+    action,
+    actor,
+    created_after: after === '' ? '' : dayStart(after),
+    created_before: before === '' ? '' : dayStart(before),
+  };
   const events = useQuery({
-    queryKey: ['audit-events', { page, action, actor }],
+    queryKey: ['audit-events', { page, ...query }],
     queryFn: ({ signal }): Promise<Page<AuditEvent>> =>
       unwrap(
         api.GET('/system/api/audit-events', {
-          params: { query: { page, per_page: PER_PAGE, action, actor } },
+          params: { query: { page, per_page: PER_PAGE, ...query } },
           signal,
         }),
       ),
+    placeholderData: keepPreviousData,
   });
-  const filtered = action !== '' || actor !== '';
+  const filtered = action !== '' || actor !== '' || after !== '' || before !== '';
+  const refused = events.error instanceof ProblemError && events.error.status === 422 ? events.error : null;
 
   return (
     <section>
@@ -84,6 +77,28 @@ export function AuditPage() {
             placeholder="Username or id"
           />
         </div>
+        <div>
+          <label htmlFor={`${ids}-after`}>Created from (UTC day)</label>
+          <input
+            id={`${ids}-after`}
+            type="date"
+            value={after}
+            aria-invalid={refused?.errors.created_after ? true : undefined}
+            onChange={(e) => setAfter(e.target.value)}
+          />
+          {refused?.errors.created_after && <p className="field-error">{refused.errors.created_after.join(' ')}</p>}
+        </div>
+        <div>
+          <label htmlFor={`${ids}-before`}>Created before (UTC day)</label>
+          <input
+            id={`${ids}-before`}
+            type="date"
+            value={before}
+            aria-invalid={refused?.errors.created_before ? true : undefined}
+            onChange={(e) => setBefore(e.target.value)}
+          />
+          {refused?.errors.created_before && <p className="field-error">{refused.errors.created_before.join(' ')}</p>}
+        </div>
         <button type="submit">Apply</button>
         {filtered && (
           <button
@@ -92,11 +107,16 @@ export function AuditPage() {
             onClick={() => {
               setAction('');
               setActor('');
+              setAfter('');
+              setBefore('');
             }}
           >
             Clear filters
           </button>
         )}
+        <a className="export-link" href={csvHref('/system/api/audit-events.csv', query)} download>
+          Export CSV
+        </a>
       </form>
       {events.isPending ? (
         <LoadingState label="Loading audit events…" />
@@ -106,15 +126,19 @@ export function AuditPage() {
         </div>
       ) : events.isError ? (
         <ErrorState error={events.error} onRetry={() => void events.refetch()} />
+      ) : events.data.items.length === 0 && page > 1 && events.data.total > 0 ? (
+        <BeyondLastPage what="audit events" page={page} perPage={events.data.per_page} total={events.data.total} />
       ) : events.data.items.length === 0 ? (
         <EmptyState title={filtered ? 'No audit events match these filters' : 'No audit events yet'} />
       ) : (
         <>
-          <div className="table-scroll">
+          <div className="table-scroll" id={`${ids}-table`}>
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Time</th>
+                  <th scope="col" className="nowrap">
+                    Time
+                  </th>
                   <th scope="col">Action</th>
                   <th scope="col">Actor</th>
                   <th scope="col">Target</th>
@@ -125,44 +149,85 @@ export function AuditPage() {
               </thead>
               <tbody>
                 {events.data.items.map((event) => (
-                  <tr key={event.id}>
-                    <td>{formatTimestamp(event.created_at)}</td>
-                    <td>
-                      <code>{event.action}</code>
-                    </td>
-                    <td>
-                      {event.actor_label ?? event.actor_id ?? '—'}{' '}
-                      <span className="muted">({event.actor_kind})</span>
-                    </td>
-                    <td>{target(event)}</td>
-                    <td>{event.source}</td>
-                    <td>{event.ip ?? '—'}</td>
-                    <td>
-                      {(event.metadata && Object.keys(event.metadata).length > 0) ||
-                      event.request_id ? (
-                        <details>
-                          <summary>Show</summary>
-                          {event.request_id && (
-                            <p>
-                              Request <code>{event.request_id}</code>
-                            </p>
-                          )}
-                          {event.metadata && (
-                            <pre className="metadata">{JSON.stringify(event.metadata, null, 2)}</pre>
-                          )}
-                        </details>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                  </tr>
+                  <AuditRow key={event.id} event={event} />
                 ))}
               </tbody>
             </table>
           </div>
-          <Pagination page={page} perPage={events.data.per_page} total={events.data.total} />
+          <Pagination
+            page={page}
+            perPage={events.data.per_page}
+            total={events.data.total}
+            scrollTargetId={`${ids}-table`}
+          />
         </>
       )}
     </section>
+  );
+}
+
+function hasDetails(event: AuditEvent): boolean {
+  return (event.metadata !== null && Object.keys(event.metadata).length > 0) || event.request_id !== null;
+}
+
+/**
+ * One event: the target linked to its page, the tenant it concerns (for a failed tenant, without
+ * expanding), and a toggle whose details open in a full-width row below, so the time column
+ * keeps its one line (issue 16, obs. 10).
+ */
+function AuditRow({ event }: { event: AuditEvent }) {
+  const ids = useId();
+  const { capabilities } = useOperator();
+  const [open, setOpen] = useState(false);
+  const target = auditTarget(event, capabilities);
+  const tenant = auditTenant(event.metadata);
+  return (
+    <>
+      <tr>
+        <td className="nowrap">{formatTimestamp(event.created_at)}</td>
+        <td>
+          <code>{event.action}</code>
+        </td>
+        <td>
+          {event.actor_label ?? event.actor_id ?? '—'} <span className="muted">({event.actor_kind})</span>
+        </td>
+        <td>
+          {target === null ? '—' : target.to ? <Link to={target.to}>{target.label}</Link> : target.label}
+          {tenant && <div className="audit-tenant">{tenant}</div>}
+        </td>
+        <td>{event.source ?? '—'}</td>
+        <td>{event.ip ?? '—'}</td>
+        <td>
+          {hasDetails(event) ? (
+            <button
+              type="button"
+              className="button-link"
+              aria-expanded={open}
+              aria-controls={`${ids}-details`}
+              onClick={() => setOpen((value) => !value)}
+            >
+              {open ? 'Hide' : 'Show'}
+              <span className="visually-hidden"> details of event {event.id}</span>
+            </button>
+          ) : (
+            '—'
+          )}
+        </td>
+      </tr>
+      {open && (
+        <tr id={`${ids}-details`} className="audit-details">
+          <td colSpan={7}>
+            {event.request_id && (
+              <p>
+                Request <code>{event.request_id}</code>
+              </p>
+            )}
+            {event.metadata && Object.keys(event.metadata).length > 0 && (
+              <pre className="metadata">{JSON.stringify(event.metadata, null, 2)}</pre>
+            )}
+          </td>
+        </tr>
+      )}
+    </>
   );
 }

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Capability } from '../../api/types';
-import { fakeBackend, json } from '../../test/fakeBackend';
+import { deferred, fakeBackend, json } from '../../test/fakeBackend';
 import { ALL_CAPABILITIES, renderSystem } from '../../test/renderSystem';
 import { RunDetailPage } from './RunDetailPage';
 
@@ -31,12 +31,16 @@ function run(status: 'queued' | 'running' | 'completed', processed: number) {
     preflight_id: 'pf',
     parameters: {},
     planned_at: '2030-01-01T00:00:00Z',
-    counts: { total: 4, processed, succeeded: processed, failed: 0, skipped: 0, findings_changed: 3 },
+    counts: { total: 4, processed, succeeded: processed, failed: 0, skipped: 0, retrying: 0, cancelled: 0, findings_changed: 3 },
     progress_percent: (processed / 4) * 100,
     eta_seconds: status === 'completed' ? null : 5,
     error_summary: null,
     cancel_reason: null,
     retry_of_run_id: null,
+    stalled: null,
+    retried_by: [],
+    retryable_tenants: 0,
+    duration_seconds: status === 'completed' ? 8 : null,
     created_at: '2030-01-01T00:00:00Z',
     started_at: '2030-01-01T00:00:01Z',
     completed_at: status === 'completed' ? '2030-01-01T00:00:09Z' : null,
@@ -50,12 +54,15 @@ const ITEMS = {
       id: 1,
       tenant_id: 5,
       tenant_external_id: 'tenant-005',
+      tenant_name: 'Acme Tenant 5',
       status: 'failed',
       attempts: 3,
       findings_examined: 10,
       findings_changed: 0,
       changes_by_rule: null,
       error: 'lease expired',
+      error_sqlstate: null,
+      next_attempt_at: null,
       started_at: null,
       completed_at: null,
     },
@@ -77,6 +84,7 @@ describe('RunDetailPage polling', () => {
     const backend = fakeBackend({
       'GET /system/api/ops/runs/9': () => json(200, states[Math.min(served++, states.length - 1)]),
       'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     });
     const { queryClient } = renderSystem(<RunDetailPage />, {
       path: '/ops/runs/9',
@@ -96,12 +104,17 @@ describe('RunDetailPage polling', () => {
     expect(invalidate).toHaveBeenCalledWith({ queryKey: ['notifications'] });
     // Failed items come with their error.
     await waitFor(() => expect(screen.getByText('lease expired')).toBeTruthy());
+    // The polite live region said the completion (issue 16, obs. 11), not each poll.
+    const announcer = screen.getByTestId('run-announcer');
+    expect(announcer.getAttribute('aria-live')).toBe('polite');
+    expect(announcer.textContent).toBe('Run #9 completed: Succeeded. 4 of 4 tenants processed, 0 failed.');
   });
 
   it('offers cancel only with ops.runs.cancel and while the run is active', async () => {
     fakeBackend({
       'GET /system/api/ops/runs/9': () => json(200, run('running', 1)),
       'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     });
     renderSystem(<RunDetailPage />, {
       path: '/ops/runs/9',
@@ -156,6 +169,7 @@ describe('RunDetailPage parameters', () => {
     const backend = fakeBackend({
       'GET /system/api/ops/runs/9': () => json(200, STALE_RUN),
       'GET /system/api/ops/runs/9/items': () => json(200, STALE_ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
       'GET /system/api/ops/runbooks/findings.stale.close': () => json(200, RUNBOOK),
     });
     renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id' });
@@ -171,6 +185,7 @@ describe('RunDetailPage parameters', () => {
     const backend = fakeBackend({
       'GET /system/api/ops/runs/9': () => json(200, STALE_RUN),
       'GET /system/api/ops/runs/9/items': () => json(200, STALE_ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     });
     renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
     await screen.findByText('Succeeded', { selector: '.run-status .badge' });
@@ -182,6 +197,7 @@ describe('RunDetailPage parameters', () => {
     fakeBackend({
       'GET /system/api/ops/runs/9': () => json(200, { ...run('completed', 4), parameters: {}, planned_at: null }),
       'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     });
     renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
     await screen.findByText('Succeeded', { selector: '.run-status .badge' });
@@ -202,6 +218,7 @@ function withFailures(
     scope,
     outcome: status === 'completed' ? (failed > 0 ? 'partially_succeeded' : 'succeeded') : null,
     counts: { ...base.counts, succeeded: base.counts.processed - failed, failed },
+    retryable_tenants: status === 'completed' ? failed : 0,
   };
 }
 
@@ -220,6 +237,7 @@ async function showRun(
   const backend = fakeBackend({
     'GET /system/api/ops/runs/9': () => json(200, served),
     'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     ...extra,
   });
   renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities });
@@ -259,6 +277,7 @@ describe('RunDetailPage retry failed tenants', () => {
     fakeBackend({
       'GET /system/api/ops/runs/9': () => json(200, withFailures('completed', 0)),
       'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     });
     renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id' });
     await screen.findByText('Succeeded', { selector: '.run-status .badge' });
@@ -367,5 +386,281 @@ describe('RunDetailPage retry failed tenants', () => {
     expect(await within(dialog).findByText('does not match')).toBeTruthy();
     expect(within(dialog).getByRole('alert').textContent).toMatch(/other.*bad/);
     expect(screen.getByRole('dialog')).toBeTruthy();
+  });
+});
+
+describe('RunDetailPage items paging (issue 16, obs. 6)', () => {
+  it('keeps the table while the next page loads and scrolls the table, not the page top, into view', async () => {
+    const second = deferred<Response>();
+    const page = (n: number) => ({
+      ...ITEMS,
+      items: [{ ...ITEMS.items[0], id: n, tenant_external_id: `tenant-page-${n}`, tenant_name: `Page ${n} Tenant` }],
+      page: n,
+      total: 250,
+    });
+    fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, run('completed', 4)),
+      'GET /system/api/ops/runs/9/items': ({ url }) =>
+        url.searchParams.get('page') === '2' ? second.promise : json(200, page(1)),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+    });
+    const scroll = vi.fn();
+    Element.prototype.scrollIntoView = scroll;
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id' });
+    expect(await screen.findByText('Page 1 Tenant')).toBeTruthy();
+    const nav = screen.getByRole('navigation', { name: 'Pagination' });
+    expect(within(nav).getByRole('link', { name: 'Page 3' })).toBeTruthy();
+
+    fireEvent.click(within(nav).getByRole('link', { name: 'Next' }));
+    expect(scroll).toHaveBeenCalledTimes(1);
+    expect(scroll.mock.contexts[0]).toBe(screen.getByRole('heading', { name: 'Tenant items' }));
+    // Still the old rows, no loading state that would collapse the page.
+    expect(screen.getByText('Page 1 Tenant')).toBeTruthy();
+    expect(screen.queryByText('Loading items…')).toBeNull();
+    second.resolve(json(200, page(2)));
+    expect(await screen.findByText('Page 2 Tenant')).toBeTruthy();
+  });
+});
+
+/** A run over 1,000 tenants, as SPEC §18 counts it. */
+function bigRun(overrides: Record<string, unknown> = {}) {
+  return {
+    ...run('running', 0),
+    counts: { total: 1000, processed: 400, succeeded: 398, failed: 2, skipped: 0, retrying: 3, cancelled: 0, findings_changed: 1200 },
+    progress_percent: 40,
+    ...overrides,
+  };
+}
+
+function renderRun(served: object, extra: Parameters<typeof fakeBackend>[0] = {}, path = '/ops/runs/9') {
+  const backend = fakeBackend({
+    'GET /system/api/ops/runs/9': () => json(200, served),
+    'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+    'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+    ...extra,
+  });
+  const { queryClient } = renderSystem(<RunDetailPage />, { path, route: '/ops/runs/:id' });
+  return Object.assign(backend, { queryClient });
+}
+
+function itemCalls(backend: ReturnType<typeof fakeBackend>) {
+  return backend.calls.filter((call) => call.path === '/system/api/ops/runs/9/items').map((call) => call.url.searchParams);
+}
+
+describe('RunDetailPage at 1,000 tenants (SPEC §18)', () => {
+  it('reads a cancelled run that did 400 of 1,000 as 40 % with "600 cancelled" beside it', async () => {
+    renderRun(
+      bigRun({
+        status: 'completed',
+        outcome: 'cancelled',
+        cancel_reason: 'Stopped for the maintenance window',
+        completed_at: '2030-01-01T00:10:00Z',
+        counts: { total: 1000, processed: 400, succeeded: 400, failed: 0, skipped: 0, retrying: 0, cancelled: 600, findings_changed: 1200 },
+      }),
+    );
+    const status = await screen.findByText('Cancelled', { selector: '.run-status .badge' });
+    const bar = status.closest('.run-status') as HTMLElement;
+    expect(within(bar).getByRole('progressbar', { name: 'Run progress' }).getAttribute('value')).toBe('40');
+    expect(bar.textContent).toContain('40%');
+    expect(within(bar).getByTestId('cancelled-beside').textContent).toBe('600 cancelled');
+    const counts = screen.getByRole('heading', { name: 'Tenants' }).nextElementSibling as HTMLElement;
+    const count = (term: string) => within(counts).getByText(term, { selector: 'dt' }).nextElementSibling?.textContent;
+    expect(count('Processed')).toBe('400 of 1000');
+    expect(count('Cancelled')).toBe('600');
+    expect(count('Retrying')).toBe('0');
+  });
+
+  it('shows retrying beside the progress and in the counts', async () => {
+    renderRun(bigRun());
+    expect((await screen.findByTestId('retrying-beside')).textContent).toBe('3 retrying');
+    expect(screen.queryByTestId('cancelled-beside')).toBeNull();
+  });
+
+  it('says a stall with the tenant and how long it has been running, and offers its item or cancel', async () => {
+    const since = new Date(Date.now() - 6 * 60_000).toISOString();
+    const started = new Date(Date.now() - 4 * 60_000 - 5_000).toISOString();
+    const stuck = {
+      ...ITEMS.items[0],
+      id: 7,
+      tenant_id: 7,
+      tenant_external_id: 'tenant-007',
+      tenant_name: 'Acme Tenant 7',
+      status: 'running',
+      error: null,
+      attempts: 1,
+      started_at: started,
+    };
+    const backend = renderRun(bigRun({ stalled: { since, tenant_id: 7, tenant_external_id: 'tenant-007' } }), {
+      'GET /system/api/ops/runs/9/items': ({ url }) =>
+        json(200, url.searchParams.get('search') === 'tenant-007' ? { ...ITEMS, items: [stuck] } : ITEMS),
+    });
+    Element.prototype.scrollIntoView = vi.fn();
+    const banner = await screen.findByTestId('stall-banner');
+    await waitFor(() => expect(banner.textContent).toMatch(/Acme Tenant 7 \(tenant-007\) has been running for 4m [5-9]s\./));
+    // No estimate while nothing finishes: the remaining time says why instead.
+    expect(screen.getByText('Remaining: unknown while stalled')).toBeTruthy();
+    expect(banner.textContent).toContain(`No tenant has finished since ${since.slice(11, 19)} UTC`);
+
+    fireEvent.click(within(banner).getByRole('button', { name: 'Open tenant-007’s item' }));
+    await waitFor(() => expect(itemCalls(backend).some((q) => q.get('search') === 'tenant-007' && q.get('page') === '1')).toBe(true));
+    expect((screen.getByLabelText('Tenant') as HTMLInputElement).value).toBe('tenant-007');
+
+    fireEvent.click(within(banner).getByRole('button', { name: 'Cancel run…' }));
+    expect(screen.getByRole('dialog', { name: 'Cancel run #9?' })).toBeTruthy();
+  });
+
+  it('shows no stall banner without `stalled`', async () => {
+    renderRun(bigRun());
+    await screen.findByText('Running', { selector: '.run-status .badge' });
+    expect(screen.queryByTestId('stall-banner')).toBeNull();
+  });
+
+  it('lists items as "name (external_id)" with retrying, next attempt, attempts, SQLSTATE and times', async () => {
+    const items = {
+      ...ITEMS,
+      items: [
+        {
+          ...ITEMS.items[0],
+          id: 1,
+          status: 'failed',
+          attempts: 1,
+          error: 'CHECK constraint failed: severity',
+          error_sqlstate: '23514',
+          started_at: '2030-01-01T00:01:00Z',
+          completed_at: '2030-01-01T00:01:42Z',
+        },
+        {
+          ...ITEMS.items[0],
+          id: 2,
+          tenant_id: 8,
+          tenant_external_id: 'tenant-008',
+          tenant_name: 'Globex Tenant 8',
+          status: 'retrying',
+          attempts: 2,
+          error: 'database is locked',
+          error_sqlstate: null,
+          next_attempt_at: '2030-01-01T00:02:30Z',
+          started_at: '2030-01-01T00:01:10Z',
+          completed_at: null,
+        },
+      ],
+      total: 2,
+    };
+    renderRun(bigRun(), { 'GET /system/api/ops/runs/9/items': () => json(200, items) });
+    const row = (await screen.findByText('Acme Tenant 5', { exact: false })).closest('tr') as HTMLElement;
+    expect(row.textContent).toContain('Acme Tenant 5 (tenant-005)');
+    expect(within(row).getByText('CHECK constraint failed: severity (SQLSTATE 23514)')).toBeTruthy();
+    expect(within(row).getByText('00:01:00')).toBeTruthy();
+    expect(within(row).getByText('00:01:42')).toBeTruthy();
+    expect(within(row).getByText('42s')).toBeTruthy();
+    const retrying = screen.getByText('Globex Tenant 8', { exact: false }).closest('tr') as HTMLElement;
+    expect(within(retrying).getByText('retrying').className).toContain('badge-retrying');
+    expect(within(retrying).getByText('next attempt 00:02:30')).toBeTruthy();
+    expect(retrying.textContent).toContain('database is locked');
+    const headers = within(retrying.closest('table') as HTMLElement).getAllByRole('columnheader').map((th) => th.textContent);
+    expect(headers).toEqual(expect.arrayContaining(['Attempts', 'Started (UTC)', 'Completed (UTC)', 'Duration']));
+  });
+
+  it('searches items by tenant, filters by status incl. retrying, and exports CSV with the same filters', async () => {
+    const backend = renderRun(bigRun());
+    await screen.findByText('Acme Tenant 5', { exact: false });
+    const link = () => screen.getByRole('link', { name: 'Export CSV' });
+    expect(link().getAttribute('href')).toBe('/system/api/ops/runs/9/items.csv');
+
+    fireEvent.change(screen.getByLabelText('Tenant'), { target: { value: ' globex ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(itemCalls(backend).at(-1)?.get('search')).toBe('globex'));
+
+    const status = screen.getByLabelText('Item status') as HTMLSelectElement;
+    expect([...status.options].map((o) => o.value)).toEqual(
+      expect.arrayContaining(['retrying', 'cancelled', 'failed']),
+    );
+    fireEvent.change(status, { target: { value: 'retrying' } });
+    await waitFor(() => expect(itemCalls(backend).at(-1)?.get('status')).toBe('retrying'));
+    expect(itemCalls(backend).at(-1)?.get('search')).toBe('globex');
+    expect(link().getAttribute('href')).toBe('/system/api/ops/runs/9/items.csv?status=retrying&search=globex');
+    expect(link().hasAttribute('download')).toBe(true);
+  });
+
+  it('draws tenants finished and failed per minute as an accessible figure with a table', async () => {
+    renderRun(bigRun(), {
+      'GET /system/api/ops/runs/9/timeline': () =>
+        json(200, [
+          { minute: '2030-01-01T00:00:00Z', succeeded: 120, failed: 0 },
+          { minute: '2030-01-01T00:01:00Z', succeeded: 30, failed: 12 },
+          { minute: '2030-01-01T00:02:00Z', succeeded: 0, failed: 0 },
+        ]),
+    });
+    const figure = await screen.findByRole('figure', { name: /Tenants finished per minute/ });
+    expect(figure.textContent).toContain('150 succeeded and 12 failed over 3 minutes (00:00–00:02 UTC); at most 120 in one minute.');
+    const chart = within(figure).getByRole('img');
+    expect(chart.tagName.toLowerCase()).toBe('svg');
+    expect(chart.querySelectorAll('rect.bar-succeeded')).toHaveLength(2);
+    expect(chart.querySelectorAll('rect.bar-failed')).toHaveLength(1);
+    // The text alternative: one row per minute.
+    const table = within(figure).getByRole('table', { hidden: true });
+    const rows = within(table).getAllByRole('row', { hidden: true }).slice(1).map((tr) => tr.textContent);
+    expect(rows).toEqual(['00:001200', '00:013012', '00:0200']);
+  });
+
+  it('draws the chart as of the run view it shows, fetched again when that view changes', async () => {
+    let finished = 5;
+    let updatedAt = '2030-01-01T00:00:05Z';
+    const served = () =>
+      bigRun({ counts: { ...bigRun().counts, processed: finished, succeeded: finished, failed: 0 }, updated_at: updatedAt });
+    const backend = renderRun(served(), {
+      'GET /system/api/ops/runs/9': () => json(200, served()),
+      'GET /system/api/ops/runs/9/timeline': () =>
+        json(200, [{ minute: '2030-01-01T00:00:00Z', succeeded: finished, failed: 0 }]),
+    });
+    const timelineCalls = () =>
+      backend.calls.filter((call) => call.path === '/system/api/ops/runs/9/timeline').map((call) => call.url.searchParams.get('until'));
+    const figure = await screen.findByRole('figure', { name: /Tenants finished per minute/ });
+    expect(figure.textContent).toContain('5 succeeded and 0 failed');
+    expect(timelineCalls()).toEqual(['2030-01-01T00:00:05Z']);
+    // The run view polls again and nothing moved: the chart is not fetched again.
+    await backend.queryClient.refetchQueries({ queryKey: ['run', 9] });
+    expect(timelineCalls()).toHaveLength(1);
+    // Two more tenants finished: the chart follows, as of the new view.
+    finished = 7;
+    updatedAt = '2030-01-01T00:00:09Z';
+    await backend.queryClient.refetchQueries({ queryKey: ['run', 9] });
+    await waitFor(() => expect(figure.textContent).toContain('7 succeeded and 0 failed'));
+    expect(timelineCalls()).toEqual(['2030-01-01T00:00:05Z', '2030-01-01T00:00:09Z']);
+  });
+
+  it('reads a retry run\'s scope as "2 tenants (retry of #32)" with a link', async () => {
+    renderRun(
+      bigRun({
+        scope: { kind: 'tenants', tenant_ids: [4, 9], retry_of: 32, tenant: null, tenant_id: null },
+        retry_of_run_id: 32,
+      }),
+    );
+    const scope = await screen.findByTestId('run-scope');
+    expect(scope.textContent).toBe('2 tenants (retry of #32)');
+    expect(within(scope).getByRole('link', { name: '#32' }).getAttribute('href')).toBe('/ops/runs/32');
+    expect(screen.queryByText('Retry of', { selector: 'dt' })).toBeNull();
+  });
+
+  it('lists the retries of a run and offers no retry once a later retry rebuilt every failed tenant', async () => {
+    const original = {
+      ...withFailures('completed', 2),
+      retried_by: [
+        { id: 33, outcome: 'failed' },
+        { id: 34, outcome: 'succeeded' },
+      ],
+    };
+    renderRun({ ...original, retryable_tenants: 0 });
+    const line = await screen.findByTestId('retried-by');
+    expect(line.textContent).toMatch(/^#33 \(failed\), #34 \(succeeded\)/);
+    expect(within(line).getByRole('link', { name: '#34' }).getAttribute('href')).toBe('/ops/runs/34');
+    expect(retryButton()).toBeNull();
+    cleanup();
+
+    // One tenant is still failed after the retries: the action stays, naming that one.
+    renderRun({ ...original, retryable_tenants: 1 });
+    await screen.findByTestId('retried-by');
+    const { dialog } = openRetry();
+    expect(within(dialog).getByText('REBUILD 1 TENANTS', { selector: 'code' })).toBeTruthy();
   });
 });

@@ -1,6 +1,6 @@
-import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, Fragment, useEffect, useId, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { ItemStatus, Page, Run, RunItem, Runbook, RuleDetail } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
@@ -12,17 +12,33 @@ import {
   secondsBetween,
 } from '../../lib/format';
 import { refetchIntervalFor } from '../../lib/polling';
+import { runAnnouncement } from '../../lib/announce';
 import { describeParameters } from '../../lib/parameters';
+import { clockTime, csvHref, itemDuration, itemError, outcomeWord } from '../../lib/runs';
 import { REASON_MAX_CHARS, reasonLength, reasonTextError, ruleLabel } from '../../lib/runbook';
 import { Dialog } from '../../shared/Dialog';
 import { useUrlFilter } from '../../shared/filters';
-import { Pagination, usePageParam } from '../../shared/Pagination';
+import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
 import { RunProgress, RunStateBadge } from '../RunState';
+import { RunTimeline } from '../components/RunTimeline';
+import { StallBanner } from '../components/StallBanner';
 import { api, useOperator } from '../session';
 
 const ITEMS_PER_PAGE = 100;
+
+/** The clock for "running for N min" and running items' durations, ticking while the run is active. */
+function useNow(active: boolean, ms = 5_000): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    if (!active) return;
+    setNow(new Date());
+    const timer = window.setInterval(() => setNow(new Date()), ms);
+    return () => window.clearInterval(timer);
+  }, [active, ms]);
+  return now;
+}
 
 function parseRunId(value: string | undefined): number | null {
   const id = Number(value);
@@ -65,6 +81,16 @@ export function RunDetailPage() {
     previousStatus.current = status;
   }, [status, queryClient]);
 
+  // The polite live region: a change of status, the milestones and the completion, once each.
+  const [announcement, setAnnouncement] = useState('');
+  const previousRun = useRef<Run | undefined>(undefined);
+  useEffect(() => {
+    if (run.data === undefined) return;
+    const message = runAnnouncement(previousRun.current, run.data);
+    if (message !== null) setAnnouncement(message);
+    previousRun.current = run.data;
+  }, [run.data]);
+
   return (
     <section>
       <title>{`Run #${runId ?? ''} · TenantAtlas Ops`}</title>
@@ -72,6 +98,9 @@ export function RunDetailPage() {
         <Link to="/ops/runs">Runs</Link>
       </p>
       <h1>Run #{runId ?? '—'}</h1>
+      <p className="visually-hidden" role="status" aria-live="polite" data-testid="run-announcer">
+        {announcement}
+      </p>
       {runId === null ? (
         <RunNotFound />
       ) : run.isPending ? (
@@ -89,6 +118,9 @@ export function RunDetailPage() {
 
 function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | null }) {
   const operator = useOperator();
+  const ids = useId();
+  const [, setParams] = useSearchParams();
+  const now = useNow(run.status !== 'completed');
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState(false);
   const completed = run.status === 'completed';
@@ -122,11 +154,23 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
       )}
       <div className="run-status">
         <RunStateBadge run={run} />
-        <RunProgress percent={run.progress_percent} label="Run progress" />
+        <RunProgress run={run} label="Run progress" />
+        {run.counts.cancelled > 0 && (
+          <span className="progress-aside" data-testid="cancelled-beside">
+            {run.counts.cancelled} cancelled
+          </span>
+        )}
+        {run.counts.retrying > 0 && (
+          <span className="progress-aside" data-testid="retrying-beside">
+            {run.counts.retrying} retrying
+          </span>
+        )}
         <span>
           {completed
             ? `Took ${duration === null ? '—' : formatDuration(duration)}`
-            : `Remaining: ${formatEta(run.eta_seconds)}`}
+            : run.stalled
+              ? 'Remaining: unknown while stalled'
+              : `Remaining: ${formatEta(run.eta_seconds)}`}
         </span>
         {mayCancel && (
           <button type="button" className="button-danger" onClick={() => setCancelling(true)}>
@@ -149,6 +193,28 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
           {run.error_summary}
         </p>
       )}
+      {run.stalled && !completed && (
+        <StallBanner
+          run={run}
+          stall={run.stalled}
+          now={now}
+          onCancel={mayCancel ? () => setCancelling(true) : null}
+          onOpenItem={(search) => {
+            // The stuck tenant's item: the items table filtered to it, scrolled into view.
+            setParams(
+              (current) => {
+                const next = new URLSearchParams(current);
+                next.set('item_search', search);
+                next.delete('item_status');
+                next.delete('page');
+                return next;
+              },
+              { replace: true },
+            );
+            document.getElementById(`${ids}-items`)?.scrollIntoView?.({ block: 'start' });
+          }}
+        />
+      )}
       {cancelling && <CancelRunDialog run={run} onClose={() => setCancelling(false)} />}
       {retrying && <RetryFailedDialog run={run} onClose={() => setRetrying(false)} />}
 
@@ -169,14 +235,24 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
           <dd>{run.counts.failed}</dd>
         </div>
         <div>
+          <dt>Retrying</dt>
+          <dd>{run.counts.retrying}</dd>
+        </div>
+        <div>
           <dt>Skipped</dt>
           <dd>{run.counts.skipped}</dd>
+        </div>
+        <div>
+          <dt>Cancelled</dt>
+          <dd>{run.counts.cancelled}</dd>
         </div>
         <div>
           <dt>Findings changed</dt>
           <dd>{run.counts.findings_changed}</dd>
         </div>
       </dl>
+
+      <RunTimeline run={run} />
 
       <h2>Details</h2>
       <dl className="details">
@@ -194,7 +270,9 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
           )}
         </dd>
         <dt>Scope</dt>
-        <dd>{formatScope(run.scope)}</dd>
+        <dd data-testid="run-scope">
+          <ScopeWords scope={run.scope} />
+        </dd>
         {parameters.length > 0 && (
           <>
             <dt>Parameters</dt>
@@ -230,7 +308,7 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
         <dd>{formatTimestamp(run.started_at)}</dd>
         <dt>Completed</dt>
         <dd>{formatTimestamp(run.completed_at)}</dd>
-        {run.retry_of_run_id !== null && (
+        {run.retry_of_run_id !== null && run.scope.kind !== 'tenants' && (
           <>
             <dt>Retry of</dt>
             <dd>
@@ -238,11 +316,40 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
             </dd>
           </>
         )}
+        {run.retried_by.length > 0 && (
+          <>
+            <dt>Retried by</dt>
+            <dd data-testid="retried-by">
+              {run.retried_by.map((retry, index) => (
+                <Fragment key={retry.id}>
+                  {index > 0 && ', '}
+                  <Link to={`/ops/runs/${retry.id}`}>#{retry.id}</Link> ({outcomeWord(retry.outcome)})
+                </Fragment>
+              ))}
+              {run.status === 'completed' && run.counts.failed > 0 && run.retryable_tenants === 0 && (
+                <span className="muted"> — every failed tenant has since been rebuilt</span>
+              )}
+            </dd>
+          </>
+        )}
       </dl>
 
-      <RunItems run={run} rules={runbook.data?.rule_details} />
+      <RunItems run={run} rules={runbook.data?.rule_details} headingId={`${ids}-items`} now={now} />
     </>
   );
+}
+
+/** The scope in words; a retry run's "2 tenants (retry of #32)" links the run it retries. */
+function ScopeWords({ scope }: { scope: Run['scope'] }) {
+  if (scope.kind === 'tenants') {
+    const n = scope.tenant_ids.length;
+    return (
+      <>
+        {n} {n === 1 ? 'tenant' : 'tenants'} (retry of <Link to={`/ops/runs/${scope.retry_of}`}>#{scope.retry_of}</Link>)
+      </>
+    );
+  }
+  return <>{formatScope(scope)}</>;
 }
 
 const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
@@ -250,26 +357,43 @@ const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
   { value: 'failed', label: 'Failed' },
   { value: 'pending', label: 'Pending' },
   { value: 'running', label: 'Running' },
+  { value: 'retrying', label: 'Retrying' },
   { value: 'succeeded', label: 'Succeeded' },
   { value: 'skipped', label: 'Skipped' },
   { value: 'cancelled', label: 'Cancelled' },
 ];
 
 /** Per-tenant items, failed first (server order), refreshed with the run while it is active. */
-function RunItems({ run, rules }: { run: Run; rules: RuleDetail[] | undefined }) {
+function RunItems({
+  run,
+  rules,
+  headingId,
+  now,
+}: {
+  run: Run;
+  rules: RuleDetail[] | undefined;
+  headingId: string;
+  now: Date;
+}) {
   const ids = useId();
   const page = usePageParam();
   const [status, setStatus] = useUrlFilter('item_status');
+  const [search, setSearch] = useUrlFilter('item_search');
   const items = useQuery({
-    queryKey: ['run-items', run.id, { page, status }],
+    queryKey: ['run-items', run.id, { page, status, search }],
     queryFn: ({ signal }): Promise<Page<RunItem>> =>
       unwrap(
         api.GET('/system/api/ops/runs/{id}/items', {
-          params: { path: { id: run.id }, query: { page, per_page: ITEMS_PER_PAGE, status } },
+          params: {
+            path: { id: run.id },
+            query: { page, per_page: ITEMS_PER_PAGE, status: status === '' ? undefined : (status as ItemStatus), search },
+          },
           signal,
         }),
       ),
     refetchInterval: refetchIntervalFor(run),
+    // The table stays while the next page loads, so paging does not make the page jump.
+    placeholderData: keepPreviousData,
   });
   // One last refresh when the run completes, so the table shows the final item states.
   const { refetch } = items;
@@ -279,8 +403,31 @@ function RunItems({ run, rules }: { run: Run; rules: RuleDetail[] | undefined })
 
   return (
     <>
-      <h2>Tenant items</h2>
-      <div className="filters">
+      <h2 id={headingId} tabIndex={-1}>
+        Tenant items
+      </h2>
+      <form
+        className="filters"
+        role="search"
+        aria-label="Find tenant items"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const data = new FormData(event.currentTarget);
+          setSearch(String(data.get('search') ?? '').trim());
+        }}
+      >
+        <div>
+          <label htmlFor={`${ids}-search`}>Tenant</label>
+          <input
+            id={`${ids}-search`}
+            name="search"
+            type="search"
+            key={search}
+            defaultValue={search}
+            placeholder="Name or external id"
+          />
+        </div>
+        <button type="submit">Search</button>
         <div>
           <label htmlFor={`${ids}-status`}>Item status</label>
           <select id={`${ids}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
@@ -291,47 +438,98 @@ function RunItems({ run, rules }: { run: Run; rules: RuleDetail[] | undefined })
             ))}
           </select>
         </div>
-      </div>
+        {(search !== '' || status !== '') && (
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={() => {
+              setSearch('');
+              setStatus('');
+            }}
+          >
+            Clear
+          </button>
+        )}
+        <a
+          className="export-link"
+          href={csvHref(`/system/api/ops/runs/${run.id}/items.csv`, { status, search })}
+          download
+        >
+          Export CSV
+        </a>
+      </form>
       {items.isPending ? (
         <LoadingState label="Loading items…" />
       ) : items.isError && items.data === undefined ? (
         <ErrorState error={items.error} onRetry={() => void items.refetch()} />
+      ) : items.data !== undefined && items.data.items.length === 0 && page > 1 && items.data.total > 0 ? (
+        <BeyondLastPage what="items" page={page} perPage={items.data.per_page} total={items.data.total} />
       ) : items.data === undefined || items.data.items.length === 0 ? (
-        <EmptyState title={status ? 'No items with this status' : 'No items yet'} />
+        <EmptyState
+          title={
+            search
+              ? `No tenant matches “${search}”${status ? ' with this status' : ''}`
+              : status
+                ? 'No items with this status'
+                : 'No items yet'
+          }
+        />
       ) : (
         <>
           <div className="table-scroll">
-            <table>
+            <table className="items-table">
               <thead>
                 <tr>
                   <th scope="col">Tenant</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Error</th>
                   <th scope="col" className="numeric">
                     Attempts
                   </th>
+                  <th scope="col">Started (UTC)</th>
+                  <th scope="col">Completed (UTC)</th>
                   <th scope="col" className="numeric">
-                    Examined
+                    Duration
                   </th>
-                  <th scope="col" className="numeric">
-                    Changed
+                  <th scope="col" className="numeric" title="Findings changed, of those examined">
+                    Findings changed
                   </th>
                   <th scope="col">By rule</th>
-                  <th scope="col">Error</th>
                 </tr>
               </thead>
               <tbody>
                 {items.data.items.map((item) => (
                   <tr key={item.id} className={item.status === 'failed' ? 'row-failed' : undefined}>
-                    <td>
-                      <code>{item.tenant_external_id}</code>
+                    <td className="item-tenant">
+                      {item.tenant_name ? (
+                        <>
+                          {item.tenant_name} <code>({item.tenant_external_id})</code>
+                        </>
+                      ) : (
+                        <code>{item.tenant_external_id}</code>
+                      )}
                     </td>
                     <td>
                       <span className={`badge badge-${item.status}`}>{item.status}</span>
+                      {item.status === 'retrying' && item.next_attempt_at && (
+                        <div className="item-next muted">
+                          next attempt {clockTime(item.next_attempt_at)}
+                        </div>
+                      )}
                     </td>
+                    <td className="item-error">{itemError(item)}</td>
                     <td className="numeric">{item.attempts}</td>
-                    <td className="numeric">{item.findings_examined}</td>
-                    <td className="numeric">{item.findings_changed}</td>
-                    <td>
+                    <td className="nowrap" title={formatTimestamp(item.started_at)}>
+                      {item.started_at ? clockTime(item.started_at) : '—'}
+                    </td>
+                    <td className="nowrap" title={formatTimestamp(item.completed_at)}>
+                      {item.completed_at ? clockTime(item.completed_at) : '—'}
+                    </td>
+                    <td className="numeric nowrap">{itemDuration(item, now)}</td>
+                    <td className="numeric nowrap">
+                      {item.findings_changed} of {item.findings_examined}
+                    </td>
+                    <td className="item-rules">
                       {Object.entries(item.changes_by_rule ?? {})
                         .filter(([, count]) => (count ?? 0) > 0)
                         .map(([rule, count]) => (
@@ -340,13 +538,17 @@ function RunItems({ run, rules }: { run: Run; rules: RuleDetail[] | undefined })
                           </span>
                         ))}
                     </td>
-                    <td className="item-error">{item.error ?? ''}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          <Pagination page={page} perPage={items.data.per_page} total={items.data.total} />
+          <Pagination
+            page={page}
+            perPage={items.data.per_page}
+            total={items.data.total}
+            scrollTargetId={headingId}
+          />
         </>
       )}
     </>

@@ -5,6 +5,16 @@ import { fakeBackend, json } from '../../test/fakeBackend';
 import { renderSystem } from '../../test/renderSystem';
 import { RunbookPage } from './RunbookPage';
 
+// Same rule as production (poll only while a run is active), at 40 ms instead of 3 s.
+vi.mock('../../lib/polling', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../lib/polling')>();
+  return {
+    ...original,
+    activeRunsRefetchInterval: (runbook: Parameters<typeof original.activeRunsRefetchInterval>[0]) =>
+      original.activeRunsRefetchInterval(runbook) === false ? false : 40,
+  };
+});
+
 const STALE_KEY = 'findings.stale.close';
 const LIFECYCLE_KEY = 'findings.lifecycle.rebuild';
 
@@ -237,5 +247,191 @@ describe('RunbookPage: a runbook without parameters', () => {
     const counts = within(result).getByRole('table', { name: /Findings each rule/ });
     expect(within(counts).getAllByRole('row').slice(1).map((row) => row.lastElementChild?.textContent)).toEqual(['0', '6']);
     expect(within(result).queryByText('Last seen before')).toBeNull();
+  });
+});
+
+function activeRun(id: number, status: 'queued' | 'running' | 'completed', scope: Record<string, unknown>) {
+  return {
+    id,
+    runbook: LIFECYCLE_KEY,
+    runbook_version: 1,
+    scope,
+    workspace_id: null,
+    status,
+    outcome: status === 'completed' ? 'succeeded' : null,
+    source: 'system_ui',
+    initiator: { id: 1, username: 'ada' },
+    reason: { code: 'data_repair', text: 'Backfill after the import' },
+    preflight_id: 'pf-1',
+    parameters: {},
+    planned_at: '2026-11-30T20:00:00Z',
+    counts: { total: 25, processed: 0, succeeded: 0, failed: 0, skipped: 0, findings_changed: 0 },
+    progress_percent: 0,
+    eta_seconds: null,
+    error_summary: null,
+    cancel_reason: null,
+    retry_of_run_id: null,
+    created_at: '2026-11-30T20:00:00Z',
+    started_at: null,
+    completed_at: null,
+    updated_at: '2026-11-30T20:00:00Z',
+  };
+}
+
+async function preflightAllTenants() {
+  await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+  fireEvent.click(screen.getByRole('radio', { name: 'All tenants' }));
+  fireEvent.click(preflightButton());
+  return screen.findByRole('region', { name: 'Preflight result' });
+}
+
+describe('RunbookPage: issue 16, the runbook page stays true', () => {
+  it('polls the active runs and drops a run from "Active now" once it completes (obs. 5)', async () => {
+    let served = 0;
+    const backend = fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => {
+        served += 1;
+        const runs = served < 3 ? [activeRun(38, served === 1 ? 'queued' : 'running', { kind: 'all_tenants' })] : [];
+        return json(200, { ...runbookView(LIFECYCLE_KEY), active_runs: runs, active_run: runs[0] ?? null });
+      },
+    });
+    open(LIFECYCLE_KEY);
+    expect((await screen.findByTestId('active-runs')).textContent).toContain('Run #38');
+    await waitFor(() => expect(screen.queryByTestId('active-runs')).toBeNull(), { timeout: 2000 });
+    // Nothing active any more: the polling stops.
+    const gets = () => backend.calls.filter((call) => call.method === 'GET').length;
+    const settled = gets();
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(gets()).toBe(settled);
+  });
+
+  it('moves focus to the preflight result heading (obs. 11)', async () => {
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, runbookView(LIFECYCLE_KEY)),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () => json(200, preflightResult(LIFECYCLE_KEY, {})),
+    });
+    open(LIFECYCLE_KEY);
+    await preflightAllTenants();
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Preflight result' })),
+    );
+  });
+
+  it('uses the preflight up on a start: the result and Start… go away (obs. 5)', async () => {
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, runbookView(LIFECYCLE_KEY)),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () => json(200, preflightResult(LIFECYCLE_KEY, {})),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/runs`]: () =>
+        json(201, { ...activeRun(40, 'queued', { kind: 'all_tenants' }), deduplicated: false }),
+    });
+    open(LIFECYCLE_KEY);
+    const result = await preflightAllTenants();
+    fireEvent.click(within(result).getByRole('button', { name: 'Start…' }));
+    const dialog = screen.getByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('Reason code'), { target: { value: 'data_repair' } });
+    fireEvent.change(within(dialog).getByLabelText('Reason'), { target: { value: 'Backfill after the import' } });
+    fireEvent.change(within(dialog).getByLabelText(/to confirm/), { target: { value: 'REBUILD 25 TENANTS' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(screen.queryByRole('region', { name: 'Preflight result' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Start…' })).toBeNull();
+    const notice = screen.getByText(/Its preflight is used up/);
+    expect(within(notice).getByRole('link', { name: 'run #40' }).getAttribute('href')).toBe('/ops/runs/40');
+    await waitFor(() => expect(document.activeElement).toBe(notice));
+  });
+
+  it('asks before starting when the preflight found nothing to change (SPEC §18)', async () => {
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, runbookView(LIFECYCLE_KEY)),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () =>
+        json(200, { ...preflightResult(LIFECYCLE_KEY, {}), findings_to_change: 0, tenants_with_changes: 0, changes_by_rule: {} }),
+    });
+    open(LIFECYCLE_KEY);
+    const result = await preflightAllTenants();
+    const start = within(result).getByRole('button', { name: 'Start…' }) as HTMLButtonElement;
+    expect(start.disabled).toBe(false);
+    const why = document.getElementById(start.getAttribute('aria-describedby') ?? '');
+    expect(why?.textContent).toBe('The preflight found nothing to change; Start… asks whether to start anyway.');
+    fireEvent.click(start);
+    const dialog = screen.getByRole('dialog');
+    expect(within(dialog).getByRole('checkbox', { name: 'Start anyway — the preflight found nothing to change' })).toBeTruthy();
+  });
+
+  it('blocks Start up front while an overlapping run is active, with a link to it (obs. 5)', async () => {
+    const backend = fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () =>
+        json(200, { ...runbookView(LIFECYCLE_KEY), active_runs: [activeRun(38, 'running', { kind: 'tenant', tenant_id: 3 })] }),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () => json(200, preflightResult(LIFECYCLE_KEY, {})),
+    });
+    open(LIFECYCLE_KEY);
+    const result = await preflightAllTenants();
+    const start = within(result).getByRole('button', { name: 'Start…' }) as HTMLButtonElement;
+    expect(start.disabled).toBe(true);
+    const why = document.getElementById(start.getAttribute('aria-describedby') ?? '')!;
+    expect(why.textContent).toContain('Run #38 (Tenant #3) is running for this runbook and overlaps this scope');
+    expect(within(why).getByRole('link', { name: 'View run #38' }).getAttribute('href')).toBe('/ops/runs/38');
+    fireEvent.click(start);
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(backend.calls.filter((call) => call.path.endsWith('/runs'))).toHaveLength(0);
+  });
+
+  it('re-runs a stale preflight with the same scope and parameters (obs. 8)', async () => {
+    const message = 'preflight is stale: it expired; run a new preflight';
+    let preflights = 0;
+    const backend = fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, runbookView(LIFECYCLE_KEY)),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () =>
+        json(200, { ...preflightResult(LIFECYCLE_KEY, {}), preflight_id: `pf-${++preflights}` }),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/runs`]: () =>
+        new Response(JSON.stringify({ title: 'Unprocessable Entity', status: 422, detail: message, errors: { preflight_id: [message] } }), {
+          status: 422,
+          headers: { 'Content-Type': 'application/problem+json' },
+        }),
+    });
+    open(LIFECYCLE_KEY);
+    const result = await preflightAllTenants();
+    fireEvent.click(within(result).getByRole('button', { name: 'Start…' }));
+    const dialog = screen.getByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('Reason code'), { target: { value: 'data_repair' } });
+    fireEvent.change(within(dialog).getByLabelText('Reason'), { target: { value: 'Backfill after the import' } });
+    fireEvent.change(within(dialog).getByLabelText(/to confirm/), { target: { value: 'REBUILD 25 TENANTS' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Re-run preflight' }));
+
+    await waitFor(() => expect(preflights).toBe(2));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    await screen.findByRole('region', { name: 'Preflight result' });
+    const bodies = backend.calls.filter((call) => call.path.endsWith('/preflight')).map((call) => call.body);
+    expect(bodies).toEqual([
+      { scope: { kind: 'all_tenants' }, parameters: {} },
+      { scope: { kind: 'all_tenants' }, parameters: {} },
+    ]);
+  });
+
+  it('names the picked tenant in the result and the Start dialog (obs. 2)', async () => {
+    const tenant = { id: 43, external_id: 'hx-tenant-42', name: 'Hidden Tenant 42', workspace_id: 7 };
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, runbookView(LIFECYCLE_KEY)),
+      'GET /system/api/ops/tenants': () => json(200, { items: [tenant], page: 1, per_page: 20, total: 1 }),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () =>
+        json(200, {
+          ...preflightResult(LIFECYCLE_KEY, {}),
+          scope: { kind: 'tenant', tenant_id: 43 },
+          tenants_in_scope: 1,
+          confirmation: { required: false, phrase: null },
+          sample: [{ finding_id: 5, tenant_id: 43, rules: ['R2'], before: { a: 1 }, after: { a: 2 } }],
+        }),
+    });
+    open(LIFECYCLE_KEY);
+    await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+    fireEvent.focus(screen.getByRole('combobox', { name: 'Tenant' }));
+    fireEvent.mouseDown(await screen.findByRole('option', {}, { timeout: 2000 }));
+    fireEvent.click(preflightButton());
+    const result = await screen.findByRole('region', { name: 'Preflight result' });
+    expect(result.textContent).toContain('Scope: tenant Hidden Tenant 42 (hx-tenant-42)');
+    expect(within(result).getByRole('cell', { name: 'Hidden Tenant 42 (hx-tenant-42)' })).toBeTruthy();
+    fireEvent.click(within(result).getByRole('button', { name: 'Start…' }));
+    expect(screen.getByRole('dialog').textContent).toContain('over tenant Hidden Tenant 42 (hx-tenant-42):');
   });
 });

@@ -3,9 +3,9 @@ import { Fragment } from 'react';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind } from '../../api/types';
+import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind, StartedRun } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
-import { formatDuration, formatScope, formatTimestamp } from '../../lib/format';
+import { formatDuration, formatScope, formatTimestamp, tenantLabel } from '../../lib/format';
 import {
   type ParameterErrors,
   type ParameterValue,
@@ -16,6 +16,8 @@ import {
   parameterFields,
   splitParameterErrors,
 } from '../../lib/parameters';
+import { activeRunsRefetchInterval } from '../../lib/polling';
+import { overlappingRun, preflightFoundNothing } from '../../lib/runbook';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { ParameterForm, parameterInputId } from '../components/ParameterForm';
 import { fieldErrors } from '../components/ReasonFields';
@@ -33,6 +35,8 @@ export function RunbookPage() {
     queryKey: ['runbook', key],
     queryFn: ({ signal }): Promise<Runbook> =>
       unwrap(api.GET('/system/api/ops/runbooks/{key}', { params: { path: { key } }, signal })),
+    // "Active now" stays true: refreshed every few seconds while a run is active.
+    refetchInterval: (query) => activeRunsRefetchInterval(query.state.data),
   });
 
   return (
@@ -67,6 +71,8 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
   );
   const [tenant, setTenant] = useState<OpsTenant | null>(null);
   const [starting, setStarting] = useState(false);
+  // The run the last start queued: its preflight is used up, so the result is gone.
+  const [started, setStarted] = useState<StartedRun | null>(null);
   // The form comes from the runbook's parameters schema; none for a runbook without any.
   const fields = useMemo(() => parameterFields(runbook.parameters), [runbook.parameters]);
   const [values, setValues] = useState(() => initialValues(fields));
@@ -82,6 +88,14 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
       ),
   });
   const serverErrors = splitParameterErrors(fieldErrors(preflight.error), fields);
+  const result = preflight.data;
+
+  // A new preflight result takes focus at its heading, so keyboard and screen-reader users land
+  // on it rather than on <body> (issue 16, obs. 11).
+  const resultHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (result) resultHeading.current?.focus();
+  }, [result]);
   const errors: ParameterErrors = { ...serverErrors.fields, ...clientErrors };
 
   // The first field the server refused takes focus, once per refusal.
@@ -105,11 +119,13 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
   const changeScope = (next: () => void) => {
     next();
     preflight.reset();
+    setStarted(null);
   };
   const changeParameter = (name: string, value: ParameterValue) => {
     setValues((current) => ({ ...current, [name]: value }));
     setClientErrors(({ [name]: _, ...rest }) => rest);
     preflight.reset();
+    setStarted(null);
   };
 
   const runPreflight = () => {
@@ -124,16 +140,31 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
       return;
     }
     setClientErrors({});
+    setStarted(null);
     preflight.mutate({ scope, parameters: built.parameters });
+  };
+  // The same scope and parameters again, for a preflight the server called stale.
+  const rerunPreflight = () => {
+    setStarting(false);
+    if (preflight.variables) preflight.mutate(preflight.variables);
+  };
+  // A start uses the preflight up (SPEC §18): its result and Start… go away.
+  const onStarted = (run: StartedRun) => {
+    preflight.reset();
+    setStarted(run);
   };
   const otherErrors = Object.entries(serverErrors.other);
   const parametersRefused = Object.keys(serverErrors.fields).length > 0;
 
   const canRun = operator.capabilities.includes('ops.runbooks.run');
   const canRunAll = operator.capabilities.includes('ops.runbooks.run_all_tenants');
-  const result = preflight.data;
   const mayStart =
     result !== undefined && canRun && (result.scope.kind !== 'all_tenants' || canRunAll);
+  const blocker = result ? overlappingRun(runbook.active_runs, result.scope) : null;
+  const nothingToChange = result !== undefined && preflightFoundNothing(result);
+  // The picked tenant, named in the result and the Start dialog (never a bare internal id).
+  const pickedTenant =
+    result?.scope.kind === 'tenant' && tenant?.id === result.scope.tenant_id ? tenant : null;
 
   return (
     <>
@@ -145,7 +176,7 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
       <h2 className="section-heading">Rules</h2>
       <RuleTable rules={runbook.rule_details} caption={`Rules of ${runbook.title}`} />
       {runbook.active_runs.length > 0 && (
-        <p className="notice">
+        <p className="notice" data-testid="active-runs">
           Active now:{' '}
           {runbook.active_runs.map((run) => (
             <Link key={run.id} to={`/ops/runs/${run.id}`} className="inline-run">
@@ -219,17 +250,23 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
                 ? 'The server refused the parameters; see the fields above.'
                 : errorMessage(preflight.error)}
             </p>
-            <FieldErrorList errors={otherErrors} />
+            <FieldErrorList
+              errors={otherErrors}
+              detail={parametersRefused ? null : errorMessage(preflight.error)}
+            />
           </div>
         ) : (
           <ErrorState error={preflight.error} />
         ))}
+      {started && <StartedNotice run={started} />}
       {result && (
-        <PreflightView result={result} runbook={runbook}>
+        <PreflightView result={result} runbook={runbook} tenant={pickedTenant} headingRef={resultHeading}>
           {mayStart ? (
-            <button type="button" onClick={() => setStarting(true)}>
-              Start…
-            </button>
+            <StartAction
+              blocker={blocker}
+              nothingToChange={nothingToChange}
+              onStart={() => setStarting(true)}
+            />
           ) : (
             <p className="field-help">
               {canRun
@@ -243,10 +280,70 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
         <StartRunDialog
           runbook={runbook}
           preflight={result}
+          tenant={pickedTenant}
           onClose={() => setStarting(false)}
+          onStarted={onStarted}
+          onRerunPreflight={rerunPreflight}
         />
       )}
     </>
+  );
+}
+
+/**
+ * Start… for a fresh preflight, or why not: a run over an overlapping scope is active (a start
+ * would be refused with 409), or the preflight found nothing to change. Disabled with the reason
+ * next to it rather than hidden, so the operator sees what is in the way.
+ */
+function StartAction({
+  blocker,
+  nothingToChange,
+  onStart,
+}: {
+  blocker: Runbook['active_runs'][number] | null;
+  nothingToChange: boolean;
+  onStart: () => void;
+}) {
+  const id = useId();
+  if (blocker === null) {
+    // A preflight that found nothing to change may still start: the dialog asks (SPEC §18).
+    return (
+      <>
+        <button type="button" onClick={onStart} aria-describedby={nothingToChange ? `${id}-why` : undefined}>
+          Start…
+        </button>
+        {nothingToChange && (
+          <p id={`${id}-why`} className="field-help">
+            The preflight found nothing to change; Start… asks whether to start anyway.
+          </p>
+        )}
+      </>
+    );
+  }
+  return (
+    <>
+      <button type="button" disabled aria-describedby={`${id}-why`}>
+        Start…
+      </button>
+      <p id={`${id}-why`} className="notice" role="status">
+        Run #{blocker.id} ({formatScope(blocker.scope)}) is {blocker.status} for this runbook and
+        overlaps this scope; a new run can start once it completes.{' '}
+        <Link to={`/ops/runs/${blocker.id}`}>View run #{blocker.id}</Link>
+      </p>
+    </>
+  );
+}
+
+/** After a start: the run it queued, and that the preflight is used up. Takes focus. */
+function StartedNotice({ run }: { run: StartedRun }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <p className="notice notice-success" tabIndex={-1} ref={ref}>
+      {run.deduplicated ? 'Following' : 'Started'}{' '}
+      <Link to={`/ops/runs/${run.id}`}>run #{run.id}</Link>. Its preflight is used up: run
+      Preflight again to start another run.
+    </p>
   );
 }
 
@@ -259,16 +356,28 @@ function Value({ value }: { value: unknown }) {
 export function PreflightView({
   result,
   runbook,
+  tenant = null,
+  headingRef,
   children,
 }: {
   result: PreflightResult;
   runbook: Pick<Runbook, 'rule_details' | 'parameters' | 'title'>;
+  /** The picked tenant of a one-tenant scope, to name it instead of its internal id. */
+  tenant?: Pick<OpsTenant, 'id' | 'name' | 'external_id'> | null;
+  headingRef?: React.Ref<HTMLHeadingElement>;
   children?: React.ReactNode;
 }) {
   const parameters = describeParameters(result.parameters, runbook.parameters);
+  const tenantName = (id: number) => (tenant && tenant.id === id ? tenantLabel(tenant) : `#${id}`);
   return (
     <section className="panel" aria-labelledby="preflight-heading">
-      <h2 id="preflight-heading">Preflight result</h2>
+      <h2 id="preflight-heading" tabIndex={-1} ref={headingRef}>
+        Preflight result
+      </h2>
+      <p>
+        Scope:{' '}
+        {result.scope.kind === 'all_tenants' ? 'all tenants' : `tenant ${tenantName(result.scope.tenant_id)}`}
+      </p>
       <p className="field-help">
         Read-only: nothing has changed yet. Planned at {formatTimestamp(result.planned_at)}, valid
         until {formatTimestamp(result.expires_at)}.
@@ -337,7 +446,7 @@ export function PreflightView({
                     {index === 0 && (
                       <>
                         <td rowSpan={fields.length}>#{change.finding_id}</td>
-                        <td rowSpan={fields.length}>{change.tenant_id}</td>
+                        <td rowSpan={fields.length}>{tenantName(change.tenant_id)}</td>
                         <td rowSpan={fields.length}>
                           {(change.rules ?? []).map((rule) => (
                             <code key={rule} className="tag">

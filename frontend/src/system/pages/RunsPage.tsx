@@ -1,12 +1,13 @@
-import { useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
-import { Link } from 'react-router';
-import { unwrap } from '../../api/client';
-import type { Page, Run, RunbookList } from '../../api/types';
-import { formatScope, formatTimestamp } from '../../lib/format';
-import { useUrlFilter } from '../../shared/filters';
-import { Pagination, usePageParam } from '../../shared/Pagination';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { ProblemError, unwrap } from '../../api/client';
+import type { OpsTenant, Page, Run, RunbookList } from '../../api/types';
+import { formatDuration, formatScope, formatTimestamp, tenantLabel } from '../../lib/format';
+import { csvHref, dayStart } from '../../lib/runs';
+import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { TenantPicker } from '../components/TenantPicker';
 import { RunProgress, RunStateBadge } from '../RunState';
 import { api, useOperator } from '../session';
 
@@ -20,27 +21,90 @@ const STATUSES = [
   { value: 'running', label: 'Running' },
   { value: 'completed', label: 'Completed' },
 ];
+const OUTCOMES = [
+  { value: '', label: 'Any outcome' },
+  { value: 'succeeded', label: 'Succeeded' },
+  { value: 'partially_succeeded', label: 'Partially succeeded' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'cancelled', label: 'Cancelled' },
+];
+const SOURCES = [
+  { value: '', label: 'Any source' },
+  { value: 'system_ui', label: 'Console (system_ui)' },
+  { value: 'api', label: 'API' },
+  { value: 'cli', label: 'CLI' },
+  { value: 'deploy_hook', label: 'Deploy hook' },
+];
 
-/** Operation runs, newest first as the server orders them, filtered by status and runbook. */
+/** The runs list's filters, each a query parameter of the page and of the API (SPEC §18). */
+export const RUN_FILTERS = [
+  'status',
+  'outcome',
+  'runbook',
+  'initiator',
+  'source',
+  'tenant_id',
+  'created_after',
+  'created_before',
+] as const;
+type RunFilter = (typeof RUN_FILTERS)[number];
+type Filters = Record<RunFilter, string>;
+
+/** All filters from the URL, and a setter that changes several at once and returns to page 1. */
+function useRunFilters(): [Filters, (changes: Partial<Filters>) => void] {
+  const [params, setParams] = useSearchParams();
+  const filters = Object.fromEntries(RUN_FILTERS.map((name) => [name, params.get(name) ?? ''])) as Filters;
+  const set = (changes: Partial<Filters>) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        for (const [name, value] of Object.entries(changes)) {
+          if (value === '' || value === undefined) next.delete(name);
+          else next.set(name, value);
+        }
+        next.delete('page');
+        return next;
+      },
+      { replace: true },
+    );
+  return [filters, set];
+}
+
+/** The API's query for the filters: dates (UTC days) as instants, empty ones left out. */
+export function runsQuery(filters: Filters): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const name of RUN_FILTERS) {
+    const value = filters[name];
+    if (value === '') continue;
+    query[name] = name === 'created_after' || name === 'created_before' ? dayStart(value) : value;
+  }
+  return query;
+}
+
+/** Operation runs, newest first as the server orders them, with every filter of SPEC §18. */
 export function RunsPage() {
   const ids = useId();
   const page = usePageParam();
-  const [status, setStatus] = useUrlFilter('status');
-  const [runbook, setRunbook] = useUrlFilter('runbook');
+  const [filters, setFilters] = useRunFilters();
   const operator = useOperator();
   const canSeeRunbooks = operator.capabilities.includes('ops.runbooks.view');
+  const query = runsQuery(filters);
 
   const runs = useQuery({
-    queryKey: ['runs', { page, status, runbook }],
+    queryKey: ['runs', { page, ...query }],
     queryFn: ({ signal }): Promise<Page<Run>> =>
       unwrap(
         api.GET('/system/api/ops/runs', {
-          params: { query: { page, per_page: PER_PAGE, status, runbook } },
+          params: {
+            query: { page, per_page: PER_PAGE, ...query },
+          },
           signal,
         }),
       ),
-    refetchInterval: (query) =>
-      query.state.data?.items.some((run) => run.status !== 'completed') ? LIST_POLL_MS : false,
+    refetchInterval: (q) =>
+      q.state.data?.items.some((run) => run.status !== 'completed') ? LIST_POLL_MS : false,
+    placeholderData: keepPreviousData,
+    retry: false,
   });
   const runbooks = useQuery({
     queryKey: ['runbooks'],
@@ -48,30 +112,54 @@ export function RunsPage() {
       unwrap(api.GET('/system/api/ops/runbooks', { signal })),
     enabled: canSeeRunbooks,
   });
-  const filtered = status !== '' || runbook !== '';
+  const filtered = RUN_FILTERS.some((name) => filters[name] !== '');
+  // A 422 names the filter it refuses (SPEC §18: an unknown or malformed filter is never ignored).
+  const refused = runs.error instanceof ProblemError && runs.error.status === 422 ? runs.error : null;
+  const fieldError = (name: RunFilter) => refused?.errors[name];
 
   return (
     <section>
       <title>Runs · TenantAtlas Ops</title>
       <h1>Runs</h1>
-      <form className="filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
-        <div>
-          <label htmlFor={`${ids}-status`}>Status</label>
-          <select id={`${ids}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
+      <form className="filters filters-wide" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+        <Field id={`${ids}-status`} label="Status" errors={fieldError('status')}>
+          <select
+            id={`${ids}-status`}
+            value={filters.status}
+            aria-invalid={fieldError('status') ? true : undefined}
+            aria-describedby={fieldError('status') ? `${ids}-status-error` : undefined}
+            onChange={(e) => setFilters({ status: e.target.value })}
+          >
             {STATUSES.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
               </option>
             ))}
           </select>
-        </div>
-        <div>
-          <label htmlFor={`${ids}-runbook`}>Runbook</label>
+        </Field>
+        <Field id={`${ids}-outcome`} label="Outcome" errors={fieldError('outcome')}>
+          <select
+            id={`${ids}-outcome`}
+            value={filters.outcome}
+            aria-invalid={fieldError('outcome') ? true : undefined}
+            aria-describedby={fieldError('outcome') ? `${ids}-outcome-error` : undefined}
+            onChange={(e) => setFilters({ outcome: e.target.value })}
+          >
+            {OUTCOMES.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id={`${ids}-runbook`} label="Runbook" errors={fieldError('runbook')}>
           {canSeeRunbooks && runbooks.data ? (
             <select
               id={`${ids}-runbook`}
-              value={runbook}
-              onChange={(e) => setRunbook(e.target.value)}
+              value={filters.runbook}
+              aria-invalid={fieldError('runbook') ? true : undefined}
+              aria-describedby={fieldError('runbook') ? `${ids}-runbook-error` : undefined}
+              onChange={(e) => setFilters({ runbook: e.target.value })}
             >
               <option value="">Any runbook</option>
               {runbooks.data.items.map((item) => (
@@ -81,51 +169,114 @@ export function RunsPage() {
               ))}
             </select>
           ) : (
-            <input
+            <TextFilter
               id={`${ids}-runbook`}
+              value={filters.runbook}
               placeholder="Runbook key"
-              defaultValue={runbook}
-              onBlur={(e) => setRunbook(e.target.value.trim())}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') setRunbook(e.currentTarget.value.trim());
-              }}
+              invalid={fieldError('runbook') !== undefined}
+              onCommit={(value) => setFilters({ runbook: value })}
             />
           )}
-        </div>
+        </Field>
+        <Field id={`${ids}-initiator`} label="Started by" errors={fieldError('initiator')}>
+          <TextFilter
+            id={`${ids}-initiator`}
+            value={filters.initiator}
+            placeholder="Username"
+            invalid={fieldError('initiator') !== undefined}
+            onCommit={(value) => setFilters({ initiator: value })}
+          />
+        </Field>
+        <Field id={`${ids}-source`} label="Source" errors={fieldError('source')}>
+          <select
+            id={`${ids}-source`}
+            value={filters.source}
+            aria-invalid={fieldError('source') ? true : undefined}
+            aria-describedby={fieldError('source') ? `${ids}-source-error` : undefined}
+            onChange={(e) => setFilters({ source: e.target.value })}
+          >
+            {SOURCES.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <TenantFilter
+          tenantId={filters.tenant_id}
+          errors={fieldError('tenant_id')}
+          onChange={(id) => setFilters({ tenant_id: id })}
+        />
+        <Field id={`${ids}-after`} label="Created from (UTC day)" errors={fieldError('created_after')}>
+          <input
+            id={`${ids}-after`}
+            type="date"
+            value={filters.created_after}
+            aria-invalid={fieldError('created_after') ? true : undefined}
+            aria-describedby={fieldError('created_after') ? `${ids}-after-error` : undefined}
+            onChange={(e) => setFilters({ created_after: e.target.value })}
+          />
+        </Field>
+        <Field id={`${ids}-before`} label="Created before (UTC day)" errors={fieldError('created_before')}>
+          <input
+            id={`${ids}-before`}
+            type="date"
+            value={filters.created_before}
+            aria-invalid={fieldError('created_before') ? true : undefined}
+            aria-describedby={fieldError('created_before') ? `${ids}-before-error` : undefined}
+            onChange={(e) => setFilters({ created_before: e.target.value })}
+          />
+        </Field>
         {filtered && (
           <button
             type="button"
             className="button-secondary"
-            onClick={() => {
-              setStatus('');
-              setRunbook('');
-            }}
+            onClick={() => setFilters(Object.fromEntries(RUN_FILTERS.map((name) => [name, ''])))}
           >
             Clear filters
           </button>
         )}
+        <a className="export-link" href={csvHref('/system/api/ops/runs.csv', query)} download>
+          Export CSV
+        </a>
       </form>
       {runs.isPending ? (
         <LoadingState label="Loading runs…" />
+      ) : refused ? (
+        <div className="form-error" role="alert">
+          <p>{refused.detail ?? refused.title ?? 'The server refused a filter.'} Change the marked filter.</p>
+        </div>
       ) : runs.isError ? (
         <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />
       ) : runs.data.items.length === 0 ? (
-        filtered ? (
+        page > 1 && runs.data.total > 0 ? (
+          <BeyondLastPage what="runs" page={page} perPage={runs.data.per_page} total={runs.data.total} />
+        ) : filtered ? (
           <EmptyState title="No runs match these filters" />
         ) : (
           <EmptyState title="No runs yet">Runs appear here once a runbook is started.</EmptyState>
         )
       ) : (
         <>
-          <div className="table-scroll">
-            <table>
+          <div className="table-scroll" id={`${ids}-table`}>
+            <table className="runs-table">
+              <caption className="visually-hidden">Runs, newest first</caption>
               <thead>
                 <tr>
                   <th scope="col">Run</th>
-                  <th scope="col">Runbook</th>
-                  <th scope="col">Scope</th>
                   <th scope="col">Status</th>
                   <th scope="col">Progress</th>
+                  <th scope="col" className="numeric">
+                    Failed
+                  </th>
+                  <th scope="col" className="numeric">
+                    Changed
+                  </th>
+                  <th scope="col" className="numeric">
+                    Duration
+                  </th>
+                  <th scope="col">Runbook</th>
+                  <th scope="col">Scope</th>
                   <th scope="col">Started by</th>
                   <th scope="col">Created</th>
                 </tr>
@@ -137,27 +288,146 @@ export function RunsPage() {
                       <Link to={`/ops/runs/${run.id}`}>#{run.id}</Link>
                     </td>
                     <td>
+                      <RunStateBadge run={run} />
+                    </td>
+                    <td>
+                      <RunProgress run={run} label={`Run ${run.id} progress`} />
+                    </td>
+                    <td className={`numeric${run.counts.failed > 0 ? ' text-failed' : ''}`}>{run.counts.failed}</td>
+                    <td className="numeric">{run.counts.findings_changed}</td>
+                    <td className="numeric nowrap">
+                      {run.duration_seconds === null ? '—' : formatDuration(run.duration_seconds)}
+                    </td>
+                    <td>
                       <code>{run.runbook}</code>
                     </td>
                     <td>{formatScope(run.scope)}</td>
                     <td>
-                      <RunStateBadge run={run} />
-                    </td>
-                    <td>
-                      <RunProgress percent={run.progress_percent} label={`Run ${run.id} progress`} />
-                    </td>
-                    <td>
                       {run.initiator?.username ?? 'System'} <span className="muted">({run.source})</span>
                     </td>
-                    <td>{formatTimestamp(run.created_at)}</td>
+                    <td className="nowrap">{formatTimestamp(run.created_at)}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          <Pagination page={page} perPage={runs.data.per_page} total={runs.data.total} />
+          <Pagination
+            page={page}
+            perPage={runs.data.per_page}
+            total={runs.data.total}
+            scrollTargetId={`${ids}-table`}
+          />
         </>
       )}
     </section>
+  );
+}
+
+/** A labelled filter with the server's 422 message for it beside it. */
+function Field({
+  id,
+  label,
+  errors,
+  children,
+}: {
+  id: string;
+  label: string;
+  errors: string[] | undefined;
+  children: ReactNode;
+}) {
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {errors && (
+        <p id={`${id}-error`} className="field-error">
+          {errors.join(' ')}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A free-text filter applied on Enter or when leaving the field. */
+function TextFilter({
+  id,
+  value,
+  placeholder,
+  invalid,
+  onCommit,
+}: {
+  id: string;
+  value: string;
+  placeholder: string;
+  invalid: boolean;
+  onCommit: (value: string) => void;
+}) {
+  return (
+    <input
+      id={id}
+      key={value}
+      defaultValue={value}
+      placeholder={placeholder}
+      aria-invalid={invalid ? true : undefined}
+      aria-describedby={invalid ? `${id}-error` : undefined}
+      onBlur={(e) => {
+        if (e.target.value.trim() !== value) onCommit(e.target.value.trim());
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          onCommit(e.currentTarget.value.trim());
+        }
+      }}
+    />
+  );
+}
+
+/**
+ * Runs with an item for one tenant (`tenant_id`): picked by name through the tenant combobox.
+ * After a reload only the id is in the URL, shown as `Tenant #43` (never a made-up name).
+ */
+function TenantFilter({
+  tenantId,
+  errors,
+  onChange,
+}: {
+  tenantId: string;
+  errors: string[] | undefined;
+  onChange: (id: string) => void;
+}) {
+  const [picked, setPicked] = useState<OpsTenant | null>(null);
+  const known = picked !== null && String(picked.id) === tenantId ? picked : null;
+  // Cleared from outside ("any tenant", "Clear filters"): empty the combobox too. Typing over a
+  // picked tenant also clears the filter, but keeps what is being typed.
+  const [resetKey, setResetKey] = useState(0);
+  const typing = useRef(false);
+  const previous = useRef(tenantId);
+  useEffect(() => {
+    if (tenantId === '' && previous.current !== '' && !typing.current) setResetKey((n) => n + 1);
+    typing.current = false;
+    previous.current = tenantId;
+  }, [tenantId]);
+  return (
+    <div className="tenant-filter">
+      <TenantPicker
+        key={resetKey}
+        value={known}
+        onChange={(tenant) => {
+          typing.current = tenant === null;
+          setPicked(tenant);
+          onChange(tenant ? String(tenant.id) : '');
+        }}
+      />
+      {tenantId !== '' && (
+        <p className="field-help" data-testid="tenant-filter">
+          Runs with {known ? tenantLabel(known) : `tenant #${tenantId}`}{' '}
+          <button type="button" className="button-link" onClick={() => onChange('')}>
+            any tenant
+          </button>
+        </p>
+      )}
+      {errors && <p className="field-error">{errors.join(' ')}</p>}
+    </div>
   );
 }

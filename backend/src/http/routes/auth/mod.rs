@@ -5,11 +5,11 @@ pub mod login;
 pub mod logout;
 pub mod me;
 pub mod password;
+pub mod session;
 pub mod tokens_create;
 pub mod tokens_list;
 pub mod tokens_revoke;
 
-use actix_web::web;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,17 +17,6 @@ use utoipa::ToSchema;
 use crate::auth::principal::{AuthVia, OperatorPrincipal};
 use crate::auth::tokens::TokenInfo;
 use crate::domain::capability::Capability;
-
-/// Registers the operator-plane auth routes (under `/system/api`).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(login::login)
-        .service(logout::logout)
-        .service(me::me)
-        .service(password::change_password)
-        .service(tokens_list::list_tokens)
-        .service(tokens_create::create_token)
-        .service(tokens_revoke::revoke_token);
-}
 
 /// Credentials.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,21 +8,11 @@ pub mod logout;
 pub mod me;
 pub mod tenants;
 
-use actix_web::web;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::principal::CustomerPrincipal;
-
-/// Registers the customer-plane routes (under `/admin/api`).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(login::login)
-        .service(logout::logout)
-        .service(me::me)
-        .service(tenants::list_tenants)
-        .service(findings::list_findings);
-}
 
 /// Credentials.
 #[derive(Debug, Deserialize, ToSchema)]

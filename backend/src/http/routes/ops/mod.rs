@@ -1,31 +1,13 @@
 //! Operator-plane runbook and run endpoints (`/system/api/ops/...`).
 
-pub mod events;
 pub mod runbooks;
 pub mod runs;
 pub mod tenants;
-
-use actix_web::web;
 
 use crate::auth::principal::{AuthVia, OperatorPrincipal};
 use crate::domain::run::Source;
 use crate::http::problem::ApiError;
 use crate::runs::RunError;
-
-/// Registers the ops routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(runbooks::list)
-        .service(runbooks::detail)
-        .service(runbooks::preflight)
-        .service(runbooks::start)
-        .service(tenants::list)
-        .service(runs::list)
-        .service(runs::detail)
-        .service(runs::items)
-        .service(runs::cancel)
-        .service(runs::retry_failed)
-        .service(events::run_events);
-}
 
 impl From<RunError> for ApiError {
     fn from(err: RunError) -> Self {
@@ -35,6 +17,15 @@ impl From<RunError> for ApiError {
                 ApiError::Forbidden(format!("this action needs the capability {cap}"))
             }
             RunError::Invalid { detail, errors } => ApiError::Unprocessable { detail, errors },
+            RunError::Refused {
+                code,
+                field,
+                detail,
+            } => ApiError::Refused {
+                code,
+                field,
+                detail,
+            },
             RunError::Conflict { active_run_id } => ApiError::Conflict {
                 detail: format!(
                     "an active run (#{active_run_id}) overlaps this scope; wait for it or cancel it"

@@ -1,10 +1,7 @@
 //! `GET /system/api/ops/tenants?search=`: targetable tenants (never the platform tenant).
 
 use actix_web::{HttpResponse, get, web};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,6 +11,7 @@ use crate::entities::tenants;
 use crate::http::guards::Operator;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
+use crate::runs::query::tenant_search;
 
 /// A tenant a runbook may target.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -58,27 +56,8 @@ pub async fn list(
     let params = page.validate()?;
     let mut query = tenants::Entity::find()
         .filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
-    if let Some(term) = search
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let escaped = term
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        let like = |col: tenants::Column| {
-            Expr::expr(Func::lower(Expr::col(col)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        query = query.filter(
-            Condition::any()
-                .add(like(tenants::Column::Name))
-                .add(like(tenants::Column::ExternalId)),
-        );
+    if let Some(matching) = search.search.as_deref().and_then(tenant_search) {
+        query = query.filter(matching);
     }
     let total = query.clone().count(&ctx.db).await?;
     let items = query

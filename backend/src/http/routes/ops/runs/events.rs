@@ -16,10 +16,11 @@ use tokio::time::Instant;
 use crate::auth::recheck::{self, Credential};
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
+use crate::domain::run::RunStatus;
 use crate::http::guards::{self, Operator};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::streams::{StreamSlot, StreamSlots};
-use crate::runs::query;
+use crate::runs::{query, stall};
 
 /// How often the stream looks at the run.
 const POLL: Duration = Duration::from_millis(500);
@@ -31,8 +32,9 @@ const RETRY_AFTER_SECS: u64 = 5;
 /// proxies from timing the stream out.
 const KEEP_ALIVE_POLLS: u32 = 30;
 
-/// What the stream last saw of the run: the same facts the run's ETag is built from.
-type Version = (i64, i64, String);
+/// What the stream last saw of the run: the same facts the run's ETag is built from (the last
+/// is the stall's start and tenant, while it is stalled).
+type Version = (i64, i64, RunStatus, Option<(i64, i64)>);
 
 struct State {
     ctx: web::Data<AppContext>,
@@ -106,14 +108,26 @@ async fn next_chunk(mut state: State) -> Option<(Result<Bytes, ApiError>, State)
                 continue;
             }
         };
+        let now = state.ctx.now();
+        let stalled = match stall::detect(&state.ctx.db, &run, now).await {
+            Ok(stalled) => stalled,
+            Err(e) => {
+                tracing::warn!(run.id = state.id, error = %e, "run events: cannot check for a stall");
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+        };
         let version = (
             run.updated_at.timestamp_micros(),
             run.processed,
-            run.status.clone(),
+            run.status,
+            stalled
+                .as_ref()
+                .map(|s| (s.since.timestamp_micros(), s.tenant_id)),
         );
         if state.seen.as_ref() != Some(&version) {
-            let completed = run.status == "completed";
-            let view = match query::view(&state.ctx.db, run, state.ctx.now()).await {
+            let completed = run.status == RunStatus::Completed;
+            let view = match query::view_with_stall(&state.ctx.db, run, stalled, now).await {
                 Ok(view) => view,
                 Err(e) => {
                     tracing::warn!(run.id = state.id, error = %e, "run events: cannot build the view");

@@ -1,26 +1,11 @@
-//! Liveness and readiness probes (outside both planes).
+//! `GET /readyz`: readiness.
 
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
 
+use super::Health;
 use crate::context::AppContext;
 use crate::db;
 use crate::http::problem::ApiError;
-
-/// A probe's answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    /// `ok` when healthy.
-    pub status: &'static str,
-}
-
-/// Liveness: the process answers.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)))]
-#[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
-}
 
 /// Readiness: the database answers.
 #[utoipa::path(tag = "health", responses(

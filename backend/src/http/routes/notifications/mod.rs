@@ -1,0 +1,5 @@
+//! The signed-in operator's notifications (`/system/api/notifications/...`).
+
+pub mod list;
+pub mod read;
+pub mod read_all;

@@ -1,0 +1,31 @@
+//! `GET /ops/runbooks`: the catalogue.
+
+use actix_web::{HttpResponse, get, web};
+
+use super::{RunbookList, view};
+use crate::context::AppContext;
+use crate::domain::capability::Capability;
+use crate::http::guards::Operator;
+use crate::http::problem::{ApiError, Problem};
+
+/// Lists every runbook with its active runs.
+#[utoipa::path(
+    tag = "ops",
+    responses(
+        (status = 200, description = "Catalogue", body = RunbookList),
+        (status = 403, description = "Missing ops.runbooks.view", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
+    )
+)]
+#[get("/ops/runbooks")]
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+) -> Result<HttpResponse, ApiError> {
+    operator.require(Capability::RunbooksView)?;
+    let mut items = Vec::new();
+    for runbook in ctx.runbooks.all() {
+        items.push(view(&ctx, *runbook).await?);
+    }
+    Ok(HttpResponse::Ok().json(RunbookList { items }))
+}

@@ -1,0 +1,50 @@
+//! `POST /ops/runbooks/{key}/preflight`: the read-only preflight.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::PreflightBody;
+use crate::context::AppContext;
+use crate::domain::capability::Capability;
+use crate::http::guards::{Operator, request_meta};
+use crate::http::problem::{ApiError, Problem};
+use crate::http::routes::ops::source_of;
+use crate::runs::Initiator;
+use crate::runs::preflight::{self as preflight_service, PreflightResult};
+
+/// Read-only preflight: what a run would change. Cite its `preflight_id` within 15 minutes.
+#[utoipa::path(
+    tag = "ops",
+    params(("key" = String, Path, description = "Runbook key")),
+    request_body = PreflightBody,
+    responses(
+        (status = 200, description = "Preflight", body = PreflightResult),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing ops.runbooks.view or CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid scope (e.g. the platform tenant) or parameters (`errors` names each, e.g. `parameters.last_seen_before`)", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
+    )
+)]
+#[post("/ops/runbooks/{key}/preflight")]
+pub async fn preflight(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+    key: web::Path<String>,
+    body: web::Json<PreflightBody>,
+) -> Result<HttpResponse, ApiError> {
+    operator.require(Capability::RunbooksView)?;
+    let source = source_of(&operator);
+    let initiator = Initiator::from(&operator.0);
+    let result = preflight_service::preflight(
+        &ctx,
+        &key,
+        body.scope,
+        &body.parameters,
+        Some(&initiator),
+        request_meta(&req, source.as_str()),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(result))
+}

@@ -1,0 +1,80 @@
+//! `POST /ops/runs/{id}/retry-failed`: a new run over the failed tenants.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::context::AppContext;
+use crate::domain::capability::Capability;
+use crate::http::guards::{Operator, request_meta};
+use crate::http::problem::{ApiError, Problem};
+use crate::http::routes::ops::runbooks::{ReasonBody, parse_reason};
+use crate::http::routes::ops::source_of;
+use crate::runs::Initiator;
+use crate::runs::start::{self, StartRequest, StartedRun};
+
+/// Retry-failed request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBody {
+    /// Why.
+    pub reason: Option<ReasonBody>,
+    /// For an all-tenants run: `REBUILD <retryable_tenants> TENANTS`.
+    pub confirmation: Option<String>,
+}
+
+/// Starts a new run over the tenants of a completed run that are still failed — a tenant a
+/// later retry rebuilt is left out — under the same confirmation rules as a start (the phrase
+/// names the run's `retryable_tenants`).
+#[utoipa::path(
+    tag = "ops",
+    params(("id" = i64, Path, description = "Run id")),
+    request_body = RetryBody,
+    responses(
+        (status = 201, description = "Retry run created", body = StartedRun, headers(("Location" = String, description = "The new run"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing ops.runbooks.run (or run_all_tenants), or CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such run", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not completed, no tenant left to retry (none failed, or later retries rebuilt them all), or an overlapping run is active", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid reason or phrase", body = Problem, content_type = "application/problem+json"),
+        crate::http::responses::SystemSignedIn,
+    )
+)]
+#[post("/ops/runs/{id}/retry-failed")]
+pub async fn retry_failed(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    operator: Operator,
+    id: web::Path<i64>,
+    body: web::Json<RetryBody>,
+) -> Result<HttpResponse, ApiError> {
+    operator.require(Capability::RunbooksRun)?;
+    let body = body.into_inner();
+    let reason = parse_reason(body.reason)?;
+    let source = source_of(&operator);
+    let outcome: StartedRun = start::retry_failed(
+        &ctx,
+        *id,
+        StartRequest {
+            runbook: String::new(),
+            scope: crate::domain::run::Scope::AllTenants,
+            parameters: serde_json::Value::Null,
+            initiator: Some(Initiator::from(&operator.0)),
+            reason,
+            source,
+            confirmation: body.confirmation,
+            preflight_id: String::new(),
+            allow_no_changes: false,
+            retry_of: Some(*id),
+            meta: request_meta(&req, source.as_str()),
+            idempotency: None,
+        },
+    )
+    .await?;
+    let location = format!("/system/api/ops/runs/{}", outcome.run.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(outcome))
+}

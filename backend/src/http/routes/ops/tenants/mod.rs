@@ -1,0 +1,3 @@
+//! Targetable tenants (`/system/api/ops/tenants`).
+
+pub mod list;

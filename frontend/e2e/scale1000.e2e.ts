@@ -1,0 +1,303 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { DEMO_PASSWORD, REPO_ROOT, type RunningServer, slowFindingUpdates, startServer } from './server';
+
+// Issue 16, "Done when": the console at 1,000 tenants (SPEC §18). `atlas-ops demo seed --tenants
+// 1000 --findings-per-tenant 4` seeds the server's database; three tenants are broken the way the
+// backend tests break them (tests/src/runs.rs `break_tenant`: a trigger that aborts every update of
+// their findings), with the `sqlite3` CLI on the server's SQLite file. Then, in the browser: a
+// run cancelled part-way reads "N cancelled" beside its percentage; a run over all 1,000 tenants
+// with failures is watched running (screenshot), completes (screenshot); the failed tenant is found
+// by search in its items, the items are paged by page number, filtered by status and exported as
+// CSV; the runs list is filtered by outcome and exported; the audit log is filtered by date and
+// exported; notifications are marked read at once; and a preflight that found nothing to change
+// starts only through "Start anyway".
+
+const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
+const RUNBOOK = 'findings.lifecycle.rebuild';
+const TENANTS = 1000;
+/** Low external ids, so their failures come early in a run (items run in tenant order). */
+const BROKEN = ['tenant-004', 'tenant-042', 'tenant-077'];
+
+let server: RunningServer;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  server = await startServer({ tenants: TENANTS, findingsPerTenant: 4, workspaces: 5 });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // A broken tenant's first finding update violates a constraint, a data error no retry can fix
+  // (SQLSTATE class 23), so the item fails at once: the trigger inserts the tenant into a table
+  // that already holds it. (tests/src/runs.rs uses RAISE(ABORT), which the backend retries.)
+  const ids = BROKEN.map((id) => `'${id}'`).join(', ');
+  execFileSync('sqlite3', [
+    server.databasePath,
+    `CREATE TABLE e2e_broken_tenants (tenant_id INTEGER PRIMARY KEY); ` +
+      `INSERT INTO e2e_broken_tenants SELECT id FROM tenants WHERE external_id IN (${ids}); ` +
+      `CREATE TRIGGER break_tenants BEFORE UPDATE ON findings ` +
+      `WHEN NEW.tenant_id IN (SELECT tenant_id FROM e2e_broken_tenants) ` +
+      `BEGIN INSERT INTO e2e_broken_tenants (tenant_id) VALUES (NEW.tenant_id); END;`,
+  ]);
+  // Each finding update costs a few milliseconds, so a run over 1,000 small tenants lasts long
+  // enough to be watched, cancelled and photographed while it runs (otherwise about 3 s).
+  slowFindingUpdates(server);
+});
+
+test.afterAll(async ({}, testInfo) => {
+  if (testInfo.status !== testInfo.expectedStatus) console.log(server?.output());
+  await server?.stop();
+});
+
+/** The page's top 1,500 px (status, counts, chart, details, the first items), from the top. */
+async function shot(page: Page, name: string) {
+  await page.setViewportSize({ width: 1280, height: 1500 });
+  await page.evaluate(() => (globalThis as unknown as { scrollTo: (x: number, y: number) => void }).scrollTo(0, 0));
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function signIn(page: Page) {
+  await page.goto(`${server.baseUrl}/system/`);
+  await page.getByLabel('Username').fill('demo');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Runbooks', level: 1 })).toBeVisible();
+}
+
+/** Starts a run over all tenants through the API, as an operator's script would. */
+async function startAllTenants(page: Page, reason: string): Promise<number> {
+  const session = await (await page.request.get(`${server.baseUrl}/system/api/auth/me`)).json();
+  const headers = { 'X-CSRF-Token': session.csrf_token, Origin: server.baseUrl };
+  const preflight = await (
+    await page.request.post(`${server.baseUrl}/system/api/ops/runbooks/${RUNBOOK}/preflight`, {
+      headers,
+      data: { scope: { kind: 'all_tenants' }, parameters: {} },
+    })
+  ).json();
+  expect(preflight.tenants_in_scope).toBe(TENANTS);
+  const started = await page.request.post(`${server.baseUrl}/system/api/ops/runbooks/${RUNBOOK}/runs`, {
+    headers,
+    data: {
+      scope: preflight.scope,
+      reason: { code: 'data_repair', text: reason },
+      preflight_id: preflight.preflight_id,
+      confirmation: preflight.confirmation.phrase,
+      parameters: preflight.parameters,
+    },
+  });
+  expect(started.status(), await started.text()).toBeLessThan(300);
+  return (await started.json()).id;
+}
+
+async function runView(page: Page, id: number) {
+  return (await page.request.get(`${server.baseUrl}/system/api/ops/runs/${id}`)).json();
+}
+
+/** The CSV a link downloads, read back. */
+async function download(page: Page, link: ReturnType<Page['getByRole']>): Promise<string> {
+  const [file] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const path = await file.path();
+  return readFileSync(path, 'utf8');
+}
+
+let cancelledRun = 0;
+let mainRun = 0;
+
+test('a run cancelled part-way reads its percentage with the cancelled tenants beside it', async ({ page }) => {
+  await signIn(page);
+  cancelledRun = await startAllTenants(page, 'Cancelled part-way during the e2e');
+  await page.goto(`${server.baseUrl}/system/ops/runs/${cancelledRun}`);
+  await expect(page.getByRole('heading', { name: `Run #${cancelledRun}` })).toBeVisible();
+  // Let some tenants finish, then cancel from the page.
+  await expect.poll(async () => (await runView(page, cancelledRun)).counts.processed, { timeout: 30_000, intervals: [100] }).toBeGreaterThan(40);
+  await page.getByRole('button', { name: 'Cancel run…' }).first().click();
+  const dialog = page.getByRole('dialog', { name: `Cancel run #${cancelledRun}?` });
+  await dialog.getByLabel('Reason for cancelling').fill('Stopping for the maintenance window');
+  await dialog.getByRole('button', { name: 'Cancel run' }).click();
+
+  await expect(page.locator('.run-status .badge')).toHaveText('Cancelled', { timeout: 30_000 });
+  const view = await runView(page, cancelledRun);
+  expect(view.counts.cancelled).toBeGreaterThan(0);
+  expect(view.counts.processed + view.counts.cancelled + view.counts.retrying).toBe(TENANTS);
+  const percent = Math.floor((view.counts.processed / TENANTS) * 100);
+  await expect(page.locator('.run-status')).toContainText(`${percent}%`);
+  await expect(page.getByTestId('cancelled-beside')).toHaveText(`${view.counts.cancelled} cancelled`);
+  await expect(page.getByText('Cancelled: Stopping for the maintenance window')).toBeVisible();
+  // The cancelled tenants are findable by status.
+  await page.getByLabel('Item status').selectOption('cancelled');
+  const items = page.locator('table').last().locator('tbody tr');
+  await expect(items).toHaveCount(Math.min(100, view.counts.cancelled));
+  await expect(items.first().locator('.badge')).toHaveText('cancelled');
+  await page.getByLabel('Item status').selectOption('');
+  await page.evaluate(() => (globalThis as unknown as { scrollTo: (x: number, y: number) => void }).scrollTo(0, 0));
+  await shot(page, 'run-detail-1000-cancelled');
+});
+
+test('a run over 1,000 tenants with failures: running, completed, the failed tenant found', async ({ page }) => {
+  await signIn(page);
+  mainRun = await startAllTenants(page, 'Repair lifecycle columns at 1,000 tenants');
+  await page.goto(`${server.baseUrl}/system/ops/runs/${mainRun}`);
+
+  // Running, with a failure already in: the counts, the failed tenant first in the items, the chart.
+  await expect(page.locator('.counts')).toContainText('Failed', { timeout: 10_000 });
+  await expect
+    .poll(async () => {
+      const view = await runView(page, mainRun);
+      return view.status === 'running' && view.counts.failed > 0;
+    }, { timeout: 60_000, intervals: [200] })
+    .toBe(true);
+  await expect(page.locator('.run-status .badge')).toHaveText('Running');
+  await expect(page.locator('table tr.row-failed').first()).toBeVisible();
+  await expect(page.locator('table tr.row-failed').first()).toContainText('SQLSTATE 23505');
+  // The chart is drawn as of the run view the cards show: the two agree while the run moves
+  // (within the tenants two workers can finish between one view and the next).
+  const cards = page.locator('.counts');
+  const card = async (name: string) => Number(await cards.locator('div', { hasText: name }).locator('dd').innerText());
+  await expect
+    .poll(async () => {
+      const caption = /(\d+) succeeded and (\d+) failed/.exec(
+        await page.getByRole('figure', { name: /Tenants finished per minute/ }).innerText(),
+      );
+      const charted = caption ? Number(caption[1]) + Number(caption[2]) : -1;
+      return Math.abs(charted - ((await card('Succeeded')) + (await card('Failed'))));
+    }, { timeout: 15_000, intervals: [100] })
+    .toBeLessThanOrEqual(2);
+  await shot(page, 'run-detail-1000-running');
+
+  // Completed: partially succeeded, three failed, the chart of the run's minutes.
+  await expect(page.locator('.run-status .badge')).toHaveText('Partially succeeded', { timeout: 120_000 });
+  const counts = page.locator('.counts');
+  await expect(counts.locator('div', { hasText: 'Failed' }).locator('dd')).toHaveText(String(BROKEN.length));
+  await expect(counts.locator('div', { hasText: 'Processed' }).locator('dd')).toHaveText(`${TENANTS} of ${TENANTS}`);
+  const chart = page.getByRole('figure', { name: /Tenants finished per minute/ });
+  await expect(chart).toBeVisible();
+  await expect(chart).toContainText(`${TENANTS - BROKEN.length} succeeded and ${BROKEN.length} failed`);
+  await expect(chart.locator('rect.bar-failed').first()).toBeAttached();
+  await page.evaluate(() => (globalThis as unknown as { scrollTo: (x: number, y: number) => void }).scrollTo(0, 0));
+  await shot(page, 'run-detail-1000-completed');
+  // On a 1,280 px screen every column of the items table is in view: none hides behind a scroll.
+  const itemsBox = page.locator('.table-scroll').last();
+  const [scrollWidth, clientWidth] = await itemsBox.evaluate((box) => {
+    const element = box as unknown as { scrollWidth: number; clientWidth: number };
+    return [element.scrollWidth, element.clientWidth];
+  });
+  expect(scrollWidth, 'the items table fits its box').toBeLessThanOrEqual(clientWidth);
+
+  // Every failed tenant by status; then all items, paged by page number.
+  const rows = page.locator('table').last().locator('tbody tr');
+  await page.getByLabel('Item status').selectOption('failed');
+  await expect(rows).toHaveCount(BROKEN.length);
+  await page.getByLabel('Item status').selectOption('');
+  const pages = page.getByRole('navigation', { name: 'Pagination' });
+  await expect(pages).toContainText(`1–100 of ${TENANTS}`);
+  await pages.getByRole('link', { name: 'Page 2' }).click();
+  await expect(pages).toContainText(`101–200 of ${TENANTS}`);
+  await expect(page).toHaveURL(/page=2/);
+  await pages.getByRole('link', { name: 'Page 10' }).click();
+  await expect(pages).toContainText(`901–1000 of ${TENANTS}`);
+  await expect(rows).toHaveCount(100);
+});
+
+test('the failed tenant is found by search among 1,000 and its items exported as CSV', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${server.baseUrl}/system/ops/runs/${mainRun}`);
+  const rows = page.locator('table').last().locator('tbody tr');
+  await expect(rows).toHaveCount(100);
+  // Find a failed tenant by search: its name, its error with the SQLSTATE when there is one.
+  await page.getByLabel('Tenant', { exact: true }).fill('tenant-042');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/item_search=tenant-042/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('(tenant-042)');
+  await expect(rows.first()).toContainText('failed');
+  await expect(rows.first()).toContainText('UNIQUE constraint failed: e2e_broken_tenants.tenant_id (SQLSTATE 23505)');
+
+  // The items' CSV with the same filter: a header row and that one tenant.
+  const exportItems = page.getByRole('link', { name: 'Export CSV' });
+  await expect(exportItems).toHaveAttribute('href', `/system/api/ops/runs/${mainRun}/items.csv?search=tenant-042`);
+  const itemsCsv = (await download(page, exportItems)).trim().split(/\r?\n/);
+  expect(itemsCsv[0]).toContain('tenant_external_id');
+  expect(itemsCsv[0]).toContain('status');
+  expect(itemsCsv).toHaveLength(2);
+  expect(itemsCsv[1]).toContain('tenant-042');
+
+});
+
+test('the runs list filters by outcome in the URL, shows failed, changed and duration, exports CSV', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${server.baseUrl}/system/ops/runs`);
+  const table = page.getByRole('table', { name: 'Runs, newest first' });
+  await expect(table.locator('tbody tr')).toHaveCount(2);
+  await page.getByLabel('Outcome').selectOption('partially_succeeded');
+  await expect(page).toHaveURL(/outcome=partially_succeeded/);
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  const row = table.locator('tbody tr').first();
+  await expect(row).toContainText(`#${mainRun}`);
+  const headers = await table.locator('thead th').allInnerTexts();
+  const failedAt = headers.indexOf('Failed');
+  expect(failedAt).toBeGreaterThan(0);
+  await expect(row.locator('td').nth(failedAt)).toHaveText(String(BROKEN.length));
+  await expect(row.locator('td').nth(headers.indexOf('Duration'))).toHaveText(/\d+s|\d+m/);
+
+  const exportRuns = page.getByRole('link', { name: 'Export CSV' });
+  await expect(exportRuns).toHaveAttribute('href', '/system/api/ops/runs.csv?outcome=partially_succeeded');
+  const runsCsv = (await download(page, exportRuns)).trim().split(/\r?\n/);
+  expect(runsCsv[0]).toContain('counts.total');
+  expect(runsCsv).toHaveLength(2);
+
+  await page.getByLabel('Outcome').selectOption('cancelled');
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table.locator('tbody tr').first()).toContainText(`#${cancelledRun}`);
+  // A reload keeps the filter.
+  await page.reload();
+  await expect(page.getByLabel('Outcome')).toHaveValue('cancelled');
+});
+
+test('the audit log filters by date in the URL and exports CSV with the filter', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${server.baseUrl}/system/audit`);
+  const today = new Date().toISOString().slice(0, 10);
+  await page.getByLabel('Created from (UTC day)').fill(today);
+  await expect(page).toHaveURL(new RegExp(`created_after=${today}`));
+  const exportAudit = page.getByRole('link', { name: 'Export CSV' });
+  await expect(exportAudit).toHaveAttribute('href', `/system/api/audit-events.csv?created_after=${today}T00%3A00%3A00Z`);
+  const auditCsv = (await download(page, exportAudit)).trim().split(/\r?\n/);
+  expect(auditCsv[0]).toContain('action');
+  expect(auditCsv.length).toBeGreaterThan(2);
+});
+
+test('notifications are marked read at once', async ({ page }) => {
+  await signIn(page);
+  const bell = page.getByRole('button', { name: /^Notifications, [1-9]\d* unread$/ });
+  await bell.click();
+  await page.getByRole('region', { name: 'Notifications' }).getByRole('button', { name: 'Mark all as read' }).click();
+  await expect(page.getByRole('button', { name: 'Notifications, 0 unread' })).toBeVisible();
+  await expect(page.getByTestId('unread-count')).toHaveCount(0);
+});
+
+test('a preflight that found nothing to change starts only through "Start anyway"', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${server.baseUrl}/system/ops/runbooks/${RUNBOOK}`);
+  await page.getByRole('radio', { name: 'One tenant' }).check();
+  await page.getByRole('combobox', { name: 'Tenant' }).fill('tenant-500');
+  await page.getByRole('option', { name: /tenant-500/ }).click();
+  await page.getByRole('button', { name: 'Preflight' }).click();
+  await expect(page.getByText('The preflight found nothing to change; Start… asks whether to start anyway.')).toBeVisible();
+  await page.getByRole('button', { name: 'Start…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Reason code').selectOption('data_repair');
+  await dialog.getByLabel('Reason', { exact: true }).fill('A run for the record, nothing to change');
+  await expect(dialog.getByRole('button', { name: 'Start run' })).toBeDisabled();
+  const [start] = await Promise.all([
+    page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith(`/runbooks/${RUNBOOK}/runs`)),
+    (async () => {
+      await dialog.getByRole('checkbox', { name: 'Start anyway — the preflight found nothing to change' }).check();
+      await dialog.getByRole('button', { name: 'Start run' }).click();
+    })(),
+  ]);
+  expect(start.postDataJSON().allow_no_changes).toBe(true);
+  await expect(page.getByTestId('toast')).toContainText('Run queued');
+});

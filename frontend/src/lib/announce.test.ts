@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { runAnnouncement } from './announce';
+
+function run(status: 'queued' | 'running' | 'completed', processed: number, outcome: 'succeeded' | 'failed' | null = null) {
+  return {
+    id: 7,
+    status,
+    outcome,
+    progress_percent: (processed / 8) * 100,
+    counts: { total: 8, processed, succeeded: processed, failed: outcome === 'failed' ? 1 : 0, skipped: 0, retrying: 0, cancelled: 0, findings_changed: 0 },
+  };
+}
+
+describe('runAnnouncement (issue 16, obs. 11)', () => {
+  it('says nothing on the first load or on a poll without news', () => {
+    expect(runAnnouncement(undefined, run('running', 1))).toBeNull();
+    expect(runAnnouncement(run('running', 1), run('running', 1))).toBeNull();
+    expect(runAnnouncement(run('running', 2), run('running', 3))).toBeNull();
+  });
+
+  it('says a start, each milestone once, and the completion with the outcome', () => {
+    expect(runAnnouncement(run('queued', 0), run('running', 0))).toBe('Run #7 is running.');
+    expect(runAnnouncement(run('running', 1), run('running', 2))).toBe('Run #7 is 25% done: 2 of 8 tenants processed.');
+    expect(runAnnouncement(run('running', 3), run('running', 4))).toBe('Run #7 is 50% done: 4 of 8 tenants processed.');
+    expect(runAnnouncement(run('running', 4), run('running', 5))).toBeNull();
+    expect(runAnnouncement(run('running', 7), run('completed', 8, 'failed'))).toBe(
+      'Run #7 completed: Failed. 8 of 8 tenants processed, 1 failed.',
+    );
+    expect(runAnnouncement(run('completed', 8, 'failed'), run('completed', 8, 'failed'))).toBeNull();
+  });
+});

@@ -1,0 +1,53 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeBackend, json } from '../../test/fakeBackend';
+import { renderSystem } from '../../test/renderSystem';
+import { NotificationsBell } from './NotificationsBell';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+function notification(id: number, read: boolean) {
+  return {
+    id,
+    kind: 'run.completed',
+    title: `Run #${id} completed`,
+    body: 'Succeeded: 25 of 25 tenants processed.',
+    run_id: id,
+    read_at: read ? '2030-01-01T00:00:00Z' : null,
+    created_at: '2030-01-01T00:00:00Z',
+  };
+}
+
+describe('NotificationsBell', () => {
+  it('marks read up to the newest notification shown, with one POST /notifications/read-all, and refreshes the count', async () => {
+    let unread = 2;
+    const backend = fakeBackend({
+      'GET /system/api/notifications': () =>
+        json(200, {
+          items: [notification(2, unread === 0), notification(1, unread === 0)],
+          page: 1,
+          per_page: 20,
+          total: 2,
+          unread,
+        }),
+      'POST /system/api/notifications/read-all': () => {
+        const marked = unread;
+        unread = 0;
+        return json(200, { marked, unread });
+      },
+    });
+    renderSystem(<NotificationsBell />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Notifications, 2 unread' }));
+    const panel = screen.getByRole('region', { name: 'Notifications' });
+    fireEvent.click(within(panel).getByRole('button', { name: 'Mark all as read' }));
+    await screen.findByRole('button', { name: 'Notifications, 0 unread' });
+    const posts = backend.calls.filter((call) => call.method === 'POST');
+    expect(posts.map((call) => call.path)).toEqual(['/system/api/notifications/read-all']);
+    expect(posts[0]?.url.searchParams.get('up_to_id')).toBe('2');
+    await waitFor(() => expect(within(panel).queryByRole('button', { name: 'Mark all as read' })).toBeNull());
+  });
+});
