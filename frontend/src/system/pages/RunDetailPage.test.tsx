@@ -110,6 +110,37 @@ describe('RunDetailPage polling', () => {
     expect(announcer.textContent).toBe('Run #9 completed: Succeeded. 4 of 4 tenants processed, 0 failed.');
   });
 
+  it('fetches the items right after each poll of the run view, never on a timer of their own', async () => {
+    // The second poll hangs: meanwhile nothing refreshes the items, so the table cannot get
+    // ahead of the count cards; each answered poll is followed by one items request.
+    const held = deferred<Response>();
+    const states = [run('running', 1), run('running', 2), run('completed', 4)];
+    let served = 0;
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => {
+        const index = served++;
+        return index === 1 ? held.promise : json(200, states[Math.min(index, states.length - 1)]);
+      },
+      'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id' });
+    const sequence = () =>
+      backend.calls
+        .map((call) => call.path)
+        .filter((path) => path === '/system/api/ops/runs/9' || path === '/system/api/ops/runs/9/items')
+        .map((path) => (path.endsWith('/items') ? 'items' : 'run'));
+
+    await waitFor(() => expect(sequence()).toEqual(['run', 'items', 'run']));
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(sequence()).toEqual(['run', 'items', 'run']);
+
+    held.resolve(json(200, states[1]));
+    expect(await screen.findByText('Succeeded', { selector: '.run-status .badge' }, { timeout: 2000 })).toBeTruthy();
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(sequence()).toEqual(['run', 'items', 'run', 'items', 'run', 'items']);
+  });
+
   it('offers cancel only with ops.runs.cancel and while the run is active', async () => {
     fakeBackend({
       'GET /system/api/ops/runs/9': () => json(200, run('running', 1)),

@@ -110,13 +110,13 @@ export function RunDetailPage() {
       ) : run.isError && run.data === undefined ? (
         <ErrorState error={run.error} onRetry={() => void run.refetch()} />
       ) : (
-        <RunSummary run={run.data} refreshError={run.isError ? run.error : null} />
+        <RunSummary run={run.data} asOf={run.dataUpdatedAt} refreshError={run.isError ? run.error : null} />
       )}
     </section>
   );
 }
 
-function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | null }) {
+function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refreshError: Error | null }) {
   const operator = useOperator();
   const ids = useId();
   const [, setParams] = useSearchParams();
@@ -334,7 +334,7 @@ function RunSummary({ run, refreshError }: { run: Run; refreshError: Error | nul
         )}
       </dl>
 
-      <RunItems run={run} rules={runbook.data?.rule_details} headingId={`${ids}-items`} now={now} />
+      <RunItems run={run} asOf={asOf} rules={runbook.data?.rule_details} headingId={`${ids}-items`} now={now} />
     </>
   );
 }
@@ -363,14 +363,21 @@ const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
   { value: 'cancelled', label: 'Cancelled' },
 ];
 
-/** Per-tenant items, failed first (server order), refreshed with the run while it is active. */
+/**
+ * Per-tenant items, failed first (server order), fetched again right after each poll of the run
+ * view (`asOf`: when the page last received it) rather than on a timer of their own, so the
+ * table and the count cards above it show the run at the same moment: a tenant is not listed
+ * failed for a whole poll before the Failed card counts it.
+ */
 function RunItems({
   run,
+  asOf,
   rules,
   headingId,
   now,
 }: {
   run: Run;
+  asOf: number;
   rules: RuleDetail[] | undefined;
   headingId: string;
   now: Date;
@@ -391,15 +398,16 @@ function RunItems({
           signal,
         }),
       ),
-    refetchInterval: refetchIntervalFor(run),
     // The table stays while the next page loads, so paging does not make the page jump.
     placeholderData: keepPreviousData,
   });
-  // One last refresh when the run completes, so the table shows the final item states.
-  const { refetch } = items;
+  // The table is older than the run view the page shows (a poll, the completing poll included,
+  // has just answered): fetch it now. A failed fetch counts as an answer, so an items error
+  // waits for the next poll instead of being retried in a loop.
+  const { refetch, isFetching, dataUpdatedAt, errorUpdatedAt } = items;
   useEffect(() => {
-    if (run.status === 'completed') void refetch();
-  }, [run.status, refetch]);
+    if (!isFetching && Math.max(dataUpdatedAt, errorUpdatedAt) < asOf) void refetch();
+  }, [asOf, isFetching, dataUpdatedAt, errorUpdatedAt, refetch]);
 
   return (
     <>
