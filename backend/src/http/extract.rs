@@ -58,10 +58,27 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
-/// Refuses a query parameter that is not one of `known` (422 naming it): a filter the server
-/// does not know must never be silently ignored, or a script reads an unfiltered list as a
-/// filtered one.
-pub fn known_query(req: &HttpRequest, known: &[&str]) -> Result<(), ApiError> {
+/// How a list's filters arrive: with a page's parameters (`page`, `per_page`), or in an export,
+/// which has every matching row and no pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// A page of the list.
+    Paged,
+    /// The CSV export of the whole list.
+    Export,
+}
+
+/// A page's query parameters, beside a list's filters.
+const PAGINATION: &[&str] = &["page", "per_page"];
+
+/// Refuses a query parameter that is not one of `filters` (nor, for a page, `page` and
+/// `per_page`), 422 naming it: a filter the server does not know must never be silently
+/// ignored, or a script reads an unfiltered list as a filtered one.
+pub fn known_query(req: &HttpRequest, filters: &[&str], listing: Listing) -> Result<(), ApiError> {
+    let known: Vec<&str> = match listing {
+        Listing::Paged => filters.iter().chain(PAGINATION).copied().collect(),
+        Listing::Export => filters.to_vec(),
+    };
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|e| ApiError::field("query", e.to_string()))?;
     let mut errors = std::collections::BTreeMap::new();

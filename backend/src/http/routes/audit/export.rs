@@ -8,6 +8,7 @@ use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::export::{AUDIT_COLUMNS, PAGE};
 use crate::http::csv::{self, json_rows};
+use crate::http::extract::Listing;
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 
@@ -32,10 +33,7 @@ pub async fn export(
     filter: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::AuditView)?;
-    let filter = filter.parse(
-        &req,
-        &["action", "actor", "created_after", "created_before"],
-    )?;
+    let filter = filter.parse(&req, Listing::Export)?;
     let ctx = ctx.into_inner();
     Ok(csv::stream(
         "audit-events.csv",

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use crate::audit::{self, AuditEventView, AuditFilter};
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
-use crate::http::extract::{instant, known_query, non_blank};
+use crate::http::extract::{Listing, instant, known_query, non_blank};
 use crate::http::guards::Operator;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
@@ -30,8 +30,12 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     /// The filters, parsed; 422 naming the field that does not parse.
-    pub fn parse(&self, req: &HttpRequest, known: &[&str]) -> Result<AuditFilter, ApiError> {
-        known_query(req, known)?;
+    pub fn parse(&self, req: &HttpRequest, listing: Listing) -> Result<AuditFilter, ApiError> {
+        known_query(
+            req,
+            &["action", "actor", "created_after", "created_before"],
+            listing,
+        )?;
         Ok(AuditFilter {
             action: non_blank(&self.action).map(str::to_owned),
             actor: non_blank(&self.actor).map(str::to_owned),
@@ -61,17 +65,7 @@ pub async fn audit_events(
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::AuditView)?;
-    let filter = filter.parse(
-        &req,
-        &[
-            "action",
-            "actor",
-            "created_after",
-            "created_before",
-            "page",
-            "per_page",
-        ],
-    )?;
+    let filter = filter.parse(&req, Listing::Paged)?;
     let params = page.validate()?;
     let (items, total) = audit::list(&ctx.db, &filter, params.page, params.per_page).await?;
     Ok(HttpResponse::Ok()

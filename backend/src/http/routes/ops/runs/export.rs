@@ -7,21 +7,10 @@ use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::export::{PAGE, RUN_COLUMNS};
 use crate::http::csv::{self, json_rows};
+use crate::http::extract::Listing;
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 use crate::runs::query;
-
-/// The run list's filters (no pagination: the export has every matching run).
-const KNOWN: &[&str] = &[
-    "status",
-    "outcome",
-    "runbook",
-    "initiator",
-    "source",
-    "tenant_id",
-    "created_after",
-    "created_before",
-];
 
 /// Every run matching the run list's filters, newest first, as CSV (`runs.csv`): one column per
 /// JSON name of a run, flattened (`counts.total`); a cell a spreadsheet would read as a formula
@@ -44,7 +33,7 @@ pub async fn export(
     filter: web::Query<RunListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunsView)?;
-    let filter = filter.parse(&req, KNOWN)?;
+    let filter = filter.parse(&req, Listing::Export)?;
     let ctx = ctx.into_inner();
     Ok(csv::stream(
         "runs.csv",

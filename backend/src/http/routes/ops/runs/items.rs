@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::domain::run::ItemStatus;
-use crate::http::extract::{known_query, non_blank};
+use crate::http::extract::{Listing, known_query, non_blank};
 use crate::http::guards::Operator;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
@@ -27,8 +27,8 @@ pub struct ItemQuery {
 
 impl ItemQuery {
     /// The filters, parsed; 422 naming the field that does not parse.
-    pub fn parse(&self, req: &HttpRequest, known: &[&str]) -> Result<ItemFilter, ApiError> {
-        known_query(req, known)?;
+    pub fn parse(&self, req: &HttpRequest, listing: Listing) -> Result<ItemFilter, ApiError> {
+        known_query(req, &["status", "search"], listing)?;
         let status = non_blank(&self.status)
             .map(|s| {
                 ItemStatus::parse(s).ok_or_else(|| {
@@ -71,7 +71,7 @@ pub async fn items(
     operator.require(Capability::RunsView)?;
     let params = page.validate()?;
     query::find(&ctx.db, *id).await?.ok_or(ApiError::NotFound)?;
-    let filter = filter.parse(&req, &["status", "search", "page", "per_page"])?;
+    let filter = filter.parse(&req, Listing::Paged)?;
     let (rows, total) =
         query::items_matching(&ctx.db, *id, &filter, params.page, params.per_page).await?;
     Ok(HttpResponse::Ok()

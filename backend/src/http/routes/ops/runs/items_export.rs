@@ -7,6 +7,7 @@ use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::export::{ITEM_COLUMNS, PAGE};
 use crate::http::csv::{self, json_rows};
+use crate::http::extract::Listing;
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 use crate::runs::query;
@@ -38,7 +39,7 @@ pub async fn export(
     query::find(&ctx.db, run_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let filter = filter.parse(&req, &["status", "search"])?;
+    let filter = filter.parse(&req, Listing::Export)?;
     let ctx = ctx.into_inner();
     Ok(csv::stream(
         &format!("run-{run_id}-items.csv"),

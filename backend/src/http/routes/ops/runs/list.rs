@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::domain::run::{Outcome, RunStatus, Source};
-use crate::http::extract::{instant, known_query, non_blank};
+use crate::http::extract::{Listing, instant, known_query, non_blank};
 use crate::http::guards::Operator;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
@@ -37,24 +37,22 @@ pub struct RunListQuery {
     pub created_before: Option<String>,
 }
 
-/// The query parameters of the run list (filters and pagination).
-const KNOWN: &[&str] = &[
-    "status",
-    "outcome",
-    "runbook",
-    "initiator",
-    "source",
-    "tenant_id",
-    "created_after",
-    "created_before",
-    "page",
-    "per_page",
-];
-
 impl RunListQuery {
+    /// The filters' query parameter names.
+    const FILTERS: &[&str] = &[
+        "status",
+        "outcome",
+        "runbook",
+        "initiator",
+        "source",
+        "tenant_id",
+        "created_after",
+        "created_before",
+    ];
+
     /// The filters, parsed; 422 naming the first field that does not parse.
-    pub fn parse(&self, req: &HttpRequest, known: &[&str]) -> Result<RunFilter, ApiError> {
-        known_query(req, known)?;
+    pub fn parse(&self, req: &HttpRequest, listing: Listing) -> Result<RunFilter, ApiError> {
+        known_query(req, Self::FILTERS, listing)?;
         let status = non_blank(&self.status)
             .map(|s| {
                 RunStatus::parse(s).ok_or_else(|| {
@@ -118,7 +116,7 @@ pub async fn list(
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunsView)?;
-    let filter = filter.parse(&req, KNOWN)?;
+    let filter = filter.parse(&req, Listing::Paged)?;
     let params = page.validate()?;
     let (runs, total) =
         query::list(&ctx.db, &filter, params.page, params.per_page, ctx.now()).await?;
