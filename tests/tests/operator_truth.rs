@@ -185,6 +185,11 @@ async fn retry_lineage_settles_rebuilt_tenants(backend: Backend) {
         "{failed_events}"
     );
 
+    // A completed run is polled with its ETag: 304 while nothing changes.
+    let original_path = format!("/system/api/ops/runs/{first_id}");
+    let etag = poll(&op, &original_path, None).await.1.expect("etag");
+    assert_eq!(poll(&op, &original_path, Some(&etag)).await.0, 304);
+
     // Retry both; only `a` is still broken.
     break_tenants(&app, &[a]).await;
     let retry = |phrase: &'static str| {
@@ -204,7 +209,16 @@ async fn retry_lineage_settles_rebuilt_tenants(backend: Backend) {
         json!({"kind": "tenants", "tenant_ids": [a, b], "retry_of": first_id})
     );
     assert_eq!(second["retry_of_run_id"], first_id);
+    // Being retried changes the completed run's view (`retried_by`), so its ETag changes.
+    let (status, retried_etag) = poll(&op, &original_path, Some(&etag)).await;
+    assert_eq!(status, 200, "a new retry is a change");
+    let retried_etag = retried_etag.expect("etag");
     drain(&app, second_id).await;
+    assert_eq!(
+        poll(&op, &original_path, Some(&retried_etag)).await.0,
+        200,
+        "the retry's outcome and the tenants it rebuilt are a change"
+    );
 
     let original = get(&op, &format!("/system/api/ops/runs/{first_id}")).await;
     assert_eq!(
@@ -255,6 +269,20 @@ async fn retry_lineage_settles_rebuilt_tenants(backend: Backend) {
         count(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
         3
     );
+}
+
+/// A GET of `path`, conditional on `etag`: the status and the answer's ETag.
+async fn poll(op: &OperatorClient, path: &str, etag: Option<&str>) -> (u16, Option<String>) {
+    let mut req = op.client.get(op.address.clone() + path);
+    if let Some(etag) = etag {
+        req = req.header("if-none-match", etag);
+    }
+    let res = req.send().await.expect("request");
+    let etag = res
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().expect("etag").to_owned());
+    (res.status().as_u16(), etag)
 }
 
 async fn get_status(op: &OperatorClient, path: &str) -> (u16, Value) {

@@ -327,8 +327,14 @@ async fn views_of(
             .collect()
     };
     let tenants = tenant_refs(db, runs.iter().filter_map(|(r, _)| r.scope_tenant_id)).await?;
-    let ids: Vec<i64> = runs.iter().map(|(r, _)| r.id).collect();
-    let mut retried_by = lineage::retried_by(db, &ids).await?;
+    // Only a completed run can have been retried (`start::retry_failed` refuses the others), so
+    // polling an active run costs no lineage query.
+    let completed: Vec<i64> = runs
+        .iter()
+        .filter(|(r, _)| r.status == RunStatus::Completed)
+        .map(|(r, _)| r.id)
+        .collect();
+    let mut retried_by = lineage::retried_by(db, &completed).await?;
     let mut out = Vec::with_capacity(runs.len());
     for (run, stalled) in runs {
         let initiator = run.initiator_id.and_then(|id| {

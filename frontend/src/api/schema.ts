@@ -435,7 +435,8 @@ export interface paths {
         };
         /**
          * One run with counts, progress, ETA and stall. Send `If-None-Match` with the last `ETag` to
-         *     get a cheap 304 while nothing changed (a run becoming stalled is a change).
+         *     get a cheap 304 while nothing changed (a run becoming stalled is a change, and so is a retry
+         *     of a completed run or its outcome).
          */
         get: operations["runs_detail"];
         put?: never;
