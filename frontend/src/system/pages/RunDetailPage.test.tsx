@@ -613,6 +613,16 @@ describe('RunDetailPage at 1,000 tenants (SPEC §18)', () => {
     expect(link().hasAttribute('download')).toBe(true);
   });
 
+  it('says no tenant has finished yet rather than a peak of the axis', async () => {
+    renderRun(bigRun(), {
+      'GET /system/api/ops/runs/9/timeline': () =>
+        json(200, [{ minute: '2030-01-01T00:00:00Z', succeeded: 0, failed: 0 }]),
+    });
+    const figure = await screen.findByRole('figure', { name: /Tenants finished per minute/ });
+    expect(figure.textContent).toContain('0 succeeded and 0 failed over 1 minute (00:00–00:00 UTC); no tenant has finished yet.');
+    expect(figure.textContent).not.toContain('at most');
+  });
+
   it('draws tenants finished and failed per minute as an accessible figure with a table', async () => {
     renderRun(bigRun(), {
       'GET /system/api/ops/runs/9/timeline': () =>
