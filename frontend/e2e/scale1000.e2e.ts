@@ -236,6 +236,12 @@ test('the runs list filters by outcome in the URL, shows failed, changed and dur
   await expect(table.locator('tbody tr')).toHaveCount(1);
   const row = table.locator('tbody tr').first();
   await expect(row).toContainText(`#${mainRun}`);
+  // On a 1,280 px screen every column of the runs list is in view, Created included.
+  const [scrollWidth, clientWidth] = await page.locator('.table-scroll').first().evaluate((box) => {
+    const element = box as unknown as { scrollWidth: number; clientWidth: number };
+    return [element.scrollWidth, element.clientWidth];
+  });
+  expect(scrollWidth, 'the runs table fits its box').toBeLessThanOrEqual(clientWidth);
   const headers = await table.locator('thead th').allInnerTexts();
   const failedAt = headers.indexOf('Failed');
   expect(failedAt).toBeGreaterThan(0);

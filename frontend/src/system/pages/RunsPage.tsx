@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { OpsTenant, Page, Run, RunbookList } from '../../api/types';
@@ -299,9 +299,21 @@ export function RunsPage() {
                       {run.duration_seconds === null ? '—' : formatDuration(run.duration_seconds)}
                     </td>
                     <td>
-                      <code>{run.runbook}</code>
+                      {/* A long key may wrap after its dots, never inside a word. */}
+                      <code>
+                        {run.runbook.split('.').map((part, index) => (
+                          <Fragment key={index}>
+                            {index > 0 && (
+                              <>
+                                .<wbr />
+                              </>
+                            )}
+                            {part}
+                          </Fragment>
+                        ))}
+                      </code>
                     </td>
-                    <td>{formatScope(run.scope)}</td>
+                    <td className="run-scope">{formatScope(run.scope)}</td>
                     <td>
                       {run.initiator?.username ?? 'System'} <span className="muted">({run.source})</span>
                     </td>
