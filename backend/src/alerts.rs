@@ -1,25 +1,28 @@
-//! Alerts: when a run completes `failed` or `partially_succeeded`, a JSON alert is POSTed to
-//! `ALERT_WEBHOOK_URL`. The alert is written to an outbox in the run's finalizing transaction
-//! and delivered by the workers with retries and exponential backoff, so a slow or down
-//! webhook never blocks a run or a request. No webhook configured → nothing is written.
+//! Alerts: a typed outbox of webhook messages. When a run completes `failed` or
+//! `partially_succeeded`, the run lifecycle builds a [`RunAlert`] and writes it here in the
+//! run's finalizing transaction; the [`Delivery`] chore POSTs it as JSON to
+//! `ALERT_WEBHOOK_URL` with retries and exponential backoff, so a slow or down webhook never
+//! blocks a run or a request. No webhook configured → nothing is written.
 //!
-//! The payload carries what the person paged needs (SPEC §18): the outcome, counts and error
-//! summary, the failed tenants named with their errors (up to [`FAILED_TENANTS`]), and a link
-//! to the run (`console_url`, from `PUBLIC_URL`).
+//! The payload carries what the person paged needs (docs/spec.md §18): the outcome, counts and
+//! error summary, the failed tenants named with their errors, and a link to the run. This
+//! module knows the payload's shape, not the runs it describes: it imports nothing of `runs/`.
 
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::future::BoxFuture;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use serde::Serialize;
 
 use crate::audit::{self, Actor, Event};
 use crate::context::AppContext;
 use crate::db::exec;
-use crate::domain::run::{ItemStatus, Outcome};
+use crate::domain::run::Outcome;
 use crate::entities::alert_deliveries;
-use crate::runs::query::{self, ItemFilter, RunView};
+use crate::jobs::Chore;
 
 /// Failed tenants listed in an alert.
 pub const FAILED_TENANTS: u64 = 20;
@@ -27,54 +30,64 @@ pub const FAILED_TENANTS: u64 = 20;
 /// Delivery attempts before an alert is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
 
-/// Writes the outbox row for `run` (inside the finalizing transaction).
+/// Alerts attempted per delivery pass.
+const PASS: u64 = 10;
+
+/// The webhook message about one run, as POSTed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunAlert {
+    /// What happened: `operation_run.completed`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The run.
+    pub run_id: i64,
+    /// Its runbook key.
+    pub runbook: String,
+    /// Its scope, as the run view shows it.
+    pub scope: serde_json::Value,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Its counts, as the run view shows them.
+    pub counts: serde_json::Value,
+    /// Its error summary.
+    pub error_summary: Option<String>,
+    /// Up to [`FAILED_TENANTS`] failed tenants with their errors.
+    pub failed_tenants: Vec<FailedTenant>,
+    /// The run in the console (from `PUBLIC_URL`).
+    pub console_url: Option<String>,
+    /// Who started it, as the run view shows it.
+    pub initiator: serde_json::Value,
+    /// When it completed.
+    pub completed_at: DateTime<Utc>,
+}
+
+/// One failed tenant named in an alert.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedTenant {
+    /// Tenant id.
+    pub id: i64,
+    /// Its external id.
+    pub external_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its item's last error.
+    pub error: Option<String>,
+}
+
+/// Whether alerts are sent at all (`ALERT_WEBHOOK_URL` is set).
+pub fn configured(ctx: &AppContext) -> bool {
+    ctx.settings.alert_webhook_url.is_some()
+}
+
+/// Writes the outbox row for `alert` (inside the finalizing transaction); at most one per run.
 pub async fn enqueue(
-    ctx: &AppContext,
     db: &impl ConnectionTrait,
-    run: &RunView,
-    outcome: Outcome,
+    alert: &RunAlert,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if ctx.settings.alert_webhook_url.is_none() {
-        return Ok(());
-    }
-    let failed = ItemFilter {
-        status: Some(ItemStatus::Failed),
-        search: None,
-    };
-    let failed_tenants: Vec<serde_json::Value> =
-        query::items_after(db, run.id, &failed, 0, FAILED_TENANTS)
-            .await?
-            .into_iter()
-            .map(|item| {
-                serde_json::json!({
-                    "id": item.tenant_id,
-                    "external_id": item.tenant_external_id,
-                    "name": item.tenant_name,
-                    "error": item.error,
-                })
-            })
-            .collect();
-    let console_url = ctx
-        .settings
-        .public_url
-        .as_ref()
-        .map(|base| format!("{base}/system/ops/runs/{}", run.id));
-    let payload = serde_json::json!({
-        "type": "operation_run.completed",
-        "run_id": run.id,
-        "runbook": run.runbook,
-        "scope": run.scope,
-        "outcome": outcome,
-        "counts": run.counts,
-        "error_summary": run.error_summary,
-        "failed_tenants": failed_tenants,
-        "console_url": console_url,
-        "initiator": run.initiator,
-        "completed_at": now,
-    });
+    let payload = serde_json::to_value(alert).map_err(|e| DbErr::Custom(e.to_string()))?;
     alert_deliveries::Entity::insert(alert_deliveries::ActiveModel {
-        run_id: Set(run.id),
+        run_id: Set(alert.run_id),
         payload: Set(payload),
         status: Set("pending".into()),
         attempts: Set(0),
@@ -91,13 +104,43 @@ pub async fn enqueue(
     .map(|_| ())
 }
 
+/// The chore that delivers due alerts, every second.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery;
+
+impl Chore for Delivery {
+    fn name(&self) -> &'static str {
+        "alerts.deliver"
+    }
+
+    fn every(&self) -> StdDuration {
+        StdDuration::from_secs(1)
+    }
+
+    fn tick<'a>(&'a self, ctx: &'a AppContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            deliver_due(ctx).await?;
+            Ok(())
+        })
+    }
+}
+
 /// Backoff before attempt `attempt + 1`: 2 s, 4 s, 8 s... capped at 10 minutes.
 pub fn backoff(attempt: i32) -> Duration {
     Duration::seconds((2i64 << attempt.clamp(0, 12)).min(600))
 }
 
-/// Delivers the alerts that are due; returns how many were attempted.
-pub async fn deliver_due(ctx: &AppContext, client: &reqwest::Client) -> Result<usize, DbErr> {
+/// The HTTP client alerts are sent with (one per process: it pools connections).
+fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new)
+}
+
+/// Delivers up to one pass of the alerts that are due; returns how many were attempted. Each
+/// alert is claimed first (its next attempt pushed into the future with a guarded UPDATE), so
+/// two processes never send the same attempt.
+pub async fn deliver_due(ctx: &AppContext) -> Result<usize, DbErr> {
+    let client = client();
     let Some(url) = ctx.settings.alert_webhook_url.clone() else {
         return Ok(0);
     };
@@ -106,7 +149,7 @@ pub async fn deliver_due(ctx: &AppContext, client: &reqwest::Client) -> Result<u
         .filter(alert_deliveries::Column::Status.eq("pending"))
         .filter(alert_deliveries::Column::NextAttemptAt.lte(now))
         .order_by_asc(alert_deliveries::Column::Id)
-        .limit(10)
+        .limit(PASS)
         .all(&ctx.db)
         .await?;
     let count = due.len();

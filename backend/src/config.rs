@@ -82,6 +82,9 @@ pub struct Settings {
     pub job_lease: Duration,
     /// How long an idle worker waits before polling the queue again.
     pub worker_poll: Duration,
+    /// How long a tenant's transaction waits for a row lock the host application holds before
+    /// the attempt fails and is retried (PostgreSQL `lock_timeout`; 0 waits forever).
+    pub tenant_lock_timeout: Duration,
     /// On shutdown, how long a worker lets the job in hand finish before it hands the job back
     /// unfinished (its attempt not counted) for another worker to run.
     pub worker_shutdown_grace: Duration,
@@ -280,6 +283,11 @@ impl Settings {
             body_timeout: Duration::from_millis(parse(&get, "BODY_TIMEOUT_MS", 10_000)?),
             job_lease: Duration::from_secs(parse(&get, "JOB_LEASE_SECONDS", 30)?),
             worker_poll: Duration::from_millis(parse(&get, "WORKER_POLL_MS", 250)?),
+            tenant_lock_timeout: Duration::from_millis(parse(
+                &get,
+                "TENANT_LOCK_TIMEOUT_MS",
+                5_000,
+            )?),
             worker_shutdown_grace: Duration::from_millis(parse(
                 &get,
                 "WORKER_SHUTDOWN_GRACE_MS",

@@ -1,5 +1,6 @@
-//! What every service call needs: the database, the settings and the clock. Not tied to HTTP:
-//! the CLI, the workers and the handlers build the same context.
+//! What every service call needs: the database, the settings, the clock and the registries.
+//! Not tied to HTTP: the CLI, the workers and the handlers get the same context, assembled in
+//! one place, the composition root [`crate::app`].
 
 use std::sync::Arc;
 
@@ -7,9 +8,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::HashPool;
 use crate::auth::refusals::RefusalLog;
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::jobs::JobRegistry;
+use crate::jobs::{Chores, JobRegistry};
 use crate::runbooks::Registry;
 
 /// Shared, cheaply clonable service context.
@@ -29,16 +30,21 @@ pub struct AppContext {
     pub runbooks: Registry,
     /// Every job kind the workers run.
     pub jobs: Arc<JobRegistry>,
+    /// Every chore the worker processes run on their own timer.
+    pub chores: Arc<Chores>,
 }
 
 impl AppContext {
-    /// A context on the system clock.
-    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
-        Self::with_clock(db, settings, Arc::new(SystemClock))
-    }
-
-    /// A context on a given clock (tests).
-    pub fn with_clock(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> Self {
+    /// A context with the given registries; [`crate::app::context`] is the one caller that
+    /// names the real ones.
+    pub fn assemble(
+        db: DatabaseConnection,
+        settings: Settings,
+        clock: SharedClock,
+        runbooks: Registry,
+        jobs: JobRegistry,
+        chores: Chores,
+    ) -> Self {
         let hashing = Arc::new(HashPool::new(settings.hash_concurrency, settings.hash_wait));
         Self {
             db,
@@ -46,8 +52,9 @@ impl AppContext {
             clock,
             hashing,
             refusals: Arc::new(RefusalLog::default()),
-            runbooks: Registry::built_in(),
-            jobs: Arc::new(crate::runs::execute::jobs()),
+            runbooks,
+            jobs: Arc::new(jobs),
+            chores: Arc::new(chores),
         }
     }
 

@@ -114,6 +114,17 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     }
 }
 
+/// Bounds how long the statements of `txn` wait for a row lock (PostgreSQL's `lock_timeout`,
+/// for this transaction only); a wait past it fails with SQLSTATE 55P03. SQLite has no row
+/// locks: a writer transaction (`BEGIN IMMEDIATE`) already holds the database's write lock.
+pub async fn set_lock_timeout(txn: &DatabaseTransaction, timeout: Duration) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres && !timeout.is_zero() {
+        txn.execute_unprepared(&format!("SET LOCAL lock_timeout = {}", timeout.as_millis()))
+            .await?;
+    }
+    Ok(())
+}
+
 /// A cheap round trip, for readiness probes.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())

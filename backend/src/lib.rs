@@ -5,6 +5,7 @@
 //! that knows actix. The CLI, the workers and the handlers call the same services.
 
 pub mod alerts;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;

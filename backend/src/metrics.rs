@@ -5,6 +5,7 @@
 //! global recorder to install (tests start many apps in one process), no HTTP listener or
 //! push gateway dependencies, and the text encoder is all `/metrics` needs.
 
+use crate::domain::run::RunStatus;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -22,9 +23,6 @@ pub struct Metrics {
     jobs: IntGaugeVec,
     job_duration: HistogramVec,
 }
-
-/// Run statuses reported by `atlas_runs`, so a status with no rows reads 0, not absent.
-const RUN_STATUSES: [&str; 3] = ["queued", "running", "completed"];
 
 impl Metrics {
     fn build() -> prometheus::Result<Self> {
@@ -101,7 +99,8 @@ impl Metrics {
             "SELECT status, COUNT(*) FROM operation_runs GROUP BY status",
         )
         .await?;
-        for status in RUN_STATUSES {
+        // Every status is reported, so one with no rows reads 0, not absent.
+        for status in <RunStatus as sea_orm::Iterable>::iter().map(RunStatus::as_str) {
             self.runs
                 .with_label_values(&[status])
                 .set(lookup(&runs, status));

@@ -513,7 +513,7 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
     let pdb = atlas_ops::db::connect(&pipeline_copy.url, (workers + 8) as u32)
         .await
         .expect("connect");
-    let ctx = AppContext::new(pdb.clone(), settings);
+    let ctx = atlas_ops::app::context(pdb.clone(), settings);
     atlas_ops::auth::operators::create_operator(
         &pdb,
         "bench",
@@ -624,7 +624,7 @@ async fn bench_sqlite(tenants: u64, per_tenant: u64) -> SqliteResult {
     let pdb = atlas_ops::db::connect(&url("pipeline.sqlite3"), (workers + 8) as u32)
         .await
         .expect("connect");
-    let ctx = AppContext::new(pdb.clone(), settings);
+    let ctx = atlas_ops::app::context(pdb.clone(), settings);
     let shutdown = CancellationToken::new();
     let handles = worker::spawn(&ctx, workers, &shutdown);
     let (_, pipeline, _) = pipeline_run(&ctx).await;

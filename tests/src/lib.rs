@@ -104,6 +104,54 @@ pub struct TestApp {
     pub backend: Backend,
     /// The database (kept alive for the test's duration).
     pub database: TestDatabase,
+    /// Set by [`TestApp::allow_unfinished_jobs`]: the teardown does not check the queue.
+    unfinished_jobs_allowed: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for TestApp {
+    /// Fails a test that leaves unfinished jobs behind (crates.io's `TestApp` does the same): a
+    /// run's work must be drained or deliberately abandoned, never forgotten.
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            || self
+                .unfinished_jobs_allowed
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
+        let url = self.database.url.clone();
+        // Drop runs inside the test's runtime; a thread with its own runtime can block on it.
+        let left = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let db = atlas_ops::db::connect(&url, 1).await.ok()?;
+                let row = sea_orm::ConnectionTrait::query_one_raw(
+                    &db,
+                    sea_orm::Statement::from_string(
+                        db.get_database_backend(),
+                        "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'running')",
+                    ),
+                )
+                .await
+                .ok()??;
+                let n: i64 = row.try_get("", "n").ok()?;
+                let _ = db.close().await;
+                Some(n)
+            })
+        })
+        .join()
+        .ok()
+        .flatten();
+        if let Some(n) = left.filter(|&n| n > 0) {
+            panic!(
+                "the test left {n} unfinished job(s) in the queue: drain it (runs::drain) or \
+                 call TestApp::allow_unfinished_jobs() where leaving them is the point"
+            );
+        }
+    }
 }
 
 /// Settings for a test app on `url`: demo mode, fixed secrets, plain-http cookies allowed.
@@ -146,7 +194,7 @@ pub async fn spawn_app_with_context(
     let db = database.connect().await;
     atlas_ops::db::migrate(&db).await.expect("migrate");
     let clock = OffsetClock::new();
-    let mut ctx = AppContext::with_clock(db.clone(), settings, clock.clone());
+    let mut ctx = atlas_ops::app::context_with_clock(db.clone(), settings, clock.clone());
     adjust_context(&mut ctx);
     let app = Application::build(ctx.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -158,10 +206,18 @@ pub async fn spawn_app_with_context(
         ctx,
         backend,
         database,
+        unfinished_jobs_allowed: Default::default(),
     }
 }
 
 impl TestApp {
+    /// Lets this test end with unfinished jobs in the queue (a test about a run left waiting,
+    /// or one that only checks what a start answers).
+    pub fn allow_unfinished_jobs(&self) {
+        self.unfinished_jobs_allowed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// A client with its own cookie jar and no redirects followed.
     pub fn client(&self) -> reqwest::Client {
         http_client()
@@ -330,7 +386,11 @@ impl TestApp {
     /// and clock; returns its address.
     pub async fn spawn_second_instance(&self) -> String {
         let db = self.database.connect().await;
-        let ctx = AppContext::with_clock(db, (*self.ctx.settings).clone(), self.clock.clone());
+        let ctx = atlas_ops::app::context_with_clock(
+            db,
+            (*self.ctx.settings).clone(),
+            self.clock.clone(),
+        );
         let app = Application::build(ctx).expect("build second app");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

@@ -815,7 +815,7 @@ async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
 
     let env = Env::new(backend).await;
     break_tenant(&env, backend, "tenant-004").await;
-    let ctx = atlas_ops::context::AppContext::new(
+    let ctx = atlas_ops::app::context(
         env.db.clone(),
         atlas_ops_tests::test_settings(&env.database.url),
     );
@@ -887,9 +887,15 @@ async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
         "waiting on tenant tenant-005",
     ])
     .await;
-    service::cancel(&ctx, run_id, &who, "stop this run for now", "cli")
-        .await
-        .expect("cancel");
+    service::cancel(
+        &ctx,
+        run_id,
+        &who,
+        "stop this run for now",
+        &atlas_ops::auth::RequestMeta::from_source("cli"),
+    )
+    .await
+    .expect("cancel");
     // Tenant 4 (waiting for its retry) and tenant 6 (pending) are cancelled; tenant 5 still
     // runs, and the run still waits on it.
     show(&[

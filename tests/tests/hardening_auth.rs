@@ -621,6 +621,7 @@ async fn assert_ends(mut res: reqwest::Response, reasons: &[&str], what: &str) {
 
 async fn streams_end_within_five_seconds_of_losing_their_authorization(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.allow_unfinished_jobs();
     let run_id = queued_run(&app).await;
     let url = app.url(&format!("/system/api/ops/runs/{run_id}/events"));
     let caps = [Capability::RunsView, Capability::RunbooksView];
@@ -701,6 +702,7 @@ async fn streams_end_within_five_seconds_of_losing_their_authorization(backend: 
 
 async fn a_stream_ends_when_its_session_idles_out_and_never_extends_it(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.allow_unfinished_jobs();
     let run_id = queued_run(&app).await;
     app.create_operator("watcher", &[Capability::RunsView])
         .await;
@@ -748,6 +750,7 @@ async fn streams_have_a_lifetime_and_a_cap_per_operator(backend: Backend) {
         s.sse_max_per_operator = 2;
     })
     .await;
+    app.allow_unfinished_jobs();
     let run_id = queued_run(&app).await;
     let token = app.operator_token("watcher", &[Capability::RunsView]).await;
     let url = app.url(&format!("/system/api/ops/runs/{run_id}/events"));

@@ -212,6 +212,7 @@ async fn the_console_flow_works_over_http(backend: Backend) {
 
 async fn bearer_tokens_drive_the_api_without_csrf(backend: Backend) {
     let app = seeded(backend).await;
+    app.allow_unfinished_jobs();
     let token = app
         .operator_token(
             "script",
@@ -325,6 +326,7 @@ async fn each_capability_is_enforced(backend: Backend) {
 
 async fn idempotency_keys_replay_and_refuse(backend: Backend) {
     let app = seeded(backend).await;
+    app.allow_unfinished_jobs();
     app.create_operator("alice", &Capability::ALL).await;
     let op = app.login_operator("alice").await;
     let pf: Value = op
@@ -434,6 +436,7 @@ async fn idempotency_keys_replay_and_refuse(backend: Backend) {
 /// releases its key, and the saved answer names the run that was committed.
 async fn a_start_saves_its_idempotent_answer_with_the_run(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.allow_unfinished_jobs();
     let who = atlas_ops_tests::runs::seed(&app).await;
     let pf = atlas_ops_tests::runs::preflight_of(&app, Scope::AllTenants, &who).await;
     let key = IdempotencyKey::parse("run-once").expect("key");

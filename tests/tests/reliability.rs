@@ -497,10 +497,9 @@ async fn a_down_or_hung_alert_webhook_blocks_no_run_and_no_request(backend: Back
     }
 
     // Down (503): retried with backoff, still pending. Then up: delivered exactly once.
-    let client = reqwest::Client::new();
     hook.set_mode(Mode::Down);
     app.clock.advance(chrono::Duration::minutes(11));
-    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+    atlas_ops::alerts::deliver_due(&app.ctx)
         .await
         .expect("deliver");
     assert_eq!(
@@ -511,7 +510,7 @@ async fn a_down_or_hung_alert_webhook_blocks_no_run_and_no_request(backend: Back
         .await,
         1
     );
-    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+    atlas_ops::alerts::deliver_due(&app.ctx)
         .await
         .expect("deliver");
     assert_eq!(
@@ -525,11 +524,11 @@ async fn a_down_or_hung_alert_webhook_blocks_no_run_and_no_request(backend: Back
     );
     hook.set_mode(Mode::Up);
     app.clock.advance(chrono::Duration::minutes(11));
-    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+    atlas_ops::alerts::deliver_due(&app.ctx)
         .await
         .expect("deliver");
     app.clock.advance(chrono::Duration::minutes(11));
-    atlas_ops::alerts::deliver_due(&app.ctx, &client)
+    atlas_ops::alerts::deliver_due(&app.ctx)
         .await
         .expect("deliver");
     let bodies = hook.bodies().await;
@@ -670,13 +669,20 @@ async fn cancel_racing_completion_ends_in_exactly_one_terminal_state(backend: Ba
                 tokio::spawn(async move { jobs::worker::try_execute_one(&w.ctx).await }),
                 tokio::spawn(async move {
                     tokio::time::sleep(stagger).await;
-                    service::cancel(&c.ctx, id, &who, "racing the last tenant", "cli").await
+                    service::cancel(
+                        &c.ctx,
+                        id,
+                        &who,
+                        "racing the last tenant",
+                        &atlas_ops::auth::RequestMeta::from_source("cli"),
+                    )
+                    .await
                 }),
             )
         };
         worker.await.expect("join").expect("last tenant");
         match canceller.await.expect("join") {
-            Ok(_) | Err(RunError::State(_)) => {}
+            Ok(_) | Err(RunError::State { .. }) => {}
             Err(other) => panic!("unexpected cancel error: {other:?}"),
         }
         let run = drain(&app, started.run.id).await;

@@ -173,6 +173,7 @@ async fn a_transient_failure_shows_retrying_with_its_next_attempt(backend: Backe
 
 async fn a_bad_item_status_filter_names_retrying(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.allow_unfinished_jobs();
     let run_id = atlas_ops_tests::runs::queued_run(&app).await;
     let op = viewer(&app).await;
     let res = op
@@ -193,9 +194,15 @@ async fn cancelling_a_run_whose_item_waits_for_a_retry_completes_it(backend: Bac
     let run_id = start_all_tenants(&app, &who).await;
     run_due_jobs(&app).await;
     assert_eq!(run_view(&app, run_id).await.counts.retrying, 1);
-    let view = service::cancel(&app.ctx, run_id, &who, "stop waiting for it", "cli")
-        .await
-        .expect("cancel");
+    let view = service::cancel(
+        &app.ctx,
+        run_id,
+        &who,
+        "stop waiting for it",
+        &atlas_ops::auth::RequestMeta::from_source("cli"),
+    )
+    .await
+    .expect("cancel");
     assert_eq!(view.status.as_str(), "completed", "the run finalizes");
     assert_eq!(view.outcome.map(|o| o.as_str()), Some("cancelled"));
     let c = view.counts;
@@ -214,7 +221,6 @@ async fn cancelling_a_run_whose_item_waits_for_a_retry_completes_it(backend: Bac
         item_of(&app, run_id, ids[3]).await.status,
         ItemStatus::Cancelled
     );
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM jobs").await, 0);
 }
 
 async fn a_late_retry_of_a_cancelled_run_cancels_its_item(backend: Backend) {
@@ -235,9 +241,15 @@ async fn a_late_retry_of_a_cancelled_run_cancels_its_item(backend: Backend) {
     service::start_item(&app.db, item_id, held.attempts, app.ctx.now())
         .await
         .expect("start");
-    let view = service::cancel(&app.ctx, run_id, &who, "cancel during an attempt", "cli")
-        .await
-        .expect("cancel");
+    let view = service::cancel(
+        &app.ctx,
+        run_id,
+        &who,
+        "cancel during an attempt",
+        &atlas_ops::auth::RequestMeta::from_source("cli"),
+    )
+    .await
+    .expect("cancel");
     assert_eq!(view.status.as_str(), "running");
     // That worker is lost; the job comes back, its attempt fails, and a retry is scheduled.
     app.clock.advance(chrono::Duration::seconds(31));
@@ -259,7 +271,6 @@ async fn a_late_retry_of_a_cancelled_run_cancels_its_item(backend: Backend) {
     );
     let item = item_of(&app, run_id, ids[3]).await;
     assert_eq!((item.status, item.attempts), (ItemStatus::Cancelled, 2));
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM jobs").await, 0);
 }
 
 async fn a_cancelled_run_reads_its_real_progress_and_a_cancelling_one_has_no_eta(backend: Backend) {
@@ -280,9 +291,15 @@ async fn a_cancelled_run_reads_its_real_progress_and_a_cancelling_one_has_no_eta
             .expect("start")
     );
     assert!(run_view(&app, run_id).await.eta_seconds.is_some());
-    let view = service::cancel(&app.ctx, run_id, &who, "enough of this run", "cli")
-        .await
-        .expect("cancel");
+    let view = service::cancel(
+        &app.ctx,
+        run_id,
+        &who,
+        "enough of this run",
+        &atlas_ops::auth::RequestMeta::from_source("cli"),
+    )
+    .await
+    .expect("cancel");
     assert_eq!(view.status.as_str(), "running", "one item is still running");
     assert_eq!(view.eta_seconds, None, "no ETA while cancelling");
     let c = view.counts;
@@ -318,6 +335,7 @@ async fn a_cancelled_run_reads_its_real_progress_and_a_cancelling_one_has_no_eta
 
 async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.allow_unfinished_jobs();
     let who = seed(&app).await;
     let run_id = start_all_tenants(&app, &who).await;
     execute_jobs(&app, 2).await;
@@ -454,6 +472,7 @@ async fn the_timeline_counts_items_per_minute_over_the_run(backend: Backend) {
 
 async fn the_timeline_as_of_a_run_view_agrees_with_its_counts(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.allow_unfinished_jobs();
     let who = seed(&app).await;
     let run_id = start_all_tenants(&app, &who).await;
     let op = viewer(&app).await;
@@ -547,6 +566,8 @@ async fn a_worker_shutdown_hands_the_job_back_without_counting_an_attempt(backen
         },
     )
     .await;
+    // The endless job is left in the queue on purpose.
+    app.allow_unfinished_jobs();
     let job = Endless {
         tag: "in hand at shutdown".into(),
     };
@@ -602,7 +623,7 @@ async fn the_migration_moves_old_cancelled_runs_to_the_new_counting(backend: Bac
         run_id,
         &who,
         "cancelled before the upgrade",
-        "cli",
+        &atlas_ops::auth::RequestMeta::from_source("cli"),
     )
     .await
     .expect("cancel");

@@ -8,6 +8,7 @@ pub mod operators;
 pub mod password;
 pub mod password_change;
 pub mod principal;
+pub mod purges;
 pub mod recheck;
 pub mod refusals;
 pub mod sessions;
@@ -28,6 +29,14 @@ pub struct RequestMeta {
 }
 
 impl RequestMeta {
+    /// The facts of a call that came from `source` (`cli`, `worker`...), not over HTTP.
+    pub fn from_source(source: &str) -> Self {
+        Self {
+            source: Some(source.to_owned()),
+            ..Self::default()
+        }
+    }
+
     /// An audit event carrying these facts.
     pub fn event(&self, action: &'static str, actor: Actor) -> Event {
         let mut event = Event::new(action, actor);

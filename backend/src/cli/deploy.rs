@@ -94,7 +94,7 @@ pub struct DeployResult {
 /// `atlas-ops deploy-runbooks [--timeout-seconds N] [--inline] [--json]`.
 pub async fn run(settings: Settings, args: DeployArgs) -> anyhow::Result<Exit> {
     let conn = open(&settings).await?;
-    let ctx = AppContext::new(conn, settings);
+    let ctx = crate::app::context(conn, settings);
     let deadline = Instant::now() + Duration::from_secs(args.timeout_seconds);
     // With --inline, workers start only once a run is to be waited for: started earlier, they
     // could finish an active run between the skip check and `start()` and cause a second run.
@@ -271,16 +271,18 @@ async fn deploy_one(
                 eprintln!("{label}: refused: {}", result.detail);
                 return Ok(result);
             }
-            Err(RunError::Invalid { detail, errors })
-                if errors.contains_key("preflight_id") && attempt < STALE_RETRIES =>
-            {
+            Err(RunError::Refused {
+                code: "preflight_stale",
+                detail,
+                ..
+            }) if attempt < STALE_RETRIES => {
                 tracing::info!(%detail, attempt, "deploy hook: preflight went stale; redoing it");
             }
             Err(
                 e @ (RunError::Invalid { .. }
                 | RunError::Refused { .. }
                 | RunError::Forbidden(_)
-                | RunError::State(_)),
+                | RunError::State { .. }),
             ) => {
                 result.action = Action::Refused;
                 result.detail = e.to_string();

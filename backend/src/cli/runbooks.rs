@@ -254,7 +254,7 @@ pub async fn runbooks(settings: Settings, command: RunbooksCommand) -> anyhow::R
 /// `atlas-ops runbooks list`: the catalogue from the registry (no database needed).
 fn list(json: bool) -> anyhow::Result<()> {
     if json {
-        let items: Vec<serde_json::Value> = crate::runbooks::Registry::built_in()
+        let items: Vec<serde_json::Value> = crate::app::runbooks()
             .all()
             .iter()
             .map(|r| {
@@ -279,7 +279,7 @@ fn list(json: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    for r in crate::runbooks::Registry::built_in().all() {
+    for r in crate::app::runbooks().all() {
         println!("{}  v{}  {}", r.key(), r.version(), r.title());
         println!("    {}", r.description());
         for rule in r.rules() {
@@ -405,7 +405,7 @@ async fn backfill(
     prompt: &mut dyn Prompt,
     report: &mut JsonReport,
 ) -> anyhow::Result<Exit> {
-    let Some(runbook) = crate::runbooks::Registry::built_in().find(key) else {
+    let Some(runbook) = crate::app::runbooks().find(key) else {
         return Ok(refuse(
             report,
             Exit::Usage,
@@ -450,7 +450,7 @@ async fn backfill(
     };
 
     let conn = open(&settings).await?;
-    let ctx = AppContext::new(conn, settings);
+    let ctx = crate::app::context(conn, settings);
 
     let (scope, target) = match &args.tenant {
         Some(external_id) => {
@@ -630,7 +630,7 @@ fn run_error(report: &mut JsonReport, error: RunError) -> anyhow::Result<Exit> {
         RunError::Refused { code, .. } => (Exit::Refused, *code),
         RunError::Conflict { .. } => (Exit::Refused, "conflict"),
         RunError::Forbidden(_) => (Exit::Refused, "forbidden"),
-        RunError::State(_) => (Exit::Refused, "state"),
+        RunError::State { code, .. } => (Exit::Refused, *code),
         RunError::UnknownRunbook(_) | RunError::RunNotFound | RunError::Db(_) => {
             return Err(error.into());
         }
@@ -750,7 +750,7 @@ pub async fn wait_for_run(
 
 /// The name of rule `key` of `runbook` (`first_seen` for `R1`), from the runbook itself.
 fn rule_name(runbook: &str, key: &str) -> &'static str {
-    crate::runbooks::Registry::built_in()
+    crate::app::runbooks()
         .find(runbook)
         .and_then(|r| r.rules().iter().find(|rule| rule.key == key))
         .map_or("", |rule| rule.name)

@@ -8,6 +8,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
+use sea_orm::Iterable;
 
 use crate::cli::Exit;
 use crate::cli::server::open;
@@ -17,6 +18,11 @@ use crate::domain::run::{Outcome, RunStatus, Source};
 use crate::export::{self, PAGE, RUN_COLUMNS};
 use crate::runs::query::{self, RunFilter, RunView};
 
+/// The accepted values of a `--status`/`--outcome`/`--source` filter: the enum's stored names,
+/// so the CLI can never offer one the API does not know.
+fn names(values: impl Iterator<Item = &'static str>) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(values)
+}
 /// Items shown by `runs show`.
 const SHOW_ITEMS: u64 = 50;
 
@@ -26,10 +32,10 @@ pub enum RunsCommand {
     /// List runs, newest first, with the API's filters (`GET /ops/runs`).
     List {
         /// Only runs with this status.
-        #[arg(long, value_parser = ["queued", "running", "completed"])]
+        #[arg(long, value_parser = names(RunStatus::iter().map(RunStatus::as_str)))]
         status: Option<String>,
         /// Only runs completed with this outcome.
-        #[arg(long, value_parser = ["succeeded", "partially_succeeded", "failed", "cancelled"])]
+        #[arg(long, value_parser = names(Outcome::iter().map(Outcome::as_str)))]
         outcome: Option<String>,
         /// Only runs of this runbook key.
         #[arg(long, value_name = "KEY")]
@@ -38,7 +44,7 @@ pub enum RunsCommand {
         #[arg(long, value_name = "USERNAME")]
         initiator: Option<String>,
         /// Only runs started from this source.
-        #[arg(long, value_parser = ["system_ui", "api", "cli", "deploy_hook"])]
+        #[arg(long, value_parser = names(Source::iter().map(Source::as_str)))]
         source: Option<String>,
         /// Only runs with an item for this tenant id.
         #[arg(long, value_name = "ID")]
@@ -75,7 +81,7 @@ pub enum RunsCommand {
 /// Runs `atlas-ops runs ...`: exit 0, or 1 when the run does not exist.
 pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exit> {
     let conn = open(&settings).await?;
-    let ctx = AppContext::new(conn, settings);
+    let ctx = crate::app::context(conn, settings);
     match command {
         RunsCommand::List {
             status,

@@ -3,7 +3,6 @@
 use anyhow::Context;
 
 use crate::config::Settings;
-use crate::context::AppContext;
 use crate::demo::{self, SeedOutcome, SeedShape};
 use crate::{db, http, jobs};
 use tokio_util::sync::CancellationToken;
@@ -123,7 +122,7 @@ pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
             "the database schema is behind; run `atlas-ops migrate` (AUTO_MIGRATE=false)"
         );
     }
-    let ctx = AppContext::new(conn, settings);
+    let ctx = crate::app::context(conn, settings);
     // Bound before seeding, so the printed URLs name the address really listened on.
     let app = http::Application::build(ctx.clone())?;
     if seed_demo {
@@ -162,7 +161,7 @@ pub async fn worker(settings: Settings, count: Option<usize>) -> anyhow::Result<
         "the database schema is behind; run `atlas-ops migrate` first"
     );
     let count = count.unwrap_or(settings.workers).max(1);
-    let ctx = AppContext::new(conn, settings);
+    let ctx = crate::app::context(conn, settings);
     let shutdown = CancellationToken::new();
     let workers = jobs::worker::spawn(&ctx, count, &shutdown);
     tracing::info!(

@@ -4,7 +4,6 @@
 use crate::auth::tokens;
 use crate::cli::server::open;
 use crate::config::Settings;
-use crate::context::AppContext;
 use crate::domain::capability::Capability;
 
 /// `atlas-ops token create --operator USERNAME --name N [--expires-in-days D] [--capabilities ...]`.
@@ -17,7 +16,7 @@ pub async fn create(
 ) -> anyhow::Result<()> {
     let caps = capabilities.map(Capability::parse_list).transpose()?;
     let conn = open(&settings).await?;
-    let ctx = AppContext::new(conn, settings);
+    let ctx = crate::app::context(conn, settings);
     let meta = crate::cli::cli_meta();
     let created =
         tokens::create_for_username(&ctx, operator, name, expires_in_days, caps, &meta).await?;

@@ -204,6 +204,36 @@ string_enum!(
     }
 );
 
+impl RunStatus {
+    /// The statuses of a run that holds its lock and may still change: the overlap rules and
+    /// every "active runs" query use this one list.
+    pub const ACTIVE: [RunStatus; 2] = [RunStatus::Queued, RunStatus::Running];
+
+    /// Whether a run may move from `from` to `to` (docs/spec.md §4, §13): forward only,
+    /// `queued → running → completed`, and `queued → completed` for a run that ends before any
+    /// tenant starts (cancelled, or nothing to do).
+    pub const fn can_become(from: RunStatus, to: RunStatus) -> bool {
+        matches!(
+            (from, to),
+            (RunStatus::Queued, RunStatus::Running)
+                | (RunStatus::Queued | RunStatus::Running, RunStatus::Completed)
+        )
+    }
+
+    /// Whether the run holds its lock and may still change.
+    pub fn is_active(self) -> bool {
+        Self::ACTIVE.contains(&self)
+    }
+
+    /// Every status a run may come to `to` from.
+    pub fn sources_of(to: RunStatus) -> Vec<RunStatus> {
+        use sea_orm::Iterable;
+        RunStatus::iter()
+            .filter(|&from| RunStatus::can_become(from, to))
+            .collect()
+    }
+}
+
 string_enum!(
     /// How a completed run ended.
     Outcome {
@@ -294,6 +324,23 @@ pub fn confirms(typed: Option<&str>, verb: &str, tenants: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_only_move_forward() {
+        use sea_orm::Iterable;
+        for from in RunStatus::iter() {
+            assert!(!RunStatus::can_become(from, from), "{from} -> {from}");
+            assert!(!RunStatus::can_become(RunStatus::Completed, from));
+            assert!(!RunStatus::can_become(from, RunStatus::Queued));
+        }
+        assert!(RunStatus::can_become(RunStatus::Queued, RunStatus::Running));
+        assert_eq!(
+            RunStatus::sources_of(RunStatus::Completed),
+            RunStatus::ACTIVE.to_vec()
+        );
+        assert!(RunStatus::ACTIVE.iter().all(|s| s.is_active()));
+        assert!(!RunStatus::Completed.is_active());
+    }
 
     #[test]
     fn reasons_are_checked() {

@@ -101,6 +101,10 @@ pub enum ApiError {
         /// Seconds until a retry is likely to succeed.
         retry_after_secs: u64,
     },
+    /// Another error with the stable `code` scripts tell it apart by (`invalid_state`,
+    /// `overlap`, `validation`...): same status and document, plus the code.
+    #[error("{1}")]
+    Coded(&'static str, Box<ApiError>),
     /// 500: anything else; the cause is logged, never sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -116,8 +120,23 @@ impl ApiError {
         }
     }
 
+    /// This error with the stable `code` of its problem document.
+    #[must_use]
+    pub fn with_code(self, code: &'static str) -> Self {
+        match self {
+            ApiError::Refused { .. } => self,
+            other => ApiError::Coded(code, Box::new(other)),
+        }
+    }
+
     /// The problem document of this error.
     pub fn problem(&self) -> Problem {
+        if let ApiError::Coded(code, inner) = self {
+            return Problem {
+                code: Some((*code).to_owned()),
+                ..inner.problem()
+            };
+        }
         let status = self.status_code();
         let (detail, errors, active_run_id) = match self {
             ApiError::Unprocessable { detail, errors } => {
@@ -163,6 +182,8 @@ impl ApiError {
             active_run_id,
             code: match self {
                 ApiError::Refused { code, .. } => Some((*code).to_owned()),
+                ApiError::Unprocessable { .. } => Some("validation".to_owned()),
+                ApiError::Forbidden(_) => Some("forbidden".to_owned()),
                 _ => None,
             },
         }
@@ -172,6 +193,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
+            ApiError::Coded(_, inner) => inner.status_code(),
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,

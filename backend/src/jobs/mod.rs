@@ -17,13 +17,22 @@
 //! - failures are retried with exponential backoff up to `max_attempts`, then the job's
 //!   `exhausted` handler runs (a tenant item becomes `failed`).
 //!
+//! - a job may name its *subject* (the record it works on, e.g. a run item): at most one job of
+//!   a kind exists per subject (`jobs_kind_subject_id_key`), so re-enqueueing one is a no-op,
+//!   and a reconciler can find the subjects that lost their job;
+//! - a job handed back unfinished (at shutdown) tells its [`BackgroundJob::handed_back`] hook in
+//!   the same transaction, so the record it works on goes back to waiting with it.
+//!
 //! This module knows no job but by its [`BackgroundJob`] implementation, registered once in a
-//! [`JobRegistry`] (crates.io's design): it never imports the run lifecycle, whose jobs (the
-//! fan-out and the tenant job) live in `runs::execute`.
+//! [`JobRegistry`] (crates.io's design), and no chore but by its [`Chore`] implementation: it
+//! never imports the run lifecycle, whose jobs (the fan-out and the tenant job) live in
+//! `runs::execute`, nor the alerts; the composition root (`app.rs`) registers both.
 
+pub mod chores;
 mod registry;
 pub mod worker;
 
+pub use chores::{Chore, Chores};
 pub use registry::{BackgroundJob, JobHandle, JobRegistry};
 
 use chrono::{DateTime, Duration, Utc};
@@ -46,16 +55,18 @@ pub async fn enqueue<J: BackgroundJob>(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let payload = serde_json::to_value(job).map_err(|e| DbErr::Custom(e.to_string()))?;
-    insert(db, J::JOB_NAME, payload, group, now).await
+    insert(db, J::JOB_NAME, payload, group, job.subject(), now).await
 }
 
 /// Adds one job of kind `J` per row of a query, in one statement, for fan-outs too large for
 /// one insert per job: `from` is the query's `FROM ... WHERE ...` (with `?` placeholders bound
-/// to `values`), `group` and `payload` are SQL expressions over its rows giving each job's
-/// group (run) id and JSON payload (which must deserialize as `J`).
+/// to `values`), `group`, `subject` and `payload` are SQL expressions over its rows giving each
+/// job's group (run) id, subject (see [`BackgroundJob::subject`]) and JSON payload (which must
+/// deserialize as `J`). A row whose subject already has a job of kind `J` gets none.
 pub async fn enqueue_selected<J: BackgroundJob>(
     db: &impl ConnectionTrait,
     group: &str,
+    subject: &str,
     payload: &str,
     from: &str,
     values: Vec<sea_orm::Value>,
@@ -73,8 +84,9 @@ pub async fn enqueue_selected<J: BackgroundJob>(
     exec(
         db,
         &format!(
-            "INSERT INTO jobs (queue, kind, payload, status, run_id, run_at, attempts, max_attempts, created_at, updated_at) \
-             SELECT ?, ?, {payload}, 'pending', {group}, ?, 0, ?, ?, ? {from}"
+            "INSERT INTO jobs (queue, kind, payload, status, run_id, subject_id, run_at, attempts, max_attempts, created_at, updated_at) \
+             SELECT ?, ?, {payload}, 'pending', {group}, {subject}, ?, 0, ?, ?, ? {from} \
+             ON CONFLICT DO NOTHING"
         ),
         all,
     )
@@ -94,22 +106,29 @@ pub async fn withdraw_pending<J: BackgroundJob>(
     .await
 }
 
+/// Inserts one job; a second job of the same kind for the same subject is a no-op. The
+/// `ON CONFLICT` has no target on purpose: SQLite matches a target against the connection's
+/// cached schema when it prepares the statement, so a pooled connection opened before the
+/// migration that created `jobs_kind_subject_id_key` would refuse the statement; the only
+/// unique keys of `jobs` are its id and that index.
 async fn insert(
     db: &impl ConnectionTrait,
     kind: &str,
     payload: Value,
     run_id: Option<i64>,
+    subject: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     exec(
         db,
-        "INSERT INTO jobs (queue, kind, payload, status, run_id, run_at, attempts, max_attempts, created_at, updated_at) \
-         VALUES (?, ?, ?, 'pending', ?, ?, 0, ?, ?, ?)",
+        "INSERT INTO jobs (queue, kind, payload, status, run_id, subject_id, run_at, attempts, max_attempts, created_at, updated_at) \
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING",
         vec![
             QUEUE.into(),
             kind.into(),
             payload.into(),
             run_id.into(),
+            subject.into(),
             now.into(),
             MAX_ATTEMPTS.into(),
             now.into(),
@@ -229,7 +248,8 @@ pub async fn retry_later(
 }
 
 /// Hands a job back unfinished and due at once, its attempt not counted (the worker is
-/// shutting down; the attempt did not fail); false when the lease was lost.
+/// shutting down; the attempt did not fail); false when the lease was lost. The worker calls
+/// the job's [`BackgroundJob::handed_back`] in the same transaction.
 pub async fn release(
     db: &impl ConnectionTrait,
     job: &JobHandle,

@@ -86,6 +86,23 @@ pub trait BackgroundJob: Serialize + DeserializeOwned + Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// The record this job works on, if any (stored as `jobs.subject_id`): at most one job of
+    /// this kind exists per subject, so enqueueing a second one is a no-op.
+    fn subject(&self) -> Option<i64> {
+        None
+    }
+
+    /// After the job was handed back unfinished (its worker is shutting down), inside `txn`,
+    /// the transaction that puts it back in the queue: whatever the attempt marked as in
+    /// progress goes back to waiting with it.
+    fn handed_back<'a>(
+        &'a self,
+        _ctx: &'a AppContext,
+        _txn: &'a DatabaseTransaction,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// After the last attempt failed (or its worker was lost).
     fn exhausted<'a>(
         &'a self,
@@ -106,6 +123,7 @@ enum Phase<'a> {
         next_attempt_at: DateTime<Utc>,
     },
     Exhausted(&'a anyhow::Error),
+    HandedBack(&'a DatabaseTransaction),
 }
 
 type Handler = Arc<
@@ -128,6 +146,7 @@ fn handler<J: BackgroundJob>() -> Handler {
                     next_attempt_at,
                 } => Ok(payload.retrying(ctx, txn, error, next_attempt_at).await?),
                 Phase::Exhausted(error) => Ok(payload.exhausted(ctx, error).await?),
+                Phase::HandedBack(txn) => Ok(payload.handed_back(ctx, txn).await?),
             }
         })
     })
@@ -174,6 +193,16 @@ impl JobRegistry {
             next_attempt_at,
         };
         (self.get(job)?)(ctx, job, phase).await
+    }
+
+    /// Tells `job`, inside `txn`, that it was handed back unfinished.
+    pub async fn handed_back(
+        &self,
+        ctx: &AppContext,
+        job: &JobHandle,
+        txn: &DatabaseTransaction,
+    ) -> anyhow::Result<()> {
+        (self.get(job)?)(ctx, job, Phase::HandedBack(txn)).await
     }
 
     /// Tells `job` it is given up.

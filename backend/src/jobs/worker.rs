@@ -11,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::JobHandle;
-use crate::alerts;
 use crate::context::AppContext;
 
 /// What one poll of the queue did.
@@ -91,8 +90,7 @@ async fn handle(
     // The job's future is dropped by now: an unfinished attempt's transaction rolled back.
     let Some(result) = result else {
         tracing::info!("shutting down: job handed back unfinished");
-        super::release(&ctx.db, &job, ctx.now()).await?;
-        return Ok(());
+        return hand_back(ctx, &job).await;
     };
     if let Some(metrics) = crate::metrics::global() {
         metrics.observe_job(&job.kind, result.is_ok(), started.elapsed());
@@ -138,6 +136,19 @@ async fn retry_later(
     txn.commit().await
 }
 
+/// Puts the job back in the queue and tells it so, in one transaction (its item returns to
+/// `pending` with it, so a cancel can then cancel it); a worker that lost its lease changes
+/// nothing.
+async fn hand_back(ctx: &AppContext, job: &JobHandle) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(&ctx.db).await?;
+    if !super::release(&txn, job, ctx.now()).await? {
+        txn.rollback().await?;
+        return Ok(());
+    }
+    surface_db_error(ctx.jobs.handed_back(ctx, job, &txn).await, "handed_back")?;
+    txn.commit().await
+}
+
 async fn give_up(ctx: &AppContext, job: &JobHandle, error: &anyhow::Error) -> Result<(), DbErr> {
     super::bury(&ctx.db, job, &super::describe(error), ctx.now()).await?;
     surface_db_error(ctx.jobs.exhausted(ctx, job, error).await, "exhausted")
@@ -174,13 +185,12 @@ fn spawn_heartbeat(ctx: AppContext, job: JobHandle) -> JoinHandle<()> {
 }
 
 /// One worker: polls until `shutdown`; a job in progress is given the shutdown grace to
-/// finish, then handed back (see [`try_execute_one_until`]).
+/// finish, then handed back (see [`try_execute_one_until`]). Chores run on their own timer
+/// beside the workers ([`super::chores::spawn`]), never in this loop.
 pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
-    let client = reqwest::Client::new();
     tracing::info!(worker = index, "worker started");
     while !shutdown.is_cancelled() {
-        let tick = try_execute_one_until(&ctx, &shutdown).await;
-        let idle = match tick {
+        let idle = match try_execute_one_until(&ctx, &shutdown).await {
             Ok(Tick::Executed) => false,
             Ok(Tick::Empty) => true,
             Err(error) => {
@@ -190,9 +200,6 @@ pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
             }
         };
         if idle {
-            if index == 0 {
-                housekeeping(&ctx, &client).await;
-            }
             tokio::select! {
                 () = shutdown.cancelled() => {}
                 () = tokio::time::sleep(ctx.settings.worker_poll) => {}
@@ -202,24 +209,13 @@ pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
     tracing::info!(worker = index, "worker stopped");
 }
 
-/// Idle-time chores of worker 0: deliver due alerts, purge expired sessions and throttle
-/// windows. Each is safe to run from several processes at once.
-async fn housekeeping(ctx: &AppContext, client: &reqwest::Client) {
-    if let Err(error) = alerts::deliver_due(ctx, client).await {
-        tracing::warn!(error.cause_chain = ?error, "alert delivery pass failed");
-    }
-    let now = ctx.now();
-    if let Err(error) = crate::auth::sessions::purge_expired(&ctx.db, now).await {
-        tracing::warn!(error.cause_chain = ?error, "session purge failed");
-    }
-    if let Err(error) = crate::auth::throttle::purge_expired(&ctx.db, now).await {
-        tracing::warn!(error.cause_chain = ?error, "throttle purge failed");
-    }
-}
-
-/// Starts `n` workers.
+/// Starts `n` workers and, when there is at least one, this process's chores.
 pub fn spawn(ctx: &AppContext, n: usize, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
-    (0..n)
+    let mut handles: Vec<JoinHandle<()>> = (0..n)
         .map(|i| tokio::spawn(run(ctx.clone(), i, shutdown.clone())))
-        .collect()
+        .collect();
+    if n > 0 {
+        handles.extend(super::chores::spawn(ctx, shutdown));
+    }
+    handles
 }

@@ -179,7 +179,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The runbooks of this build.
+    /// The runbooks of this build (the composition root, `app::runbooks`, is its one caller).
     pub fn built_in() -> Self {
         Self {
             runbooks: BUILT_IN.to_vec(),
@@ -202,12 +202,6 @@ impl Registry {
     /// Every runbook, in catalogue order.
     pub fn all(&self) -> &[&'static dyn Runbook] {
         &self.runbooks
-    }
-}
-
-impl Default for Registry {
-    fn default() -> Self {
-        Self::built_in()
     }
 }
 

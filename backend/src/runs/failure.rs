@@ -23,15 +23,31 @@ pub struct ItemFailure {
 impl ItemFailure {
     /// Classifies the error an attempt returned: the first database error in its chain, or
     /// else the chain's text with each repetition dropped.
+    /// A context the caller added above the database error (the tenant that waited on a
+    /// lock) leads the message.
     pub fn of(error: &anyhow::Error) -> Self {
-        error
+        let failure = error
             .chain()
             .find_map(|cause| cause.downcast_ref::<DbErr>())
-            .and_then(database_failure)
-            .unwrap_or_else(|| Self {
+            .and_then(database_failure);
+        match failure {
+            Some(mut failure) => {
+                if error.downcast_ref::<DbErr>().is_none() {
+                    failure.message = format!("{error}: {}", failure.message);
+                }
+                failure
+            }
+            None => Self {
                 message: crate::jobs::describe(error),
                 sqlstate: None,
-            })
+            },
+        }
+    }
+
+    /// Whether `error` is PostgreSQL's `lock_timeout` firing (SQLSTATE 55P03): the tenant
+    /// waited on a row lock the host application held; a retry may pass.
+    pub fn lock_wait(error: &DbErr) -> bool {
+        database_failure(error).is_some_and(|f| f.sqlstate.as_deref() == Some("55P03"))
     }
 
     /// Whether a retry cannot fix it (SQLSTATE class 22, data exception, or 23, integrity

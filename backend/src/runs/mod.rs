@@ -9,10 +9,12 @@ pub mod failure;
 pub mod lineage;
 pub mod preflight;
 pub mod query;
+pub mod reconcile;
 pub mod service;
 pub mod stall;
 pub mod start;
 pub mod timeline;
+pub mod transition;
 
 use std::collections::BTreeMap;
 
@@ -79,9 +81,14 @@ pub enum RunError {
         /// The blocking run.
         active_run_id: i64,
     },
-    /// The run is not in a state that allows the operation.
-    #[error("{0}")]
-    State(String),
+    /// The run is not in a state that allows the operation (`code`: `invalid_state`).
+    #[error("{detail}")]
+    State {
+        /// Stable name of the refusal.
+        code: &'static str,
+        /// What is in the way.
+        detail: String,
+    },
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -106,6 +113,26 @@ impl From<crate::runbooks::ParameterErrors> for RunError {
 }
 
 impl RunError {
+    /// The run's status does not allow the operation (409, `invalid_state`).
+    pub fn state(detail: impl Into<String>) -> Self {
+        RunError::State {
+            code: "invalid_state",
+            detail: detail.into(),
+        }
+    }
+
+    /// The stable `code` of the problem document scripts tell refusals apart by
+    /// (docs/spec.md §19): every 403, 409 and 422 a run action gives has one.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            RunError::UnknownRunbook(_) | RunError::RunNotFound | RunError::Db(_) => None,
+            RunError::Forbidden(_) => Some("forbidden"),
+            RunError::Invalid { .. } => Some("validation"),
+            RunError::Refused { code, .. } | RunError::State { code, .. } => Some(code),
+            RunError::Conflict { .. } => Some("overlap"),
+        }
+    }
+
     /// A 422-style error on one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 use crate::audit::{self, Actor, Event};
+use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::db::{self, exec};
 use crate::domain::run::{ItemStatus, Outcome, RunStatus};
@@ -12,6 +13,7 @@ use crate::entities::{operation_runs, run_items};
 use crate::runbooks::TenantReport;
 use crate::runs::failure::ItemFailure;
 use crate::runs::query::{self, RunView};
+use crate::runs::transition::{self, Transition};
 use crate::runs::{Initiator, RunError};
 use crate::{alerts, notifications};
 
@@ -21,14 +23,11 @@ pub async fn mark_running(
     run_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    exec(
-        db,
-        "UPDATE operation_runs SET status = 'running', started_at = ?, updated_at = ? \
-         WHERE id = ? AND status = 'queued'",
-        vec![now.into(), now.into(), run_id.into()],
-    )
-    .await
-    .map(|_| ())
+    Transition::to(RunStatus::Running)
+        .setting("started_at = ?, ", vec![now.into()])
+        .apply(db, run_id, now)
+        .await
+        .map(|_| ())
 }
 
 /// Claims a pending item (or one whose worker was lost) for its job's `attempt`; false when
@@ -49,6 +48,24 @@ pub async fn start_item(
     )
     .await?
         == 1)
+}
+
+/// Inside the transaction that hands an item's job back unfinished: a `running` item returns
+/// to `pending`, its unfinished attempt not counted (the job's attempt is not counted either).
+pub async fn return_item(
+    txn: &impl ConnectionTrait,
+    item_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    exec(
+        txn,
+        "UPDATE run_items SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+         updated_at = ? \
+         WHERE id = ? AND status = 'running'",
+        vec![now.into(), item_id.into()],
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Claims a `retrying` item for its next attempt and takes it off the run's `retrying` count;
@@ -251,16 +268,40 @@ pub async fn fail_item(
 }
 
 /// Called by the fan-out once every item exists: fixes `total` to the real item count (tenants
-/// may have been deleted since the start) and opens the run for finalization.
+/// may have been deleted since the start) and opens the run for finalization. A run cancelled
+/// before its fan-out finished keeps its plan's count: the tenants that never got an item
+/// count as cancelled, so it reads "0 of N, N cancelled", not "0 of 0".
 pub async fn mark_enqueued(ctx: &AppContext, run_id: i64) -> Result<(), DbErr> {
     let now = ctx.now();
+    let txn = db::begin_write(&ctx.db).await?;
+    let items: i64 = txn
+        .query_one_raw(db::stmt(
+            txn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM run_items WHERE run_id = ?",
+            vec![run_id.into()],
+        ))
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
     exec(
-        &ctx.db,
-        "UPDATE operation_runs SET total = (SELECT COUNT(*) FROM run_items WHERE run_id = ?), \
+        &txn,
+        "UPDATE operation_runs SET \
+         cancelled = cancelled + CASE WHEN cancel_reason IS NOT NULL AND total > ? THEN total - ? ELSE 0 END, \
+         total = CASE WHEN cancel_reason IS NOT NULL AND total > ? THEN total ELSE ? END, \
          enqueued_at = ?, updated_at = ? WHERE id = ? AND enqueued_at IS NULL",
-        vec![run_id.into(), now.into(), now.into(), run_id.into()],
+        vec![
+            items.into(),
+            items.into(),
+            items.into(),
+            items.into(),
+            now.into(),
+            now.into(),
+            run_id.into(),
+        ],
     )
     .await?;
+    txn.commit().await?;
     try_finalize(ctx, run_id).await.map(|_| ())
 }
 
@@ -305,21 +346,28 @@ pub async fn cancel_item(
 pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcome>, DbErr> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.db).await?;
-    let updated = exec(
-        &txn,
-        "UPDATE operation_runs SET status = 'completed', \
-         outcome = CASE WHEN cancel_reason IS NOT NULL THEN 'cancelled' \
-                        WHEN total = 0 THEN 'failed' \
-                        WHEN failed = 0 THEN 'succeeded' \
-                        WHEN succeeded = 0 THEN 'failed' \
-                        ELSE 'partially_succeeded' END, \
-         active_scope_key = NULL, started_at = COALESCE(started_at, ?), completed_at = ?, updated_at = ? \
-         WHERE id = ? AND status <> 'completed' AND enqueued_at IS NOT NULL \
-           AND processed + cancelled >= total",
-        vec![now.into(), now.into(), now.into(), run_id.into()],
-    )
-    .await?;
-    if updated != 1 {
+    let completed = Transition::to(RunStatus::Completed)
+        .setting(
+            "outcome = CASE WHEN cancel_reason IS NOT NULL THEN ? WHEN total = 0 THEN ? \
+                            WHEN failed = 0 THEN ? WHEN succeeded = 0 THEN ? ELSE ? END, \
+             active_scope_key = NULL, started_at = COALESCE(started_at, ?), completed_at = ?, ",
+            vec![
+                Outcome::Cancelled.as_str().into(),
+                Outcome::Failed.as_str().into(),
+                Outcome::Succeeded.as_str().into(),
+                Outcome::Failed.as_str().into(),
+                Outcome::PartiallySucceeded.as_str().into(),
+                now.into(),
+                now.into(),
+            ],
+        )
+        .when(
+            "AND enqueued_at IS NOT NULL AND processed + cancelled >= total",
+            vec![],
+        )
+        .apply(&txn, run_id, now)
+        .await?;
+    if !completed {
         txn.rollback().await?;
         return Ok(None);
     }
@@ -350,8 +398,9 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
     };
     let view = query::view(&txn, run, now).await?;
     notifications::run_completed(&txn, &view, outcome, now).await?;
-    if matches!(outcome, Outcome::Failed | Outcome::PartiallySucceeded) {
-        alerts::enqueue(ctx, &txn, &view, outcome, now).await?;
+    if matches!(outcome, Outcome::Failed | Outcome::PartiallySucceeded) && alerts::configured(ctx) {
+        let alert = completion_alert(ctx, &txn, &view, outcome, now).await?;
+        alerts::enqueue(&txn, &alert, now).await?;
     }
     txn.commit().await?;
     let mut event = Event::new("runbook.run.completed", Actor::System);
@@ -369,6 +418,49 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
     Ok(Some(outcome))
 }
 
+/// The webhook message about a run that completed `outcome`: its view's facts and the first
+/// failed tenants with their errors.
+async fn completion_alert(
+    ctx: &AppContext,
+    db: &impl ConnectionTrait,
+    view: &RunView,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> Result<alerts::RunAlert, DbErr> {
+    let failed = query::ItemFilter {
+        status: Some(ItemStatus::Failed),
+        search: None,
+    };
+    let failed_tenants = query::items_after(db, view.id, &failed, 0, alerts::FAILED_TENANTS)
+        .await?
+        .into_iter()
+        .map(|item| alerts::FailedTenant {
+            id: item.tenant_id,
+            external_id: item.tenant_external_id,
+            name: item.tenant_name,
+            error: item.error,
+        })
+        .collect();
+    let json = |v: serde_json::Result<serde_json::Value>| v.unwrap_or_default();
+    Ok(alerts::RunAlert {
+        kind: "operation_run.completed",
+        run_id: view.id,
+        runbook: view.runbook.clone(),
+        scope: json(serde_json::to_value(&view.scope)),
+        outcome,
+        counts: json(serde_json::to_value(view.counts)),
+        error_summary: view.error_summary.clone(),
+        failed_tenants,
+        console_url: ctx
+            .settings
+            .public_url
+            .as_ref()
+            .map(|base| format!("{base}/system/ops/runs/{}", view.id)),
+        initiator: json(serde_json::to_value(&view.initiator)),
+        completed_at: now,
+    })
+}
+
 /// Cancels a run: pending items and those waiting for a retry become `cancelled` (counted in
 /// `cancelled`, not as processed work), their jobs are withdrawn, running ones finish, and the
 /// run completes with outcome `cancelled` once they have.
@@ -377,32 +469,39 @@ pub async fn cancel(
     run_id: i64,
     by: &Initiator,
     reason: &str,
-    source: &str,
+    meta: &RequestMeta,
 ) -> Result<RunView, RunError> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.db).await?;
     let Some(run) = operation_runs::Entity::find_by_id(run_id).one(&txn).await? else {
         return Err(RunError::RunNotFound);
     };
-    if run.status == RunStatus::Completed {
-        return Err(RunError::State(format!(
+    if !run.status.is_active() {
+        return Err(RunError::state(format!(
             "run #{run_id} has already completed"
         )));
     }
-    let updated = exec(
-        &txn,
-        "UPDATE operation_runs SET cancel_reason = ?, cancelled_by = ?, updated_at = ? \
-         WHERE id = ? AND status <> 'completed' AND cancel_reason IS NULL",
-        vec![
+    let (active, mut values) = transition::active();
+    values.splice(
+        0..0,
+        [
             reason.into(),
             by.operator_id.into(),
             now.into(),
             run_id.into(),
         ],
+    );
+    let updated = exec(
+        &txn,
+        &format!(
+            "UPDATE operation_runs SET cancel_reason = ?, cancelled_by = ?, updated_at = ? \
+             WHERE id = ? AND cancel_reason IS NULL AND {active}"
+        ),
+        values,
     )
     .await?;
     if updated != 1 {
-        return Err(RunError::State(format!(
+        return Err(RunError::state(format!(
             "run #{run_id} is already being cancelled"
         )));
     }
@@ -433,14 +532,13 @@ pub async fn cancel(
     .await?;
     crate::jobs::withdraw_pending::<crate::runs::execute::tenant::TenantJob>(&txn, run_id).await?;
     txn.commit().await?;
-    let mut event = Event::new(
+    let mut event = meta.event(
         "runbook.run.cancelled",
         Actor::Operator {
             id: by.operator_id,
             username: by.username.clone(),
         },
     );
-    event.source = Some(source.to_owned());
     event.target = Some(("operation_run", run_id.to_string()));
     event.metadata = serde_json::json!({ "reason": reason, "items_cancelled": cancelled });
     audit::record(&ctx.db, event).await;

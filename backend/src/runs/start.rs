@@ -86,7 +86,11 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
     let now = ctx.now();
     let parameters = runbook.parse_parameters(&req.parameters, now)?;
     let tenant = preflight::validate_scope(&ctx.db, runbook, &req.scope).await?;
-    let stale = |why: &str| RunError::invalid("preflight_id", format!("preflight is stale: {why}"));
+    let stale = |why: &str| RunError::Refused {
+        code: "preflight_stale",
+        field: "preflight_id",
+        detail: format!("preflight is stale: {why}"),
+    };
     let pf = preflight::load(&ctx.db, &req.preflight_id)
         .await?
         .ok_or_else(|| stale("unknown preflight_id; run a new preflight"))?;
@@ -196,10 +200,7 @@ async fn create_locked(
     .await?;
     let active = operation_runs::Entity::find()
         .filter(operation_runs::Column::RunbookKey.eq(runbook.key()))
-        .filter(
-            operation_runs::Column::Status
-                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
-        )
+        .filter(operation_runs::Column::Status.is_in(RunStatus::ACTIVE.map(RunStatus::as_str)))
         .all(&txn)
         .await?;
     for run in active {
@@ -335,14 +336,14 @@ pub async fn retry_failed(
         .await?
         .ok_or(RunError::RunNotFound)?;
     if original.status != RunStatus::Completed {
-        return Err(RunError::State(format!(
+        return Err(RunError::state(format!(
             "run #{run_id} has not completed yet"
         )));
     }
     // Tenants a later retry rebuilt are done: neither counted in the phrase nor retried.
     let failed = lineage::still_failed_count(&ctx.db, run_id).await?;
     if failed == 0 {
-        return Err(RunError::State(if original.failed == 0 {
+        return Err(RunError::state(if original.failed == 0 {
             format!("run #{run_id} has no failed tenant to retry")
         } else {
             format!("every failed tenant of run #{run_id} has been rebuilt by a later retry")
@@ -350,7 +351,7 @@ pub async fn retry_failed(
     }
     let runbook = preflight::runbook(ctx, &original.runbook_key)?;
     let scope = Scope::from_columns(original.scope_kind, original.scope_tenant_id)
-        .ok_or_else(|| RunError::State(format!("run #{run_id} has an invalid scope")))?;
+        .ok_or_else(|| RunError::state(format!("run #{run_id} has an invalid scope")))?;
     req.runbook = original.runbook_key.clone();
     req.scope = scope;
     req.retry_of = Some(run_id);

@@ -1,4 +1,10 @@
 //! Reading a tenant's findings in bounded batches and writing changes back in bulk.
+//!
+//! Safe beside the host application's own writes (docs/spec.md §19): when executing, a batch is
+//! read `FOR UPDATE` on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already excludes other writers),
+//! so a row the host is updating is read only once the host has committed, and rebuilt from
+//! that version; and only the columns whose value changes are written, so a column the rebuild
+//! leaves alone is never assigned at all.
 
 use chrono::SecondsFormat;
 use sea_orm::{
@@ -18,15 +24,26 @@ pub struct GroupBatches {
     tenant_id: i64,
     after_key: Option<String>,
     done: bool,
+    for_update: bool,
 }
 
 impl GroupBatches {
-    /// Starts at the tenant's first recurrence key.
+    /// Starts at the tenant's first recurrence key, reading without locks (preflight).
     pub fn new(tenant_id: i64) -> Self {
         Self {
             tenant_id,
             after_key: None,
             done: false,
+            for_update: false,
+        }
+    }
+
+    /// Starts at the tenant's first recurrence key, locking each batch's rows for the
+    /// transaction that will write them (execution).
+    pub fn for_update(tenant_id: i64) -> Self {
+        Self {
+            for_update: true,
+            ..Self::new(tenant_id)
         }
     }
 
@@ -41,6 +58,7 @@ impl GroupBatches {
         }
         let mut rows = read(
             db,
+            self.for_update,
             query
                 .order_by_asc(findings::Column::RecurrenceKey)
                 .order_by_asc(findings::Column::Id)
@@ -65,6 +83,7 @@ impl GroupBatches {
             // One group fills the page: read the whole group.
             rows = read(
                 db,
+                self.for_update,
                 select(self.tenant_id)
                     .filter(findings::Column::RecurrenceKey.eq(last_key.clone()))
                     .order_by_asc(findings::Column::Id),
@@ -109,11 +128,14 @@ fn select(tenant_id: i64) -> Select<findings::Entity> {
 /// an entity model looks every column up by name, which was most of the per-row cost).
 async fn read(
     db: &impl ConnectionTrait,
-    query: Select<findings::Entity>,
+    for_update: bool,
+    mut query: Select<findings::Entity>,
 ) -> Result<Vec<Finding>, DbErr> {
-    let rows = db
-        .query_all_raw(query.build(db.get_database_backend()))
-        .await?;
+    let backend = db.get_database_backend();
+    if for_update && backend == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let rows = db.query_all_raw(query.build(backend)).await?;
     rows.iter()
         .map(|r| {
             Ok(Finding {
@@ -167,68 +189,127 @@ fn ts<S: serde::Serializer>(value: &Option<Ts>, s: S) -> Result<S::Ok, S::Error>
     }
 }
 
-/// Writes the changed columns of `changes` with one `UPDATE ... FROM` over a single JSON
-/// parameter: one round trip per batch, and one SQL text that the connection's statement cache
-/// prepares once (a `VALUES` list of ten bound values per row would be a new, slow-to-plan
-/// statement for every row count). Only the columns the rules may change are written;
-/// `updated_at`, `created_at`, `severity`, `recurrence_key` and `tenant_id` never are.
+/// The columns the rules may change, in the order of [`Row`] (PostgreSQL type of each).
+const WRITABLE: [(&str, &str); 9] = [
+    ("status", "text"),
+    ("first_seen_at", "timestamptz"),
+    ("last_seen_at", "timestamptz"),
+    ("times_seen", "integer"),
+    ("due_at", "timestamptz"),
+    ("triaged_at", "timestamptz"),
+    ("resolved_at", "timestamptz"),
+    ("closed_at", "timestamptz"),
+    ("closed_reason", "text"),
+];
+
+/// Which of [`WRITABLE`] differ between `before` and `after`, one bit each.
+fn changed_columns(before: &Finding, after: &Finding) -> u16 {
+    [
+        before.status != after.status,
+        before.first_seen_at != after.first_seen_at,
+        before.last_seen_at != after.last_seen_at,
+        before.times_seen != after.times_seen,
+        before.due_at != after.due_at,
+        before.triaged_at != after.triaged_at,
+        before.resolved_at != after.resolved_at,
+        before.closed_at != after.closed_at,
+        before.closed_reason != after.closed_reason,
+    ]
+    .iter()
+    .enumerate()
+    .fold(0, |mask, (i, &changed)| mask | (u16::from(changed) << i))
+}
+
+/// Writes `changes` back, assigning only the columns whose value changes: the rows are grouped
+/// by their set of changed columns (a handful per batch), and each group is one `UPDATE ...
+/// FROM` over a single JSON parameter — one round trip per group, and a SQL text per column set
+/// that the connection's statement cache prepares once (a `VALUES` list of bound values per row
+/// would be a new, slow-to-plan statement for every row count). `updated_at`, `created_at`,
+/// `severity`, `recurrence_key` and `tenant_id` are never written.
 pub async fn write_changes(
     db: &impl ConnectionTrait,
     changes: &[FindingChange],
 ) -> Result<(), DbErr> {
-    if changes.is_empty() {
-        return Ok(());
+    let mut groups: std::collections::BTreeMap<u16, Vec<Row<'_>>> = Default::default();
+    for change in changes {
+        let mask = changed_columns(&change.before, &change.after);
+        if mask == 0 {
+            continue;
+        }
+        let f = &change.after;
+        groups.entry(mask).or_default().push(Row {
+            id: f.id,
+            status: &f.status,
+            first_seen_at: f.first_seen_at,
+            last_seen_at: f.last_seen_at,
+            times_seen: f.times_seen,
+            due_at: f.due_at,
+            triaged_at: f.triaged_at,
+            resolved_at: f.resolved_at,
+            closed_at: f.closed_at,
+            closed_reason: f.closed_reason.as_deref(),
+        });
     }
-    let rows: Vec<Row<'_>> = changes
-        .iter()
-        .map(|c| {
-            let f = &c.after;
-            Row {
-                id: f.id,
-                status: &f.status,
-                first_seen_at: f.first_seen_at,
-                last_seen_at: f.last_seen_at,
-                times_seen: f.times_seen,
-                due_at: f.due_at,
-                triaged_at: f.triaged_at,
-                resolved_at: f.resolved_at,
-                closed_at: f.closed_at,
-                closed_reason: f.closed_reason.as_deref(),
-            }
-        })
-        .collect();
-    let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
     let backend = db.get_database_backend();
-    let sql = match backend {
+    for (mask, rows) in groups {
+        let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
+        crate::db::exec(db, &update_sql(backend, mask), vec![json.into()]).await?;
+    }
+    Ok(())
+}
+
+/// The `UPDATE ... FROM` of one set of changed columns.
+fn update_sql(backend: DbBackend, mask: u16) -> String {
+    let set = WRITABLE
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, (col, _))| format!("{col} = v.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match backend {
         DbBackend::Postgres => {
-            "UPDATE findings SET status = v.status, first_seen_at = v.first_seen_at, \
-             last_seen_at = v.last_seen_at, times_seen = v.times_seen, due_at = v.due_at, \
-             triaged_at = v.triaged_at, resolved_at = v.resolved_at, closed_at = v.closed_at, \
-             closed_reason = v.closed_reason \
-             FROM json_to_recordset(CAST(? AS json)) AS v(id bigint, status text, \
-               first_seen_at timestamptz, last_seen_at timestamptz, times_seen integer, \
-               due_at timestamptz, triaged_at timestamptz, resolved_at timestamptz, \
-               closed_at timestamptz, closed_reason text) \
-             WHERE findings.id = v.id"
+            let types = WRITABLE
+                .iter()
+                .map(|(col, ty)| format!("{col} {ty}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "UPDATE findings SET {set} FROM json_to_recordset(CAST(? AS json)) \
+                 AS v(id bigint, {types}) WHERE findings.id = v.id"
+            )
         }
         _ => {
-            "UPDATE findings SET status = v.status, first_seen_at = v.first_seen_at, \
-             last_seen_at = v.last_seen_at, times_seen = v.times_seen, due_at = v.due_at, \
-             triaged_at = v.triaged_at, resolved_at = v.resolved_at, closed_at = v.closed_at, \
-             closed_reason = v.closed_reason \
-             FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.status') AS status, \
-                     json_extract(value, '$.first_seen_at') AS first_seen_at, \
-                     json_extract(value, '$.last_seen_at') AS last_seen_at, \
-                     json_extract(value, '$.times_seen') AS times_seen, json_extract(value, '$.due_at') AS due_at, \
-                     json_extract(value, '$.triaged_at') AS triaged_at, \
-                     json_extract(value, '$.resolved_at') AS resolved_at, \
-                     json_extract(value, '$.closed_at') AS closed_at, \
-                     json_extract(value, '$.closed_reason') AS closed_reason \
-                   FROM json_each(?)) AS v \
-             WHERE findings.id = v.id"
+            let fields = WRITABLE
+                .iter()
+                .map(|(col, _)| format!("json_extract(value, '$.{col}') AS {col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "UPDATE findings SET {set} FROM (SELECT json_extract(value, '$.id') AS id, \
+                 {fields} FROM json_each(?)) AS v WHERE findings.id = v.id"
+            )
         }
-    };
-    crate::db::exec(db, sql, vec![json.into()])
-        .await
-        .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_changed_columns_are_assigned() {
+        let sql = update_sql(DbBackend::Postgres, 0b1_0000_0001);
+        assert!(
+            sql.starts_with(
+                "UPDATE findings SET status = v.status, closed_reason = v.closed_reason FROM"
+            ),
+            "{sql}"
+        );
+        let sql = update_sql(DbBackend::Sqlite, 0b10_0000);
+        assert!(
+            sql.starts_with("UPDATE findings SET triaged_at = v.triaged_at FROM"),
+            "{sql}"
+        );
+    }
 }

@@ -202,23 +202,25 @@ fn to_finding(m: findings::Model) -> Finding {
     }
 }
 
-/// One batch of the tenant's closable findings after `after_id`, in id order.
+/// One batch of the tenant's closable findings after `after_id`, in id order; with
+/// `for_update`, locked for the writing transaction on PostgreSQL (docs/spec.md §19: a row the
+/// host application is updating is read once it has committed).
 async fn batch(
     db: &impl ConnectionTrait,
+    for_update: bool,
     tenant_id: i64,
     after_id: i64,
 ) -> Result<Vec<Finding>, DbErr> {
-    Ok(findings::Entity::find()
+    let mut query = findings::Entity::find()
         .filter(findings::Column::TenantId.eq(tenant_id))
         .filter(findings::Column::Status.is_in(rules::CLOSABLE))
         .filter(findings::Column::Id.gt(after_id))
         .order_by_asc(findings::Column::Id)
-        .limit(BATCH_ROWS)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_finding)
-        .collect())
+        .limit(BATCH_ROWS);
+    if for_update && db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    Ok(query.all(db).await?.into_iter().map(to_finding).collect())
 }
 
 /// Walks the tenant's closable findings, applying S1; with `txn`, writes the closures.
@@ -233,11 +235,13 @@ async fn apply(
     let mut report = TenantReport::default();
     let mut after_id = 0;
     loop {
-        let rows = batch(db, tenant_id, after_id).await?;
+        let rows = batch(db, write, tenant_id, after_id).await?;
         let Some(last) = rows.last() else { break };
         after_id = last.id;
         report.examined += rows.len() as u64;
-        let mut closed = Vec::new();
+        // Closed rows by which of `closed_reason` and `closed_at` change (`status` always
+        // does): only changed columns are written.
+        let mut closed: BTreeMap<(bool, bool), Vec<i64>> = BTreeMap::new();
         for row in &rows {
             if let Some(after) = rules::close_stale(row, &criteria, plan.planned_at) {
                 if report.sample.len() < sample_limit {
@@ -249,16 +253,28 @@ async fn apply(
                         "after": after,
                     }));
                 }
-                closed.push(row.id);
+                closed
+                    .entry((
+                        row.closed_reason != after.closed_reason,
+                        row.closed_at != after.closed_at,
+                    ))
+                    .or_default()
+                    .push(row.id);
             }
         }
-        report.changed += closed.len() as u64;
-        if write && !closed.is_empty() {
-            findings::Entity::update_many()
-                .col_expr(findings::Column::Status, Expr::value("closed"))
-                .col_expr(findings::Column::ClosedReason, Expr::value(rules::REASON))
-                .col_expr(findings::Column::ClosedAt, Expr::value(plan.planned_at))
-                .filter(findings::Column::Id.is_in(closed))
+        report.changed += closed.values().map(|ids| ids.len() as u64).sum::<u64>();
+        for ((reason_changes, at_changes), ids) in closed.into_iter().filter(|_| write) {
+            let mut update = findings::Entity::update_many()
+                .col_expr(findings::Column::Status, Expr::value("closed"));
+            if reason_changes {
+                update =
+                    update.col_expr(findings::Column::ClosedReason, Expr::value(rules::REASON));
+            }
+            if at_changes {
+                update = update.col_expr(findings::Column::ClosedAt, Expr::value(plan.planned_at));
+            }
+            update
+                .filter(findings::Column::Id.is_in(ids))
                 .exec(db)
                 .await?;
         }

@@ -49,6 +49,11 @@ pub async fn enqueue(
 impl BackgroundJob for FanOut {
     const JOB_NAME: &'static str = "run.fanout";
 
+    /// One fan-out per run.
+    fn subject(&self) -> Option<i64> {
+        Some(self.run_id)
+    }
+
     fn run<'a>(
         &'a self,
         ctx: &'a AppContext,
@@ -110,6 +115,7 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         jobs::enqueue_selected::<TenantJob>(
             &txn,
             "run_id",
+            "id",
             TenantJob::payload_sql(txn.get_database_backend()),
             "FROM run_items WHERE run_id = ? AND tenant_id > ? AND tenant_id <= ? AND status = 'pending'",
             vec![

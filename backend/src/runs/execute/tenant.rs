@@ -38,6 +38,21 @@ impl TenantJob {
 impl BackgroundJob for TenantJob {
     const JOB_NAME: &'static str = "run.tenant";
 
+    /// One job per item, ever: the reconciler and a resumed fan-out can re-enqueue safely.
+    fn subject(&self) -> Option<i64> {
+        Some(self.item_id)
+    }
+
+    /// Handed back at shutdown: the item waits again (`pending`, its attempt not counted), so a
+    /// cancel that comes before the job runs again cancels it (docs/spec.md §19).
+    fn handed_back<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+        txn: &'a DatabaseTransaction,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(service::return_item(txn, self.item_id, ctx.now()))
+    }
+
     fn run<'a>(
         &'a self,
         ctx: &'a AppContext,
@@ -170,9 +185,11 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
         parameters: &target.parameters,
         planned_at: target.planned_at,
     };
+    let lock_timeout = ctx.settings.tenant_lock_timeout;
     let recorded = async {
         let txn = db::begin_write(&ctx.db).await?;
         let applied = async {
+            db::set_lock_timeout(&txn, lock_timeout).await?;
             let report = runbook
                 .execute_tenant(&txn, target.tenant_id, &plan)
                 .await?;
@@ -207,7 +224,15 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
         Ok(true) => service::try_finalize(ctx, run_id).await.map(|_| ()),
         Ok(false) => Ok(()),
         Err(error) => {
-            let error = anyhow::Error::new(error);
+            let error = match ItemFailure::lock_wait(&error) {
+                true => anyhow::Error::new(error).context(format!(
+                    "tenant {} waited on a row lock held by another transaction longer than \
+                     TENANT_LOCK_TIMEOUT_MS ({} ms); it is retried",
+                    target.tenant_id,
+                    lock_timeout.as_millis()
+                )),
+                false => anyhow::Error::new(error),
+            };
             let failure = ItemFailure::of(&error);
             if !failure.is_permanent() {
                 return Err(error);

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
+import type { components } from '../../api/schema';
 import type { OpsTenant, Page, Run, RunbookList } from '../../api/types';
 import { formatDuration, formatScope, formatTimestamp, tenantLabel } from '../../lib/format';
 import { csvHref, dayStart } from '../../lib/runs';
@@ -15,26 +16,36 @@ const PER_PAGE = 25;
 /** The list refreshes while a run on it can still change; slower than run detail's 2 s. */
 const LIST_POLL_MS = 5000;
 
-const STATUSES = [
-  { value: '', label: 'Any status' },
-  { value: 'queued', label: 'Queued' },
-  { value: 'running', label: 'Running' },
-  { value: 'completed', label: 'Completed' },
-];
-const OUTCOMES = [
-  { value: '', label: 'Any outcome' },
-  { value: 'succeeded', label: 'Succeeded' },
-  { value: 'partially_succeeded', label: 'Partially succeeded' },
-  { value: 'failed', label: 'Failed' },
-  { value: 'cancelled', label: 'Cancelled' },
-];
-const SOURCES = [
-  { value: '', label: 'Any source' },
-  { value: 'system_ui', label: 'Console (system_ui)' },
-  { value: 'api', label: 'API' },
-  { value: 'cli', label: 'CLI' },
-  { value: 'deploy_hook', label: 'Deploy hook' },
-];
+type Schemas = components['schemas'];
+
+/** Labels keyed by the contract's enums: a status, outcome or source the contract adds fails
+ * the typecheck until it is labelled here, so the filters never miss one. */
+const STATUS_LABELS: Record<Schemas['RunStatus'], string> = {
+  queued: 'Queued',
+  running: 'Running',
+  completed: 'Completed',
+};
+const OUTCOME_LABELS: Record<Schemas['Outcome'], string> = {
+  succeeded: 'Succeeded',
+  partially_succeeded: 'Partially succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+const SOURCE_LABELS: Record<Schemas['Source'], string> = {
+  system_ui: 'Console (system_ui)',
+  api: 'API',
+  cli: 'CLI',
+  deploy_hook: 'Deploy hook',
+};
+
+/** A filter's options: "any", then every value of the enum. */
+function options(any: string, labels: Record<string, string>) {
+  return [{ value: '', label: any }, ...Object.entries(labels).map(([value, label]) => ({ value, label }))];
+}
+
+const STATUSES = options('Any status', STATUS_LABELS);
+const OUTCOMES = options('Any outcome', OUTCOME_LABELS);
+const SOURCES = options('Any source', SOURCE_LABELS);
 
 /** The runs list's filters, each a query parameter of the page and of the API (SPEC §18). */
 export const RUN_FILTERS = [

@@ -11,7 +11,8 @@ use crate::runs::RunError;
 
 impl From<RunError> for ApiError {
     fn from(err: RunError) -> Self {
-        match err {
+        let code = err.code();
+        let error = match err {
             RunError::UnknownRunbook(_) | RunError::RunNotFound => ApiError::NotFound,
             RunError::Forbidden(cap) => {
                 ApiError::Forbidden(format!("this action needs the capability {cap}"))
@@ -32,11 +33,15 @@ impl From<RunError> for ApiError {
                 ),
                 active_run_id: Some(active_run_id),
             },
-            RunError::State(detail) => ApiError::Conflict {
+            RunError::State { detail, .. } => ApiError::Conflict {
                 detail,
                 active_run_id: None,
             },
             RunError::Db(e) => e.into(),
+        };
+        match code {
+            Some(code) => error.with_code(code),
+            None => error,
         }
     }
 }

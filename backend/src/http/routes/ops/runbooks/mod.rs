@@ -72,10 +72,7 @@ pub(super) async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<Runb
     let mut active_runs = Vec::new();
     for run in operation_runs::Entity::find()
         .filter(operation_runs::Column::RunbookKey.eq(runbook.key()))
-        .filter(
-            operation_runs::Column::Status
-                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
-        )
+        .filter(operation_runs::Column::Status.is_in(RunStatus::ACTIVE.map(RunStatus::as_str)))
         .order_by_asc(operation_runs::Column::Id)
         .all(&ctx.db)
         .await?

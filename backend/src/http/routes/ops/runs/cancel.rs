@@ -1,12 +1,12 @@
 //! `POST /ops/runs/{id}/cancel`: cancel a run.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
-use crate::http::guards::Operator;
+use crate::http::guards::{Operator, request_meta};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::ops::source_of;
 use crate::runs::query::RunView;
@@ -39,6 +39,7 @@ pub struct CancelBody {
 )]
 #[post("/ops/runs/{id}/cancel")]
 pub async fn cancel(
+    req: HttpRequest,
     ctx: web::Data<AppContext>,
     operator: Operator,
     id: web::Path<i64>,
@@ -55,7 +56,7 @@ pub async fn cancel(
         *id,
         &Initiator::from(&operator.0),
         reason,
-        source.as_str(),
+        &request_meta(&req, source.as_str()),
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
