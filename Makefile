@@ -31,7 +31,7 @@ frontend: frontend-deps
 	cd frontend && $(NPM) run build
 
 ## test: the contract and docs linters, frontend unit tests, the browser e2e, API fuzzing + generated-client test, then every Rust test (unit + black-box on SQLite and PostgreSQL)
-test: lint-docs test-frontend test-e2e fuzz client-test test-reliability
+test: lint-contract lint-docs test-frontend test-e2e fuzz client-test test-reliability
 	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) -E 'not binary(reliability)'
 
 ## test-reliability: the slow suite of faults, load and bad input (tests/tests/reliability.rs):
