@@ -10,7 +10,8 @@ BIN := $(or $(CARGO_TARGET_DIR),target)/debug/atlas-ops
 NEXTEST_PROFILE := $(if $(CI),ci,default)
 
 .PHONY: run serve build backend frontend frontend-deps test test-unit test-sqlite test-postgres \
-        test-frontend test-e2e test-reliability lint fmt openapi client bench e2e clean fuzz client-test
+        test-frontend test-e2e test-reliability lint fmt openapi client bench e2e clean fuzz client-test \
+        lint-contract lint-docs
 
 ## run: build the SPA and the backend, migrate + seed the SQLite demo database, serve :8080
 run: build
@@ -29,8 +30,8 @@ frontend-deps:
 frontend: frontend-deps
 	cd frontend && $(NPM) run build
 
-## test: frontend unit tests, the browser e2e, API fuzzing + generated-client test, then every Rust test (unit + black-box on SQLite and PostgreSQL)
-test: test-frontend test-e2e fuzz client-test test-reliability
+## test: the contract and docs linters, frontend unit tests, the browser e2e, API fuzzing + generated-client test, then every Rust test (unit + black-box on SQLite and PostgreSQL)
+test: lint-contract lint-docs test-frontend test-e2e fuzz client-test test-reliability
 	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) -E 'not binary(reliability)'
 
 ## test-reliability: the slow suite of faults, load and bad input (tests/tests/reliability.rs):
@@ -70,6 +71,27 @@ bench:
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	@command -v sqlite3 >/dev/null || (apt-get update && apt-get install -y sqlite3)
 	$(CARGO) bench -p atlas-ops-tests --bench rebuild
+
+# The linters below run from frontend/node_modules (pinned in package.json, installed by
+# `npm ci`) and never touch the network: Redocly's telemetry is off (here and in redocly.yaml)
+# and its update check suppressed; Spectral's `spectral:oas` and remark's link check are local.
+LINT_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_UPDATE_NOTIFIER=1
+NODE_BIN := frontend/node_modules/.bin
+
+## lint-contract: both committed OpenAPI documents through Redocly CLI (recommended-strict:
+## every warning an error; redocly.yaml) and Spectral (spectral:oas, failing on warnings;
+## .spectral.yaml); an exception is a rule turned off there with its reason
+lint-contract: frontend-deps
+	$(LINT_ENV) $(NODE_BIN)/redocly lint --config redocly.yaml --format stylish
+	$(LINT_ENV) $(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity warn \
+		openapi/system-ops-runbooks.openapi.yaml openapi/customer.openapi.yaml
+
+## lint-docs: every tracked Markdown file's relative links and #anchors resolve (files and
+## headings in this repository; http(s) links are not fetched)
+lint-docs: frontend-deps
+	cd frontend && node_modules/.bin/remark --no-config --no-stdout --no-color --frail --quiet \
+		--use remark-validate-links=repository:false \
+		$$(cd .. && git ls-files -- '*.md' | sed 's|^|../|')
 
 lint: frontend-deps
 	$(CARGO) fmt --all --check

@@ -73,6 +73,14 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     out
 }
 
+/// Whether `op` needs a signed-in principal (its `security` names the session scheme); public
+/// operations declare `security: []`, and `/metrics` its own bearer scheme.
+fn needs_sign_in(op: &Value) -> bool {
+    op["security"]
+        .as_array()
+        .is_some_and(|alternatives| alternatives.iter().any(|a| a.get("session").is_some()))
+}
+
 fn is_unguarded(op: &Value) -> bool {
     let tags: Vec<&str> = op["tags"]
         .as_array()
@@ -109,6 +117,26 @@ fn every_operation_documents_problem_documents_for_its_errors() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// The handler's doc comment is the operation's text (utoipa: the first paragraph is the summary,
+/// the rest the description), and it says who may call the operation and what it changes.
+#[test]
+fn every_operation_says_what_it_does_who_may_call_it_and_what_it_changes() {
+    for plane in ["system", "admin"] {
+        for (method, path, op) in operations(&document(plane)) {
+            let summary = op["summary"].as_str().unwrap_or_default();
+            assert!(
+                !summary.is_empty() && !summary.contains('\n'),
+                "{method} {path}: the doc comment's first paragraph must be a one-line summary"
+            );
+            let description = op["description"].as_str().unwrap_or_default();
+            assert!(
+                description.contains("Who may call it:") && description.contains("Changes"),
+                "{method} {path}: the description must say who may call it and what it changes"
+            );
         }
     }
 }
@@ -167,7 +195,7 @@ fn every_plane_operation_documents_the_answers_of_its_layers() {
                 unavailable["headers"]["Retry-After"]["schema"]["type"], "integer",
                 "{method} {path} 503 must document Retry-After (sent when the server knows)"
             );
-            if op.get("security").is_none() {
+            if !needs_sign_in(&op) {
                 continue;
             }
             problem_response(&method, &path, &op, "401");
@@ -309,7 +337,7 @@ async fn every_route_answers_a_documented_status_without_credentials(backend: Ba
                 documented,
                 "{method} {path} answered {status} without credentials, which is not documented"
             );
-            if op.get("security").is_some() {
+            if needs_sign_in(&op) {
                 assert_eq!(
                     status, 401,
                     "{method} {path} is secured but answered {status}"

@@ -15,7 +15,9 @@ use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{Components, OpenApi as Document, Paths};
+use utoipa::openapi::{
+    Components, ContactBuilder, Info, LicenseBuilder, OpenApi as Document, Paths, ServerBuilder,
+};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -34,6 +36,8 @@ pub const SESSION_SCHEME: &str = "session";
 pub const CSRF_SCHEME: &str = "csrf";
 /// The bearer JWT scheme (API tokens; operator plane only).
 pub const BEARER_SCHEME: &str = "bearer";
+/// The bearer scheme of `/metrics` (the `METRICS_TOKEN` setting, not an API token).
+pub const METRICS_SCHEME: &str = "metrics_token";
 
 /// The operator plane's tags and shared components; its paths are collected from
 /// [`routes::system_api`].
@@ -81,21 +85,47 @@ fn collected(mut base: Document, routes: fn(&mut ServiceConfig)) -> Document {
     base
 }
 
-/// Plane-relative paths that need no credentials.
+/// Plane-relative paths that need no credentials (they declare `security: []`).
 const PUBLIC: &[&str] = &["/auth/login", "/auth/session", "/openapi.json"];
+
+/// The `info` and `servers` both documents share: title, version, licence (the workspace's,
+/// from Cargo), contact, and the one server, relative, because a deployment's URL is its own
+/// (`BIND`, or `PUBLIC_URL` behind a proxy) and the paths already carry their plane's prefix.
+fn describe(doc: &mut Document, title: &str, description: &str) {
+    let mut info = Info::new(title, env!("CARGO_PKG_VERSION"));
+    info.description = Some(description.into());
+    info.license = Some(
+        LicenseBuilder::new()
+            .name(env!("CARGO_PKG_LICENSE"))
+            .identifier(Some(env!("CARGO_PKG_LICENSE")))
+            .build(),
+    );
+    info.contact = Some(
+        ContactBuilder::new()
+            .name(Some("TenantAtlas Ops maintainers"))
+            .build(),
+    );
+    doc.info = info;
+    doc.servers = Some(vec![
+        ServerBuilder::new()
+            .url("/")
+            .description(Some(
+                "The atlas-ops server that serves this document (its BIND address, or PUBLIC_URL \
+                 behind a proxy); paths are absolute from its root",
+            ))
+            .build(),
+    ]);
+}
 
 /// The operator-plane document (paths under `/system/api`, plus the root probes).
 pub fn system_document() -> Document {
     let mut doc = collected(SystemPlane::openapi(), routes::system_api);
-    doc.info.title = "TenantAtlas Ops — operator plane".into();
-    doc.info.version = env!("CARGO_PKG_VERSION").into();
-    doc.info.description = Some(
+    describe(
+        &mut doc,
+        "TenantAtlas Ops — operator plane",
         "Operator control plane: runbooks, preflight, confirmed runs and their progress. \
-         Errors are RFC 9457 application/problem+json documents."
-            .into(),
+         Errors are RFC 9457 application/problem+json documents.",
     );
-    doc.info.license = None;
-    doc.info.contact = None;
     unique_operation_ids(&mut doc.paths);
     secure(&mut doc.paths, PUBLIC, true);
     doc.paths = prefixed(doc.paths, SYSTEM_PREFIX);
@@ -105,20 +135,33 @@ pub fn system_document() -> Document {
         cookie_name(crate::auth::principal::Plane::System),
         true,
     );
-    doc.merge(collected(Root::openapi(), routes::root));
+    components.add_security_scheme(
+        METRICS_SCHEME,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "The METRICS_TOKEN setting as a bearer token, needed when it is configured; \
+                     without it /metrics answers loopback clients only",
+                ))
+                .build(),
+        ),
+    );
+    let mut root = collected(Root::openapi(), routes::root);
+    secure_root(&mut root.paths);
+    doc.merge(root);
     doc
 }
 
 /// The customer-plane document (paths under `/admin/api`): no runbook, run or maintenance path.
 pub fn admin_document() -> Document {
     let mut doc = collected(AdminPlane::openapi(), routes::admin_api);
-    doc.info.title = "TenantAtlas Ops — customer plane".into();
-    doc.info.version = env!("CARGO_PKG_VERSION").into();
-    doc.info.description = Some(
-        "Customer users' read-only view of their own workspace's tenants and findings.".into(),
+    describe(
+        &mut doc,
+        "TenantAtlas Ops — customer plane",
+        "Customer users' read-only view of their own workspace's tenants and findings. \
+         Errors are RFC 9457 application/problem+json documents.",
     );
-    doc.info.license = None;
-    doc.info.contact = None;
     unique_operation_ids(&mut doc.paths);
     secure(&mut doc.paths, PUBLIC, false);
     doc.paths = prefixed(doc.paths, ADMIN_PREFIX);
@@ -226,13 +269,15 @@ fn add_schemes(components: &mut Components, cookie: &str, bearer: bool) {
 /// CSRF header on unsafe methods) or, on the operator plane, a bearer token.
 fn secure(paths: &mut Paths, public: &[&str], bearer: bool) {
     for (path, item) in paths.paths.iter_mut() {
-        if public.contains(&path.as_str()) {
-            continue;
-        }
+        let public = public.contains(&path.as_str());
         for (method, operation) in operations_mut(item) {
             let Some(operation) = operation.as_mut() else {
                 continue;
             };
+            if public {
+                operation.security = Some(Vec::new());
+                continue;
+            }
             let session = if crate::http::guards::is_safe_method(&method) {
                 SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new())
             } else {
@@ -247,6 +292,28 @@ fn secure(paths: &mut Paths, public: &[&str], bearer: bool) {
                 ));
             }
             operation.security = Some(requirements);
+        }
+    }
+}
+
+/// The root routes: the probes are public (`security: []`); `/metrics` names its own bearer
+/// scheme (`METRICS_TOKEN`) or no credentials at all, the two ways it answers: with the token
+/// configured, a scrape must carry it; without one, a loopback client needs nothing (an empty
+/// requirement, so fuzzers and generated clients do not treat the header as mandatory).
+fn secure_root(paths: &mut Paths) {
+    for (path, item) in paths.paths.iter_mut() {
+        let requirements = if path == "/metrics" {
+            vec![
+                SecurityRequirement::new(METRICS_SCHEME, Vec::<String>::new()),
+                SecurityRequirement::default(),
+            ]
+        } else {
+            Vec::new()
+        };
+        for (_, operation) in operations_mut(item) {
+            if let Some(operation) = operation.as_mut() {
+                operation.security = Some(requirements.clone());
+            }
         }
     }
 }
@@ -266,7 +333,12 @@ fn json_of(doc: fn() -> Document, cell: &'static OnceLock<String>) -> HttpRespon
         .body(body.clone())
 }
 
-/// The operator plane's OpenAPI document (this contract). No credentials needed.
+/// The operator plane's OpenAPI document.
+///
+/// This contract as JSON: the document committed as `openapi/system-ops-runbooks.openapi.yaml`,
+/// generated from the handlers' annotations.
+///
+/// Who may call it: anyone; no credentials. Changes nothing.
 #[utoipa::path(tag = "contract", responses(
     (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object),
     crate::http::responses::SystemApi,
@@ -277,7 +349,12 @@ pub async fn system_openapi() -> HttpResponse {
     json_of(system_document, &DOC)
 }
 
-/// The customer plane's OpenAPI document. No credentials needed.
+/// The customer plane's OpenAPI document.
+///
+/// This contract as JSON: the document committed as `openapi/customer.openapi.yaml`, generated from
+/// the handlers' annotations.
+///
+/// Who may call it: anyone; no credentials. Changes nothing.
 #[utoipa::path(tag = "contract", responses(
     (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object),
     crate::http::responses::AdminApi,
@@ -308,7 +385,13 @@ mod tests {
     fn system_paths_are_prefixed_and_login_is_public() {
         let doc = system_document();
         let login = &doc.paths.paths["/system/api/auth/login"];
-        assert!(login.post.as_ref().is_some_and(|o| o.security.is_none()));
+        let public = |o: &Operation| o.security.as_ref().is_some_and(Vec::is_empty);
+        assert!(login.post.as_ref().is_some_and(public));
+        assert!(doc.paths.paths["/healthz"].get.as_ref().is_some_and(public));
+        let metrics = doc.paths.paths["/metrics"].get.as_ref();
+        let schemes =
+            serde_json::to_value(metrics.and_then(|o| o.security.clone())).unwrap_or_default();
+        assert_eq!(schemes, serde_json::json!([{ METRICS_SCHEME: [] }, {}]));
         let runs = &doc.paths.paths["/system/api/ops/runs"];
         assert!(runs.get.as_ref().is_some_and(|o| o.security.is_some()));
         assert!(doc.paths.paths.contains_key("/healthz"));

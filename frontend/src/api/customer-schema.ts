@@ -12,8 +12,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign a customer user in; starts a new session (new id, new CSRF token). Throttled like the
-         *     operator login.
+         * Sign a customer user in.
+         * @description Checks the username and password and starts a new session: a new session id in the
+         *     `tp_admin_session` cookie and a new CSRF token in the body. Throttled like the operator login
+         *     (10 attempts per minute per client IP and username); a cross-site attempt is 403.
+         *
+         *     Who may call it: anyone; no credentials. Changes: creates a session, counts the attempt in the
+         *     login throttle, writes an audit event (`auth.login.*`).
          */
         post: operations["login"];
         delete?: never;
@@ -31,7 +36,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the current session (the row is deleted and the cookie cleared). */
+        /**
+         * Sign out.
+         * @description Ends the current session: its row is deleted and the cookie cleared.
+         *
+         *     Who may call it: a signed-in customer user, with the `X-CSRF-Token` header. Changes: deletes the
+         *     session; audit `auth.logout`.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -46,7 +57,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in customer user and the session's CSRF token. */
+        /**
+         * The signed-in customer user.
+         * @description The customer user (id, username, workspace) and the session's CSRF token.
+         *
+         *     Who may call it: a signed-in customer user (session cookie). Changes nothing.
+         */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -63,7 +79,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer plane's OpenAPI document. No credentials needed. */
+        /**
+         * The customer plane's OpenAPI document.
+         * @description This contract as JSON: the document committed as `openapi/customer.openapi.yaml`, generated from
+         *     the handlers' annotations.
+         *
+         *     Who may call it: anyone; no credentials. Changes nothing.
+         */
         get: operations["admin_openapi"];
         put?: never;
         post?: never;
@@ -80,7 +102,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenants of the user's workspace, by id. */
+        /**
+         * List the workspace's tenants.
+         * @description The tenants of the user's own workspace, by id, paginated.
+         *
+         *     Who may call it: a signed-in customer user (session cookie). Changes nothing.
+         */
         get: operations["list_tenants"];
         put?: never;
         post?: never;
@@ -97,7 +124,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The findings of one of the workspace's tenants, by id. Another workspace's tenant is 404. */
+        /**
+         * List one tenant's findings.
+         * @description The findings of one tenant of the user's own workspace, by id, paginated. A tenant of another
+         *     workspace is 404, exactly as a tenant that does not exist.
+         *
+         *     Who may call it: a signed-in customer user (session cookie). Changes nothing.
+         */
         get: operations["list_findings"];
         put?: never;
         post?: never;

@@ -9,7 +9,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers. */
+        /**
+         * Liveness probe.
+         * @description Answers 200 while the process is up and serving HTTP. It reads nothing else (not even the
+         *     database), so an orchestrator restarts the process only when the process itself is stuck.
+         *
+         *     Who may call it: anyone; no credentials (served at the root, outside both planes). Changes
+         *     nothing.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -27,10 +34,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics: HTTP requests and latency, runs by status, queued/running jobs, job
-         *     durations. The run and job gauges are read from the database on each scrape. With
-         *     `METRICS_TOKEN` configured the scrape needs `Authorization: Bearer <METRICS_TOKEN>`;
-         *     without it only loopback clients are answered.
+         * Prometheus metrics.
+         * @description HTTP requests and their latency by method, route pattern and status; runs by status; queued and
+         *     running jobs; job durations. The run and job gauges are read from the database on each scrape.
+         *     Label values are bounded whatever a client sends (unknown methods count as `other`, unmatched
+         *     paths as `unmatched`).
+         *
+         *     Who may call it: with `METRICS_TOKEN` configured, a scraper sending `Authorization: Bearer
+         *     <METRICS_TOKEN>` (else 401); without it, loopback clients only (else 404), the client address
+         *     resolved through `TRUSTED_PROXIES`. Changes nothing.
          */
         get: operations["metrics"];
         put?: never;
@@ -48,7 +60,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers. */
+        /**
+         * Readiness probe.
+         * @description Answers 200 when the database answers a trivial query, and a 503 problem document while it is
+         *     unreachable, so a load balancer stops sending requests to a process that cannot serve them.
+         *
+         *     Who may call it: anyone; no credentials (served at the root, outside both planes). Changes
+         *     nothing.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -65,7 +84,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log, newest first. */
+        /**
+         * The audit log.
+         * @description Audit events, newest first, paginated, filtered by exact `action`, `actor` username and creation
+         *     time; a filter that does not parse is 422 naming it.
+         *
+         *     Who may call it: an operator with `audit.view`. Changes nothing.
+         */
         get: operations["audit_events"];
         put?: never;
         post?: never;
@@ -83,9 +108,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every audit event matching the audit log's filters, newest first, as CSV
-         *     (`audit-events.csv`): one column per JSON name of an event, `metadata` as JSON text; a cell
-         *     a spreadsheet would read as a formula gets a leading `'`. Streamed page by page.
+         * Export the audit log as CSV.
+         * @description Every audit event matching the audit log's filters, newest first, as CSV (`audit-events.csv`):
+         *     one column per JSON name of an event, `metadata` as JSON text; a cell a spreadsheet would read
+         *     as a formula gets a leading `'`. Streamed page by page, however many events match.
+         *
+         *     Who may call it: an operator with `audit.view`. Changes nothing.
          */
         get: operations["audit_events.csv_export"];
         put?: never;
@@ -106,9 +134,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign in with username and password; starts a new session (new id, new CSRF token).
-         *     Limited to 10 attempts per minute per client IP and username (and 50 per username);
-         *     an unknown user and a wrong password get the same 401.
+         * Sign an operator in.
+         * @description Checks the username and password and starts a new session: a new session id in the
+         *     `tp_system_session` cookie (HttpOnly, SameSite=Strict, Secure unless disabled) and a new CSRF
+         *     token in the body. Limited to 10 attempts per minute per client IP and username (and 50 per
+         *     username across addresses); an unknown user and a wrong password get the same 401, in body and
+         *     in timing. A cross-site attempt (`Sec-Fetch-Site: cross-site`, a foreign `Origin`) is 403.
+         *
+         *     Who may call it: anyone; no credentials. Changes: creates a session, counts the attempt in the
+         *     login throttle, and writes an audit event (`auth.login.succeeded`, `auth.login.failed`,
+         *     `auth.login.throttled`; refusals by the limiter or the cross-site check as
+         *     `auth.login.refused`).
          */
         post: operations["login"];
         delete?: never;
@@ -127,8 +163,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * End the current session (the row is deleted and the cookie cleared). With a bearer token
-         *     there is no session: nothing happens (revoke the token instead).
+         * Sign out.
+         * @description Ends the current session: its row is deleted and the cookie cleared. With a bearer token there
+         *     is no session and nothing happens (revoke the token instead).
+         *
+         *     Who may call it: any signed-in operator (with the session cookie, the `X-CSRF-Token` header
+         *     too). Changes: deletes the session; audit `auth.logout`.
          */
         post: operations["logout"];
         delete?: never;
@@ -144,7 +184,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in operator, their capabilities and the session's CSRF token. */
+        /**
+         * The signed-in operator.
+         * @description The operator (id, username, display name, capabilities) and the session's CSRF token. Without
+         *     credentials the answer is 401 (the console asks `auth/session`, which answers nulls instead).
+         *
+         *     Who may call it: any signed-in operator, by session or API token; no capability needed. Changes
+         *     nothing.
+         */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -164,11 +211,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the signed-in operator's own password (session only: a bearer token gets 403). The
-         *     new password must be 12–256 characters, must not contain the username and must not be a
+         * Change the signed-in operator's password.
+         * @description The new password must be 12–256 characters, must not contain the username and must not be a
          *     common password. A wrong current password is a 422 on `current_password` and counts for the
-         *     login throttle (429 beyond it). On success every other session and every API token of the
-         *     operator ends; this session stays signed in (with a new session id).
+         *     login throttle (429 beyond it).
+         *
+         *     Who may call it: the signed-in operator, by session only (a bearer token gets 403), with the
+         *     `X-CSRF-Token` header. Changes: the operator's password; every other session and every API token
+         *     of the operator ends; this session stays signed in with a new session id; audit
+         *     `auth.password.changed`.
          */
         post: operations["change_password"];
         delete?: never;
@@ -185,8 +236,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The signed-in operator, or nulls when nobody is: public like login, so a console page
-         *     load never logs a 401. Scripts keep `/auth/me`, which answers 401 without credentials.
+         * The signed-in operator, if any.
+         * @description The signed-in operator and CSRF token, or nulls when nobody is signed in: public like login, so
+         *     a console page load never logs a 401. Scripts keep `auth/me`, which answers 401 without
+         *     credentials.
+         *
+         *     Who may call it: anyone; no credentials needed. Changes nothing.
          */
         get: operations["session"];
         put?: never;
@@ -205,15 +260,23 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller's own API tokens, newest first (revoked ones included, marked). Session only: a
-         *     bearer token gets 403.
+         * List the caller's API tokens.
+         * @description The caller's own API tokens, newest first, revoked ones included and marked. The JWTs themselves
+         *     are never shown again.
+         *
+         *     Who may call it: a signed-in operator, by session only (a bearer token gets 403). Changes
+         *     nothing.
          */
         get: operations["list_tokens"];
         put?: never;
         /**
-         * Create an API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a subset
-         *     of the caller's capabilities. The JWT is in this response only. Session only: a bearer
-         *     token gets 403, so a leaked token cannot mint a longer-lived child.
+         * Create an API token.
+         * @description Creates a named API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a
+         *     subset of the caller's capabilities. The JWT is in this response only.
+         *
+         *     Who may call it: a signed-in operator, by session only (a bearer token gets 403, so a leaked
+         *     token cannot mint a longer-lived child), with the `X-CSRF-Token` header. Changes: a new row in
+         *     `api_tokens`; audit `auth.token.created`.
          */
         post: operations["create_token"];
         delete?: never;
@@ -233,8 +296,13 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke one of the caller's own tokens (idempotent). Another operator's token is 404. Session
-         *     only: a bearer token gets 403.
+         * Revoke one of the caller's API tokens.
+         * @description Revokes one of the caller's own tokens; revoking it again succeeds (idempotent). Another
+         *     operator's token is 404.
+         *
+         *     Who may call it: the token's owner, by session only (a bearer token gets 403), with the
+         *     `X-CSRF-Token` header. Changes: the token is revoked (requests carrying it get 401, its open
+         *     event streams end within 5 s); audit `auth.token.revoked`.
          */
         delete: operations["revoke_token"];
         options?: never;
@@ -249,7 +317,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in operator's notifications. */
+        /**
+         * List the operator's notifications.
+         * @description The signed-in operator's own notifications (an `OperationRunCompleted` for each run they started
+         *     that completed), newest first, paginated, with the unread count.
+         *
+         *     Who may call it: any signed-in operator; no capability needed. Changes nothing.
+         */
         get: operations["list_notifications"];
         put?: never;
         post?: never;
@@ -269,9 +343,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Marks the operator's unread notifications read (all, or those up to `up_to_id`) and answers
-         *     the new unread count. Only the signed-in operator's own notifications change; repeating it
-         *     marks nothing.
+         * Mark the operator's notifications read.
+         * @description Marks the operator's unread notifications read (all, or those up to `up_to_id`, so a
+         *     notification that arrived after the list was shown stays unread) and answers the new unread
+         *     count. Repeating it marks nothing.
+         *
+         *     Who may call it: any signed-in operator (with the session cookie, the `X-CSRF-Token` header
+         *     too). Changes: the read time of the operator's own notifications only.
          */
         post: operations["read_all"];
         delete?: never;
@@ -289,7 +367,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Marks one of the operator's notifications read. */
+        /**
+         * Mark a notification read.
+         * @description Marks one of the operator's own notifications read; marking it again changes nothing. Another
+         *     operator's notification is 404.
+         *
+         *     Who may call it: any signed-in operator (with the session cookie, the `X-CSRF-Token` header
+         *     too). Changes: the notification's read time.
+         */
         post: operations["read_notification"];
         delete?: never;
         options?: never;
@@ -304,7 +389,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The operator plane's OpenAPI document (this contract). No credentials needed. */
+        /**
+         * The operator plane's OpenAPI document.
+         * @description This contract as JSON: the document committed as `openapi/system-ops-runbooks.openapi.yaml`,
+         *     generated from the handlers' annotations.
+         *
+         *     Who may call it: anyone; no credentials. Changes nothing.
+         */
         get: operations["system_openapi"];
         put?: never;
         post?: never;
@@ -321,7 +412,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists every runbook with its active runs. */
+        /**
+         * List the runbooks.
+         * @description Every runbook of the catalogue (key, version, title, description, rules, parameters' schema,
+         *     confirmation verb, whether it runs on deploy) with its active runs.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
         get: operations["runbooks_list"];
         put?: never;
         post?: never;
@@ -338,7 +435,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One runbook with its active runs. */
+        /**
+         * One runbook.
+         * @description A runbook of the catalogue by key, with its rules (`rule_details`), the JSON Schema of its
+         *     parameters, its confirmation verb and its active runs. An unknown key is 404.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
         get: operations["runbooks_detail"];
         put?: never;
         post?: never;
@@ -357,7 +460,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Read-only preflight: what a run would change. Cite its `preflight_id` within 15 minutes. */
+        /**
+         * Preflight a run.
+         * @description Computes, read-only, what a run of this runbook over the scope and parameters would change:
+         *     tenants in scope and with changes, findings examined and to change, changes per rule, a sample
+         *     of before/after rows, an estimated duration, and the confirmation the start needs (the typed
+         *     phrase for all tenants). Cite its `preflight_id` in the start within 15 minutes; only the
+         *     operator who made it can cite it.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes: no host data; stores the
+         *     preflight (what the start is checked against) and writes audit `runbook.preflighted`.
+         */
         post: operations["preflight"];
         delete?: never;
         options?: never;
@@ -375,11 +488,19 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Starts a run: 201 + `Location` for a new run, 200 with `deduplicated: true` for an identical
-         *     active one, 409 when another active run overlaps. A start consumes its preflight: citing it
-         *     again is refused (`preflight_used`) unless the identical run is still active. A preflight
-         *     that found nothing to change starts only with `allow_no_changes: true`. Supports
-         *     `Idempotency-Key`.
+         * Start a run.
+         * @description Starts a run of the runbook over the scope of a fresh preflight: 201 + `Location` for a new run,
+         *     200 with `deduplicated: true` for an identical active one, 409 when another active run overlaps.
+         *     A start consumes its preflight: citing it again is refused (`preflight_used`) unless the
+         *     identical run is still active. A preflight that found nothing to change starts only with
+         *     `allow_no_changes: true`. Supports `Idempotency-Key` (a retry with the same key and body replays
+         *     the first answer).
+         *
+         *     Who may call it: an operator with `ops.runbooks.run`; an all-tenants scope also needs
+         *     `ops.runbooks.run_all_tenants` and the typed phrase. Every start needs a reason (a code and
+         *     10–500 characters of text). Changes: creates the run (`queued`) and its fan-out job under the
+         *     runbook's lock, marks the preflight used; audit `runbook.run.started` (or
+         *     `runbook.run.deduplicated`). The workers then change the host data, one tenant at a time.
          */
         post: operations["start"];
         delete?: never;
@@ -395,7 +516,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Runs, newest first, filtered; each row carries its counts and `duration_seconds`. */
+        /**
+         * List runs.
+         * @description Runs, newest first, filtered by status, outcome, runbook, initiator (username), source, tenant
+         *     (runs with an item for it) and creation time; an unknown filter is 422, never ignored. Each row
+         *     carries its counts and `duration_seconds`.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
+         */
         get: operations["runs_list"];
         put?: never;
         post?: never;
@@ -413,9 +541,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every run matching the run list's filters, newest first, as CSV (`runs.csv`): one column per
+         * Export runs as CSV.
+         * @description Every run matching the run list's filters, newest first, as CSV (`runs.csv`): one column per
          *     JSON name of a run, flattened (`counts.total`); a cell a spreadsheet would read as a formula
          *     gets a leading `'`. Streamed page by page, however many runs match.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */
         get: operations["runs.csv_export"];
         put?: never;
@@ -434,9 +565,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One run with counts, progress, ETA and stall. Send `If-None-Match` with the last `ETag` to
-         *     get a cheap 304 while nothing changed (a run becoming stalled is a change, and so is a retry
-         *     of a completed run or its outcome).
+         * One run.
+         * @description A run with its counts, progress, ETA and stall. Send `If-None-Match` with the last `ETag` to get
+         *     a cheap 304 while nothing changed (a run becoming stalled is a change, and so is a retry of a
+         *     completed run or its outcome).
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */
         get: operations["runs_detail"];
         put?: never;
@@ -457,8 +591,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancels a run: pending items and items waiting for a retry become `cancelled`, running ones
-         *     finish, outcome `cancelled`.
+         * Cancel a run.
+         * @description Cancels an active run with a reason: pending items and items waiting for a retry become
+         *     `cancelled`, running ones finish, and the run completes with outcome `cancelled`. A completed
+         *     run, or one already being cancelled, is 409.
+         *
+         *     Who may call it: an operator with `ops.runs.cancel`. Changes: the run's unstarted items and
+         *     their jobs; the run's outcome once its running items finish; audit `runbook.run.cancelled`.
          */
         post: operations["cancel"];
         delete?: never;
@@ -475,13 +614,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Server-Sent Events of one run: an `event: progress` (data: the run) whenever it changes,
-         *     then `event: completed` (data: the final run) when it completes, and the stream ends. A
-         *     stream also ends with `event: end` (data: `{"reason"}`: `session_ended`, `token_revoked`,
-         *     `token_expired`, `operator_disabled`, `password_changed`, `capability_revoked` or
-         *     `lifetime`) within 5 s of losing its authorization, and after `SSE_MAX_SECONDS` (default
-         *     1 h; reconnect). At most `SSE_MAX_PER_OPERATOR` (default 10) streams per operator and
-         *     server process.
+         * Stream a run's progress.
+         * @description Server-Sent Events of one run: an `event: progress` (data: the run) whenever it changes, then
+         *     `event: completed` (data: the final run) when it completes, and the stream ends. A stream also
+         *     ends with `event: end` (data: `{"reason"}`: `session_ended`, `token_revoked`, `token_expired`,
+         *     `operator_disabled`, `password_changed`, `capability_revoked` or `lifetime`) within 5 s of
+         *     losing its authorization, and after `SSE_MAX_SECONDS` (default 1 h; reconnect). At most
+         *     `SSE_MAX_PER_OPERATOR` (default 10) streams per operator and server process.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */
         get: operations["run_events"];
         put?: never;
@@ -500,8 +641,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A run's per-tenant items, failed first, then by tenant; `search` finds tenants by name or
-         *     external id.
+         * List a run's items.
+         * @description A run's per-tenant items, failed first, then by tenant, paginated; `status` filters them and
+         *     `search` finds tenants by name or external id.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */
         get: operations["items"];
         put?: never;
@@ -520,9 +664,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every item of a run matching the item list's filters, by tenant, as CSV
-         *     (`run-<id>-items.csv`): one column per JSON name of an item; a cell a spreadsheet would read
-         *     as a formula (tenant names come from customers) gets a leading `'`. Streamed page by page.
+         * Export a run's items as CSV.
+         * @description Every item of a run matching the item list's filters, by tenant, as CSV (`run-<id>-items.csv`):
+         *     one column per JSON name of an item; a cell a spreadsheet would read as a formula (tenant names
+         *     come from customers) gets a leading `'`. Streamed page by page.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */
         get: operations["runs_export"];
         put?: never;
@@ -543,9 +690,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Starts a new run over the tenants of a completed run that are still failed — a tenant a
-         *     later retry rebuilt is left out — under the same confirmation rules as a start (the phrase
-         *     names the run's `retryable_tenants`).
+         * Retry a run's failed tenants.
+         * @description Starts a new run over the tenants of a completed run that are still failed — a tenant a later
+         *     retry rebuilt is left out — under the same confirmation rules as a start (the phrase names the
+         *     run's `retryable_tenants`). The new run's `retry_of` names this one.
+         *
+         *     Who may call it: an operator with `ops.runbooks.run` (and `ops.runbooks.run_all_tenants` when
+         *     the run covered all tenants), with a reason. Changes: creates the new run and its jobs, as a
+         *     start does; audit `runbook.run.started`.
          */
         post: operations["retry_failed"];
         delete?: never;
@@ -562,10 +714,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The run's throughput over its life: one bucket per minute (UTC) from its start to its end,
-         *     or to now while it runs, counting the items that succeeded and failed in that minute; empty
-         *     minutes are included, except for a run that has not started (no buckets) or one longer than
-         *     a week (only the minutes in which items finished).
+         * A run's throughput per minute.
+         * @description One bucket per minute (UTC) from the run's start to its end, or to now while it runs, counting
+         *     the items that succeeded and failed in that minute; empty minutes are included, except for a run
+         *     that has not started (no buckets) or one longer than a week (only the minutes in which items
+         *     finished).
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */
         get: operations["timeline"];
         put?: never;
@@ -583,7 +738,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Targetable tenants, by name, paginated. The platform tenant is never listed. */
+        /**
+         * List the targetable tenants.
+         * @description Tenants a runbook can target, by name, paginated; `search` matches the name or the external id.
+         *     The platform tenant is never listed.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
         get: operations["tenants_list"];
         put?: never;
         post?: never;

@@ -17,10 +17,16 @@ use crate::http::client_ip;
 use crate::http::guards::bearer;
 use crate::http::problem::{ApiError, Problem};
 
-/// Prometheus metrics: HTTP requests and latency, runs by status, queued/running jobs, job
-/// durations. The run and job gauges are read from the database on each scrape. With
-/// `METRICS_TOKEN` configured the scrape needs `Authorization: Bearer <METRICS_TOKEN>`;
-/// without it only loopback clients are answered.
+/// Prometheus metrics.
+///
+/// HTTP requests and their latency by method, route pattern and status; runs by status; queued and
+/// running jobs; job durations. The run and job gauges are read from the database on each scrape.
+/// Label values are bounded whatever a client sends (unknown methods count as `other`, unmatched
+/// paths as `unmatched`).
+///
+/// Who may call it: with `METRICS_TOKEN` configured, a scraper sending `Authorization: Bearer
+/// <METRICS_TOKEN>` (else 401); without it, loopback clients only (else 404), the client address
+/// resolved through `TRUSTED_PROXIES`. Changes nothing.
 #[utoipa::path(tag = "metrics", responses(
     (status = 200, description = "Prometheus text exposition format", content_type = "text/plain; version=0.0.4", body = String),
     (status = 401, description = "METRICS_TOKEN is configured and the request does not carry it as a bearer token", body = Problem, content_type = "application/problem+json"),

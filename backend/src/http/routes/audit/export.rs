@@ -12,9 +12,13 @@ use crate::http::extract::Listing;
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 
-/// Every audit event matching the audit log's filters, newest first, as CSV
-/// (`audit-events.csv`): one column per JSON name of an event, `metadata` as JSON text; a cell
-/// a spreadsheet would read as a formula gets a leading `'`. Streamed page by page.
+/// Export the audit log as CSV.
+///
+/// Every audit event matching the audit log's filters, newest first, as CSV (`audit-events.csv`):
+/// one column per JSON name of an event, `metadata` as JSON text; a cell a spreadsheet would read
+/// as a formula gets a leading `'`. Streamed page by page, however many events match.
+///
+/// Who may call it: an operator with `audit.view`. Changes nothing.
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery),

@@ -45,7 +45,12 @@ impl AuditQuery {
     }
 }
 
-/// The audit log, newest first.
+/// The audit log.
+///
+/// Audit events, newest first, paginated, filtered by exact `action`, `actor` username and creation
+/// time; a filter that does not parse is 422 naming it.
+///
+/// Who may call it: an operator with `audit.view`. Changes nothing.
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery, PageQuery),

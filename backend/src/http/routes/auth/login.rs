@@ -10,9 +10,18 @@ use crate::http::guards;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::auth::{LoginRequest, OperatorSession};
 
-/// Sign in with username and password; starts a new session (new id, new CSRF token).
-/// Limited to 10 attempts per minute per client IP and username (and 50 per username);
-/// an unknown user and a wrong password get the same 401.
+/// Sign an operator in.
+///
+/// Checks the username and password and starts a new session: a new session id in the
+/// `tp_system_session` cookie (HttpOnly, SameSite=Strict, Secure unless disabled) and a new CSRF
+/// token in the body. Limited to 10 attempts per minute per client IP and username (and 50 per
+/// username across addresses); an unknown user and a wrong password get the same 401, in body and
+/// in timing. A cross-site attempt (`Sec-Fetch-Site: cross-site`, a foreign `Origin`) is 403.
+///
+/// Who may call it: anyone; no credentials. Changes: creates a session, counts the attempt in the
+/// login throttle, and writes an audit event (`auth.login.succeeded`, `auth.login.failed`,
+/// `auth.login.throttled`; refusals by the limiter or the cross-site check as
+/// `auth.login.refused`).
 #[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Signed in; the session cookie is set", body = OperatorSession),
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),

@@ -9,8 +9,13 @@ use crate::context::AppContext;
 use crate::http::guards::{self, Operator};
 use crate::http::problem::{ApiError, Problem};
 
-/// End the current session (the row is deleted and the cookie cleared). With a bearer token
-/// there is no session: nothing happens (revoke the token instead).
+/// Sign out.
+///
+/// Ends the current session: its row is deleted and the cookie cleared. With a bearer token there
+/// is no session and nothing happens (revoke the token instead).
+///
+/// Who may call it: any signed-in operator (with the session cookie, the `X-CSRF-Token` header
+/// too). Changes: deletes the session; audit `auth.logout`.
 #[utoipa::path(tag = "auth", responses(
     (status = 204, description = "Signed out"),
     (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),

@@ -5,7 +5,13 @@ use actix_web::{HttpResponse, get};
 use crate::http::guards::Operator;
 use crate::http::routes::auth::OperatorSession;
 
-/// The signed-in operator, their capabilities and the session's CSRF token.
+/// The signed-in operator.
+///
+/// The operator (id, username, display name, capabilities) and the session's CSRF token. Without
+/// credentials the answer is 401 (the console asks `auth/session`, which answers nulls instead).
+///
+/// Who may call it: any signed-in operator, by session or API token; no capability needed. Changes
+/// nothing.
 #[utoipa::path(tag = "auth", responses(
     (status = 200, description = "The current operator", body = OperatorSession),
     crate::http::responses::SystemSignedIn,

@@ -10,11 +10,16 @@ use crate::http::guards::{self, Operator};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::auth::PasswordChangeRequest;
 
-/// Change the signed-in operator's own password (session only: a bearer token gets 403). The
-/// new password must be 12–256 characters, must not contain the username and must not be a
+/// Change the signed-in operator's password.
+///
+/// The new password must be 12–256 characters, must not contain the username and must not be a
 /// common password. A wrong current password is a 422 on `current_password` and counts for the
-/// login throttle (429 beyond it). On success every other session and every API token of the
-/// operator ends; this session stays signed in (with a new session id).
+/// login throttle (429 beyond it).
+///
+/// Who may call it: the signed-in operator, by session only (a bearer token gets 403), with the
+/// `X-CSRF-Token` header. Changes: the operator's password; every other session and every API token
+/// of the operator ends; this session stays signed in with a new session id; audit
+/// `auth.password.changed`.
 #[utoipa::path(tag = "auth", request_body = PasswordChangeRequest, responses(
     (status = 204, description = "Changed; other sessions and all API tokens of the operator are ended"),
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),

@@ -17,8 +17,13 @@ pub struct SessionState {
     pub csrf_token: Option<String>,
 }
 
-/// The signed-in operator, or nulls when nobody is: public like login, so a console page
-/// load never logs a 401. Scripts keep `/auth/me`, which answers 401 without credentials.
+/// The signed-in operator, if any.
+///
+/// The signed-in operator and CSRF token, or nulls when nobody is signed in: public like login, so
+/// a console page load never logs a 401. Scripts keep `auth/me`, which answers 401 without
+/// credentials.
+///
+/// Who may call it: anyone; no credentials needed. Changes nothing.
 #[utoipa::path(tag = "auth", responses(
     (status = 200, description = "The session: the operator and CSRF token, or nulls", body = SessionState),
     (status = 404, description = "Credentials of the customer plane", body = crate::http::problem::Problem, content_type = "application/problem+json"),

@@ -9,9 +9,14 @@ use crate::http::guards::{self, Operator};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::auth::{CreateTokenRequest, CreatedTokenView};
 
-/// Create an API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a subset
-/// of the caller's capabilities. The JWT is in this response only. Session only: a bearer
-/// token gets 403, so a leaked token cannot mint a longer-lived child.
+/// Create an API token.
+///
+/// Creates a named API token (HS256 JWT, `aud=system`) with an expiry of at most 90 days and a
+/// subset of the caller's capabilities. The JWT is in this response only.
+///
+/// Who may call it: a signed-in operator, by session only (a bearer token gets 403, so a leaked
+/// token cannot mint a longer-lived child), with the `X-CSRF-Token` header. Changes: a new row in
+/// `api_tokens`; audit `auth.token.created`.
 #[utoipa::path(tag = "auth", request_body = CreateTokenRequest, responses(
     (status = 201, description = "Created; `token` is shown once", body = CreatedTokenView),
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),

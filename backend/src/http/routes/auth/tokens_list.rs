@@ -9,8 +9,13 @@ use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::auth::TokenView;
 
-/// The caller's own API tokens, newest first (revoked ones included, marked). Session only: a
-/// bearer token gets 403.
+/// List the caller's API tokens.
+///
+/// The caller's own API tokens, newest first, revoked ones included and marked. The JWTs themselves
+/// are never shown again.
+///
+/// Who may call it: a signed-in operator, by session only (a bearer token gets 403). Changes
+/// nothing.
 #[utoipa::path(tag = "auth", params(PageQuery), responses(
     (status = 200, description = "One page of tokens", body = inline(Page<TokenView>)),
     (status = 403, description = "A bearer token: token management needs a session", body = Problem, content_type = "application/problem+json"),

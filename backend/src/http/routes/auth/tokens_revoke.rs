@@ -7,8 +7,14 @@ use crate::context::AppContext;
 use crate::http::guards::{self, Operator};
 use crate::http::problem::{ApiError, Problem};
 
-/// Revoke one of the caller's own tokens (idempotent). Another operator's token is 404. Session
-/// only: a bearer token gets 403.
+/// Revoke one of the caller's API tokens.
+///
+/// Revokes one of the caller's own tokens; revoking it again succeeds (idempotent). Another
+/// operator's token is 404.
+///
+/// Who may call it: the token's owner, by session only (a bearer token gets 403), with the
+/// `X-CSRF-Token` header. Changes: the token is revoked (requests carrying it get 401, its open
+/// event streams end within 5 s); audit `auth.token.revoked`.
 #[utoipa::path(tag = "auth", params(("id" = i64, Path, description = "Token id")), responses(
     (status = 204, description = "Revoked"),
     (status = 403, description = "A bearer token (token management needs a session), or a missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),

@@ -9,7 +9,12 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::customer::FindingView;
 use crate::workspace;
 
-/// The findings of one of the workspace's tenants, by id. Another workspace's tenant is 404.
+/// List one tenant's findings.
+///
+/// The findings of one tenant of the user's own workspace, by id, paginated. A tenant of another
+/// workspace is 404, exactly as a tenant that does not exist.
+///
+/// Who may call it: a signed-in customer user (session cookie). Changes nothing.
 #[utoipa::path(tag = "customer", params(("id" = i64, Path, description = "Tenant id"), PageQuery), responses(
     (status = 200, description = "One page of findings", body = inline(Page<FindingView>)),
     (status = 404, description = "No such tenant in your workspace", body = Problem, content_type = "application/problem+json"),

@@ -10,8 +10,14 @@ use crate::http::guards;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::customer::{CustomerLoginRequest, UserSession};
 
-/// Sign a customer user in; starts a new session (new id, new CSRF token). Throttled like the
-/// operator login.
+/// Sign a customer user in.
+///
+/// Checks the username and password and starts a new session: a new session id in the
+/// `tp_admin_session` cookie and a new CSRF token in the body. Throttled like the operator login
+/// (10 attempts per minute per client IP and username); a cross-site attempt is 403.
+///
+/// Who may call it: anyone; no credentials. Changes: creates a session, counts the attempt in the
+/// login throttle, writes an audit event (`auth.login.*`).
 #[utoipa::path(tag = "customer", request_body = CustomerLoginRequest, responses(
     (status = 200, description = "Signed in; the session cookie is set", body = UserSession),
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),

@@ -10,7 +10,12 @@ use crate::context::AppContext;
 use crate::http::guards::{self, Customer};
 use crate::http::problem::{ApiError, Problem};
 
-/// End the current session (the row is deleted and the cookie cleared).
+/// Sign out.
+///
+/// Ends the current session: its row is deleted and the cookie cleared.
+///
+/// Who may call it: a signed-in customer user, with the `X-CSRF-Token` header. Changes: deletes the
+/// session; audit `auth.logout`.
 #[utoipa::path(tag = "customer", responses(
     (status = 204, description = "Signed out"),
     (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),

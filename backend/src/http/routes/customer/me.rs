@@ -5,7 +5,11 @@ use actix_web::{HttpResponse, get};
 use crate::http::guards::Customer;
 use crate::http::routes::customer::UserSession;
 
-/// The signed-in customer user and the session's CSRF token.
+/// The signed-in customer user.
+///
+/// The customer user (id, username, workspace) and the session's CSRF token.
+///
+/// Who may call it: a signed-in customer user (session cookie). Changes nothing.
 #[utoipa::path(tag = "customer", responses(
     (status = 200, description = "The current user", body = UserSession),
     crate::http::responses::AdminSignedIn,

@@ -9,7 +9,11 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::customer::TenantView;
 use crate::workspace;
 
-/// The tenants of the user's workspace, by id.
+/// List the workspace's tenants.
+///
+/// The tenants of the user's own workspace, by id, paginated.
+///
+/// Who may call it: a signed-in customer user (session cookie). Changes nothing.
 #[utoipa::path(tag = "customer", params(PageQuery), responses(
     (status = 200, description = "One page of tenants", body = inline(Page<TenantView>)),
     (status = 422, description = "Invalid pagination", body = Problem, content_type = "application/problem+json"),

@@ -26,7 +26,12 @@ pub struct NotificationPage {
     pub unread: u64,
 }
 
-/// The signed-in operator's notifications.
+/// List the operator's notifications.
+///
+/// The signed-in operator's own notifications (an `OperationRunCompleted` for each run they started
+/// that completed), newest first, paginated, with the unread count.
+///
+/// Who may call it: any signed-in operator; no capability needed. Changes nothing.
 #[utoipa::path(
     tag = "notifications",
     params(PageQuery),

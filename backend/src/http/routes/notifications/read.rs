@@ -7,7 +7,13 @@ use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 use crate::notifications::{self, NotificationView};
 
-/// Marks one of the operator's notifications read.
+/// Mark a notification read.
+///
+/// Marks one of the operator's own notifications read; marking it again changes nothing. Another
+/// operator's notification is 404.
+///
+/// Who may call it: any signed-in operator (with the session cookie, the `X-CSRF-Token` header
+/// too). Changes: the notification's read time.
 #[utoipa::path(
     tag = "notifications",
     params(("id" = i64, Path, description = "Notification id")),

@@ -29,9 +29,14 @@ pub struct ReadAllQuery {
     pub up_to_id: Option<i64>,
 }
 
-/// Marks the operator's unread notifications read (all, or those up to `up_to_id`) and answers
-/// the new unread count. Only the signed-in operator's own notifications change; repeating it
-/// marks nothing.
+/// Mark the operator's notifications read.
+///
+/// Marks the operator's unread notifications read (all, or those up to `up_to_id`, so a
+/// notification that arrived after the list was shown stays unread) and answers the new unread
+/// count. Repeating it marks nothing.
+///
+/// Who may call it: any signed-in operator (with the session cookie, the `X-CSRF-Token` header
+/// too). Changes: the read time of the operator's own notifications only.
 #[utoipa::path(
     tag = "notifications",
     params(ReadAllQuery),

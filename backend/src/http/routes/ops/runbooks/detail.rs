@@ -8,7 +8,12 @@ use crate::domain::capability::Capability;
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 
-/// One runbook with its active runs.
+/// One runbook.
+///
+/// A runbook of the catalogue by key, with its rules (`rule_details`), the JSON Schema of its
+/// parameters, its confirmation verb and its active runs. An unknown key is 404.
+///
+/// Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(("key" = String, Path, description = "Runbook key")),

@@ -8,7 +8,12 @@ use crate::domain::capability::Capability;
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 
-/// Lists every runbook with its active runs.
+/// List the runbooks.
+///
+/// Every runbook of the catalogue (key, version, title, description, rules, parameters' schema,
+/// confirmation verb, whether it runs on deploy) with its active runs.
+///
+/// Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     responses(

@@ -11,7 +11,16 @@ use crate::http::routes::ops::source_of;
 use crate::runs::Initiator;
 use crate::runs::preflight::{self as preflight_service, PreflightResult};
 
-/// Read-only preflight: what a run would change. Cite its `preflight_id` within 15 minutes.
+/// Preflight a run.
+///
+/// Computes, read-only, what a run of this runbook over the scope and parameters would change:
+/// tenants in scope and with changes, findings examined and to change, changes per rule, a sample
+/// of before/after rows, an estimated duration, and the confirmation the start needs (the typed
+/// phrase for all tenants). Cite its `preflight_id` in the start within 15 minutes; only the
+/// operator who made it can cite it.
+///
+/// Who may call it: an operator with `ops.runbooks.view`. Changes: no host data; stores the
+/// preflight (what the start is checked against) and writes audit `runbook.preflighted`.
 #[utoipa::path(
     tag = "ops",
     params(("key" = String, Path, description = "Runbook key")),

@@ -13,11 +13,20 @@ use crate::idempotency::{self, IdempotencyError, IdempotencyKey, NextAction};
 use crate::runs::start::{self as start_service, StartRequest, StartedRun};
 use crate::runs::{Initiator, RunError};
 
-/// Starts a run: 201 + `Location` for a new run, 200 with `deduplicated: true` for an identical
-/// active one, 409 when another active run overlaps. A start consumes its preflight: citing it
-/// again is refused (`preflight_used`) unless the identical run is still active. A preflight
-/// that found nothing to change starts only with `allow_no_changes: true`. Supports
-/// `Idempotency-Key`.
+/// Start a run.
+///
+/// Starts a run of the runbook over the scope of a fresh preflight: 201 + `Location` for a new run,
+/// 200 with `deduplicated: true` for an identical active one, 409 when another active run overlaps.
+/// A start consumes its preflight: citing it again is refused (`preflight_used`) unless the
+/// identical run is still active. A preflight that found nothing to change starts only with
+/// `allow_no_changes: true`. Supports `Idempotency-Key` (a retry with the same key and body replays
+/// the first answer).
+///
+/// Who may call it: an operator with `ops.runbooks.run`; an all-tenants scope also needs
+/// `ops.runbooks.run_all_tenants` and the typed phrase. Every start needs a reason (a code and
+/// 10–500 characters of text). Changes: creates the run (`queued`) and its fan-out job under the
+/// runbook's lock, marks the preflight used; audit `runbook.run.started` (or
+/// `runbook.run.deduplicated`). The workers then change the host data, one tenant at a time.
 #[utoipa::path(
     tag = "ops",
     params(

@@ -20,8 +20,14 @@ pub struct CancelBody {
     pub reason: String,
 }
 
-/// Cancels a run: pending items and items waiting for a retry become `cancelled`, running ones
-/// finish, outcome `cancelled`.
+/// Cancel a run.
+///
+/// Cancels an active run with a reason: pending items and items waiting for a retry become
+/// `cancelled`, running ones finish, and the run completes with outcome `cancelled`. A completed
+/// run, or one already being cancelled, is 409.
+///
+/// Who may call it: an operator with `ops.runs.cancel`. Changes: the run's unstarted items and
+/// their jobs; the run's outcome once its running items finish; audit `runbook.run.cancelled`.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id")),

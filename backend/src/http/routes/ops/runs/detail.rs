@@ -12,9 +12,13 @@ use crate::http::problem::{ApiError, Problem};
 use crate::runs::query::{self, RunView};
 use crate::runs::stall;
 
-/// One run with counts, progress, ETA and stall. Send `If-None-Match` with the last `ETag` to
-/// get a cheap 304 while nothing changed (a run becoming stalled is a change, and so is a retry
-/// of a completed run or its outcome).
+/// One run.
+///
+/// A run with its counts, progress, ETA and stall. Send `If-None-Match` with the last `ETag` to get
+/// a cheap 304 while nothing changed (a run becoming stalled is a change, and so is a retry of a
+/// completed run or its outcome).
+///
+/// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id")),

@@ -153,13 +153,16 @@ async fn next_chunk(mut state: State) -> Option<(Result<Bytes, ApiError>, State)
     }
 }
 
-/// Server-Sent Events of one run: an `event: progress` (data: the run) whenever it changes,
-/// then `event: completed` (data: the final run) when it completes, and the stream ends. A
-/// stream also ends with `event: end` (data: `{"reason"}`: `session_ended`, `token_revoked`,
-/// `token_expired`, `operator_disabled`, `password_changed`, `capability_revoked` or
-/// `lifetime`) within 5 s of losing its authorization, and after `SSE_MAX_SECONDS` (default
-/// 1 h; reconnect). At most `SSE_MAX_PER_OPERATOR` (default 10) streams per operator and
-/// server process.
+/// Stream a run's progress.
+///
+/// Server-Sent Events of one run: an `event: progress` (data: the run) whenever it changes, then
+/// `event: completed` (data: the final run) when it completes, and the stream ends. A stream also
+/// ends with `event: end` (data: `{"reason"}`: `session_ended`, `token_revoked`, `token_expired`,
+/// `operator_disabled`, `password_changed`, `capability_revoked` or `lifetime`) within 5 s of
+/// losing its authorization, and after `SSE_MAX_SECONDS` (default 1 h; reconnect). At most
+/// `SSE_MAX_PER_OPERATOR` (default 10) streams per operator and server process.
+///
+/// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id")),

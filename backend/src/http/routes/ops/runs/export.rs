@@ -12,9 +12,13 @@ use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 use crate::runs::query;
 
+/// Export runs as CSV.
+///
 /// Every run matching the run list's filters, newest first, as CSV (`runs.csv`): one column per
 /// JSON name of a run, flattened (`counts.total`); a cell a spreadsheet would read as a formula
 /// gets a leading `'`. Streamed page by page, however many runs match.
+///
+/// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(RunListQuery),

@@ -46,8 +46,12 @@ impl ItemQuery {
     }
 }
 
-/// A run's per-tenant items, failed first, then by tenant; `search` finds tenants by name or
-/// external id.
+/// List a run's items.
+///
+/// A run's per-tenant items, failed first, then by tenant, paginated; `status` filters them and
+/// `search` finds tenants by name or external id.
+///
+/// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id"), ItemQuery, PageQuery),

@@ -12,9 +12,13 @@ use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
 use crate::runs::query;
 
-/// Every item of a run matching the item list's filters, by tenant, as CSV
-/// (`run-<id>-items.csv`): one column per JSON name of an item; a cell a spreadsheet would read
-/// as a formula (tenant names come from customers) gets a leading `'`. Streamed page by page.
+/// Export a run's items as CSV.
+///
+/// Every item of a run matching the item list's filters, by tenant, as CSV (`run-<id>-items.csv`):
+/// one column per JSON name of an item; a cell a spreadsheet would read as a formula (tenant names
+/// come from customers) gets a leading `'`. Streamed page by page.
+///
+/// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id"), ItemQuery),

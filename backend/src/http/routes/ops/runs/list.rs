@@ -96,7 +96,13 @@ impl RunListQuery {
     }
 }
 
-/// Runs, newest first, filtered; each row carries its counts and `duration_seconds`.
+/// List runs.
+///
+/// Runs, newest first, filtered by status, outcome, runbook, initiator (username), source, tenant
+/// (runs with an item for it) and creation time; an unknown filter is 422, never ignored. Each row
+/// carries its counts and `duration_seconds`.
+///
+/// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(RunListQuery, PageQuery),

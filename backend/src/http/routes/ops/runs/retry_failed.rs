@@ -24,9 +24,15 @@ pub struct RetryBody {
     pub confirmation: Option<String>,
 }
 
-/// Starts a new run over the tenants of a completed run that are still failed — a tenant a
-/// later retry rebuilt is left out — under the same confirmation rules as a start (the phrase
-/// names the run's `retryable_tenants`).
+/// Retry a run's failed tenants.
+///
+/// Starts a new run over the tenants of a completed run that are still failed — a tenant a later
+/// retry rebuilt is left out — under the same confirmation rules as a start (the phrase names the
+/// run's `retryable_tenants`). The new run's `retry_of` names this one.
+///
+/// Who may call it: an operator with `ops.runbooks.run` (and `ops.runbooks.run_all_tenants` when
+/// the run covered all tenants), with a reason. Changes: creates the new run and its jobs, as a
+/// start does; audit `runbook.run.started`.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id")),

@@ -23,10 +23,14 @@ pub struct TimelineQuery {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// The run's throughput over its life: one bucket per minute (UTC) from its start to its end,
-/// or to now while it runs, counting the items that succeeded and failed in that minute; empty
-/// minutes are included, except for a run that has not started (no buckets) or one longer than
-/// a week (only the minutes in which items finished).
+/// A run's throughput per minute.
+///
+/// One bucket per minute (UTC) from the run's start to its end, or to now while it runs, counting
+/// the items that succeeded and failed in that minute; empty minutes are included, except for a run
+/// that has not started (no buckets) or one longer than a week (only the minutes in which items
+/// finished).
+///
+/// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id"), TimelineQuery),

@@ -34,7 +34,12 @@ pub struct TenantSearch {
     pub search: Option<String>,
 }
 
-/// Targetable tenants, by name, paginated. The platform tenant is never listed.
+/// List the targetable tenants.
+///
+/// Tenants a runbook can target, by name, paginated; `search` matches the name or the external id.
+/// The platform tenant is never listed.
+///
+/// Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
 #[utoipa::path(
     tag = "ops",
     params(TenantSearch, PageQuery),
