@@ -1,6 +1,6 @@
 //! What every service call needs: the database, the settings, the clock and the registries.
 //! Not tied to HTTP: the CLI, the workers and the handlers get the same context, assembled in
-//! one place, the composition root [`crate::app`].
+//! one place, the composition root (`app.rs`).
 
 use std::sync::Arc;
 
@@ -35,8 +35,8 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    /// A context with the given registries; [`crate::app::context`] is the one caller that
-    /// names the real ones.
+    /// A context with the given registries; the composition root (`app.rs`) is the one caller
+    /// that names the real ones.
     pub fn assemble(
         db: DatabaseConnection,
         settings: Settings,
