@@ -73,6 +73,20 @@ pub async fn claim(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let next = now + chrono::Duration::from_std(every).unwrap_or(chrono::Duration::seconds(60));
+    // A read first: a pass that is not due costs no write (on SQLite a write, even one that
+    // matches nothing, queues behind a tenant's transaction for the database's write lock).
+    let due_at: Option<DateTime<Utc>> = db
+        .query_one_raw(crate::db::stmt(
+            db.get_database_backend(),
+            "SELECT next_run_at FROM chore_runs WHERE name = ?",
+            vec![name.into()],
+        ))
+        .await?
+        .map(|row| row.try_get("", "next_run_at"))
+        .transpose()?;
+    if due_at.is_some_and(|at| at > now) {
+        return Ok(false);
+    }
     let moved = exec(
         db,
         "UPDATE chore_runs SET next_run_at = ?, holder = ?, started_at = ? \
@@ -145,11 +159,11 @@ fn holder() -> String {
     format!("pid {} {}", std::process::id(), uuid::Uuid::new_v4())
 }
 
-/// Starts one loop per chore until `shutdown`. Each loop checks its chore about every
-/// `WORKER_POLL_MS` (at most every second), so a pass starts soon after it is due.
+/// Starts one loop per chore until `shutdown`. Each loop checks its chore every second (or its
+/// interval, if shorter), so a pass starts within a second of being due.
 pub fn spawn(ctx: &AppContext, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
     let holder = holder();
-    let poll = ctx.settings.worker_poll.min(Duration::from_secs(1));
+    let poll = Duration::from_secs(1);
     ctx.chores
         .all()
         .map(|chore| {
