@@ -107,7 +107,8 @@ export interface paths {
         put?: never;
         /**
          * Sign in with username and password; starts a new session (new id, new CSRF token).
-         *     Limited to 10 attempts per minute per client IP and username (and 50 per username);
+         *     Limited to 10 attempts per minute per client IP and username, 30 failed attempts per client
+         *     IP whatever the username (`LOGIN_FAILURES_PER_IP_PER_MINUTE`), and 50 per username;
          *     an unknown user and a wrong password get the same 401.
          */
         post: operations["login"];

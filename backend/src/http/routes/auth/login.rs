@@ -11,7 +11,8 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::routes::auth::{LoginRequest, OperatorSession};
 
 /// Sign in with username and password; starts a new session (new id, new CSRF token).
-/// Limited to 10 attempts per minute per client IP and username (and 50 per username);
+/// Limited to 10 attempts per minute per client IP and username, 30 failed attempts per client
+/// IP whatever the username (`LOGIN_FAILURES_PER_IP_PER_MINUTE`), and 50 per username;
 /// an unknown user and a wrong password get the same 401.
 #[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Signed in; the session cookie is set", body = OperatorSession),
@@ -34,13 +35,17 @@ pub async fn login(
     guards::check_login_origin(&req, Plane::System)?;
     let meta = guards::request_meta(&req, "system_ui");
     let op = login_service::login_operator(&ctx, &body.username, &body.password, &meta).await?;
-    let csrf_token = guards::start_session(&session, op.id, ctx.now())?;
+    let signed_in_at = ctx.now();
+    let csrf_token = guards::start_session(&session, op.id, signed_in_at)?;
     let principal = OperatorPrincipal {
         id: op.id,
         username: op.username,
         display_name: op.display_name,
         capabilities: op.capabilities,
-        via: AuthVia::Session { csrf_token },
+        via: AuthVia::Session {
+            csrf_token,
+            signed_in_at_ms: signed_in_at.timestamp_millis(),
+        },
     };
     Ok(HttpResponse::Ok().json(OperatorSession::from(&principal)))
 }
