@@ -153,7 +153,6 @@ impl Application {
                                 std::io::Error::other("connection cap reached"),
                             ));
                         };
-                        let _ = io.set_nodelay(true);
                         Ok((
                             conn::Guarded::new(io, slot, header_timeout),
                             Protocol::Http1,
