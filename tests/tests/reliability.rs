@@ -8,7 +8,11 @@
 //! - concurrency: mixed overlapping starts, 200 parallel logins, cancel racing completion;
 //! - bad input: random request bodies, oversized and slow (slowloris) requests, SQL-looking
 //!   and unicode-heavy input;
-//! - session churn: 1,000 logins and logouts; expired sessions purged by the workers.
+//! - session churn: 1,000 logins and logouts; expired sessions purged by the workers;
+//! - hostile clients (SPEC §11, second pass): 800 half-sent bodies against the RSS bound, a
+//!   trickled second request on a keep-alive connection and 2,000 of them from one address,
+//!   60 token creations racing a password change 20 times, operator logins during a
+//!   300-connection customer login flood.
 //!
 //! Related properties with their own tests elsewhere: 50 identical concurrent starts
 //! (runs.rs), exactly-once finalization under 20 concurrent finalizers (runs.rs), the parsers'

@@ -101,8 +101,8 @@ pub async fn no_store<B: MessageBody>(
 /// Bounds how long a client may take to send a request body: the payload stream fails with
 /// `TimedOut` once `BODY_TIMEOUT_MS` has passed since the headers arrived, and the JSON
 /// extractor turns that into a 408 problem document. Keeps slow-body (slowloris-style) clients
-/// from holding connections and handler tasks open; slow headers are bounded by actix's
-/// client request timeout.
+/// from holding connections and handler tasks open; slow headers are bounded per request at
+/// the accept step (`conn.rs`).
 pub async fn body_deadline<B: MessageBody>(
     mut req: ServiceRequest,
     next: Next<B>,
