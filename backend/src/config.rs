@@ -67,14 +67,27 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
-    /// Requests per second per client IP over `/system/api` (general flood limiter).
+    /// Requests per second per client IP over `/system/api` and, separately, `/admin/api`
+    /// (general flood limiter).
     pub api_rate_per_second: u64,
     /// Burst size of that limiter.
     pub api_rate_burst: u32,
-    /// Largest accepted JSON body, in bytes.
+    /// Largest accepted request body of any route and content type, in bytes (larger ones get
+    /// 413 before they are read).
     pub max_body_bytes: usize,
-    /// How long a client may take to send a request's headers (slow clients get 408).
+    /// How long a client may take to send a request's headers, on every request of a
+    /// connection (the first one gets 408; a later one has its connection closed).
     pub header_timeout: Duration,
+    /// How long an idle keep-alive connection stays open between requests.
+    pub keep_alive: Duration,
+    /// Connections one client IP (an IPv6 /64) may hold open at once; more are refused at once.
+    pub max_connections_per_ip: usize,
+    /// Connections the process holds open at once; more are refused at once. Lowered at start-up
+    /// to fit the process's open-file limit.
+    pub max_connections: usize,
+    /// Failed logins per client IP and minute, whatever the username, before the login
+    /// throttle refuses that address (429).
+    pub login_failures_per_ip_per_minute: i64,
     /// How long a client may take to send a request's body, from the end of its headers (slow
     /// bodies are cut off with a 408 problem document).
     pub body_timeout: Duration,
@@ -280,6 +293,14 @@ impl Settings {
             api_rate_burst: parse(&get, "API_RATE_BURST", 200)?,
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
             header_timeout: Duration::from_millis(parse(&get, "HEADER_TIMEOUT_MS", 5_000)?),
+            keep_alive: Duration::from_secs(positive(&get, "KEEP_ALIVE_SECONDS", 5)?),
+            max_connections_per_ip: positive(&get, "MAX_CONNECTIONS_PER_IP", 64)?,
+            max_connections: positive(&get, "MAX_CONNECTIONS", 4_096)?,
+            login_failures_per_ip_per_minute: positive(
+                &get,
+                "LOGIN_FAILURES_PER_IP_PER_MINUTE",
+                30,
+            )?,
             body_timeout: Duration::from_millis(parse(&get, "BODY_TIMEOUT_MS", 10_000)?),
             job_lease: Duration::from_secs(parse(&get, "JOB_LEASE_SECONDS", 30)?),
             worker_poll: Duration::from_millis(parse(&get, "WORKER_POLL_MS", 250)?),
@@ -403,6 +424,25 @@ where
             reason: e.to_string(),
         }),
     }
+}
+
+/// Like [`parse`], refusing zero: a cap or timeout of 0 would refuse everything.
+fn positive<T: std::str::FromStr + PartialEq + From<u8>>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let value = parse(get, name, default)?;
+    if value == T::from(0) {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(value)
 }
 
 fn parse_bool(
@@ -585,5 +625,26 @@ mod tests {
         assert!(err.to_string().contains("COOKIE_SECURE"));
         let err = settings(&[("JWT_SECRET", "short")]).expect_err("invalid");
         assert!(err.to_string().contains("at least 32"));
+        let err = settings(&[("MAX_CONNECTIONS_PER_IP", "0")]).expect_err("invalid");
+        assert!(err.to_string().contains("MAX_CONNECTIONS_PER_IP"), "{err}");
+    }
+
+    #[test]
+    fn the_second_pass_limits_have_their_documented_defaults() {
+        let s = settings(&[]).expect("settings");
+        assert_eq!(s.max_body_bytes, 65_536);
+        assert_eq!(s.keep_alive, Duration::from_secs(5));
+        assert_eq!(s.max_connections_per_ip, 64);
+        assert_eq!(s.max_connections, 4_096);
+        assert_eq!(s.login_failures_per_ip_per_minute, 30);
+        let s = settings(&[
+            ("KEEP_ALIVE_SECONDS", "9"),
+            ("MAX_CONNECTIONS_PER_IP", "3"),
+            ("LOGIN_FAILURES_PER_IP_PER_MINUTE", "7"),
+        ])
+        .expect("settings");
+        assert_eq!(s.keep_alive, Duration::from_secs(9));
+        assert_eq!(s.max_connections_per_ip, 3);
+        assert_eq!(s.login_failures_per_ip_per_minute, 7);
     }
 }

@@ -4,7 +4,11 @@
 //! A column is a JSON name of the list's wire format, flattened with dots (`counts.total`);
 //! arrays and objects that have no fixed shape (`parameters`, `changes_by_rule`) are one cell
 //! of JSON text. Tenant names and reasons come from people, so a cell that a spreadsheet would
-//! read as a formula (starting with `=`, `+`, `-` or `@`) gets a leading `'`.
+//! read as a formula gets a leading `'`: one starting with `=`, `+`, `-`, `@`, TAB or CR, the
+//! characters OWASP's CSV injection guidance names (a spreadsheet skips a leading TAB or CR and
+//! reads the formula behind it). A leading `|` is left alone: no spreadsheet starts a formula
+//! with it, and OWASP does not list it; it matters only inside a formula (DDE), which starts
+//! with one of the others (see the README, "CSV exports").
 
 use serde_json::Value;
 
@@ -120,6 +124,9 @@ fn lookup<'a>(row: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(row, |value, key| value.get(key))
 }
 
+/// The first characters that make a spreadsheet read a cell as a formula.
+const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// One cell: empty for null or missing, text as is, JSON text for arrays and objects; guarded
 /// against formula injection.
 fn cell(value: Option<&Value>) -> String {
@@ -128,7 +135,7 @@ fn cell(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     };
-    if text.starts_with(['=', '+', '-', '@']) {
+    if text.starts_with(FORMULA_TRIGGERS) {
         format!("'{text}")
     } else {
         text
@@ -138,6 +145,28 @@ fn cell(value: Option<&Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_starting_with_tab_or_cr_are_defused_too_and_a_pipe_is_not() {
+        let row = serde_json::json!({
+            "tab": "\t=1+1",
+            "cr": "\r=2+2",
+            "eq": "=3+3",
+            "pipe": "|x",
+            "inner": "a=1",
+            "space": " =1",
+        });
+        let csv = String::from_utf8(rows(&["tab", "cr", "eq", "pipe", "inner", "space"], &[row]))
+            .expect("utf-8");
+        assert_eq!(csv, "'\t=1+1,\"'\r=2+2\",'=3+3,|x,a=1, =1\n");
+        for trigger in FORMULA_TRIGGERS {
+            let text = format!("{trigger}cmd|' /C calc'!A0");
+            assert!(
+                cell(Some(&Value::String(text))).starts_with('\''),
+                "{trigger:?}"
+            );
+        }
+    }
 
     #[test]
     fn cells_are_flattened_quoted_and_defused() {

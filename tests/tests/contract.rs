@@ -167,8 +167,8 @@ fn problem_response<'a>(method: &str, path: &str, op: &'a Value, status: &str) -
 }
 
 /// The answers the layers around the handlers give (http/mod.rs), whatever the handler does:
-/// under `/system/api` the per-IP limiter (429 with `Retry-After`) and the session store's
-/// database (503); under `/admin/api` the database (503); for authenticated operations a 401,
+/// under `/system/api` and `/admin/api` the plane's per-IP limiter (429 with `Retry-After`) and
+/// the session store's database (503); for authenticated operations a 401,
 /// and a 403 unless the operation is one of the few that cannot refuse a signed-in caller.
 #[test]
 fn every_plane_operation_documents_the_answers_of_its_layers() {
@@ -178,7 +178,7 @@ fn every_plane_operation_documents_the_answers_of_its_layers() {
             if !system && !path.starts_with("/admin/api/") {
                 continue; // the root probes: outside both planes, documented one by one
             }
-            if system {
+            {
                 let limited = problem_response(&method, &path, &op, "429");
                 let retry_after = &limited["headers"]["Retry-After"];
                 assert_eq!(

@@ -475,6 +475,158 @@ async fn login_cookies_are_secure_unless_disabled(backend: Backend) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// One body limit for every route (SPEC §11, second pass)
+
+/// Sends `head` and `body_part` on a fresh connection and reads the answer's status line.
+async fn raw_status(app: &TestApp, head: &str, body_part: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
+    s.write_all(head.as_bytes()).await.expect("head");
+    let _ = s.write_all(body_part).await;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !out.windows(2).any(|w| w == b"\r\n") {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => out.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+async fn every_body_over_the_limit_is_refused_before_it_is_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let limit = app.ctx.settings.max_body_bytes;
+    assert_eq!(limit, 65_536);
+    // Declared too large: 413 with only the headers sent, on every kind of route.
+    for path in [
+        "/system/api/auth/login",
+        "/admin/api/auth/login",
+        "/system/api/nope",
+        "/admin/api/nope",
+        "/healthz",
+        "/nope",
+        "/system/",
+    ] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+            limit + 1
+        );
+        assert_eq!(
+            raw_status(&app, &head, b"").await,
+            "HTTP/1.1 413 Payload Too Large",
+            "{path}"
+        );
+    }
+    // Chunked, no length declared: cut off once it grows past the limit, JSON or raw bytes.
+    for (path, content_type) in [
+        ("/admin/api/auth/login", "application/json"),
+        ("/admin/api/nope", "application/octet-stream"),
+        ("/system/api/auth/tokens", "text/plain"),
+    ] {
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            (0..20).map(|_| Ok(vec![b' '; 8_192])).collect();
+        let res = app
+            .client()
+            .post(app.url(path))
+            .header("content-type", content_type)
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
+            .send()
+            .await
+            .expect("response");
+        assert_eq!(res.status(), 413, "{path}");
+        assert_eq!(header(&res, "content-type"), "application/problem+json");
+    }
+    // Just under the limit is read and judged on its content.
+    let padded = format!(
+        "{{\"username\":\"nobody\",\"password\":\"wrong password\",\"pad\":\"{}\"}}",
+        " ".repeat(60_000)
+    );
+    let res = app
+        .client()
+        .post(app.url("/admin/api/auth/login"))
+        .header("content-type", "application/json")
+        .body(padded)
+        .send()
+        .await
+        .expect("response");
+    assert_ne!(res.status(), 413);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection caps and keep-alive (SPEC §11, second pass; the load versions are in reliability.rs)
+
+/// A connection from loopback address `from` that has had one whole `GET /healthz` answered;
+/// `None` when the server closed it instead (refused at accept).
+async fn served_connection(app: &TestApp, from: &str) -> Option<tokio::net::TcpStream> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(format!("{from}:0").parse().expect("loopback"))
+        .expect("bind");
+    let host = app.address.trim_start_matches("http://");
+    let mut s = socket.connect(host.parse().expect("addr")).await.ok()?;
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&out).trim_end().ends_with('}') {
+        match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => out.extend_from_slice(&buf[..n]),
+            _ => return None,
+        }
+    }
+    Some(s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_the_overall_connection_cap_refuses_at_once_and_idle_connections_close() {
+    use tokio::io::AsyncReadExt;
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.max_connections = 4;
+        s.max_connections_per_ip = 2;
+        s.keep_alive = Duration::from_secs(2);
+    })
+    .await;
+    let mut open = Vec::new();
+    for from in ["127.0.0.11", "127.0.0.11", "127.0.0.12", "127.0.0.13"] {
+        open.push(served_connection(&app, from).await.expect("admitted"));
+    }
+    let started = Instant::now();
+    assert!(
+        served_connection(&app, "127.0.0.14").await.is_none(),
+        "a fifth connection is over the overall cap"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused at once"
+    );
+    // Idle keep-alive connections close after KEEP_ALIVE_SECONDS, which frees their slots.
+    let mut first = open.swap_remove(0);
+    let mut buf = [0u8; 16];
+    let idle = Instant::now();
+    let read = tokio::time::timeout(Duration::from_secs(5), first.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "closed by the server: {read:?}"
+    );
+    assert!(
+        idle.elapsed() < Duration::from_secs(3),
+        "after {:?}",
+        idle.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(served_connection(&app, "127.0.0.14").await.is_some());
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
 db_tests!(
     made_up_methods_do_not_create_metric_series,
     metrics_need_the_configured_token,
@@ -483,4 +635,5 @@ db_tests!(
     hashed_assets_are_immutable_and_pages_revalidate,
     request_logs_name_the_peer_unless_a_trusted_proxy_forwards,
     login_cookies_are_secure_unless_disabled,
+    every_body_over_the_limit_is_refused_before_it_is_read,
 );

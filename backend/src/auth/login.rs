@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::audit::{self, Actor};
 use crate::auth::credentials::{LoginName, UsernameError};
-use crate::auth::password::HashError;
+use crate::auth::password::{HashError, Source};
 use crate::auth::principal::Plane;
 use crate::auth::refusals::RefusalReason;
 use crate::auth::throttle::{self, Verdict};
@@ -112,7 +112,8 @@ pub async fn throttle_or_audit(
     meta: &RequestMeta,
 ) -> Result<(), LoginError> {
     let ip = meta.ip.as_deref().unwrap_or("unknown");
-    match throttle::check(&ctx.db, plane, ip, name, ctx.now()).await? {
+    let per_ip = ctx.settings.login_failures_per_ip_per_minute;
+    match throttle::check(&ctx.db, plane, ip, name, per_ip, ctx.now()).await? {
         Verdict::Allowed => Ok(()),
         Verdict::Throttled {
             retry_after_secs,
@@ -134,6 +135,15 @@ pub async fn throttle_or_audit(
             audit::record(&ctx.db, event).await;
             Err(LoginError::Throttled { retry_after_secs })
         }
+    }
+}
+
+/// A proven password: its attempt no longer counts against the address's failed-login limit
+/// (best effort: a failure here only leaves the attempt counted).
+pub async fn forgive_attempt(ctx: &AppContext, plane: Plane, meta: &RequestMeta) {
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    if let Err(err) = throttle::forgive(&ctx.db, plane, ip, ctx.now()).await {
+        tracing::warn!(error.cause_chain = ?err, "could not take back a successful login attempt");
     }
 }
 
@@ -172,7 +182,12 @@ async fn check_account<M>(
     hash: Option<(String, bool)>,
 ) -> Result<Option<M>, LoginError> {
     let disabled = hash.as_ref().is_some_and(|(_, d)| *d);
-    let matches = match ctx.hashing.verify(password, hash.map(|(h, _)| h)).await {
+    let source = Source::new(plane, meta.ip.as_deref());
+    let matches = match ctx
+        .hashing
+        .verify(&source, password, hash.map(|(h, _)| h))
+        .await
+    {
         Ok(matches) => matches,
         Err(HashError::Busy { retry_after_secs }) => {
             ctx.refusals.note(
@@ -190,7 +205,10 @@ async fn check_account<M>(
         None => "unknown_user",
         Some(_) if !matches => "wrong_password",
         Some(_) if disabled => "disabled",
-        Some(_) => return Ok(row),
+        Some(_) => {
+            forgive_attempt(ctx, plane, meta).await;
+            return Ok(row);
+        }
     };
     audit_failure(ctx, plane, name, reason, meta).await;
     Ok(None)

@@ -9,7 +9,7 @@ use crate::auth::RequestMeta;
 use crate::auth::credentials::{self, LoginName};
 use crate::auth::login::{self, LoginError};
 use crate::auth::operators::{self, PasswordChanged};
-use crate::auth::password::HashError;
+use crate::auth::password::{HashError, Source};
 use crate::auth::principal::{OperatorPrincipal, Plane};
 use crate::context::AppContext;
 use crate::entities::operators as operator_rows;
@@ -60,14 +60,16 @@ pub async fn change_own_password(
         .one(&ctx.db)
         .await?
         .ok_or(LoginError::InvalidCredentials)?;
+    let source = Source::new(Plane::System, meta.ip.as_deref());
     if !ctx
         .hashing
-        .verify(current, Some(row.password_hash.clone()))
+        .verify(&source, current, Some(row.password_hash.clone()))
         .await?
     {
         login::audit_failure(ctx, Plane::System, &name, "wrong_current_password", meta).await;
         return Err(PasswordChangeError::WrongCurrent);
     }
-    let phc = ctx.hashing.hash(new).await?;
+    login::forgive_attempt(ctx, Plane::System, meta).await;
+    let phc = ctx.hashing.hash(&source, new).await?;
     Ok(operators::store_password(&ctx.db, &row, phc, ctx.now(), operator.actor(), meta).await?)
 }

@@ -29,6 +29,9 @@ pub enum AuthVia {
     Session {
         /// The session's CSRF token.
         csrf_token: String,
+        /// When the session signed in (ms since the epoch): a token it creates must not
+        /// outlive a password change made since.
+        signed_in_at_ms: i64,
     },
     /// A bearer API token (exempt from CSRF: browsers never attach it on their own).
     Token {

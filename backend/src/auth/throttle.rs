@@ -1,10 +1,13 @@
 //! Login throttling in the database, so the limit holds across server processes: a counter per
 //! bucket and fixed one-minute window, bumped with one atomic upsert.
 //!
-//! Two buckets guard each attempt: (client IP, lower-cased username) at
-//! [`PER_IP_AND_USERNAME`] per minute, and the username alone at [`PER_USERNAME`] per minute,
-//! which stops credential stuffing spread over many addresses. The username-wide bucket only
-//! counts attempts the per-IP bucket let through, so a single address cannot lock a user out.
+//! Three buckets guard each attempt: (client IP, lower-cased username) at
+//! [`PER_IP_AND_USERNAME`] per minute; the client IP alone at `LOGIN_FAILURES_PER_IP_PER_MINUTE`
+//! failed attempts, whatever the username (a flood of random usernames from one address is
+//! throttled too; a successful login takes its attempt back with [`forgive`]); and the username
+//! alone at [`PER_USERNAME`] per minute, which stops credential stuffing spread over many
+//! addresses. The username-wide bucket only counts attempts the per-IP buckets let through, so
+//! a single address cannot lock a user out.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
@@ -28,7 +31,7 @@ pub enum Verdict {
     Throttled {
         /// Seconds until the window ends (at least 1).
         retry_after_secs: u64,
-        /// Which limit: `ip_and_username` or `username`.
+        /// Which limit: `ip_and_username`, `ip` or `username`.
         limit: &'static str,
     },
 }
@@ -73,20 +76,34 @@ pub async fn hit(
     row.try_get::<i64>("", "attempts")
 }
 
-/// Counts one login attempt of `user` from `ip` on `plane` and says whether it may proceed.
+/// The bucket of every attempt from `ip` on `plane`.
+fn ip_bucket(plane: Plane, ip: &str) -> String {
+    format!("{}|ip:{ip}", plane.as_str())
+}
+
+/// Counts one login attempt of `user` from `ip` on `plane` and says whether it may proceed;
+/// `per_ip` is the limit of failed attempts per minute from `ip` whatever the username.
 pub async fn check(
     db: &impl ConnectionTrait,
     plane: Plane,
     ip: &str,
     user: &LoginName,
+    per_ip: i64,
     now: DateTime<Utc>,
 ) -> Result<Verdict, DbErr> {
+    let by_ip = ip_bucket(plane, ip);
     let plane = plane.as_str();
     let pair = hit(db, &format!("{plane}|ip:{ip}|user:{user}"), now).await?;
     if pair > PER_IP_AND_USERNAME {
         return Ok(Verdict::Throttled {
             retry_after_secs: retry_after(now),
             limit: "ip_and_username",
+        });
+    }
+    if hit(db, &by_ip, now).await? > per_ip {
+        return Ok(Verdict::Throttled {
+            retry_after_secs: retry_after(now),
+            limit: "ip",
         });
     }
     let all = hit(db, &format!("{plane}|user:{user}"), now).await?;
@@ -97,6 +114,34 @@ pub async fn check(
         });
     }
     Ok(Verdict::Allowed)
+}
+
+/// Takes back the attempt a successful login made in its address's bucket, so that only failed
+/// attempts count against `LOGIN_FAILURES_PER_IP_PER_MINUTE`.
+pub async fn forgive(
+    db: &impl ConnectionTrait,
+    plane: Plane,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE login_throttle SET attempts = attempts - 1 \
+             WHERE bucket = $1 AND window_start = $2 AND attempts > 0"
+        }
+        _ => {
+            "UPDATE login_throttle SET attempts = attempts - 1 \
+             WHERE bucket = ? AND window_start = ? AND attempts > 0"
+        }
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [ip_bucket(plane, ip).into(), window_start(now).into()],
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// Deletes counters of windows that ended; returns how many. Meant for the worker loop.

@@ -106,6 +106,10 @@ pub enum TokenError {
     /// No such token of this operator.
     #[error("no such token")]
     NotFound,
+    /// The creating session ended (password changed or operator disabled) before the token
+    /// could be created.
+    #[error("the session ended before the token was created")]
+    SessionEnded,
     /// Signing failed.
     #[error("token signing failed: {0}")]
     Jwt(#[from] jsonwebtoken::errors::Error),
@@ -216,16 +220,35 @@ fn check_request(
 }
 
 /// Creates a token for operator `operator_id`, limited to `held` (the creator's capabilities),
-/// and records `auth.token.created`.
+/// and records `auth.token.created`. `signed_in_at` is the creating session's sign-in time
+/// (`None` for the CLI).
+///
+/// The token is written in a transaction that first locks the operator's row, the row a
+/// password change updates before it revokes every token (SPEC §11, second pass): either the
+/// token commits first and the change revokes it, or the change commits first and this
+/// refuses, its session having ended. Unserialised, tokens minted in the same few
+/// milliseconds as a change outlived it.
 pub async fn create(
     ctx: &AppContext,
     operator_id: i64,
     username: &str,
     held: &[Capability],
     req: NewToken,
+    signed_in_at: Option<DateTime<Utc>>,
     meta: &RequestMeta,
 ) -> Result<CreatedToken, TokenError> {
     let (name, caps) = check_request(&req, held)?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
+    let mut owner = operators::Entity::find_by_id(operator_id);
+    // SQLite's `BEGIN IMMEDIATE` already holds the one write lock; PostgreSQL locks the row.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        owner = owner.lock_exclusive();
+    }
+    let owner = owner.one(&txn).await?.ok_or(TokenError::SessionEnded)?;
+    if owner.disabled || signed_in_at.is_some_and(|at| owner.password_changed_at > at) {
+        return Err(TokenError::SessionEnded);
+    }
+    // Read under the lock, so the token is never older than a change it saw.
     let now = ctx.now();
     let expires_at = now + TimeDelta::days(req.expires_in_days);
     let jti = uuid::Uuid::new_v4().to_string();
@@ -249,8 +272,9 @@ pub async fn create(
         last_used_at: Set(None),
         ..Default::default()
     }
-    .insert(&ctx.db)
+    .insert(&txn)
     .await?;
+    txn.commit().await?;
     let mut event = meta.event(
         "auth.token.created",
         Actor::Operator {
@@ -307,6 +331,7 @@ pub async fn create_for_username(
             expires_in_days,
             capabilities,
         },
+        None,
         meta,
     )
     .await
@@ -435,6 +460,12 @@ pub async fn authenticate(
     let operator = operator.ok_or(TokenAuthError::Invalid("operator gone"))?;
     if operator.disabled {
         return Err(TokenAuthError::Invalid("operator disabled"));
+    }
+    // Revocation by a password change is the rule; this holds even if a token escaped it.
+    if row.created_at < operator.password_changed_at {
+        return Err(TokenAuthError::Invalid(
+            "issued before the password was changed",
+        ));
     }
     let held = capabilities_of(&ctx.db, operator_id).await?;
     let capabilities = caps_from_json(&row.capabilities)

@@ -101,8 +101,8 @@ pub async fn no_store<B: MessageBody>(
 /// Bounds how long a client may take to send a request body: the payload stream fails with
 /// `TimedOut` once `BODY_TIMEOUT_MS` has passed since the headers arrived, and the JSON
 /// extractor turns that into a 408 problem document. Keeps slow-body (slowloris-style) clients
-/// from holding connections and handler tasks open; slow headers are bounded by actix's
-/// client request timeout.
+/// from holding connections and handler tasks open; slow headers are bounded per request at
+/// the accept step (`conn.rs`).
 pub async fn body_deadline<B: MessageBody>(
     mut req: ServiceRequest,
     next: Next<B>,
@@ -135,4 +135,59 @@ pub async fn body_deadline<B: MessageBody>(
         payload: Box::pin(bounded),
     });
     next.call(req).await
+}
+
+/// One limit for every body, on every route of both planes and whatever its content type:
+/// a declared `Content-Length` over `MAX_BODY_BYTES` gets 413 before a byte of the body is
+/// read, and a body without one (chunked) fails with `Overflow` (413 from every extractor) as
+/// soon as it grows past the limit. Nothing downstream can buffer more: the JSON and raw-body
+/// extractors, and the NUL guard, all read this stream.
+pub async fn body_limit<B: MessageBody>(
+    mut req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    use actix_web::dev::Payload;
+    use actix_web::error::PayloadError;
+    use actix_web::{HttpMessage, ResponseError};
+    use futures_util::StreamExt;
+
+    let Some(limit) = req
+        .app_data::<actix_web::web::Data<crate::context::AppContext>>()
+        .map(|ctx| ctx.settings.max_body_bytes)
+    else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let refused = crate::http::problem::ApiError::PayloadTooLarge.error_response();
+        return Ok(req.into_response(refused).map_into_right_body());
+    }
+    let payload = req.take_payload();
+    let bounded = futures_util::stream::unfold(Some((payload, 0usize)), move |state| async move {
+        let (mut payload, seen) = state?;
+        match payload.next().await {
+            Some(Ok(chunk)) if seen + chunk.len() > limit => {
+                Some((Err(PayloadError::Overflow), None))
+            }
+            Some(Ok(chunk)) => {
+                let seen = seen + chunk.len();
+                Some((Ok(chunk), Some((payload, seen))))
+            }
+            Some(Err(e)) => Some((Err(e), None)),
+            None => None,
+        }
+    });
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(bounded),
+    });
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }

@@ -2,6 +2,7 @@
 //! static SPA. Nothing outside this module imports actix.
 
 pub mod client_ip;
+pub mod conn;
 pub mod csv;
 pub mod extract;
 pub mod guards;
@@ -20,11 +21,14 @@ mod spa;
 pub mod streams;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_governor::Governor;
-use actix_web::dev::Server;
+use actix_http::{HttpService, KeepAlive, Protocol};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::principal::Plane;
@@ -49,19 +53,27 @@ impl Application {
     }
 
     /// Builds the server on an already-bound listener.
+    ///
+    /// Assembled from actix's parts rather than `HttpServer`, so that every accepted connection
+    /// passes [`conn::Admission`] and is wrapped in [`conn::Guarded`] (per-IP and overall
+    /// connection caps, a header deadline on every request; see `conn.rs`).
     pub fn build_with_listener(ctx: AppContext, listener: TcpListener) -> anyhow::Result<Self> {
         let address = listener.local_addr()?;
         let static_dir = ctx.settings.static_dir.clone();
         let max_body = ctx.settings.max_body_bytes;
         let header_timeout = ctx.settings.header_timeout;
-        // Built once, outside the factory: the limiter's counters are shared by every worker.
-        let governor = rate_limit::config(&ctx.settings)?;
+        let keep_alive = ctx.settings.keep_alive;
+        // Built once, outside the factory: the limiters' counters are shared by every worker.
+        // One per plane, so a flood on one plane does not use up the other's allowance.
+        let system_governor = rate_limit::config(&ctx.settings)?;
+        let admin_governor = rate_limit::config(&ctx.settings)?;
+        let admission = Arc::new(conn::Admission::new(&ctx.settings));
         let data = web::Data::new(ctx.clone());
         let streams = web::Data::new(streams::StreamSlots::default());
-        let server = HttpServer::new(move || {
+        let app = move || {
             let ctx = data.get_ref();
-            // Each plane: the limiter (system only) first, then the plane gate (the other
-            // plane's credentials → 404) before the plane's own session layer reads anything.
+            // Each plane: the limiter first, then the plane gate (the other plane's
+            // credentials → 404) before the plane's own session layer reads anything.
             let system_api = web::scope("/system/api")
                 .app_data(extract::json_config(max_body))
                 .app_data(extract::query_config())
@@ -73,7 +85,7 @@ impl Application {
                 .wrap(from_fn(guards::system_gate))
                 .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(middleware::body_deadline))
-                .wrap(Governor::new(&governor))
+                .wrap(Governor::new(&system_governor))
                 .wrap(from_fn(rate_limit::count_refused_logins))
                 .wrap(from_fn(middleware::no_store));
             let admin_api = web::scope("/admin/api")
@@ -87,26 +99,70 @@ impl Application {
                 .wrap(from_fn(guards::admin_gate))
                 .wrap(from_fn(nul_guard::reject_nul))
                 .wrap(from_fn(middleware::body_deadline))
+                .wrap(Governor::new(&admin_governor))
+                .wrap(from_fn(rate_limit::count_refused_logins))
                 .wrap(from_fn(middleware::no_store));
-            // Innermost first: the security headers go on every answer before the request id
-            // is echoed and the request is logged and counted.
+            // Innermost first: the body limit, then the security headers go on every answer
+            // before the request id is echoed and the request is logged and counted.
             App::new()
+                .wrap(from_fn(middleware::body_limit))
                 .wrap(from_fn(middleware::security_headers))
                 .wrap(request_id::RequestIdHeader)
                 .wrap(TracingLogger::<request_span::RequestSpan>::new())
                 .wrap(from_fn(middleware::record_metrics))
                 .app_data(data.clone())
                 .app_data(streams.clone())
+                // Raw-body extractors (`Bytes`, `String`) get the same limit as JSON.
+                .app_data(web::PayloadConfig::new(max_body))
                 .configure(routes::mount(routes::root))
                 .service(system_api)
                 .service(admin_api)
                 .configure(|cfg| spa::configure(cfg, &static_dir))
                 .default_service(web::to(not_found))
-        })
-        .client_request_timeout(header_timeout)
-        .shutdown_timeout(30)
-        .listen(listener)?
-        .run();
+        };
+        let builder = actix_server::Server::build().shutdown_timeout(30);
+        let shutdown = builder.graceful_shutdown_signal();
+        let server = builder
+            .listen("atlas-ops", listener, move || {
+                let shutdown = shutdown.clone();
+                let http = HttpService::build()
+                    .graceful_shutdown_signal(move || {
+                        let signal = shutdown.clone();
+                        async move { signal.notified().await }
+                    })
+                    .keep_alive(KeepAlive::Timeout(keep_alive))
+                    .client_request_timeout(header_timeout)
+                    .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                    .local_addr(address)
+                    .finish(map_config(
+                        app()
+                            .into_factory()
+                            .map_err(|err: actix_web::Error| err.error_response()),
+                        // Nothing reads the configured host or address (no `url_for`).
+                        |_| AppConfig::default(),
+                    ));
+                let admission = Arc::clone(&admission);
+                fn_service(move |io: tokio::net::TcpStream| {
+                    let admission = Arc::clone(&admission);
+                    async move {
+                        let peer = io.peer_addr().ok();
+                        let Some(slot) = admission.admit(peer) else {
+                            // Closed at once (dropping `io`), never queued.
+                            tracing::debug!(?peer, "connection refused: connection cap reached");
+                            return Err(actix_http::error::DispatchError::Io(
+                                std::io::Error::other("connection cap reached"),
+                            ));
+                        };
+                        Ok((
+                            conn::Guarded::new(io, slot, header_timeout),
+                            Protocol::Http1,
+                            peer,
+                        ))
+                    }
+                })
+                .and_then(http)
+            })?
+            .run();
         Ok(Self {
             address,
             server,

@@ -1,4 +1,5 @@
-//! The general per-IP flood limiter over `/system/api` (actix-governor, in process memory:
+//! The general per-IP flood limiter over `/system/api` and `/admin/api`, one limiter per plane
+//! (actix-governor, in process memory:
 //! it protects each process; the login throttle is the one that must hold across processes
 //! and lives in the database). Keys are the client IP as resolved through trusted proxies,
 //! with IPv6 grouped per /64; over-limit requests get a 429 problem document with
@@ -92,9 +93,14 @@ pub async fn count_refused_logins<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let login = req.method() == Method::POST && req.path() == "/system/api/auth/login";
+    let login = match req.path() {
+        _ if req.method() != Method::POST => None,
+        "/system/api/auth/login" => Some(Plane::System),
+        "/admin/api/auth/login" => Some(Plane::Admin),
+        _ => None,
+    };
     let res = next.call(req).await?;
-    if login {
+    if let Some(plane) = login {
         let limited = res
             .request()
             .extensions()
@@ -104,7 +110,7 @@ pub async fn count_refused_logins<B: MessageBody>(
             let ip = client_ip::of_request(res.request(), &ctx.settings.trusted_proxies)
                 .map(|ip| ip.to_string());
             ctx.refusals.note(
-                Plane::System,
+                plane,
                 ip.as_deref(),
                 RefusalReason::RateLimited,
                 None,

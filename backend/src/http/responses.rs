@@ -7,7 +7,8 @@
 //!   session layer, which reads the database whenever a request carries a session cookie (503
 //!   while the database is unreachable): [`SystemApi`]. Its public operations (login, the
 //!   contract) take this set; the authenticated ones take [`SystemSignedIn`], which adds 401.
-//! - `/admin/api` has no limiter: [`AdminApi`] (503) and [`AdminSignedIn`] (401, 503).
+//! - `/admin/api` has its own per-IP limiter (429) and session layer: [`AdminApi`] (429, 503)
+//!   and [`AdminSignedIn`] (401, 429, 503).
 //!
 //! 403 stays with each operation: its reason is the operation's own (which capability, a bearer
 //! token where a session is needed, the CSRF header on unsafe methods), and some operations
@@ -80,6 +81,19 @@ fn too_many_requests() -> Response {
     .build()
 }
 
+/// 429: the per-IP limiter over `/admin/api`, and the login throttle.
+fn too_many_customer_requests() -> Response {
+    problem(
+        "Too many requests: this client's rate limit over the customer API, or (login) too \
+         many failed attempts; retry after `Retry-After` seconds",
+    )
+    .header(
+        "Retry-After",
+        retry_after("Seconds until a retry may succeed", true),
+    )
+    .build()
+}
+
 /// 503: the database is unreachable (`ApiError::Unavailable`, from any database access,
 /// the session store's included), or the password-hashing pool stayed busy (`ApiError::Busy`).
 fn unavailable() -> Response {
@@ -127,12 +141,12 @@ impl IntoResponses for SystemSignedIn {
     }
 }
 
-/// Every operation under `/admin/api` (no limiter there): 503 (database).
+/// Every operation under `/admin/api`: 429 (limiter) and 503 (database).
 pub struct AdminApi;
 
 impl IntoResponses for AdminApi {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        set([(503, unavailable())])
+        set([(429, too_many_customer_requests()), (503, unavailable())])
     }
 }
 
@@ -141,6 +155,10 @@ pub struct AdminSignedIn;
 
 impl IntoResponses for AdminSignedIn {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        set([(401, unauthorized("session cookie")), (503, unavailable())])
+        set([
+            (401, unauthorized("session cookie")),
+            (429, too_many_customer_requests()),
+            (503, unavailable()),
+        ])
     }
 }

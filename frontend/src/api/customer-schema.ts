@@ -261,6 +261,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body is not application/json */
             415: {
                 headers: {
@@ -279,11 +288,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many attempts; see Retry-After */
+            /** @description Too many requests: this client's rate limit over the customer API, or (login) too many failed attempts; retry after `Retry-After` seconds */
             429: {
                 headers: {
-                    /** @description Seconds until another attempt may succeed */
-                    "Retry-After"?: number;
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -337,6 +346,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: this client's rate limit over the customer API, or (login) too many failed attempts; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
             503: {
                 headers: {
@@ -377,6 +397,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: this client's rate limit over the customer API, or (login) too many failed attempts; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
             503: {
                 headers: {
@@ -406,6 +437,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the customer API, or (login) too many failed attempts; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
@@ -484,6 +526,17 @@ export interface operations {
             /** @description Invalid pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the customer API, or (login) too many failed attempts; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -632,6 +685,17 @@ export interface operations {
             /** @description Invalid id or pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the customer API, or (login) too many failed attempts; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -137,8 +137,9 @@ export interface paths {
          * Sign an operator in.
          * @description Checks the username and password and starts a new session: a new session id in the
          *     `tp_system_session` cookie (HttpOnly, SameSite=Strict, Secure unless disabled) and a new CSRF
-         *     token in the body. Limited to 10 attempts per minute per client IP and username (and 50 per
-         *     username across addresses); an unknown user and a wrong password get the same 401, in body and
+         *     token in the body. Limited to 10 attempts per minute per client IP and username, 30 failed
+         *     attempts per client IP whatever the username (`LOGIN_FAILURES_PER_IP_PER_MINUTE`), and 50 per
+         *     username across addresses; an unknown user and a wrong password get the same 401, in body and
          *     in timing. A cross-site attempt (`Sec-Fetch-Site: cross-site`, a foreign `Origin`) is 403.
          *
          *     Who may call it: anyone; no credentials. Changes: creates a session, counts the attempt in the

@@ -151,7 +151,10 @@ async fn authenticate_operator(req: HttpRequest) -> Result<Operator, ApiError> {
         username: operator.username,
         display_name: operator.display_name,
         capabilities,
-        via: AuthVia::Session { csrf_token: csrf },
+        via: AuthVia::Session {
+            csrf_token: csrf,
+            signed_in_at_ms: auth_at_ms,
+        },
     }))
 }
 

@@ -14,8 +14,9 @@ use crate::http::routes::auth::{LoginRequest, OperatorSession};
 ///
 /// Checks the username and password and starts a new session: a new session id in the
 /// `tp_system_session` cookie (HttpOnly, SameSite=Strict, Secure unless disabled) and a new CSRF
-/// token in the body. Limited to 10 attempts per minute per client IP and username (and 50 per
-/// username across addresses); an unknown user and a wrong password get the same 401, in body and
+/// token in the body. Limited to 10 attempts per minute per client IP and username, 30 failed
+/// attempts per client IP whatever the username (`LOGIN_FAILURES_PER_IP_PER_MINUTE`), and 50 per
+/// username across addresses; an unknown user and a wrong password get the same 401, in body and
 /// in timing. A cross-site attempt (`Sec-Fetch-Site: cross-site`, a foreign `Origin`) is 403.
 ///
 /// Who may call it: anyone; no credentials. Changes: creates a session, counts the attempt in the
@@ -43,13 +44,17 @@ pub async fn login(
     guards::check_login_origin(&req, Plane::System)?;
     let meta = guards::request_meta(&req, "system_ui");
     let op = login_service::login_operator(&ctx, &body.username, &body.password, &meta).await?;
-    let csrf_token = guards::start_session(&session, op.id, ctx.now())?;
+    let signed_in_at = ctx.now();
+    let csrf_token = guards::start_session(&session, op.id, signed_in_at)?;
     let principal = OperatorPrincipal {
         id: op.id,
         username: op.username,
         display_name: op.display_name,
         capabilities: op.capabilities,
-        via: AuthVia::Session { csrf_token },
+        via: AuthVia::Session {
+            csrf_token,
+            signed_in_at_ms: signed_in_at.timestamp_millis(),
+        },
     };
     Ok(HttpResponse::Ok().json(OperatorSession::from(&principal)))
 }

@@ -75,7 +75,7 @@ impl From<&OperatorPrincipal> for OperatorSession {
                 capabilities: names(&p.capabilities),
             },
             csrf_token: match &p.via {
-                AuthVia::Session { csrf_token } => Some(csrf_token.clone()),
+                AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
                 AuthVia::Token { .. } => None,
             },
         }

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
+use crate::auth::principal::AuthVia;
 use crate::auth::tokens::{self, NewToken, TokenError};
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
@@ -43,6 +44,12 @@ pub async fn create_token(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::field("capabilities", e.to_string()))?;
     let meta = guards::request_meta(&req, "system_ui");
+    let signed_in_at = match &operator.via {
+        AuthVia::Session {
+            signed_in_at_ms, ..
+        } => chrono::DateTime::from_timestamp_millis(*signed_in_at_ms),
+        AuthVia::Token { .. } => None,
+    };
     let created = tokens::create(
         &ctx,
         operator.id,
@@ -53,12 +60,14 @@ pub async fn create_token(
             expires_in_days: body.expires_in_days,
             capabilities,
         },
+        signed_in_at,
         &meta,
     )
     .await
     .map_err(|e| match e {
         TokenError::Invalid { field, message } => ApiError::field(field, message),
         TokenError::NotFound => ApiError::NotFound,
+        TokenError::SessionEnded => ApiError::Unauthorized,
         TokenError::Db(e) => e.into(),
         TokenError::Jwt(e) => ApiError::Internal(e.into()),
     })?;

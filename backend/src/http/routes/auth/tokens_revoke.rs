@@ -42,6 +42,7 @@ pub async fn revoke_token(
     .await
     .map_err(|e| match e {
         TokenError::NotFound => ApiError::NotFound,
+        TokenError::SessionEnded => ApiError::Unauthorized,
         TokenError::Db(e) => e.into(),
         other => ApiError::Internal(other.into()),
     })?;

@@ -23,10 +23,9 @@ use crate::http::routes::customer::{CustomerLoginRequest, UserSession};
     (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "Invalid username or password", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Cross-site login attempt", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not application/json", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Wrong fields or types, or an empty username or one longer than 64 characters (refused, never truncated)", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds until another attempt may succeed"))),
     crate::http::responses::AdminApi,
 ))]
 #[post("/auth/login")]
