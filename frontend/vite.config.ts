@@ -6,7 +6,7 @@ import { defineConfig, type Plugin } from 'vite';
 
 // One build per plane (`--mode system`, `--mode admin`), not one multi-page build: each plane
 // gets its own base URL, so the customer bundle never references a `/system/...` asset and the
-// customer plane never reveals that the operator plane exists (SPEC §3).
+// customer plane never reveals that the operator plane exists (docs/spec.md §3).
 const PLANES = ['system', 'admin'] as const;
 type Plane = (typeof PLANES)[number];
 
@@ -55,7 +55,7 @@ export default defineConfig(({ mode }) => {
     // public/favicon.svg, copied to the root of each plane's build (`/system/favicon.svg`,
     // `/admin/favicon.svg`); index.html names it as `/favicon.svg` and Vite adds the base.
     publicDir: here('./public'),
-    // API docs only in the operator build: the customer plane never names /system (SPEC §3).
+    // API docs only in the operator build: the customer plane never names /system (docs/spec.md §3).
     plugins: mode === 'system' ? [react(), apiDocs(outDir)] : [react()],
     build: {
       outDir,

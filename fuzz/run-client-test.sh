@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Generated-client test (SPEC §6, issue 7): generates a Python client from the COMMITTED contract
+# Generated-client test (docs/spec.md §6, issue 7): generates a Python client from the COMMITTED contract
 # openapi/system-ops-runbooks.openapi.yaml with openapi-python-client (into a temp dir, at test
 # time) and drives the whole flow with it against a live atlas-ops on a fresh PostgreSQL database:
 # token auth, runbooks, tenants, preflight, start, poll to completion (fuzz/client/test_flow.py).

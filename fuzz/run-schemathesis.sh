@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# API fuzzing (SPEC §6, issue 7): schemathesis against a live atlas-ops on a fresh PostgreSQL
+# API fuzzing (docs/spec.md §6, issue 7): schemathesis against a live atlas-ops on a fresh PostgreSQL
 # database, authenticated with an operator API token, all four phases, failing on any 5xx,
 # undocumented status code, schema/content-type/header violation.
 #
@@ -23,7 +23,7 @@ args=(
   # - positive_data_acceptance requires a 2xx for every schema-valid request, but schema-valid is
   #   not semantically valid here: a random tenant_id, an unknown or expired preflight_id, a run
   #   id that does not exist or a run that cannot be cancelled are correctly answered with a
-  #   documented 404/409/422 (SPEC §5/§6).
+  #   documented 404/409/422 (docs/spec.md §5/§6).
   # - ignored_auth strips/garbles the documented credentials and expects a 401, but the token
   #   passed with --header below rides along on every request and the operations accept the
   #   session cookie OR the bearer token, so the (correct) 200 is reported as "accepts invalid
@@ -37,7 +37,7 @@ args=(
   # Excluded operations: POST /system/api/auth/logout and DELETE /system/api/auth/tokens/{id}:
   # the stateful phase would log the fuzzer out / revoke its own bearer token (links from
   # POST/GET tokens hand it the real id), after which every later request is a 401 and the run
-  # proves nothing. Each of these paths has only that one method (SPEC §6), so one path regex
+  # proves nothing. Each of these paths has only that one method (docs/spec.md §6), so one path regex
   # covers both (each --exclude-*-regex option takes one value, and the regex options AND
   # together).
   # GET /system/api/ops/runs/{id}/events is fuzzed: schemathesis reads a text/event-stream until

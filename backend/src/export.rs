@@ -1,5 +1,5 @@
 //! CSV exports of the lists a person searches (runs, a run's items, the audit log), shared by
-//! the API and the CLI (SPEC §18).
+//! the API and the CLI (docs/spec.md §18).
 //!
 //! A column is a JSON name of the list's wire format, flattened with dots (`counts.total`);
 //! arrays and objects that have no fixed shape (`parameters`, `changes_by_rule`) are one cell

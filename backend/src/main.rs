@@ -188,7 +188,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // Runbook, deploy-hook and run commands report their own exit codes (SPEC §7).
+    // Runbook, deploy-hook and run commands report their own exit codes (docs/spec.md §7).
     let command = match cli.command {
         Command::Findings { command } => {
             return exit_code(runtime.block_on(runbooks::run(settings, command)));

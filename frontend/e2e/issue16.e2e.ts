@@ -67,7 +67,7 @@ async function startAllTenants(page: Page): Promise<number> {
       preflight_id: preflight.preflight_id,
       confirmation: preflight.confirmation.phrase,
       parameters: preflight.parameters,
-      // A script that means to start even when the preflight found nothing (SPEC §18).
+      // A script that means to start even when the preflight found nothing (docs/spec.md §18).
       allow_no_changes: true,
     },
   });
@@ -164,7 +164,7 @@ test('the runbook page stays true: focus, a used preflight, active runs, an over
   await expect(page.getByTestId('active-runs')).toHaveCount(0);
   await expect(result).not.toContainText('overlaps this scope');
   // Both runs repaired the tenant: a preflight that finds nothing to change still offers Start…,
-  // and the dialog asks explicitly (SPEC §18: "the SPA asks"); Start run waits for the box.
+  // and the dialog asks explicitly (docs/spec.md §18: "the SPA asks"); Start run waits for the box.
   await expect(blocked).toBeEnabled();
   await expect(result).toContainText('The preflight found nothing to change; Start… asks whether to start anyway.');
   await blocked.click();
@@ -278,7 +278,7 @@ test('no page asks for a favicon it does not have', async ({ page }) => {
 test('a worker dies inside a tenant: the run says it is stalled on that tenant, then recovers', async ({ page }) => {
   // A server whose jobs a separate worker process runs. The worker is killed while it rebuilds
   // the run's one tenant: the item stays running, its job leased to a dead worker, and no item
-  // finishes, so after 30 s the run is stalled (SPEC §18). A new worker takes the job over when
+  // finishes, so after 30 s the run is stalled (docs/spec.md §18). A new worker takes the job over when
   // the lease runs out, and the run completes.
   test.setTimeout(180_000);
   const lease = { JOB_LEASE_SECONDS: '40' };

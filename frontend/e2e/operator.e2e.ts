@@ -44,7 +44,7 @@ async function signIn(page: Page, username: string, password: string) {
 }
 
 // First the one-tenant run: the run over all tenants below repairs every tenant, after which a
-// preflight finds nothing to change (and Start… asks whether to start anyway, SPEC §18).
+// preflight finds nothing to change (and Start… asks whether to start anyway, docs/spec.md §18).
 test('operator runs a runbook for one tenant without a phrase', async ({ page }) => {
   await signIn(page, 'demo', DEMO_PASSWORD);
   await expect(page.getByRole('heading', { name: 'Runbooks', level: 1 })).toBeVisible();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD, REPO_ROOT, type RunningServer, slowFindingUpdates, startServer } from './server';
 
-// Issue 16, "Done when": the console at 1,000 tenants (SPEC §18). `atlas-ops demo seed --tenants
+// Issue 16, "Done when": the console at 1,000 tenants (docs/spec.md §18). `atlas-ops demo seed --tenants
 // 1000 --findings-per-tenant 4` seeds the server's database; three tenants are broken the way the
 // backend tests break them (tests/src/runs.rs `break_tenant`: a trigger that aborts every update of
 // their findings), with the `sqlite3` CLI on the server's SQLite file. Then, in the browser: a

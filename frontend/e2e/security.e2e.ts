@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD, REPO_ROOT, type RunningServer, startServer } from './server';
 
-// SPEC §11 in the browser: the pages work under the strict Content-Security-Policy without a
+// docs/spec.md §11 in the browser: the pages work under the strict Content-Security-Policy without a
 // console error or a policy violation, the server sends the security and cache headers, and an
 // operator changes their password on the account page.
 
-/** The policy of SPEC §11, exactly as the server sends it. */
+/** The policy of docs/spec.md §11, exactly as the server sends it. */
 const POLICY =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
@@ -49,7 +49,7 @@ interface Logged {
 
 /**
  * Records every console error, uncaught page error and `securitypolicyviolation` event of the
- * page, across full navigations. Every document is also served with the SPEC's policy added
+ * page, across full navigations. Every document is also served with the contract's (docs/spec.md) policy added
  * (`route.fulfill`), so the pages are held to it even where the server under test sends none or
  * a looser one; the headers test checks what the server itself sends.
  */
@@ -104,7 +104,7 @@ function directives(policy: string): Map<string, string> {
 }
 
 /**
- * The server's policy has every directive of SPEC §11 with exactly its sources. It may add
+ * The server's policy has every directive of docs/spec.md §11 with exactly its sources. It may add
  * directives that only restrict further (e.g. `form-action 'self'`), never a fetch directive
  * (`*-src`) of its own, which would replace `default-src 'self'` for that kind of resource, and
  * never an `'unsafe-…'` source.

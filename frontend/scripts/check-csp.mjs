@@ -1,4 +1,4 @@
-// Build-output check for the strict Content-Security-Policy the server sends (SPEC §11):
+// Build-output check for the strict Content-Security-Policy the server sends (docs/spec.md §11):
 // `default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none';
 // frame-ancestors 'none'`. Every HTML page of both builds (the SPAs and the API docs) must load
 // only files of its own origin: no inline <script>, no <style> element, no style= or on*=

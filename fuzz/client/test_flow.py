@@ -5,7 +5,7 @@ token auth → list runbooks → list tenants → preflight one tenant → start
 
 Endpoints are looked up by (method, path) in the generated package rather than by the module
 names the generator derives from operationIds, so the test pins the contract's URLs and wire
-format (SPEC §6), not the generator's naming. Bodies are built with the generated models'
+format (docs/spec.md §6), not the generator's naming. Bodies are built with the generated models'
 `from_dict`; responses are read through the generated models (`.parsed`), so a response that
 does not match the contract fails here.
 """

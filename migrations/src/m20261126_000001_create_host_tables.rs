@@ -1,4 +1,4 @@
-//! The host application's tables (SPEC §1). Their names, columns and meanings are fixed: other
+//! The host application's tables (docs/spec.md §1). Their names, columns and meanings are fixed: other
 //! tools read them.
 
 use crate::cols::{fk, foreign, id, text, text_null, ts, ts_null};

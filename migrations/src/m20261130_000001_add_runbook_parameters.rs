@@ -1,4 +1,4 @@
-//! Runbook parameters (SPEC §12): what a preflight was made with and a run executes with, and
+//! Runbook parameters (docs/spec.md §12): what a preflight was made with and a run executes with, and
 //! the run's `planned_at` (the instant of its preflight, the one "now" a runbook may use, so
 //! every tenant and every retry writes the same value). `NULL` parameters mean `{}` (v1 runs).
 

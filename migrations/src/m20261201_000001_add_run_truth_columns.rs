@@ -1,4 +1,4 @@
-//! Operator truth at scale (SPEC §18): the run's `cancelled` and `retrying` counters and the
+//! Operator truth at scale (docs/spec.md §18): the run's `cancelled` and `retrying` counters and the
 //! time an item last finished (`progressed_at`, for stall detection); an item's
 //! `next_attempt_at` (while it waits for a retry) and `error_sqlstate`.
 //!

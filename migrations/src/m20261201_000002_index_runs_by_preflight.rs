@@ -1,5 +1,5 @@
 //! An index on `operation_runs.preflight_id`: a start looks up whether its preflight was
-//! already used (preflights are single-use, SPEC §18), inside the runbook's lock.
+//! already used (preflights are single-use, docs/spec.md §18), inside the runbook's lock.
 
 use sea_orm_migration::prelude::*;
 

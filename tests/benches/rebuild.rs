@@ -1,5 +1,5 @@
 //! `make bench`: the Rebuild Findings Lifecycle pipeline against a hand-written single-statement
-//! SQL rebuild of the same data, on PostgreSQL (SPEC §10).
+//! SQL rebuild of the same data, on PostgreSQL (docs/spec.md §10).
 //!
 //! For each shape (tenants × findings per tenant): generate legacy data server-side, clone it
 //! (`CREATE DATABASE ... TEMPLATE`), then
@@ -170,7 +170,7 @@ impl Dialect {
     }
 }
 
-/// R1–R7 (SPEC §2) over every tenant as one query: the new value of each writable column.
+/// R1–R7 (docs/spec.md §2) over every tenant as one query: the new value of each writable column.
 fn reference_query(d: Dialect) -> String {
     let (greatest, least) = (d.greatest(), d.least());
     let due = d.plus_days(
@@ -591,7 +591,7 @@ fn sqlite3(file: &std::path::Path, sql: &str) -> (String, Duration) {
     )
 }
 
-/// SPEC §10 on SQLite: the pipeline against the same single statement run by the sqlite3 shell,
+/// docs/spec.md §10 on SQLite: the pipeline against the same single statement run by the sqlite3 shell,
 /// each on its own copy of the generated file.
 async fn bench_sqlite(tenants: u64, per_tenant: u64) -> SqliteResult {
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -1,4 +1,4 @@
-//! Operator-plane identity (SPEC §3): session cookies and their attributes, fixation, idle and
+//! Operator-plane identity (docs/spec.md §3): session cookies and their attributes, fixation, idle and
 //! absolute expiry on a moved clock, logout/disable/password change, CSRF, 401/403, login
 //! throttling (also across two app instances) with its audit trail, and API tokens.
 
@@ -439,7 +439,7 @@ async fn cookie_requests_need_the_csrf_token_bearer_requests_do_not(backend: Bac
         200
     );
     // Bearer requests are exempt: an unsafe request without the header reaches the handler
-    // (404: no such run). Token management itself needs a session (SPEC §11).
+    // (404: no such run). Token management itself needs a session (docs/spec.md §11).
     let token = app
         .operator_token("canceller", &[Capability::RunsCancel])
         .await;
@@ -538,7 +538,7 @@ async fn the_eleventh_attempt_in_a_minute_is_429(backend: Backend) {
         .expect("audit");
     assert_eq!(throttled.len(), 1);
     assert_eq!(throttled[0].ip.as_deref(), Some("198.51.100.1"));
-    // The one normalised name (SPEC §11), whatever the case typed.
+    // The one normalised name (docs/spec.md §11), whatever the case typed.
     assert_eq!(throttled[0].metadata["username"], "alice");
     assert_eq!(throttled[0].actor_label.as_deref(), Some("alice"));
     assert!(throttled[0].metadata["reason"].as_str().is_some());

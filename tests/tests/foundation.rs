@@ -164,7 +164,7 @@ db_tests!(
     demo_seed_gives_every_rule_work_and_is_idempotent,
 );
 
-/// SPEC §1 fixes the host tables' names, columns, types and nullability.
+/// docs/spec.md §1 fixes the host tables' names, columns, types and nullability.
 #[tokio::test]
 async fn postgres_host_tables_match_the_spec() {
     let database = TestDatabase::create(Backend::Postgres).await;

@@ -1,4 +1,4 @@
-//! SPEC §11, the identity side (issue 14, observations 1–4 and 9): bounded password hashing,
+//! docs/spec.md §11, the identity side (issue 14, observations 1–4 and 9): bounded password hashing,
 //! one username normalisation, audited refusals, streams that re-check access, token
 //! management by session only, tokens that end with their owner, and password change.
 

@@ -1,4 +1,4 @@
-//! SPEC §11, the HTTP-level rules: metric labels cannot be inflated, `/metrics` is protected,
+//! docs/spec.md §11, the HTTP-level rules: metric labels cannot be inflated, `/metrics` is protected,
 //! browser security headers and SPA caching, logs name the real peer, cookies are `Secure` by
 //! default.
 
@@ -476,7 +476,7 @@ async fn login_cookies_are_secure_unless_disabled(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// One body limit for every route (SPEC §11, second pass)
+// One body limit for every route (docs/spec.md §11, second pass)
 
 /// Sends `head` and `body_part` on a fresh connection and reads the answer's status line.
 async fn raw_status(app: &TestApp, head: &str, body_part: &[u8]) -> String {
@@ -560,7 +560,7 @@ async fn every_body_over_the_limit_is_refused_before_it_is_read(backend: Backend
 }
 
 // ---------------------------------------------------------------------------------------------
-// Connection caps and keep-alive (SPEC §11, second pass; the load versions are in reliability.rs)
+// Connection caps and keep-alive (docs/spec.md §11, second pass; the load versions are in reliability.rs)
 
 /// A connection from loopback address `from` that has had one whole `GET /healthz` answered;
 /// `None` when the server closed it instead (refused at accept).

@@ -1,4 +1,4 @@
-//! SPEC §18, operator truth at scale, over HTTP on both back-ends: tenants named wherever a
+//! docs/spec.md §18, operator truth at scale, over HTTP on both back-ends: tenants named wherever a
 //! person reads them, retry lineage, finding runs and items (filters, CSV exports), single-use
 //! preflights, dedupe audit, alerts that carry what is needed, and the papercuts.
 

@@ -587,7 +587,7 @@ async fn cancel_and_retry_failed_over_http(backend: Backend) {
     let cancelled: Value = res.json().await.expect("json");
     assert_eq!(cancelled["status"], "completed");
     assert_eq!(cancelled["outcome"], "cancelled");
-    // Cancelled items are not processed work (SPEC §18): neither skipped nor processed.
+    // Cancelled items are not processed work (docs/spec.md §18): neither skipped nor processed.
     assert_eq!(cancelled["counts"]["cancelled"], 6);
     assert_eq!(cancelled["counts"]["skipped"], 0);
     assert_eq!(cancelled["counts"]["processed"], 0);

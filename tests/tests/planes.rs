@@ -1,4 +1,4 @@
-//! The two planes never mix (SPEC §3): the other plane's cookie or token gets the very 404 an
+//! The two planes never mix (docs/spec.md §3): the other plane's cookie or token gets the very 404 an
 //! unknown route gets, in both directions; the customer plane sees only its own workspace and
 //! has no runbook, maintenance or run endpoint; bad input is a 4xx problem, never a 500.
 

@@ -9,7 +9,7 @@
 //! - bad input: random request bodies, oversized and slow (slowloris) requests, SQL-looking
 //!   and unicode-heavy input;
 //! - session churn: 1,000 logins and logouts; expired sessions purged by the workers;
-//! - hostile clients (SPEC §11, second pass): 800 half-sent bodies against the RSS bound, a
+//! - hostile clients (docs/spec.md §11, second pass): 800 half-sent bodies against the RSS bound, a
 //!   trickled second request on a keep-alive connection and 2,000 of them from one address,
 //!   60 token creations racing a password change 20 times, operator logins during a
 //!   300-connection customer login flood.
@@ -704,7 +704,7 @@ async fn cancel_racing_completion_ends_in_exactly_one_terminal_state(backend: Ba
             run.counts.processed,
             run.counts.succeeded + run.counts.failed + run.counts.skipped
         );
-        // A cancelled item is not processed work (SPEC §18): it counts in `cancelled` alone.
+        // A cancelled item is not processed work (docs/spec.md §18): it counts in `cancelled` alone.
         assert_eq!(
             run.counts.processed + run.counts.cancelled,
             6,
@@ -1091,7 +1091,7 @@ async fn expired_sessions_are_purged_by_the_workers(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hostile clients (SPEC §11, second pass): memory, connections and the hashing pool
+// Hostile clients (docs/spec.md §11, second pass): memory, connections and the hashing pool
 // ---------------------------------------------------------------------------------------------
 
 /// Resident set now (`VmRSS`) and at its peak (`VmHWM`) of a process, in MiB.

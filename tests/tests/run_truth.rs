@@ -1,4 +1,4 @@
-//! Operator truth while a run happens (SPEC §18): failures shown as they happen (`retrying`
+//! Operator truth while a run happens (docs/spec.md §18): failures shown as they happen (`retrying`
 //! with its next attempt, errors no retry can fix failed at once, error text said once with its
 //! SQLSTATE), cancelled items apart from processed work, stalls, a cancel that meets a retry,
 //! a worker shutdown that costs no attempt, and the per-minute throughput timeline.

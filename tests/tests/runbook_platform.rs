@@ -1,4 +1,4 @@
-//! A runbook is a module plus one registration (SPEC §12): a third runbook, defined here and
+//! A runbook is a module plus one registration (docs/spec.md §12): a third runbook, defined here and
 //! nowhere else, is registered in the test's context and goes through the whole platform —
 //! catalogue, parameters, preflight with its own phrase, start, the job pipeline, counts — with
 //! no change to the run machinery, the API or the workers.

@@ -1,4 +1,4 @@
-//! Runbook 2, Close Stale Findings (SPEC §12), and runbook parameters end to end over HTTP:
+//! Runbook 2, Close Stale Findings (docs/spec.md §12), and runbook parameters end to end over HTTP:
 //! the catalogue serves rules and the parameter schema; preflight and start take parameters;
 //! the result equals an independent SQL statement; a second run changes nothing; bad
 //! parameters are 422 naming the field; parameters bind the preflight and are part of a run's
@@ -70,7 +70,7 @@ impl Api {
                 "reason": {"code": "data_repair", "text": "close findings nobody sees any more"},
                 "preflight_id": pf["preflight_id"],
                 "confirmation": pf["confirmation"]["phrase"],
-                // Consent to a start that changes nothing (SPEC §18); refused without it.
+                // Consent to a start that changes nothing (docs/spec.md §18); refused without it.
                 "allow_no_changes": pf["findings_to_change"] == 0,
             }),
         )

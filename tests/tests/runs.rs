@@ -488,7 +488,7 @@ async fn cancel_stops_pending_items(backend: Backend) {
     .expect("cancel");
     assert_eq!(view.status.as_str(), "completed");
     assert_eq!(view.outcome.map(|o| o.as_str()), Some("cancelled"));
-    // Cancelled items are not processed work (SPEC §18): neither skipped nor processed.
+    // Cancelled items are not processed work (docs/spec.md §18): neither skipped nor processed.
     assert_eq!(
         (
             view.counts.succeeded,

@@ -8,7 +8,7 @@
 //! - Concurrency: [`HashPool`] runs at most `HASH_CONCURRENCY` computations at once, on that
 //!   many long-lived threads; a request that cannot get a slot within `HASH_WAIT_MS` is refused
 //!   with [`HashError::Busy`] (503 with `Retry-After`) instead of queueing without bound. The
-//!   slots are split between the planes and capped per client address (SPEC §11, second
+//!   slots are split between the planes and capped per client address (docs/spec.md §11, second
 //!   pass): a flood of customer logins from one address once locked operators out.
 //! - Retention: argon2's own allocation is 64-byte aligned, and glibc serves repeated large
 //!   aligned allocations so that freed ones are not reused — measured: +19 MiB of RSS per

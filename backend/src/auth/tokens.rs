@@ -224,7 +224,7 @@ fn check_request(
 /// (`None` for the CLI).
 ///
 /// The token is written in a transaction that first locks the operator's row, the row a
-/// password change updates before it revokes every token (SPEC §11, second pass): either the
+/// password change updates before it revokes every token (docs/spec.md §11, second pass): either the
 /// token commits first and the change revokes it, or the change commits first and this
 /// refuses, its session having ended. Unserialised, tokens minted in the same few
 /// milliseconds as a change outlived it.

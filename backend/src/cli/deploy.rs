@@ -1,4 +1,4 @@
-//! `atlas-ops deploy-runbooks`: the deploy hook (SPEC §7).
+//! `atlas-ops deploy-runbooks`: the deploy hook (docs/spec.md §7).
 //!
 //! For every runbook marked *run on deploy*, in registry order:
 //! - **skip** it when the last completed all-tenants run of its *current version* (any source,
@@ -225,7 +225,7 @@ async fn deploy_one(
                 source: Source::DeployHook,
                 confirmation: pf.confirmation.phrase.clone(),
                 preflight_id: pf.preflight_id.clone(),
-                // The deploy hook's own skip rule decides (SPEC §7); a start it makes may find
+                // The deploy hook's own skip rule decides (docs/spec.md §7); a start it makes may find
                 // nothing to change.
                 allow_no_changes: true,
                 retry_of: None,

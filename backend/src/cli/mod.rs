@@ -26,7 +26,7 @@ pub fn cli_meta() -> crate::auth::RequestMeta {
     }
 }
 
-/// The exit status of the runbook, deploy-hook and run commands (SPEC §7).
+/// The exit status of the runbook, deploy-hook and run commands (docs/spec.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0: the run (or every run) succeeded, or there was nothing to do.

@@ -1,6 +1,6 @@
 //! `atlas-ops runbooks list|run` and `atlas-ops findings backfill-lifecycle` (the same code
 //! with the key filled in): any runbook on a shell, through the same `preflight()` and
-//! `start()` as the API (SPEC §7, §12).
+//! `start()` as the API (docs/spec.md §7, §12).
 //!
 //! Flow: check the reason (before touching the database) → resolve the tenant and the optional
 //! `--operator` → preflight (printed as a table, or JSON) → confirmation (typed phrase for all
@@ -421,7 +421,7 @@ async fn backfill(
         Ok(p) => p,
         Err(why) => return Ok(refuse(report, Exit::Usage, "usage", &why)),
     };
-    // The reason is checked before the database is touched (SPEC §7: refused, exit 3).
+    // The reason is checked before the database is touched (docs/spec.md §7: refused, exit 3).
     let reason = if args.preflight_only {
         None
     } else {

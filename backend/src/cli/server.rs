@@ -29,7 +29,7 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
 
 /// The shape of `atlas-ops demo seed`'s data; every flag defaults to [`SeedShape::default`]
 /// (3 workspaces, 25 tenants, 800 findings each). `--tenants 1000 --findings-per-tenant 5` is
-/// the console's 1,000-tenant e2e (SPEC §18).
+/// the console's 1,000-tenant e2e (docs/spec.md §18).
 #[derive(Debug, Clone, clap::Args)]
 pub struct SeedArgs {
     /// Tenants to create (besides the platform tenant), spread over the workspaces.

@@ -1,4 +1,4 @@
-//! The capability registry (SPEC §3). The strings are stable: tokens, the database and the SPA
+//! The capability registry (docs/spec.md §3). The strings are stable: tokens, the database and the SPA
 //! store them.
 
 use std::fmt;

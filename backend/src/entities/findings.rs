@@ -1,4 +1,4 @@
-//! `findings` (host table, SPEC §1).
+//! `findings` (host table, docs/spec.md §1).
 
 use sea_orm::entity::prelude::*;
 

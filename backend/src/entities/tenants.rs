@@ -1,4 +1,4 @@
-//! `tenants` (host table, SPEC §1).
+//! `tenants` (host table, docs/spec.md §1).
 
 use sea_orm::entity::prelude::*;
 

@@ -1,4 +1,4 @@
-//! `workspaces` (host table, SPEC §1).
+//! `workspaces` (host table, docs/spec.md §1).
 
 use sea_orm::entity::prelude::*;
 

@@ -1,4 +1,4 @@
-//! Why a tenant's attempt failed, as the item stores it (SPEC §18): the database's own message
+//! Why a tenant's attempt failed, as the item stores it (docs/spec.md §18): the database's own message
 //! once, without the driver's layers repeating it, its SQLSTATE when there is one, and whether
 //! a retry can help.
 //!

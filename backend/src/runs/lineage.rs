@@ -1,4 +1,4 @@
-//! Retry lineage (SPEC §18): which runs retried a run, and which of its failed tenants are
+//! Retry lineage (docs/spec.md §18): which runs retried a run, and which of its failed tenants are
 //! still failed — a tenant that a later run of the same lineage (a retry, a retry of that
 //! retry, or another retry of the same source) rebuilt is done, and is neither offered nor
 //! retried again.

@@ -35,7 +35,7 @@ pub struct Confirmation {
     pub phrase: Option<String>,
 }
 
-/// A preflight's result (SPEC §6 wire format).
+/// A preflight's result (docs/spec.md §6 wire format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PreflightResult {
     /// Cite it when starting; expires at `expires_at`.

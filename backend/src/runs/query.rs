@@ -1,4 +1,4 @@
-//! Read models of runs and items (SPEC §6 wire format), lists with filters and pagination.
+//! Read models of runs and items (docs/spec.md §6 wire format), lists with filters and pagination.
 
 use std::collections::HashMap;
 
@@ -88,7 +88,7 @@ pub fn tenant_search(term: &str) -> Option<Condition> {
 
 /// A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
 /// the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
-/// listed tenants of the run it retries (SPEC §18).
+/// listed tenants of the run it retries (docs/spec.md §18).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScopeView {
@@ -170,7 +170,7 @@ pub struct Counts {
     pub cancelled: i64,
 }
 
-/// A run (SPEC §6 wire format).
+/// A run (docs/spec.md §6 wire format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RunView {
     /// Run id.
@@ -235,7 +235,7 @@ pub struct RunView {
     pub duration_seconds: Option<i64>,
 }
 
-/// One tenant's item (SPEC §6 wire format).
+/// One tenant's item (docs/spec.md §6 wire format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ItemView {
     /// Item id.

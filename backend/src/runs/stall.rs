@@ -1,4 +1,4 @@
-//! Stall detection (SPEC §18): a running run is stalled when no item has finished for
+//! Stall detection (docs/spec.md §18): a running run is stalled when no item has finished for
 //! `max(30 s, 5 × the median item time)` while items are running.
 //!
 //! The check costs nothing while the run progresses: under 30 s since an item last finished

@@ -375,7 +375,7 @@ pub async fn retry_failed(
         Some(_) => preflight::validate_scope(&ctx.db, runbook, &scope).await?,
         None => None,
     };
-    // A retry keeps its source's parameters and planned instant (SPEC §12, v2 conventions).
+    // A retry keeps its source's parameters and planned instant (docs/spec.md §12, v2 conventions).
     let plan = Planned {
         preflight_id: None,
         parameters: original

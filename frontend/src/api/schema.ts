@@ -992,7 +992,7 @@ export interface components {
             /** @description The scope to examine. */
             scope: components["schemas"]["Scope"];
         };
-        /** @description A preflight's result (SPEC §6 wire format). */
+        /** @description A preflight's result (docs/spec.md §6 wire format). */
         PreflightResult: {
             /**
              * @description Changes per rule (a finding may count under several).
@@ -1150,7 +1150,7 @@ export interface components {
          * @enum {string}
          */
         RunStatus: "queued" | "running" | "completed";
-        /** @description A run (SPEC §6 wire format). */
+        /** @description A run (docs/spec.md §6 wire format). */
         RunView: {
             /** @description Cancellation reason, when cancelled. */
             cancel_reason?: string | null;
@@ -1305,7 +1305,7 @@ export interface components {
         /**
          * @description A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
          *     the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
-         *     listed tenants of the run it retries (SPEC §18).
+         *     listed tenants of the run it retries (docs/spec.md §18).
          */
         ScopeView: {
             /** @enum {string} */

@@ -21,7 +21,7 @@ type Present<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 /** `T` with the fields `N` narrowed to closed value sets. */
 type Narrow<T, N> = Omit<Present<T>, keyof N> & N;
 
-/** Capability names, stable strings from the backend's registry (SPEC §3). */
+/** Capability names, stable strings from the backend's registry (docs/spec.md §3). */
 export type Capability =
   | 'ops.runbooks.view'
   | 'ops.runbooks.run'
@@ -37,7 +37,7 @@ export type Operator = Narrow<Schemas['OperatorView'], { capabilities: Capabilit
  * hence a CSRF token; only bearer-token callers get null). */
 export type OperatorSession = Narrow<Schemas['OperatorSession'], { operator: Operator; csrf_token: string }>;
 
-/** `GET /auth/session`: the operator and CSRF token, or both null when signed out (SPEC §18). */
+/** `GET /auth/session`: the operator and CSRF token, or both null when signed out (docs/spec.md §18). */
 export type SessionState = Narrow<Schemas['SessionState'], { operator: Operator | null }>;
 
 export type CustomerUser = Present<CustomerSchemas['UserView']>;
@@ -70,11 +70,11 @@ export type RuleDetail = Schemas['RuleDetail'];
 export type Reason = Schemas['ReasonView'];
 /** Counters; `processed = succeeded + failed + skipped`, `retrying` and `cancelled` beside it. */
 export type RunCounts = Schemas['Counts'];
-/** A tenant as a person reads it: `name (external_id)` (SPEC §18). */
+/** A tenant as a person reads it: `name (external_id)` (docs/spec.md §18). */
 export type TenantRef = Schemas['TenantRef'];
 /** A run's scope as the run view gives it: the tenant named, or a retry run's `tenants`. */
 export type ScopeView = Schemas['ScopeView'];
-/** The run stopped making progress (SPEC §18): since when, and the tenant it waits on. */
+/** The run stopped making progress (docs/spec.md §18): since when, and the tenant it waits on. */
 export type Stall = Schemas['Stall'];
 /** A later run that retried this run's failed tenants. */
 export type RetryRef = Narrow<Schemas['RetryRef'], { outcome: RunOutcome | null }>;

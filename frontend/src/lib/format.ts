@@ -58,15 +58,15 @@ export function formatTimestamp(value: string | null): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** A tenant as a person reads it (SPEC §18): `Hidden Tenant 42 (hx-tenant-42)`. */
+/** A tenant as a person reads it (docs/spec.md §18): `Hidden Tenant 42 (hx-tenant-42)`. */
 export function tenantLabel(tenant: { name: string; external_id: string }): string {
   return `${tenant.name} (${tenant.external_id})`;
 }
 
-/** A tenant the view names (`scope.tenant`, which the API adds per SPEC §18), when it does. */
+/** A tenant the view names (`scope.tenant`, which the API adds per docs/spec.md §18), when it does. */
 type NamedTenant = { name: string; external_id: string };
 
-/** A scope as the run view gives it (SPEC §18), or as a start request has it. */
+/** A scope as the run view gives it (docs/spec.md §18), or as a start request has it. */
 type AnyScope =
   | Scope
   | {

@@ -1,5 +1,5 @@
 // A runbook's parameters, driven by the JSON Schema its view carries (`runbook.parameters`,
-// SPEC §12): which fields to render, their starting values, the object a preflight sends, and
+// docs/spec.md §12): which fields to render, their starting values, the object a preflight sends, and
 // where the server's `errors["parameters.<name>"]` belong. Nothing here knows a runbook: a new
 // runbook with a date-time string or a set of enum values gets its form without SPA changes.
 //

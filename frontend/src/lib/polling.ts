@@ -1,6 +1,6 @@
 import type { RunStatus } from '../api/types';
 
-/** How often run detail is polled while the run can still change (SPEC §8: every 2 s). */
+/** How often run detail is polled while the run can still change (docs/spec.md §8: every 2 s). */
 export const RUN_POLL_INTERVAL_MS = 2000;
 
 /**

@@ -99,7 +99,7 @@ describe('scopesOverlap / overlappingRun (issue 16, obs. 5)', () => {
     expect(scopesOverlap(t(3), t(4))).toBe(false);
   });
 
-  it("a retry run's tenants overlap those tenants and all tenants (SPEC §18)", () => {
+  it("a retry run's tenants overlap those tenants and all tenants (docs/spec.md §18)", () => {
     const retry = { kind: 'tenants', tenant_ids: [3, 9], retry_of: 32 } as const;
     expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, t(9))).toBe(true);
     expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, t(4))).toBe(false);

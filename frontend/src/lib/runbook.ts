@@ -62,7 +62,7 @@ export function reasonTextError(text: string): string | null {
   return null;
 }
 
-/** External id of the platform tenant, which no runbook may target (SPEC §1). */
+/** External id of the platform tenant, which no runbook may target (docs/spec.md §1). */
 export const PLATFORM_EXTERNAL_ID = 'platform';
 
 /**
@@ -79,7 +79,7 @@ export function targetableTenants<T extends Pick<OpsTenant, 'external_id'>>(tena
  */
 export function scopesOverlap(a: Scope | ScopeView, b: Scope): boolean {
   if (a.kind === 'all_tenants' || b.kind === 'all_tenants') return true;
-  // A retry run covers its listed tenants (SPEC §18).
+  // A retry run covers its listed tenants (docs/spec.md §18).
   if (a.kind === 'tenants') return a.tenant_ids.includes(b.tenant_id);
   return a.tenant_id === b.tenant_id;
 }

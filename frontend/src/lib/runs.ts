@@ -1,4 +1,4 @@
-// Helpers for reading a run at 1,000 tenants (SPEC §18): the stall banner's words, an item's
+// Helpers for reading a run at 1,000 tenants (docs/spec.md §18): the stall banner's words, an item's
 // duration, retry lineage, the CSV links and the per-minute chart's geometry.
 
 import { formatDuration, secondsBetween } from './format';
@@ -38,7 +38,7 @@ export function itemDuration(
 /** An error as stored, with its SQLSTATE when the database gave one: `… (SQLSTATE 23514)`. */
 export function itemError(item: { error: string | null; error_sqlstate: string | null }): string {
   if (item.error === null || item.error === '') return '';
-  // The backend stores the text with its SQLSTATE already (SPEC §18); older rows may lack it.
+  // The backend stores the text with its SQLSTATE already (docs/spec.md §18); older rows may lack it.
   if (!item.error_sqlstate || item.error.includes(`SQLSTATE ${item.error_sqlstate}`)) return item.error;
   return `${item.error} (SQLSTATE ${item.error_sqlstate})`;
 }

@@ -2,7 +2,7 @@ import { createContext, type ReactNode, useCallback, useContext, useMemo, useSta
 import { Link } from 'react-router';
 
 /**
- * An intent-only toast (SPEC §4 Ops-UX): it says what was just asked for and links to where the
+ * An intent-only toast (docs/spec.md §4 Ops-UX): it says what was just asked for and links to where the
  * rest happens. It never shows progress and never changes after it appears; progress lives on
  * the run detail page.
  */

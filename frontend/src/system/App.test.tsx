@@ -16,7 +16,7 @@ function operatorSession(capabilities: Capability[]): OperatorSession {
   };
 }
 
-/** `GET /auth/session` without a session: 200, no identity, no token (SPEC §18, no 401). */
+/** `GET /auth/session` without a session: 200, no identity, no token (docs/spec.md §18, no 401). */
 const SIGNED_OUT = { operator: null, csrf_token: null };
 
 const ALL_VIEW: Capability[] = ['ops.runbooks.view', 'ops.runs.view', 'audit.view'];

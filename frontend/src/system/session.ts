@@ -13,7 +13,7 @@ export function signIn(body: LoginRequest): Promise<OperatorSession> {
 }
 
 /**
- * The operator session from `GET /system/api/auth/session` (SPEC §18): 200 with the operator and
+ * The operator session from `GET /system/api/auth/session` (docs/spec.md §18): 200 with the operator and
  * the CSRF token, or with nulls when signed out — no 401 for the console to log on its login page.
  */
 export function useOperatorSession() {

@@ -5,7 +5,7 @@
 //! - [`csrf`]: the CSRF token of cookie-authenticated unsafe requests;
 //! - [`login`]: the login origin check, session start and audit request facts.
 //!
-//! Denials are logged with `tracing`, not written to the audit log (SPEC lists no such event).
+//! Denials are logged with `tracing`, not written to the audit log (docs/spec.md lists no such event).
 
 pub mod csrf;
 pub mod login;

@@ -1,4 +1,4 @@
-//! Runbook v1: Rebuild Findings Lifecycle (`findings.lifecycle.rebuild`, SPEC §2).
+//! Runbook v1: Rebuild Findings Lifecycle (`findings.lifecycle.rebuild`, docs/spec.md §2).
 //!
 //! Preflight and execution share [`rules::rebuild`]; [`store`] streams a tenant's findings in
 //! batches of whole recurrence-key groups (rules only interact within such a group), so memory

@@ -1,4 +1,4 @@
-//! The rules R1–R7 of *Rebuild Findings Lifecycle* (SPEC §2) as one pure function, shared by
+//! The rules R1–R7 of *Rebuild Findings Lifecycle* (docs/spec.md §2) as one pure function, shared by
 //! preflight (which only reports) and execution (which writes `after` back).
 //!
 //! [`rebuild`] takes the findings as loaded and returns, for every finding that any rule
@@ -16,7 +16,7 @@
 //!   rule's precondition is false: `first_seen_at` is set, `last_seen_at >= first_seen_at`,
 //!   `times_seen >= 1`, no `acknowledged` is left, each (tenant, recurrence key) has at most
 //!   one open finding (so R5 sees groups of one), open findings with a known severity have a
-//!   `due_at`, terminal ones have their timestamp. The literal SPEC rules already have this
+//!   `due_at`, terminal ones have their timestamp. The literal rules of docs/spec.md already have this
 //!   property; no reinterpretation was needed (the property tests below check it).
 //! - **Untouchable columns.** `id`, `tenant_id`, `recurrence_key`, `severity`, `created_at` and
 //!   `updated_at` are never written (`updated_at` is only ever *read*, as the source of
@@ -29,7 +29,7 @@
 //!   tenant in batches cut only at group boundaries (e.g. ordered by `recurrence_key`).
 //!   Mixing tenants in one input is fine for the same reason.
 //!
-//! # Decisions where the SPEC is silent
+//! # Decisions where the contract (docs/spec.md) is silent
 //!
 //! - **Unknown severity** (anything but exactly `low`, `medium`, `high`, `critical`; the match
 //!   is case-sensitive because the column is a fixed vocabulary): R6 leaves `due_at` null and
@@ -41,7 +41,7 @@
 //! - **`times_seen` overflow**: R5's sum saturates at `i32::MAX` (the column is `int`), rather
 //!   than wrapping or failing the tenant.
 //! - **R5 overwrites** a duplicate's existing `closed_at`/`closed_reason` (e.g. left over from
-//!   before it was reopened), as the SPEC's `:=` says; R7 then finds `closed_at` set and does
+//!   before it was reopened), as the contract's (docs/spec.md) `:=` says; R7 then finds `closed_at` set and does
 //!   not count the finding again.
 
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ use serde::{Deserialize, Serialize};
 /// A point in time as stored in the `timestamptz` columns.
 pub type Ts = DateTime<Utc>;
 
-/// One row of the host `findings` table (SPEC §1), in the shape the rules read and write.
+/// One row of the host `findings` table (docs/spec.md §1), in the shape the rules read and write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Primary key; also the final tie-breaker of R5 and the output order.
@@ -64,7 +64,7 @@ pub struct Finding {
     pub recurrence_key: String,
     /// `low` | `medium` | `high` | `critical`; selects the R6 SLA.
     pub severity: String,
-    /// Open, terminal or legacy status (SPEC §1).
+    /// Open, terminal or legacy status (docs/spec.md §1).
     pub status: String,
     /// When the problem was first observed (R1 fills it).
     pub first_seen_at: Option<Ts>,
@@ -89,7 +89,7 @@ pub struct Finding {
     pub updated_at: Ts,
 }
 
-/// One rule of SPEC §2, in application order.
+/// One rule of docs/spec.md §2, in application order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Rule {
     /// `first_seen`: fill `first_seen_at` from `created_at`.
@@ -120,7 +120,7 @@ impl Rule {
         Rule::R7,
     ];
 
-    /// The rule's name from the SPEC table (`first_seen`, ..., `terminal_timestamps`).
+    /// The rule's name from the table of docs/spec.md §2 (`first_seen`, ..., `terminal_timestamps`).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -239,7 +239,7 @@ pub struct Rebuild {
     pub counts: RuleCounts,
 }
 
-/// The SLA in days for a severity (SPEC §2, R6), or `None` for a value outside the vocabulary.
+/// The SLA in days for a severity (docs/spec.md §2, R6), or `None` for a value outside the vocabulary.
 #[must_use]
 pub fn sla_days(severity: &str) -> Option<i64> {
     match severity {
@@ -321,7 +321,7 @@ fn assign<T: PartialEq>(slot: &mut T, value: T) -> bool {
     }
 }
 
-/// Fills a null timestamp (the `coalesce(x, value)` of the SPEC) and reports whether it did.
+/// Fills a null timestamp (the `coalesce(x, value)` of docs/spec.md) and reports whether it did.
 fn fill(slot: &mut Option<Ts>, value: Ts) -> bool {
     if slot.is_some() {
         false
@@ -632,7 +632,7 @@ mod tests {
 
     #[test]
     fn r4_leaves_triaged_with_null_triaged_at_alone() {
-        // Only the legacy status is repaired; SPEC has no rule inventing triaged_at otherwise.
+        // Only the legacy status is repaired; docs/spec.md has no rule inventing triaged_at otherwise.
         let f = settled(1, "k", "triaged");
         assert!(rebuild(vec![f]).changes.is_empty());
     }

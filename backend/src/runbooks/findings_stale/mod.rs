@@ -1,4 +1,4 @@
-//! Runbook 2: Close Stale Findings (`findings.stale.close`, SPEC §12).
+//! Runbook 2: Close Stale Findings (`findings.stale.close`, docs/spec.md §12).
 //!
 //! Closes open findings of the chosen severities that nobody has seen since
 //! `last_seen_before` ([`rules::close_stale`], rule `S1`), with `closed_at` = the run's

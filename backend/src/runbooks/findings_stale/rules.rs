@@ -1,4 +1,4 @@
-//! The one rule of *Close Stale Findings* (SPEC §12), `S1 close_stale`, as a pure function
+//! The one rule of *Close Stale Findings* (docs/spec.md §12), `S1 close_stale`, as a pure function
 //! shared by preflight (which only reports) and execution (which writes the result).
 //!
 //! A finding is **stale** when its status is open or legacy (`new`, `triaged`, `in_progress`,

@@ -19,7 +19,7 @@ export function retryPhrase(run: Pick<Run, 'retryable_tenants'>): string {
 
 /**
  * Whether to offer "Retry failed tenants": the run is completed, the API says some failed tenants
- * are left to retry (`retryable_tenants`: failed ones no later retry rebuilt, SPEC §18), and the
+ * are left to retry (`retryable_tenants`: failed ones no later retry rebuilt, docs/spec.md §18), and the
  * operator may start runs (and all-tenants runs, when this one was). The server enforces the same.
  */
 export function mayRetryFailed(

@@ -6,7 +6,7 @@ import { stallSentence } from '../../lib/runs';
 import { api } from '../session';
 
 /**
- * The run's `stalled` (SPEC §18) in words, with what to do: open the stuck tenant's item (its
+ * The run's `stalled` (docs/spec.md §18) in words, with what to do: open the stuck tenant's item (its
  * attempts, next attempt and error) or cancel the run. The tenant is named from its item, which
  * also says how long it has been running; until that loads, its external id stands in.
  */

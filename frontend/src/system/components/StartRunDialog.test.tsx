@@ -343,7 +343,7 @@ describe('StartRunDialog', () => {
   });
 });
 
-describe('StartRunDialog when the preflight found nothing to change (SPEC §18)', () => {
+describe('StartRunDialog when the preflight found nothing to change (docs/spec.md §18)', () => {
   function openNothing(onRerunPreflight = vi.fn()) {
     renderSystem(
       <StartRunDialog

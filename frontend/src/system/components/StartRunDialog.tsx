@@ -59,7 +59,7 @@ export function StartRunDialog({
   const [textTouched, setTextTouched] = useState(false);
   const [phrase, setPhrase] = useState('');
   const [phraseTouched, setPhraseTouched] = useState(false);
-  // SPEC §18: a preflight that found nothing to change starts only when the operator says so.
+  // docs/spec.md §18: a preflight that found nothing to change starts only when the operator says so.
   const nothingToChange = preflightFoundNothing(preflight);
   const [startAnyway, setStartAnyway] = useState(false);
 
@@ -256,7 +256,7 @@ export function StartRunDialog({
 }
 
 /**
- * A start the preflight itself stands in the way of (SPEC §18), said once with what to do: 422
+ * A start the preflight itself stands in the way of (docs/spec.md §18), said once with what to do: 422
  * `preflight_used` or another stale preflight (on `preflight_id`), or `no_changes` (the preflight
  * found nothing to change and "Start anyway" was not sent). Both are fixed by a new preflight.
  */

@@ -83,7 +83,7 @@ describe('AuditPage (issue 16, obs. 10)', () => {
   });
 });
 
-describe('AuditPage created after/before and CSV (SPEC §18)', () => {
+describe('AuditPage created after/before and CSV (docs/spec.md §18)', () => {
   it('keeps the dates in the URL, sends them as UTC instants and exports CSV with the same filters', async () => {
     const backend = fakeBackend({ 'GET /system/api/audit-events': () => json(200, EVENTS) });
     renderSystem(<AuditPage />, { path: '/audit?action=auth.logout&created_after=2026-11-01' });

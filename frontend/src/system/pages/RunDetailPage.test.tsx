@@ -453,7 +453,7 @@ describe('RunDetailPage items paging (issue 16, obs. 6)', () => {
   });
 });
 
-/** A run over 1,000 tenants, as SPEC §18 counts it. */
+/** A run over 1,000 tenants, as docs/spec.md §18 counts it. */
 function bigRun(overrides: Record<string, unknown> = {}) {
   return {
     ...run('running', 0),
@@ -478,7 +478,7 @@ function itemCalls(backend: ReturnType<typeof fakeBackend>) {
   return backend.calls.filter((call) => call.path === '/system/api/ops/runs/9/items').map((call) => call.url.searchParams);
 }
 
-describe('RunDetailPage at 1,000 tenants (SPEC §18)', () => {
+describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
   it('reads a cancelled run that did 400 of 1,000 as 40 % with "600 cancelled" beside it', async () => {
     renderRun(
       bigRun({

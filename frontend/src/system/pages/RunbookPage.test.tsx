@@ -341,7 +341,7 @@ describe('RunbookPage: issue 16, the runbook page stays true', () => {
     await waitFor(() => expect(document.activeElement).toBe(notice));
   });
 
-  it('asks before starting when the preflight found nothing to change (SPEC §18)', async () => {
+  it('asks before starting when the preflight found nothing to change (docs/spec.md §18)', async () => {
     fakeBackend({
       [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, runbookView(LIFECYCLE_KEY)),
       [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () =>

@@ -148,7 +148,7 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
     setStarting(false);
     if (preflight.variables) preflight.mutate(preflight.variables);
   };
-  // A start uses the preflight up (SPEC §18): its result and Start… go away.
+  // A start uses the preflight up (docs/spec.md §18): its result and Start… go away.
   const onStarted = (run: StartedRun) => {
     preflight.reset();
     setStarted(run);
@@ -306,7 +306,7 @@ function StartAction({
 }) {
   const id = useId();
   if (blocker === null) {
-    // A preflight that found nothing to change may still start: the dialog asks (SPEC §18).
+    // A preflight that found nothing to change may still start: the dialog asks (docs/spec.md §18).
     return (
       <>
         <button type="button" onClick={onStart} aria-describedby={nothingToChange ? `${id}-why` : undefined}>

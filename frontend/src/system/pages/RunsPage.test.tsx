@@ -82,7 +82,7 @@ describe('RunsPage (issue 16)', () => {
   });
 });
 
-describe('RunsPage filters and columns (SPEC §18)', () => {
+describe('RunsPage filters and columns (docs/spec.md §18)', () => {
   function listed(overrides: Record<string, unknown> = {}) {
     return json(200, { items: [{ ...run(5, 'partially_succeeded'), ...overrides }], page: 1, per_page: 25, total: 1 });
   }

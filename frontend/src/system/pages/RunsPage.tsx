@@ -47,7 +47,7 @@ const STATUSES = options('Any status', STATUS_LABELS);
 const OUTCOMES = options('Any outcome', OUTCOME_LABELS);
 const SOURCES = options('Any source', SOURCE_LABELS);
 
-/** The runs list's filters, each a query parameter of the page and of the API (SPEC §18). */
+/** The runs list's filters, each a query parameter of the page and of the API (docs/spec.md §18). */
 export const RUN_FILTERS = [
   'status',
   'outcome',
@@ -92,7 +92,7 @@ export function runsQuery(filters: Filters): Record<string, string> {
   return query;
 }
 
-/** Operation runs, newest first as the server orders them, with every filter of SPEC §18. */
+/** Operation runs, newest first as the server orders them, with every filter of docs/spec.md §18. */
 export function RunsPage() {
   const ids = useId();
   const page = usePageParam();
@@ -124,7 +124,7 @@ export function RunsPage() {
     enabled: canSeeRunbooks,
   });
   const filtered = RUN_FILTERS.some((name) => filters[name] !== '');
-  // A 422 names the filter it refuses (SPEC §18: an unknown or malformed filter is never ignored).
+  // A 422 names the filter it refuses (docs/spec.md §18: an unknown or malformed filter is never ignored).
   const refused = runs.error instanceof ProblemError && runs.error.status === 422 ? runs.error : null;
   const fieldError = (name: RunFilter) => refused?.errors[name];
 

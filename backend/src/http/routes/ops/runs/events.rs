@@ -24,7 +24,7 @@ use crate::runs::{query, stall};
 
 /// How often the stream looks at the run.
 const POLL: Duration = Duration::from_millis(500);
-/// How often the stream re-checks its credentials (SPEC: ends within 5 s of losing them).
+/// How often the stream re-checks its credentials (docs/spec.md: ends within 5 s of losing them).
 const RECHECK: Duration = Duration::from_secs(2);
 /// What a client over its stream cap is told to wait.
 const RETRY_AFTER_SECS: u64 = 5;
