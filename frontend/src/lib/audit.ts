@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'runbook.run.deduplicated',
   'runbook.run.completed',
   'runbook.run.cancelled',
+  'runbook.run.reconciled',
   'runbook.tenant.failed',
   'alert.delivered',
   'alert.retrying',
