@@ -275,11 +275,15 @@ pub async fn break_audit(app: &TestApp) {
     }
 }
 
-/// Every tenant rebuild takes at least `seconds` (a statement-level trigger sleeps; PostgreSQL).
+/// Every tenant rebuild takes at least `seconds` (a statement-level trigger sleeps once per
+/// transaction, however many UPDATEs the tenant's rows need; PostgreSQL).
 pub async fn slow_down_rebuilds(app: &TestApp, seconds: f64) {
     app.db
         .execute_unprepared(&format!(
-            "CREATE FUNCTION slow_rebuild() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep({seconds}); RETURN NULL; END $$ LANGUAGE plpgsql"
+            "CREATE FUNCTION slow_rebuild() RETURNS trigger AS $$ BEGIN \
+             IF COALESCE(current_setting('atlas.slept', true), '') <> '1' THEN \
+               PERFORM pg_sleep({seconds}); PERFORM set_config('atlas.slept', '1', true); \
+             END IF; RETURN NULL; END $$ LANGUAGE plpgsql"
         ))
         .await
         .expect("function");
