@@ -144,8 +144,9 @@ async fn a_host_write_committed_during_a_rebuild_is_never_lost(backend: Backend)
     let worker = {
         let app_ctx = app.ctx.clone();
         tokio::spawn(async move {
-            // The worker blocks on the host's lock (PostgreSQL: the batch's `FOR UPDATE`;
-            // SQLite: the database write lock) until the host commits.
+            // The worker blocks on the host's lock until the host commits (PostgreSQL: its
+            // guarded UPDATE waits, then matches nothing, and the batch is read again
+            // `FOR UPDATE`; SQLite: the database write lock).
             for _ in 0..100 {
                 if jobs::worker::try_execute_one(&app_ctx)
                     .await
@@ -675,7 +676,11 @@ async fn chores_run_while_the_workers_are_busy(backend: Backend) {
         atlas_ops::demo::SeedShape {
             workspaces: 2,
             // SQLite: many short tenants (see [`SlowRunbook`]).
-            tenants: if backend == Backend::Sqlite { 400 } else { 40 },
+            tenants: if backend == Backend::Sqlite {
+                1_000
+            } else {
+                40
+            },
             findings_per_tenant: 2,
         },
         Some("seed-password-0451".into()),

@@ -164,11 +164,12 @@ impl Runbook for FindingsLifecycleRebuild {
         _plan: &Plan<'_>,
     ) -> Result<TenantReport, DbErr> {
         let mut total = TenantReport::default();
-        let mut batches = store::GroupBatches::for_update(tenant_id);
+        let mut batches = store::GroupBatches::for_writing(tenant_id);
         while let Some(batch) = batches.next(txn).await? {
             let rebuild = rules::rebuild(batch);
-            store::write_changes(txn, &rebuild.changes).await?;
-            total.merge(report(&rebuild, 0), 0);
+            if batches.write(txn, &rebuild.changes).await? {
+                total.merge(report(&rebuild, 0), 0);
+            }
         }
         Ok(total)
     }

@@ -1,17 +1,23 @@
 //! Reading a tenant's findings in bounded batches and writing changes back in bulk.
 //!
-//! Safe beside the host application's own writes (docs/spec.md §19): when executing, a batch is
-//! read `FOR UPDATE` on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already excludes other writers),
-//! so a row the host is updating is read only once the host has committed, and rebuilt from
-//! that version; and only the columns whose value changes are written, so a column the rebuild
-//! leaves alone is never assigned at all.
+//! Safe beside the host application's own writes (docs/spec.md §19), with guarded writes on
+//! PostgreSQL: a batch is read without locks together with each row's version (`xmin`, the
+//! transaction that wrote it), and a changed row is written only if its version is still the
+//! one read. When the host application updated a row in between (or holds it locked and then
+//! commits), that row's write matches nothing; the batch is then read again `FOR UPDATE` and
+//! rebuilt from the host's version, so a host write is never overwritten by a rebuild of the
+//! row before it. Rows the rebuild leaves alone are never locked, which keeps a re-run (that
+//! changes nothing) as cheap as a read. SQLite's `BEGIN IMMEDIATE` already excludes other
+//! writers, so there the guard is moot. Only the columns whose value changes are written, so a
+//! column the rebuild leaves alone is never assigned at all.
 
 use chrono::SecondsFormat;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    QuerySelect, QueryTrait, Select, sea_query::Expr,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 use super::rules::{Finding, FindingChange, Ts};
 use crate::entities::findings;
@@ -24,25 +30,35 @@ pub struct GroupBatches {
     tenant_id: i64,
     after_key: Option<String>,
     done: bool,
-    for_update: bool,
+    /// Whether [`GroupBatches::write`] will be called (then rows are read with their versions).
+    writing: bool,
+    /// The `after_key` the last batch was read from, to read it again after a conflict.
+    batch_start: Option<String>,
+    /// The batch is read (again) `FOR UPDATE`: its guarded write met a concurrent write.
+    relock: bool,
+    /// The last batch's row versions by id (PostgreSQL, when writing).
+    versions: HashMap<i64, String>,
 }
 
 impl GroupBatches {
-    /// Starts at the tenant's first recurrence key, reading without locks (preflight).
+    /// Starts at the tenant's first recurrence key, for reading only (preflight).
     pub fn new(tenant_id: i64) -> Self {
         Self {
             tenant_id,
             after_key: None,
             done: false,
-            for_update: false,
+            writing: false,
+            batch_start: None,
+            relock: false,
+            versions: HashMap::new(),
         }
     }
 
-    /// Starts at the tenant's first recurrence key, locking each batch's rows for the
-    /// transaction that will write them (execution).
-    pub fn for_update(tenant_id: i64) -> Self {
+    /// Starts at the tenant's first recurrence key, for a transaction that writes each batch's
+    /// changes back with [`GroupBatches::write`] (execution).
+    pub fn for_writing(tenant_id: i64) -> Self {
         Self {
-            for_update: true,
+            writing: true,
             ..Self::new(tenant_id)
         }
     }
@@ -52,19 +68,20 @@ impl GroupBatches {
         if self.done {
             return Ok(None);
         }
+        self.batch_start.clone_from(&self.after_key);
         let mut query = select(self.tenant_id);
         if let Some(after) = &self.after_key {
             query = query.filter(findings::Column::RecurrenceKey.gt(after.clone()));
         }
-        let mut rows = read(
-            db,
-            self.for_update,
-            query
-                .order_by_asc(findings::Column::RecurrenceKey)
-                .order_by_asc(findings::Column::Id)
-                .limit(BATCH_ROWS),
-        )
-        .await?;
+        let mut rows = self
+            .read(
+                db,
+                query
+                    .order_by_asc(findings::Column::RecurrenceKey)
+                    .order_by_asc(findings::Column::Id)
+                    .limit(BATCH_ROWS),
+            )
+            .await?;
         if (rows.len() as u64) < BATCH_ROWS {
             self.done = true;
             return Ok((!rows.is_empty()).then_some(rows));
@@ -81,14 +98,14 @@ impl GroupBatches {
             .count();
         if complete == 0 {
             // One group fills the page: read the whole group.
-            rows = read(
-                db,
-                self.for_update,
-                select(self.tenant_id)
-                    .filter(findings::Column::RecurrenceKey.eq(last_key.clone()))
-                    .order_by_asc(findings::Column::Id),
-            )
-            .await?;
+            rows = self
+                .read(
+                    db,
+                    select(self.tenant_id)
+                        .filter(findings::Column::RecurrenceKey.eq(last_key.clone()))
+                        .order_by_asc(findings::Column::Id),
+                )
+                .await?;
             self.after_key = Some(last_key);
         } else {
             rows.truncate(complete);
@@ -96,9 +113,88 @@ impl GroupBatches {
         }
         Ok(Some(rows))
     }
+
+    /// Writes the changes of the batch [`GroupBatches::next`] returned last (see
+    /// [`write_changes`]), each row only if it is still the version that was read. `Ok(false)`
+    /// when a row was written by someone else since: nothing of the batch counts as done, and
+    /// the next call to `next` reads the same batch again, locked, to rebuild it from the
+    /// current rows (what this transaction already wrote of it reads back unchanged).
+    pub async fn write(
+        &mut self,
+        db: &impl ConnectionTrait,
+        changes: &[FindingChange],
+    ) -> Result<bool, DbErr> {
+        let rows = changes
+            .iter()
+            .filter_map(|change| {
+                let mask = changed_columns(&change.before, &change.after);
+                let version = self.versions.get(&change.after.id).map(String::as_str);
+                (mask != 0).then(|| (mask, Row::of(&change.after, version)))
+            })
+            .collect::<Vec<_>>();
+        if write_changes(db, rows).await? {
+            self.relock = false;
+            return Ok(true);
+        }
+        if self.relock {
+            return Err(DbErr::Custom(format!(
+                "tenant {}: a finding changed although its batch was locked",
+                self.tenant_id
+            )));
+        }
+        self.after_key = self.batch_start.take();
+        self.done = false;
+        self.relock = true;
+        Ok(false)
+    }
+
+    /// Runs `query` (a batch), `FOR UPDATE` after a conflict, with row versions when writing on
+    /// PostgreSQL, and decodes its rows straight into [`Finding`]s by column position (decoding
+    /// an entity model looks every column up by name, which was most of the per-row cost).
+    async fn read(
+        &mut self,
+        db: &impl ConnectionTrait,
+        mut query: Select<findings::Entity>,
+    ) -> Result<Vec<Finding>, DbErr> {
+        let backend = db.get_database_backend();
+        let versioned = self.writing && backend == DbBackend::Postgres;
+        if versioned {
+            query = query.expr(Expr::cust("findings.xmin::text"));
+            if self.relock {
+                query = query.lock_exclusive();
+            }
+        }
+        let rows = db.query_all_raw(query.build(backend)).await?;
+        self.versions.clear();
+        rows.iter()
+            .map(|r| {
+                let finding = Finding {
+                    id: r.try_get_by_index(0)?,
+                    tenant_id: r.try_get_by_index(1)?,
+                    recurrence_key: r.try_get_by_index(2)?,
+                    severity: r.try_get_by_index(3)?,
+                    status: r.try_get_by_index(4)?,
+                    first_seen_at: r.try_get_by_index(5)?,
+                    last_seen_at: r.try_get_by_index(6)?,
+                    times_seen: r.try_get_by_index(7)?,
+                    due_at: r.try_get_by_index(8)?,
+                    triaged_at: r.try_get_by_index(9)?,
+                    resolved_at: r.try_get_by_index(10)?,
+                    closed_at: r.try_get_by_index(11)?,
+                    closed_reason: r.try_get_by_index(12)?,
+                    created_at: r.try_get_by_index(13)?,
+                    updated_at: r.try_get_by_index(14)?,
+                };
+                if versioned {
+                    self.versions.insert(finding.id, r.try_get_by_index(15)?);
+                }
+                Ok(finding)
+            })
+            .collect()
+    }
 }
 
-/// The columns [`read`] decodes, in this order.
+/// The columns [`GroupBatches::read`] decodes, in this order.
 const COLUMNS: [findings::Column; 15] = [
     findings::Column::Id,
     findings::Column::TenantId,
@@ -124,47 +220,14 @@ fn select(tenant_id: i64) -> Select<findings::Entity> {
         .filter(findings::Column::TenantId.eq(tenant_id))
 }
 
-/// Runs `query` and decodes its rows straight into [`Finding`]s by column position (decoding
-/// an entity model looks every column up by name, which was most of the per-row cost).
-async fn read(
-    db: &impl ConnectionTrait,
-    for_update: bool,
-    mut query: Select<findings::Entity>,
-) -> Result<Vec<Finding>, DbErr> {
-    let backend = db.get_database_backend();
-    if for_update && backend == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    let rows = db.query_all_raw(query.build(backend)).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Finding {
-                id: r.try_get_by_index(0)?,
-                tenant_id: r.try_get_by_index(1)?,
-                recurrence_key: r.try_get_by_index(2)?,
-                severity: r.try_get_by_index(3)?,
-                status: r.try_get_by_index(4)?,
-                first_seen_at: r.try_get_by_index(5)?,
-                last_seen_at: r.try_get_by_index(6)?,
-                times_seen: r.try_get_by_index(7)?,
-                due_at: r.try_get_by_index(8)?,
-                triaged_at: r.try_get_by_index(9)?,
-                resolved_at: r.try_get_by_index(10)?,
-                closed_at: r.try_get_by_index(11)?,
-                closed_reason: r.try_get_by_index(12)?,
-                created_at: r.try_get_by_index(13)?,
-                updated_at: r.try_get_by_index(14)?,
-            })
-        })
-        .collect()
-}
-
 /// The writable columns of one changed finding, as one element of the JSON array that
 /// [`write_changes`] binds. Timestamps are written the way sqlx binds them on SQLite (RFC 3339
 /// with `+00:00`), so a SQLite column keeps one text format; PostgreSQL parses them.
 #[derive(Serialize)]
 struct Row<'a> {
     id: i64,
+    /// The row's version when it was read (`xmin` on PostgreSQL), if the write is guarded.
+    version: Option<&'a str>,
     status: &'a str,
     #[serde(serialize_with = "ts")]
     first_seen_at: Option<Ts>,
@@ -180,6 +243,24 @@ struct Row<'a> {
     #[serde(serialize_with = "ts")]
     closed_at: Option<Ts>,
     closed_reason: Option<&'a str>,
+}
+
+impl<'a> Row<'a> {
+    fn of(f: &'a Finding, version: Option<&'a str>) -> Self {
+        Row {
+            id: f.id,
+            version,
+            status: &f.status,
+            first_seen_at: f.first_seen_at,
+            last_seen_at: f.last_seen_at,
+            times_seen: f.times_seen,
+            due_at: f.due_at,
+            triaged_at: f.triaged_at,
+            resolved_at: f.resolved_at,
+            closed_at: f.closed_at,
+            closed_reason: f.closed_reason.as_deref(),
+        }
+    }
 }
 
 fn ts<S: serde::Serializer>(value: &Option<Ts>, s: S) -> Result<S::Ok, S::Error> {
@@ -220,42 +301,31 @@ fn changed_columns(before: &Finding, after: &Finding) -> u16 {
     .fold(0, |mask, (i, &changed)| mask | (u16::from(changed) << i))
 }
 
-/// Writes `changes` back, assigning only the columns whose value changes: the rows are grouped
-/// by their set of changed columns (a handful per batch), and each group is one `UPDATE ...
-/// FROM` over a single JSON parameter — one round trip per group, and a SQL text per column set
-/// that the connection's statement cache prepares once (a `VALUES` list of bound values per row
-/// would be a new, slow-to-plan statement for every row count). `updated_at`, `created_at`,
-/// `severity`, `recurrence_key` and `tenant_id` are never written.
-pub async fn write_changes(
+/// Writes changed rows back (each with the mask of its changed columns), assigning only the
+/// columns whose value changes: the rows are grouped by their set of changed columns (a handful
+/// per batch), and each group is one `UPDATE ... FROM` over a single JSON parameter — one round
+/// trip per group, and a SQL text per column set that the connection's statement cache prepares
+/// once (a `VALUES` list of bound values per row would be a new, slow-to-plan statement for
+/// every row count). A row with a version is written only if it still has it. `false` as soon as
+/// a group wrote fewer rows than it was given. `updated_at`, `created_at`, `severity`,
+/// `recurrence_key` and `tenant_id` are never written.
+async fn write_changes(
     db: &impl ConnectionTrait,
-    changes: &[FindingChange],
-) -> Result<(), DbErr> {
+    rows: Vec<(u16, Row<'_>)>,
+) -> Result<bool, DbErr> {
     let mut groups: std::collections::BTreeMap<u16, Vec<Row<'_>>> = Default::default();
-    for change in changes {
-        let mask = changed_columns(&change.before, &change.after);
-        if mask == 0 {
-            continue;
-        }
-        let f = &change.after;
-        groups.entry(mask).or_default().push(Row {
-            id: f.id,
-            status: &f.status,
-            first_seen_at: f.first_seen_at,
-            last_seen_at: f.last_seen_at,
-            times_seen: f.times_seen,
-            due_at: f.due_at,
-            triaged_at: f.triaged_at,
-            resolved_at: f.resolved_at,
-            closed_at: f.closed_at,
-            closed_reason: f.closed_reason.as_deref(),
-        });
+    for (mask, row) in rows {
+        groups.entry(mask).or_default().push(row);
     }
     let backend = db.get_database_backend();
     for (mask, rows) in groups {
         let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
-        crate::db::exec(db, &update_sql(backend, mask), vec![json.into()]).await?;
+        let written = crate::db::exec(db, &update_sql(backend, mask), vec![json.into()]).await?;
+        if written < rows.len() as u64 {
+            return Ok(false);
+        }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The `UPDATE ... FROM` of one set of changed columns.
@@ -276,7 +346,8 @@ fn update_sql(backend: DbBackend, mask: u16) -> String {
                 .join(", ");
             format!(
                 "UPDATE findings SET {set} FROM json_to_recordset(CAST(? AS json)) \
-                 AS v(id bigint, {types}) WHERE findings.id = v.id"
+                 AS v(id bigint, version text, {types}) WHERE findings.id = v.id \
+                 AND (v.version IS NULL OR findings.xmin::text = v.version)"
             )
         }
         _ => {
