@@ -665,6 +665,11 @@ fn parse_shapes(list: &str) -> Vec<(u64, u64)> {
 }
 
 fn main() {
+    // Traces as `serve` and `worker` have them: exported when OTEL_EXPORTER_OTLP_ENDPOINT is
+    // set (docs/configuration.md), so a run with a collector up compares with one without.
+    // Log lines are kept to warnings (LOG_LEVEL) so that they do not weigh on the figures.
+    let log_level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "warn".into());
+    let _telemetry = atlas_ops::telemetry::init(&log_level, atlas_ops::config::LogFormat::Pretty);
     let shapes =
         std::env::var("BENCH_SHAPES").unwrap_or_else(|_| "1000x1000,100x10000,10000x100".into());
     let sqlite_shapes = std::env::var("BENCH_SQLITE_SHAPES").unwrap_or_else(|_| "100x1000".into());
