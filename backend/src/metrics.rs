@@ -120,6 +120,14 @@ impl Metrics {
             .inc_by(spans);
     }
 
+    /// Spans dropped so far, whatever the reason.
+    pub fn dropped_spans(&self) -> u64 {
+        DROP_REASONS
+            .into_iter()
+            .map(|reason| self.trace_spans_dropped.with_label_values(&[reason]).get())
+            .sum()
+    }
+
     /// Reloads the run and job gauges from the database (called on every scrape).
     pub async fn refresh(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         let runs = counts(
@@ -223,6 +231,7 @@ mod tests {
         m.observe_dropped_spans("made-up", 1);
         let text = m.render();
         assert!(text.contains("atlas_trace_spans_dropped_total{reason=\"export_failed\"} 8"));
+        assert_eq!(m.dropped_spans(), 8);
     }
 
     #[test]

@@ -59,6 +59,13 @@ pub struct Telemetry {
     provider: Option<SdkTracerProvider>,
 }
 
+impl Telemetry {
+    /// Whether spans are exported (the environment asked for it and the exporter is set up).
+    pub fn exporting(&self) -> bool {
+        self.provider.is_some()
+    }
+}
+
 impl Drop for Telemetry {
     /// Exports what is queued (waiting at most a few seconds) and stops the exporter.
     fn drop(&mut self) {

@@ -395,15 +395,18 @@ async fn the_trace_context_column_migrates_and_reaches_the_claim(backend: Backen
 
     let app = spawn_app(backend).await;
     app.allow_unfinished_jobs();
-    Migrator::down(&app.db, Some(1)).await.expect("down");
-    let last = Migrator::get_applied_migrations(&app.db)
+    // A pool of its own: SQLite checks an `ALTER TABLE ... DROP COLUMN` against the schema the
+    // connection cached, and the app's connections may predate the column.
+    let db = app.database.connect().await;
+    Migrator::down(&db, Some(1)).await.expect("down");
+    let last = Migrator::get_applied_migrations(&db)
         .await
         .expect("applied");
     assert_eq!(
         last.last().map(|m| m.name().to_owned()).as_deref(),
         Some("m20261207_000001_add_job_subjects_and_chores")
     );
-    Migrator::up(&app.db, None).await.expect("up");
+    Migrator::up(&db, None).await.expect("up");
     queued_run(&app).await;
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     app.db
