@@ -443,6 +443,92 @@ mod tests {
         assert!(parent_context(None).is_none());
     }
 
+    /// An exporter that answers at once, with success or failure.
+    #[derive(Debug)]
+    struct Answers(bool);
+
+    impl SpanExporter for Answers {
+        fn export(&self, _batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
+            let ok = self.0;
+            async move {
+                if ok {
+                    Ok(())
+                } else {
+                    Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
+                        "collector down".into(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A provider whose batch processor exports only when flushed, behind the counting
+    /// adapters with room for `capacity` (< 100) spans; and its queue count.
+    fn counted(exporter: Answers, capacity: usize) -> (SdkTracerProvider, Arc<AtomicUsize>) {
+        let queued = Arc::new(AtomicUsize::new(0));
+        let exporter = CountingExporter {
+            inner: exporter,
+            queued: queued.clone(),
+            failing: Arc::new(AtomicBool::new(false)),
+        };
+        // The processor's own queue and batch are larger, so that it never exports by itself.
+        let config = BatchConfigBuilder::default()
+            .with_scheduled_delay(Duration::from_secs(3600))
+            .with_max_queue_size(100)
+            .with_max_export_batch_size(100)
+            .build();
+        let processor = BoundedProcessor {
+            inner: BatchSpanProcessor::builder(exporter)
+                .with_batch_config(config)
+                .build(),
+            queued: queued.clone(),
+            capacity,
+        };
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .build();
+        (provider, queued)
+    }
+
+    fn dropped_so_far() -> u64 {
+        crate::metrics::global().map_or(0, |m| m.dropped_spans())
+    }
+
+    // One test for both reasons: the counter is process-wide, and no other test drops spans.
+    #[test]
+    fn spans_that_never_reach_the_collector_are_dropped_and_counted() {
+        // The queue is full.
+        let (provider, queued) = counted(Answers(true), 2);
+        let tracer = provider.tracer("test");
+        let before = dropped_so_far();
+        for _ in 0..5 {
+            tracer.start("tenant").end();
+        }
+        assert_eq!(queued.load(Ordering::Acquire), 2);
+        assert_eq!(dropped_so_far() - before, 3);
+        provider.force_flush().expect("flush");
+        assert_eq!(
+            queued.load(Ordering::Acquire),
+            0,
+            "exported spans leave the queue"
+        );
+        tracer.start("tenant").end();
+        assert_eq!(dropped_so_far() - before, 3, "room again after the export");
+        provider.shutdown().expect("shutdown");
+
+        // The export fails.
+        let (provider, queued) = counted(Answers(false), 10);
+        let tracer = provider.tracer("test");
+        let before = dropped_so_far();
+        for _ in 0..4 {
+            tracer.start("tenant").end();
+        }
+        assert!(provider.force_flush().is_err());
+        assert_eq!(dropped_so_far() - before, 4);
+        assert_eq!(queued.load(Ordering::Acquire), 0);
+        let _ = provider.shutdown();
+    }
+
     #[test]
     fn traces_off_store_nothing_and_parent_nothing() {
         // No exporter in unit tests: the hooks are no-ops.
