@@ -180,7 +180,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log_level, settings.log_format);
+    // Dropped when `main` returns, after the runtime: queued spans are exported then (a
+    // graceful stop of `serve` or `worker`, or the end of a CLI command).
+    let _telemetry = telemetry::init(&settings.log_level, settings.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -22,6 +22,7 @@ pub struct Metrics {
     runs: IntGaugeVec,
     jobs: IntGaugeVec,
     job_duration: HistogramVec,
+    trace_spans_dropped: IntCounterVec,
 }
 
 impl Metrics {
@@ -61,7 +62,20 @@ impl Metrics {
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(runs.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
+        let trace_spans_dropped = IntCounterVec::new(
+            Opts::new(
+                "atlas_trace_spans_dropped_total",
+                "Spans that never reached the trace collector: the export queue was full, or \
+                 their export failed (docs/spec.md §20)",
+            ),
+            &["reason"],
+        )?;
         registry.register(Box::new(job_duration.clone()))?;
+        registry.register(Box::new(trace_spans_dropped.clone()))?;
+        // Both reasons read 0 until a span is dropped, rather than being absent.
+        for reason in DROP_REASONS {
+            trace_spans_dropped.with_label_values(&[reason]);
+        }
         Ok(Self {
             registry,
             http_requests,
@@ -69,6 +83,7 @@ impl Metrics {
             runs,
             jobs,
             job_duration,
+            trace_spans_dropped,
         })
     }
 
@@ -90,6 +105,27 @@ impl Metrics {
         self.job_duration
             .with_label_values(&[kind, result])
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts `spans` that will never reach the trace collector, for `reason` (`queue_full` or
+    /// `export_failed`; anything else is counted as `export_failed`, so the label set stays
+    /// bounded).
+    pub fn observe_dropped_spans(&self, reason: &str, spans: u64) {
+        let reason = DROP_REASONS
+            .into_iter()
+            .find(|known| *known == reason)
+            .unwrap_or("export_failed");
+        self.trace_spans_dropped
+            .with_label_values(&[reason])
+            .inc_by(spans);
+    }
+
+    /// Spans dropped so far, whatever the reason.
+    pub fn dropped_spans(&self) -> u64 {
+        DROP_REASONS
+            .into_iter()
+            .map(|reason| self.trace_spans_dropped.with_label_values(&[reason]).get())
+            .sum()
     }
 
     /// Reloads the run and job gauges from the database (called on every scrape).
@@ -125,6 +161,9 @@ impl Metrics {
         String::from_utf8_lossy(&buffer).into_owned()
     }
 }
+
+/// Why spans were dropped: the batch queue was full, or an export to the collector failed.
+const DROP_REASONS: [&str; 2] = ["queue_full", "export_failed"];
 
 /// The `method` label of a request: the standard methods a browser or script sends as
 /// themselves, anything else `other`. HTTP allows any token as a method and actix accepts it, so
@@ -187,6 +226,12 @@ mod tests {
         assert!(
             text.contains("atlas_job_duration_seconds_count{kind=\"run.tenant\",result=\"ok\"} 1")
         );
+        assert!(text.contains("atlas_trace_spans_dropped_total{reason=\"queue_full\"} 0"));
+        m.observe_dropped_spans("export_failed", 7);
+        m.observe_dropped_spans("made-up", 1);
+        let text = m.render();
+        assert!(text.contains("atlas_trace_spans_dropped_total{reason=\"export_failed\"} 8"));
+        assert_eq!(m.dropped_spans(), 8);
     }
 
     #[test]

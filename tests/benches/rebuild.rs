@@ -665,6 +665,11 @@ fn parse_shapes(list: &str) -> Vec<(u64, u64)> {
 }
 
 fn main() {
+    // Traces as `serve` and `worker` have them: exported when OTEL_EXPORTER_OTLP_ENDPOINT is
+    // set (docs/configuration.md), so a run with a collector up compares with one without.
+    // Log lines are kept to warnings (LOG_LEVEL) so that they do not weigh on the figures.
+    let log_level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "warn".into());
+    let telemetry = atlas_ops::telemetry::init(&log_level, atlas_ops::config::LogFormat::Pretty);
     let shapes =
         std::env::var("BENCH_SHAPES").unwrap_or_else(|_| "1000x1000,100x10000,10000x100".into());
     let sqlite_shapes = std::env::var("BENCH_SQLITE_SHAPES").unwrap_or_else(|_| "100x1000".into());
@@ -708,11 +713,20 @@ fn main() {
         );
         sqlite_results.push(r);
     }
+    let traces = if telemetry.exporting() {
+        let dropped = atlas_ops::metrics::global().map_or(0, |m| m.dropped_spans());
+        format!(
+            "Traces: exported over OTLP/HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT` ({dropped} spans dropped)."
+        )
+    } else {
+        "Traces: off (no `OTEL_EXPORTER_OTLP_ENDPOINT`).".to_owned()
+    };
+    eprintln!("bench: {traces}");
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmark results\n");
     let _ = writeln!(
         md,
-        "Machine: {} cores, PostgreSQL at DATABASE_URL/TEST_DATABASE_URL (local; no TLS over loopback unless `sslmode` is set, see README). Command: `make bench` (`BENCH_SHAPES={shapes}`). Release build, 2 workers in the benchmark process (as `serve` runs them). Where the time goes and why: `bench/PROFILE.md`.\n",
+        "Machine: {} cores, PostgreSQL at DATABASE_URL/TEST_DATABASE_URL (local; no TLS over loopback unless `sslmode` is set, see README). Command: `make bench` (`BENCH_SHAPES={shapes}`). Release build, 2 workers in the benchmark process (as `serve` runs them). Where the time goes and why: `bench/PROFILE.md`. {traces}\n",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0)

@@ -17,6 +17,7 @@ use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 
 use crate::context::AppContext;
 use crate::http::client_ip;
+use crate::telemetry;
 
 /// Builds the request span with `client_ip` as [`client_ip::of_service_request`] sees it.
 pub struct RequestSpan;
@@ -42,8 +43,9 @@ impl RootSpanBuilder for RequestSpan {
         };
         // Field names follow the crate's default span (OpenTelemetry's conventions), so the
         // status and error fields it records at the end land where dashboards expect them.
-        tracing::info_span!(
+        let span = tracing::info_span!(
             "HTTP request",
+            otel.name = %format_args!("{} {}", req.method(), route),
             http.method = %req.method(),
             http.route = %route,
             http.flavor = ?req.version(),
@@ -57,7 +59,16 @@ impl RootSpanBuilder for RequestSpan {
             otel.status_code = Empty,
             exception.message = Empty,
             exception.details = Empty,
-        )
+        );
+        // A caller that traces its own work sends `traceparent`: the request joins its trace
+        // (docs/spec.md §20).
+        telemetry::set_parent(
+            &span,
+            req.headers()
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok()),
+        );
+        span
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {

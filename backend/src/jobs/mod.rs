@@ -47,7 +47,8 @@ pub const QUEUE: &str = "default";
 pub const MAX_ATTEMPTS: i32 = 3;
 
 /// Adds `job` (its payload is its serde form; `group` is the run it belongs to, by which its
-/// pending jobs can be withdrawn).
+/// pending jobs can be withdrawn). The job carries the current span's trace context, so its
+/// worker continues this trace (docs/spec.md §20).
 pub async fn enqueue<J: BackgroundJob>(
     db: &impl ConnectionTrait,
     job: &J,
@@ -62,7 +63,8 @@ pub async fn enqueue<J: BackgroundJob>(
 /// one insert per job: `from` is the query's `FROM ... WHERE ...` (with `?` placeholders bound
 /// to `values`), `group`, `subject` and `payload` are SQL expressions over its rows giving each
 /// job's group (run) id, subject (see [`BackgroundJob::subject`]) and JSON payload (which must
-/// deserialize as `J`). A row whose subject already has a job of kind `J` gets none.
+/// deserialize as `J`). A row whose subject already has a job of kind `J` gets none. Every job
+/// carries the current span's trace context (docs/spec.md §20).
 pub async fn enqueue_selected<J: BackgroundJob>(
     db: &impl ConnectionTrait,
     group: &str,
@@ -79,13 +81,14 @@ pub async fn enqueue_selected<J: BackgroundJob>(
         MAX_ATTEMPTS.into(),
         now.into(),
         now.into(),
+        crate::telemetry::current_trace_context().into(),
     ];
     all.extend(values);
     exec(
         db,
         &format!(
-            "INSERT INTO jobs (queue, kind, payload, status, run_id, subject_id, run_at, attempts, max_attempts, created_at, updated_at) \
-             SELECT ?, ?, {payload}, 'pending', {group}, {subject}, ?, 0, ?, ?, ? {from} \
+            "INSERT INTO jobs (queue, kind, payload, status, run_id, subject_id, run_at, attempts, max_attempts, created_at, updated_at, trace_context) \
+             SELECT ?, ?, {payload}, 'pending', {group}, {subject}, ?, 0, ?, ?, ?, ? {from} \
              ON CONFLICT DO NOTHING"
         ),
         all,
@@ -121,8 +124,8 @@ async fn insert(
 ) -> Result<(), DbErr> {
     exec(
         db,
-        "INSERT INTO jobs (queue, kind, payload, status, run_id, subject_id, run_at, attempts, max_attempts, created_at, updated_at) \
-         VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO jobs (queue, kind, payload, status, run_id, subject_id, run_at, attempts, max_attempts, created_at, updated_at, trace_context) \
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         vec![
             QUEUE.into(),
             kind.into(),
@@ -133,6 +136,7 @@ async fn insert(
             MAX_ATTEMPTS.into(),
             now.into(),
             now.into(),
+            crate::telemetry::current_trace_context().into(),
         ],
     )
     .await
@@ -158,7 +162,7 @@ pub async fn claim(
                        ((status = 'pending' AND run_at <= ?) OR (status = 'running' AND lease_expires_at < ?)) \
                      ORDER BY run_at, id LIMIT 1 {lock}) \
            AND ((status = 'pending' AND run_at <= ?) OR (status = 'running' AND lease_expires_at < ?)) \
-         RETURNING id, kind, payload, attempts, max_attempts"
+         RETURNING id, kind, payload, attempts, max_attempts, trace_context"
     );
     let row = db
         .query_one_raw(stmt(
@@ -185,6 +189,7 @@ pub async fn claim(
         attempts: row.try_get("", "attempts")?,
         max_attempts: row.try_get("", "max_attempts")?,
         lease_token: token,
+        trace_context: row.try_get("", "trace_context")?,
     }))
 }
 

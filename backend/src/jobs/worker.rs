@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use super::JobHandle;
 use crate::context::AppContext;
+use crate::telemetry;
 
 /// What one poll of the queue did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,13 +49,29 @@ async fn execute_one(
     ctx: &AppContext,
     shutdown: Option<&CancellationToken>,
 ) -> Result<Tick, DbErr> {
+    let claiming = std::time::SystemTime::now();
     let Some(job) = super::claim(&ctx.db, ctx.now(), lease(ctx)).await? else {
         return Ok(Tick::Empty);
     };
-    let span =
-        tracing::info_span!("job", job_id = job.id, kind = %job.kind, attempt = job.attempts);
+    // The claim and the job continue the trace of whatever enqueued the job, in this process
+    // or another (docs/spec.md §20).
+    let parent = job.trace_context.as_deref();
+    telemetry::record_claim(parent, claiming, job.id, &job.kind, job.attempts);
+    let span = tracing::info_span!(
+        "job",
+        job_id = job.id,
+        kind = %job.kind,
+        attempt = job.attempts,
+        outcome = tracing::field::Empty,
+    );
+    telemetry::set_parent(&span, parent);
     handle(ctx, job, shutdown).instrument(span).await?;
     Ok(Tick::Executed)
+}
+
+/// Records how the job's attempt ended on its span.
+fn outcome(outcome: &str) {
+    tracing::Span::current().record("outcome", outcome);
 }
 
 async fn handle(
@@ -64,6 +81,7 @@ async fn handle(
 ) -> Result<(), DbErr> {
     if job.attempts > job.max_attempts {
         // Reclaimed after its last attempt's worker died: give up.
+        outcome("given_up");
         let error = anyhow::anyhow!(
             "worker lost during attempt {} (lease expired)",
             job.max_attempts
@@ -90,6 +108,7 @@ async fn handle(
     // The job's future is dropped by now: an unfinished attempt's transaction rolled back.
     let Some(result) = result else {
         tracing::info!("shutting down: job handed back unfinished");
+        outcome("handed_back");
         return hand_back(ctx, &job).await;
     };
     if let Some(metrics) = crate::metrics::global() {
@@ -97,14 +116,17 @@ async fn handle(
     }
     match result {
         Ok(()) => {
+            outcome("done");
             super::complete(&ctx.db, &job).await?;
         }
         Err(error) => {
             let text = super::describe(&error);
             tracing::warn!(error = %text, "job failed");
             if job.attempts >= job.max_attempts {
+                outcome("given_up");
                 give_up(ctx, &job, &error).await?;
             } else {
+                outcome("retrying");
                 retry_later(ctx, &job, &error, &text).await?;
             }
         }

@@ -179,7 +179,19 @@ fn require_phrase(
 }
 
 /// Under the runbook's lock: returns an identical active run (dedupe), refuses an overlapping
-/// one, or creates the run and its fan-out job — one transaction.
+/// one, or creates the run and its fan-out job — one transaction. Its span is the run's start
+/// (docs/spec.md §20): the fan-out job carries its trace context, so the run's jobs, in any
+/// worker process, continue this trace.
+#[tracing::instrument(
+    name = "run.start",
+    skip_all,
+    fields(
+        runbook = runbook.key(),
+        source = req.source.as_str(),
+        run_id = tracing::field::Empty,
+        deduplicated = tracing::field::Empty,
+    )
+)]
 async fn create_locked(
     ctx: &AppContext,
     req: &StartRequest,
@@ -218,6 +230,9 @@ async fn create_locked(
             && run.retry_of_run_id.is_none()
             && req.retry_of.is_none()
         {
+            let span = tracing::Span::current();
+            span.record("run_id", run.id);
+            span.record("deduplicated", true);
             let started = StartedRun {
                 run: query::view(&txn, run, now).await?,
                 deduplicated: true,
@@ -273,6 +288,9 @@ async fn create_locked(
     }
     .insert(&txn)
     .await?;
+    let span = tracing::Span::current();
+    span.record("run_id", run.id);
+    span.record("deduplicated", false);
     execute::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
     let started = StartedRun {
         run: query::view(&txn, run, now).await?,

@@ -71,9 +71,16 @@ impl BackgroundJob for FanOut {
     }
 }
 
-/// Runs (or resumes) the fan-out.
+/// Runs (or resumes) the fan-out, in its span (docs/spec.md §20): the tenant jobs it enqueues
+/// carry this span's trace context, so they join the run's trace.
+#[tracing::instrument(
+    name = "run.fanout",
+    skip_all,
+    fields(run_id = payload.run_id, attempt = job.attempts, items_enqueued = tracing::field::Empty)
+)]
 async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::Result<()> {
     let run_id = payload.run_id;
+    let mut enqueued = 0;
     loop {
         let Some(run) = operation_runs::Entity::find_by_id(run_id)
             .one(&ctx.db)
@@ -112,7 +119,7 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         .exec(&txn)
         .await?;
         // One tenant job per new item, in one statement; the payload is `TenantJob`'s.
-        jobs::enqueue_selected::<TenantJob>(
+        enqueued += jobs::enqueue_selected::<TenantJob>(
             &txn,
             "run_id",
             "id",
@@ -134,6 +141,7 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         txn.commit().await?;
         job.heartbeat(ctx).await?;
     }
+    tracing::Span::current().record("items_enqueued", enqueued);
     service::mark_enqueued(ctx, run_id).await?;
     Ok(())
 }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr};
 use serde::{Deserialize, Serialize};
-use tracing::Instrument;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
 
 use crate::context::AppContext;
 use crate::db;
@@ -99,6 +100,7 @@ impl BackgroundJob for TenantJob {
 /// The item and its run, as one tenant job needs them.
 struct Target {
     tenant_id: i64,
+    tenant_external_id: Option<String>,
     item_status: ItemStatus,
     runbook_key: String,
     run_status: RunStatus,
@@ -116,9 +118,11 @@ async fn load_target(
     let row = db
         .query_one_raw(db::stmt(
             db.get_database_backend(),
-            "SELECT i.tenant_id, i.status AS item_status, r.runbook_key, r.status AS run_status, \
-             r.cancel_reason, r.parameters, COALESCE(r.planned_at, r.created_at) AS planned_at \
+            "SELECT i.tenant_id, t.external_id AS tenant_external_id, i.status AS item_status, \
+             r.runbook_key, r.status AS run_status, r.cancel_reason, r.parameters, \
+             COALESCE(r.planned_at, r.created_at) AS planned_at \
              FROM run_items i JOIN operation_runs r ON r.id = i.run_id \
+             LEFT JOIN tenants t ON t.id = i.tenant_id \
              WHERE i.id = ? AND i.run_id = ?",
             vec![item_id.into(), run_id.into()],
         ))
@@ -126,6 +130,7 @@ async fn load_target(
     row.map(|row| {
         Ok(Target {
             tenant_id: row.try_get("", "tenant_id")?,
+            tenant_external_id: row.try_get("", "tenant_external_id")?,
             item_status: row.try_get("", "item_status")?,
             runbook_key: row.try_get("", "runbook_key")?,
             run_status: row.try_get("", "run_status")?,
@@ -141,16 +146,47 @@ async fn load_target(
     .transpose()
 }
 
-/// Runs one tenant's rebuild.
+/// Runs one tenant's rebuild in its span: the tenant job of docs/spec.md §20, with the run,
+/// the item, the tenant, the attempt, how it ended and the rows it changed.
 async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<()> {
+    let span = tracing::info_span!(
+        "run.tenant",
+        run_id = job.run_id,
+        item_id = job.item_id,
+        tenant_id = Empty,
+        tenant.external_id = Empty,
+        attempt,
+        outcome = Empty,
+        rows_changed = Empty,
+    );
+    let result = execute(ctx, job, attempt).instrument(span.clone()).await;
+    if result.is_err() {
+        span.record("outcome", "error");
+    }
+    result
+}
+
+/// Records how the tenant job ended on its span.
+fn outcome(outcome: &str) {
+    Span::current().record("outcome", outcome);
+}
+
+async fn execute(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<()> {
     let TenantJob { run_id, item_id } = job;
     let Some(target) = load_target(&ctx.db, run_id, item_id).await? else {
+        outcome("no_item");
         return Ok(());
     };
+    let span = Span::current();
+    span.record("tenant_id", target.tenant_id);
+    if let Some(external_id) = &target.tenant_external_id {
+        span.record("tenant.external_id", external_id.as_str());
+    }
     match target.item_status {
         ItemStatus::Pending | ItemStatus::Retrying if target.run_cancelled => {
             // The job raced the cancel: the item is cancelled instead of rebuilt.
             service::cancel_item(ctx, run_id, item_id, target.item_status).await?;
+            outcome("cancelled");
             return Ok(());
         }
         ItemStatus::Pending | ItemStatus::Running | ItemStatus::Retrying => {}
@@ -161,6 +197,7 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
             // A retry of a job whose item already finished does nothing but make sure the run
             // is finalized, in case the previous attempt died between its commit and finalizing.
             service::try_finalize(ctx, run_id).await?;
+            outcome("already_finished");
             return Ok(());
         }
     }
@@ -175,12 +212,12 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
         service::start_item(&ctx.db, item_id, attempt, now).await?
     };
     if !started {
+        outcome("not_started");
         return Ok(());
     }
     if target.run_status == RunStatus::Queued {
         service::mark_running(&ctx.db, run_id, now).await?;
     }
-    let span = tracing::info_span!("tenant_job", run_id, tenant_id = target.tenant_id, attempt);
     let plan = runbooks::Plan {
         parameters: &target.parameters,
         planned_at: target.planned_at,
@@ -201,6 +238,8 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
         match applied {
             Ok((report, Recorded::Counted { run_may_complete })) => {
                 txn.commit().await?;
+                outcome("succeeded");
+                span.record("rows_changed", report.changed);
                 tracing::info!(
                     changed = report.changed,
                     examined = report.examined,
@@ -210,6 +249,7 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
             }
             Ok((_, Recorded::AlreadyFinished)) => {
                 txn.rollback().await?;
+                outcome("already_finished");
                 Ok(false)
             }
             Err(error) => {
@@ -218,7 +258,6 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
             }
         }
     }
-    .instrument(span)
     .await;
     match recorded {
         Ok(true) => service::try_finalize(ctx, run_id).await.map(|_| ()),
@@ -239,6 +278,7 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
             }
             // Every attempt would fail alike: the item fails now, not three backoffs later.
             tracing::warn!(error = %failure.text(), "tenant failed; no retry can fix it");
+            outcome("failed");
             service::fail_item(ctx, run_id, item_id, &failure).await
         }
     }?;
