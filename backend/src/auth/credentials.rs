@@ -219,7 +219,12 @@ mod tests {
             BREACHED_PASSWORDS.len()
         );
         // One entry of each source (see the list's header).
-        for listed in ["tarantino123", "welcome2suzan", "1qaz2wsx3edc", "chickenwing101"] {
+        for listed in [
+            "tarantino123",
+            "welcome2suzan",
+            "1qaz2wsx3edc",
+            "chickenwing101",
+        ] {
             assert!(BREACHED_PASSWORDS.contains(listed), "{listed}");
         }
         use unicode_normalization::UnicodeNormalization;

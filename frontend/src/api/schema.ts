@@ -1207,6 +1207,12 @@ export interface components {
             /** @description The runs that retried this run's failed tenants, oldest first. */
             retried_by: components["schemas"]["RetryRef"][];
             /**
+             * @description The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
+             *     all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
+             *     it needs none or the run cannot be retried (docs/spec.md §21).
+             */
+            retry_confirmation?: string | null;
+            /**
              * Format: int64
              * @description The run whose failed tenants this run retries.
              */
@@ -3086,6 +3092,12 @@ export interface operations {
                             reason: components["schemas"]["ReasonView"];
                             /** @description The runs that retried this run's failed tenants, oldest first. */
                             retried_by: components["schemas"]["RetryRef"][];
+                            /**
+                             * @description The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
+                             *     all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
+                             *     it needs none or the run cannot be retried (docs/spec.md §21).
+                             */
+                            retry_confirmation?: string | null;
                             /**
                              * Format: int64
                              * @description The run whose failed tenants this run retries.
