@@ -694,6 +694,18 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     expect(link().hasAttribute('download')).toBe(true);
   });
 
+  it('"Clear" clears the status and the search at once (issue 22, item 5)', async () => {
+    const backend = renderRun(bigRun(), {}, '/ops/runs/9?item_status=failed&item_search=globex');
+    await screen.findByText('Acme Tenant 5', { exact: false });
+    expect(itemCalls(backend).at(-1)?.get('search')).toBe('globex');
+    fireEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    await waitFor(() => expect(itemCalls(backend).at(-1)?.get('search')).toBeNull());
+    expect(itemCalls(backend).at(-1)?.get('status')).toBeNull();
+    expect((screen.getByLabelText('Tenant') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText('Item status') as HTMLSelectElement).value).toBe('');
+    expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/system/api/ops/runs/9/items.csv');
+  });
+
   it('says no tenant has finished yet rather than a peak of the axis', async () => {
     renderRun(bigRun(), {
       'GET /system/api/ops/runs/9/timeline': () =>

@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
+import { cleared, useUrlFilters } from '../../shared/filters';
 import { ProblemError, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import type { OpsTenant, Page, Run, RunbookList } from '../../api/types';
@@ -61,26 +62,6 @@ export const RUN_FILTERS = [
 type RunFilter = (typeof RUN_FILTERS)[number];
 type Filters = Record<RunFilter, string>;
 
-/** All filters from the URL, and a setter that changes several at once and returns to page 1. */
-function useRunFilters(): [Filters, (changes: Partial<Filters>) => void] {
-  const [params, setParams] = useSearchParams();
-  const filters = Object.fromEntries(RUN_FILTERS.map((name) => [name, params.get(name) ?? ''])) as Filters;
-  const set = (changes: Partial<Filters>) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        for (const [name, value] of Object.entries(changes)) {
-          if (value === '' || value === undefined) next.delete(name);
-          else next.set(name, value);
-        }
-        next.delete('page');
-        return next;
-      },
-      { replace: true },
-    );
-  return [filters, set];
-}
-
 /** The API's query for the filters: dates (UTC days) as instants, empty ones left out. */
 export function runsQuery(filters: Filters): Record<string, string> {
   const query: Record<string, string> = {};
@@ -96,7 +77,7 @@ export function runsQuery(filters: Filters): Record<string, string> {
 export function RunsPage() {
   const ids = useId();
   const page = usePageParam();
-  const [filters, setFilters] = useRunFilters();
+  const [filters, setFilters] = useUrlFilters(RUN_FILTERS);
   const operator = useOperator();
   const canSeeRunbooks = operator.capabilities.includes('ops.runbooks.view');
   const query = runsQuery(filters);
@@ -242,7 +223,7 @@ export function RunsPage() {
           <button
             type="button"
             className="button-secondary"
-            onClick={() => setFilters(Object.fromEntries(RUN_FILTERS.map((name) => [name, ''])))}
+            onClick={() => setFilters(cleared(RUN_FILTERS))}
           >
             Clear filters
           </button>
