@@ -5,6 +5,11 @@ import { fakeBackend, json } from '../../test/fakeBackend';
 import { renderSystem } from '../../test/renderSystem';
 import { RunsPage } from './RunsPage';
 
+vi.mock('../../lib/polling', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../lib/polling')>()),
+  RUN_LIST_POLL_INTERVAL_MS: 40,
+}));
+
 function run(id: number, outcome: 'succeeded' | 'failed' | 'partially_succeeded' | 'cancelled') {
   return {
     id,
@@ -43,6 +48,18 @@ afterEach(() => {
 });
 
 describe('RunsPage (issue 16)', () => {
+  it("keeps polling when every run is completed, so another operator's new run appears (issue 22, item 4)", async () => {
+    let served = [run(5, 'succeeded')];
+    fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: served, page: 1, per_page: 25, total: served.length }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs' });
+    await screen.findByRole('link', { name: '#5' });
+    served = [run(6, 'succeeded'), ...served];
+    expect(await screen.findByRole('link', { name: '#6' }, { timeout: 2000 })).toBeTruthy();
+  });
+
   it('says a page past the end is empty and links the last page, not "No runs yet" (obs. 6)', async () => {
     fakeBackend({
       'GET /system/api/ops/runs': () => json(200, { items: [], page: 99, per_page: 25, total: 60 }),

@@ -1,12 +1,13 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { cleared, useUrlFilters } from '../../shared/filters';
 import { ProblemError, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import type { OpsTenant, Page, Run, RunbookList } from '../../api/types';
 import { formatDuration, formatScope, formatTimestamp, tenantLabel } from '../../lib/format';
+import { RUN_LIST_POLL_INTERVAL_MS } from '../../lib/polling';
 import { csvHref, dayStart } from '../../lib/runs';
+import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { TenantPicker } from '../components/TenantPicker';
@@ -14,8 +15,6 @@ import { RunProgress, RunStateBadge } from '../RunState';
 import { api, useOperator } from '../session';
 
 const PER_PAGE = 25;
-/** The list refreshes while a run on it can still change; slower than run detail's 2 s. */
-const LIST_POLL_MS = 5000;
 
 type Schemas = components['schemas'];
 
@@ -93,8 +92,7 @@ export function RunsPage() {
           signal,
         }),
       ),
-    refetchInterval: (q) =>
-      q.state.data?.items.some((run) => run.status !== 'completed') ? LIST_POLL_MS : false,
+    refetchInterval: RUN_LIST_POLL_INTERVAL_MS,
     placeholderData: keepPreviousData,
     retry: false,
   });
