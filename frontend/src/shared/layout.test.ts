@@ -39,3 +39,30 @@ describe('favicon (issue 16, obs. 13)', () => {
     expect(existsSync(file('../../public/favicon.svg'))).toBe(true);
   });
 });
+
+/** WCAG 2 contrast ratio of two `#rrggbb` colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+describe('badge contrast (issue 22, item 8)', () => {
+  const variable = (name: string) => new RegExp(`--${name}: (#[0-9a-f]{6});`).exec(css)?.[1] ?? '';
+  it.each(['.badge', '.badge-queued', '.badge-succeeded', '.badge-severity-medium', '.badge-cancelled', '.badge-severity-critical'])(
+    '%s text is 4.5:1 on the page and on a surface',
+    (selector) => {
+      const colour = /color: var\(--([a-z-]+)\)/.exec(rule(css, selector))?.[1] ?? '';
+      expect(variable(colour)).not.toBe('');
+      for (const background of ['background', 'surface']) {
+        expect(contrast(variable(colour), variable(background))).toBeGreaterThanOrEqual(4.5);
+      }
+    },
+  );
+});
