@@ -741,8 +741,8 @@ export interface paths {
         };
         /**
          * List the targetable tenants.
-         * @description Tenants a runbook can target, by name, paginated; `search` matches the name or the external id.
-         *     The platform tenant is never listed.
+         * @description Tenants a runbook can target, by name, paginated; `search` matches the name or the external id,
+         *     `id` picks one tenant. The platform tenant is never listed.
          *
          *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
          */
@@ -4033,6 +4033,8 @@ export interface operations {
             query?: {
                 /** @description Case-insensitive substring of the name or external id. */
                 search?: string;
+                /** @description Only the tenant with this id (how the console names a tenant a URL gives by id). */
+                id?: number;
                 /** @description Page number, from 1. */
                 page?: number;
                 /** @description Items per page, 1..=100 (default 25). */

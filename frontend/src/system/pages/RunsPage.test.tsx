@@ -167,6 +167,20 @@ describe('RunsPage filters and columns (docs/spec.md §18)', () => {
     expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('outcome=failed');
   });
 
+  it('names the tenant of a reloaded tenant_id in the box and below it (issue 22, item 10)', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: [], page: 1, per_page: 25, total: 0 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+      'GET /system/api/ops/tenants': () =>
+        json(200, { items: [{ id: 333, external_id: 'tenant-333', name: 'Tenant 333', workspace_id: 1 }], page: 1, per_page: 20, total: 1 }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs?tenant_id=333' });
+    await waitFor(() => expect(screen.getByTestId('tenant-filter').textContent).toContain('Runs with Tenant 333 (tenant-333)'));
+    expect((screen.getByRole('combobox', { name: 'Tenant' }) as HTMLInputElement).value).toBe('Tenant 333');
+    const lookup = backend.calls.find((call) => call.path === '/system/api/ops/tenants')!;
+    expect(lookup.url.searchParams.get('id')).toBe('333');
+  });
+
   it('shows a 422 for a bad filter beside that field', async () => {
     fakeBackend({
       'GET /system/api/ops/runs': () =>

@@ -387,7 +387,8 @@ function TextFilter({
 
 /**
  * Runs with an item for one tenant (`tenant_id`): picked by name through the tenant combobox.
- * After a reload only the id is in the URL, shown as `Tenant #43` (never a made-up name).
+ * After a reload only the id is in the URL: the tenant is looked up by it and named in the box
+ * and below it (issue 22, item 10); `tenant #43` only while it loads or if it is gone.
  */
 function TenantFilter({
   tenantId,
@@ -399,7 +400,15 @@ function TenantFilter({
   onChange: (id: string) => void;
 }) {
   const [picked, setPicked] = useState<OpsTenant | null>(null);
-  const known = picked !== null && String(picked.id) === tenantId ? picked : null;
+  const id = Number(tenantId);
+  const lookedUp = useQuery({
+    queryKey: ['ops-tenant', id],
+    queryFn: ({ signal }): Promise<Page<OpsTenant>> =>
+      unwrap(api.GET('/system/api/ops/tenants', { params: { query: { id } }, signal })),
+    enabled: Number.isSafeInteger(id) && id > 0 && picked?.id !== id,
+  });
+  const known =
+    picked !== null && picked.id === id ? picked : (lookedUp.data?.items.find((tenant) => tenant.id === id) ?? null);
   // Cleared from outside ("any tenant", "Clear filters"): empty the combobox too. Typing over a
   // picked tenant also clears the filter, but keeps what is being typed.
   const [resetKey, setResetKey] = useState(0);
