@@ -116,4 +116,14 @@ describe('AuditPage created after/before and CSV (docs/spec.md §18)', () => {
     expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/system/api/audit-events.csv');
     expect(screen.queryByRole('button', { name: 'Clear filters' })).toBeNull();
   });
+
+  it('shows an unknown action from the URL in the select rather than "Any action" (issue 22, item 10)', async () => {
+    const backend = fakeBackend({ 'GET /system/api/audit-events': () => json(200, EVENTS) });
+    renderSystem(<AuditPage />, { path: '/audit?action=no.such.action' });
+    await screen.findByRole('link', { name: 'Run #32' });
+    const select = screen.getByLabelText('Action') as HTMLSelectElement;
+    expect(select.value).toBe('no.such.action');
+    expect(select.selectedOptions[0]?.textContent).toBe('no.such.action (unknown)');
+    expect(backend.calls.at(-1)!.url.searchParams.get('action')).toBe('no.such.action');
+  });
 });

@@ -9,6 +9,7 @@ import { csvHref, dayStart } from '../../lib/runs';
 import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { UnknownOption } from '../../shared/UnknownOption';
 import { api, useOperator } from '../session';
 
 const PER_PAGE = 50;
@@ -64,6 +65,7 @@ export function AuditPage() {
                 {name}
               </option>
             ))}
+            <UnknownOption value={action} known={AUDIT_ACTIONS} />
           </select>
         </div>
         <div>

@@ -706,6 +706,28 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/system/api/ops/runs/9/items.csv');
   });
 
+  it('says a bogus ?item_status= plainly, shows it in the select, and offers no "Try again" (issue 22, item 10)', async () => {
+    const expected = 'expected pending, running, retrying, succeeded, failed, skipped or cancelled';
+    renderRun(
+      bigRun(),
+      {
+        'GET /system/api/ops/runs/9/items': ({ url }) =>
+          url.searchParams.get('status') === 'bogus'
+            ? problemResponse(422, { title: 'Unprocessable', detail: expected, errors: { status: [expected] } })
+            : json(200, ITEMS),
+      },
+      '/ops/runs/9?item_status=bogus',
+    );
+    const alert = await screen.findByText(/is not an item status/);
+    expect(alert.textContent).toBe('“bogus” is not an item status: choose one under “Item status”, or clear the filters.');
+    expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull();
+    const select = screen.getByLabelText('Item status') as HTMLSelectElement;
+    expect(select.value).toBe('bogus');
+    expect(select.selectedOptions[0]?.textContent).toBe('bogus (unknown)');
+    fireEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    await screen.findByText('Acme Tenant 5', { exact: false });
+  });
+
   it('says no tenant has finished yet rather than a peak of the axis', async () => {
     renderRun(bigRun(), {
       'GET /system/api/ops/runs/9/timeline': () =>

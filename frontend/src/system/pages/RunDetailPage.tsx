@@ -20,6 +20,7 @@ import { Dialog } from '../../shared/Dialog';
 import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { UnknownOption } from '../../shared/UnknownOption';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
 import { RunProgress, RunStateBadge } from '../RunState';
 import { RunTimeline } from '../components/RunTimeline';
@@ -436,6 +437,7 @@ function RunItems({
                 {option.label}
               </option>
             ))}
+            <UnknownOption value={status} known={ITEM_STATUSES.map((option) => option.value)} />
           </select>
         </div>
         {(search !== '' || status !== '') && (
@@ -457,6 +459,15 @@ function RunItems({
       </form>
       {items.isPending ? (
         <LoadingState label="Loading items…" />
+      ) : items.isError && items.data === undefined && items.error instanceof ProblemError && items.error.status === 422 ? (
+        // A filter the server refuses (a hand-edited `?item_status=`): asking again cannot help.
+        items.error.errors.status ? (
+          <div className="state state-error" role="alert">
+            <p>“{status}” is not an item status: choose one under “Item status”, or clear the filters.</p>
+          </div>
+        ) : (
+          <ErrorState error={items.error} />
+        )
       ) : items.isError && items.data === undefined ? (
         <ErrorState error={items.error} onRetry={() => void items.refetch()} />
       ) : items.data !== undefined && items.data.items.length === 0 && page > 1 && items.data.total > 0 ? (
