@@ -32,6 +32,16 @@ describe('a 390 px phone (issue 16, obs. 9)', () => {
   });
 });
 
+describe('the runs filters on a 390 px phone (issue 22, item 9)', () => {
+  it('hide behind the Filters button there, and the button only there', () => {
+    const at = css.indexOf('.filters-toggle {');
+    expect(rule(css.slice(at - 1), '.filters-toggle')).toContain('display: none');
+    const small = css.slice(css.indexOf('@media (max-width: 40rem)', at));
+    expect(rule(small, '.filters-toggle')).toContain('display: inline-block');
+    expect(rule(small, '.filters-collapsible:not(.filters-open)')).toContain('display: none');
+  });
+});
+
 describe('favicon (issue 16, obs. 13)', () => {
   it.each(['system', 'admin'])('the %s page names an SVG favicon of its own build', (plane) => {
     const html = readFileSync(file(`../${plane}/index.html`), 'utf8');

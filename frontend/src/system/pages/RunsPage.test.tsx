@@ -181,6 +181,22 @@ describe('RunsPage filters and columns (docs/spec.md §18)', () => {
     expect(lookup.url.searchParams.get('id')).toBe('333');
   });
 
+  it('puts the filters behind a "Filters" disclosure that counts the active ones (issue 22, item 9)', async () => {
+    fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: [], page: 1, per_page: 25, total: 0 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs?status=completed&source=cli' });
+    const toggle = await screen.findByRole('button', { name: 'Filters (2 active)' });
+    const form = screen.getByRole('search', { name: 'Filter runs' });
+    expect(toggle.getAttribute('aria-controls')).toBe(form.id);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(form.className).not.toContain('filters-open');
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(form.className).toContain('filters-open');
+  });
+
   it('shows a 422 for a bad filter beside that field', async () => {
     fakeBackend({
       'GET /system/api/ops/runs': () =>

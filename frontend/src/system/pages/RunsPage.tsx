@@ -102,7 +102,11 @@ export function RunsPage() {
       unwrap(api.GET('/system/api/ops/runbooks', { signal })),
     enabled: canSeeRunbooks,
   });
-  const filtered = RUN_FILTERS.some((name) => filters[name] !== '');
+  const active = RUN_FILTERS.filter((name) => filters[name] !== '').length;
+  const filtered = active > 0;
+  // On a phone the eight filters hide behind a "Filters" button (issue 22, item 9); a refused
+  // filter opens them, to show the field it marks.
+  const [showFilters, setShowFilters] = useState(false);
   // A 422 names the filter it refuses (docs/spec.md §18: an unknown or malformed filter is never ignored).
   const refused = runs.error instanceof ProblemError && runs.error.status === 422 ? runs.error : null;
   const fieldError = (name: RunFilter) => refused?.errors[name];
@@ -111,7 +115,22 @@ export function RunsPage() {
     <section>
       <title>Runs · TenantAtlas Ops</title>
       <h1>Runs</h1>
-      <form className="filters filters-wide" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+      <button
+        type="button"
+        className="button-secondary filters-toggle"
+        aria-expanded={showFilters || refused !== null}
+        aria-controls={`${ids}-filters`}
+        onClick={() => setShowFilters((open) => !open)}
+      >
+        Filters{active > 0 && ` (${active} active)`}
+      </button>
+      <form
+        id={`${ids}-filters`}
+        className={`filters filters-wide filters-collapsible${showFilters || refused !== null ? ' filters-open' : ''}`}
+        role="search"
+        aria-label="Filter runs"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <Field id={`${ids}-status`} label="Status" errors={fieldError('status')}>
           <select
             id={`${ids}-status`}
