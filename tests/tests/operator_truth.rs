@@ -841,6 +841,14 @@ async fn the_session_probe_never_answers_401(backend: Backend) {
         401,
         "scripts keep /auth/me"
     );
+    // The customer plane's probe too (issue 22, item 12: `/admin/` signed out logged a 401).
+    let anonymous = app.get("/admin/api/auth/session").await;
+    assert_eq!(anonymous.status(), 200);
+    assert_eq!(
+        anonymous.json::<Value>().await.expect("json"),
+        json!({"user": null, "csrf_token": null})
+    );
+    assert_eq!(app.get("/admin/api/auth/me").await.status(), 401);
     let signed_in = get(&op, "/system/api/auth/session").await;
     assert_eq!(signed_in["operator"]["username"], "alice");
     assert_eq!(signed_in["csrf_token"], op.csrf.as_str());
