@@ -434,6 +434,35 @@ test('following a run link puts focus on the run\'s heading; at 390 px the first
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
+test('the runs list and a runbook page pick up a run started elsewhere within one poll', async ({ page }) => {
+  // One sign-in (the login limit is 10 a minute): these pages watch, and the run is started
+  // beside them through the API, as another operator's script would.
+  await signIn(page);
+  await page.goto(`${server.baseUrl}/system/ops/runs`);
+  await expect(page.locator('table tbody tr').first()).toBeVisible();
+  const runbook = await page.context().newPage();
+  await runbook.goto(`${server.baseUrl}/system/ops/runbooks/${RUNBOOK}`);
+  await runbook.getByRole('radio', { name: 'All tenants' }).check();
+  await runbook.getByRole('button', { name: 'Preflight' }).click();
+  const start = runbook.getByRole('button', { name: 'Start…' });
+  await expect(start).toBeEnabled();
+
+  // Work for a run again (R1 fills first_seen_at back in), slowly, so the run is still active
+  // when the pages next poll.
+  execFileSync('sqlite3', [
+    '-cmd',
+    '.timeout 15000',
+    server.databasePath,
+    'UPDATE findings SET first_seen_at = NULL WHERE tenant_id NOT IN (SELECT tenant_id FROM e2e_broken_tenants);',
+  ]);
+  slow = slowFindingUpdates(server);
+  const id = await startAllTenants(page, 'Started while another operator watches');
+  // One poll: 5 s for the runs list, 3 s for the runbook page (issue 22, item 4).
+  await expect(page.getByRole('link', { name: `#${id}`, exact: true })).toBeVisible({ timeout: 6_000 });
+  await expect(runbook.getByTestId('active-runs')).toContainText(`Run #${id}`, { timeout: 4_000 });
+  await expect(start).toBeDisabled();
+});
+
 async function tenantId(page: Page, externalId: string): Promise<number> {
   const found = await (await page.request.get(`${server.baseUrl}/system/api/ops/tenants?search=${externalId}`)).json();
   return found.items[0].id;
