@@ -13,7 +13,9 @@ import { DEMO_PASSWORD, REPO_ROOT, type RunningServer, slowFindingUpdates, start
 // by search in its items, the items are paged by page number, filtered by status and exported as
 // CSV; the runs list is filtered by outcome and exported; the audit log is filtered by date and
 // exported; notifications are marked read at once; and a preflight that found nothing to change
-// starts only through "Start anyway".
+// starts only through "Start anyway". Issue 22: a Close Stale run with failed tenants is retried
+// from the console, and so is that retry; "Clear" clears the items' and the audit log's filters;
+// focus lands on the heading of the run a link leads to; the runs list at 390 px.
 
 const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
 const RUNBOOK = 'findings.lifecycle.rebuild';
@@ -22,6 +24,7 @@ const TENANTS = 1000;
 const BROKEN = ['tenant-004', 'tenant-042', 'tenant-077'];
 
 let server: RunningServer;
+let slow: ReturnType<typeof slowFindingUpdates>;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -43,7 +46,7 @@ test.beforeAll(async () => {
   ]);
   // Each finding update costs a few milliseconds, so a run over 1,000 small tenants lasts long
   // enough to be watched, cancelled and photographed while it runs (otherwise about 3 s).
-  slowFindingUpdates(server);
+  slow = slowFindingUpdates(server);
 });
 
 test.afterAll(async ({}, testInfo) => {
@@ -307,3 +310,160 @@ test('a preflight that found nothing to change starts only through "Start anyway
   expect(start.postDataJSON().allow_no_changes).toBe(true);
   await expect(page.getByTestId('toast')).toContainText('Run queued');
 });
+
+/** Starts Close Stale over all tenants through the API, closing every open finding seen until now. */
+async function startCloseStale(page: Page): Promise<number> {
+  const session = await (await page.request.get(`${server.baseUrl}/system/api/auth/me`)).json();
+  const headers = { 'X-CSRF-Token': session.csrf_token, Origin: server.baseUrl };
+  const parameters = { last_seen_before: new Date(Date.now() - 60_000).toISOString() };
+  const base = `${server.baseUrl}/system/api/ops/runbooks/findings.stale.close`;
+  const preflight = await (
+    await page.request.post(`${base}/preflight`, { headers, data: { scope: { kind: 'all_tenants' }, parameters } })
+  ).json();
+  const started = await page.request.post(`${base}/runs`, {
+    headers,
+    data: {
+      scope: preflight.scope,
+      reason: { code: 'data_repair', text: 'Close findings nobody has seen for a while' },
+      preflight_id: preflight.preflight_id,
+      confirmation: preflight.confirmation.phrase,
+      parameters: preflight.parameters,
+      allow_no_changes: true,
+    },
+  });
+  expect(started.status(), await started.text()).toBeLessThan(300);
+  return (await started.json()).id;
+}
+
+async function completed(page: Page, id: number) {
+  await expect.poll(async () => (await runView(page, id)).status, { timeout: 120_000, intervals: [500] }).toBe('completed');
+  return runView(page, id);
+}
+
+/**
+ * On the run's page: "Retry failed tenants…", a reason and the phrase the dialog shows (the
+ * server's `retry_confirmation`), then the toast's "View run #N"; returns N. Focus lands on the
+ * new run's heading.
+ */
+async function retryFromConsole(page: Page, runId: number, phrase: string, screenshot?: string): Promise<number> {
+  await page.goto(`${server.baseUrl}/system/ops/runs/${runId}`);
+  await page.getByRole('button', { name: 'Retry failed tenants…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Retry failed tenants' });
+  await dialog.getByLabel('Reason code').selectOption('incident');
+  await dialog.getByLabel('Reason', { exact: true }).fill('Retry the tenants that failed');
+  const confirm = dialog.getByRole('button', { name: 'Retry failed tenants' });
+  await expect(confirm).toBeDisabled();
+  await expect(dialog.locator('code.phrase')).toHaveText(phrase);
+  await dialog.getByLabel(/to confirm/).fill(phrase);
+  await expect(confirm).toBeEnabled();
+  if (screenshot) await page.screenshot({ path: join(SCREENSHOTS, `${screenshot}.png`) });
+  await confirm.click();
+  const view = page.getByTestId('toast').getByRole('link', { name: /^View run #\d+$/ });
+  const retry = Number((await view.innerText()).replace('View run #', ''));
+  await view.click();
+  const heading = page.getByRole('heading', { name: `Run #${retry}`, exact: true, level: 1 });
+  await expect(heading).toBeFocused();
+  return retry;
+}
+
+test('a Close Stale run with failed tenants is retried from the console, and so is that retry', async ({ page }) => {
+  test.setTimeout(300_000);
+  slow.fast();
+  await signIn(page);
+  const first = await completed(page, await startCloseStale(page));
+  expect(first.counts.failed).toBeGreaterThan(0);
+  const phrase = `CLOSE STALE IN ${first.retryable_tenants} TENANTS`;
+  expect(first.retry_confirmation).toBe(phrase);
+
+  // The broken tenants stay broken: the retry fails again, and its own retry needs its phrase.
+  const second = await completed(page, await retryFromConsole(page, first.id, phrase, 'retry-dialog-close-stale'));
+  expect(second.retry_of_run_id).toBe(first.id);
+  expect(second.scope.kind).toBe('tenants');
+  expect(second.counts.failed).toBeGreaterThan(0);
+  const again = `CLOSE STALE IN ${second.retryable_tenants} TENANTS`;
+  expect(second.retry_confirmation).toBe(again);
+  const third = await completed(page, await retryFromConsole(page, second.id, again, 'retry-dialog-retry-of-retry'));
+  expect(third.retry_of_run_id).toBe(second.id);
+  expect(third.counts.total).toBe(second.retryable_tenants);
+});
+
+test('"Clear" clears every filter of the items table and of the audit log, and the export follows', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${server.baseUrl}/system/ops/runs/${mainRun}?item_status=failed&item_search=tenant-042`);
+  const rows = page.locator('table').last().locator('tbody tr');
+  await expect(rows).toHaveCount(1);
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  await expect(page).not.toHaveURL(/item_status|item_search/);
+  await expect(rows).toHaveCount(100);
+  await expect(page.getByLabel('Tenant', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Item status')).toHaveValue('');
+
+  const today = new Date().toISOString().slice(0, 10);
+  await page.goto(`${server.baseUrl}/system/audit?action=auth.login.succeeded&actor=demo&created_after=${today}`);
+  await expect(page.getByLabel('Action')).toHaveValue('auth.login.succeeded');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page).toHaveURL(`${server.baseUrl}/system/audit`);
+  await expect(page.getByLabel('Action')).toHaveValue('');
+  await expect(page.getByLabel('Actor')).toHaveValue('');
+  await expect(page.getByLabel('Created from (UTC day)')).toHaveValue('');
+  const exportAudit = page.getByRole('link', { name: 'Export CSV' });
+  await expect(exportAudit).toHaveAttribute('href', '/system/api/audit-events.csv');
+  expect((await download(page, exportAudit)).trim().split(/\r?\n/).length).toBeGreaterThan(3);
+});
+
+test('following a run link puts focus on the run\'s heading; at 390 px the first run shows above the fold', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Runs', level: 1 })).toBeFocused();
+  await page.getByRole('link', { name: `#${mainRun}`, exact: true }).first().click();
+  await expect(page.getByRole('heading', { name: `Run #${mainRun}`, exact: true, level: 1 })).toBeFocused();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.baseUrl}/system/ops/runs?tenant_id=${await tenantId(page, 'tenant-042')}`);
+  const toggle = page.getByRole('button', { name: 'Filters (1 active)' });
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  const firstRow = page.locator('table tbody tr').first();
+  await expect(firstRow).toBeVisible();
+  expect((await firstRow.boundingBox())!.y, 'the first run is on the first screen').toBeLessThan(844);
+  await page.screenshot({ path: join(SCREENSHOTS, 'runs-list-390.png'), fullPage: false });
+  await toggle.click();
+  // After a reload the tenant filter names the tenant, in the box and below it.
+  await expect(page.getByRole('combobox', { name: 'Tenant' })).toHaveValue(/\S/);
+  await expect(page.getByTestId('tenant-filter')).toContainText('(tenant-042)');
+  await page.screenshot({ path: join(SCREENSHOTS, 'runs-list-390-filters.png'), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test('the runs list and a runbook page pick up a run started elsewhere within one poll', async ({ page }) => {
+  // One sign-in (the login limit is 10 a minute): these pages watch, and the run is started
+  // beside them through the API, as another operator's script would.
+  await signIn(page);
+  await page.goto(`${server.baseUrl}/system/ops/runs`);
+  await expect(page.locator('table tbody tr').first()).toBeVisible();
+  const runbook = await page.context().newPage();
+  await runbook.goto(`${server.baseUrl}/system/ops/runbooks/${RUNBOOK}`);
+  await runbook.getByRole('radio', { name: 'All tenants' }).check();
+  await runbook.getByRole('button', { name: 'Preflight' }).click();
+  const start = runbook.getByRole('button', { name: 'Start…' });
+  await expect(start).toBeEnabled();
+
+  // Work for a run again (R1 fills first_seen_at back in), slowly, so the run is still active
+  // when the pages next poll.
+  execFileSync('sqlite3', [
+    '-cmd',
+    '.timeout 15000',
+    server.databasePath,
+    'UPDATE findings SET first_seen_at = NULL WHERE tenant_id NOT IN (SELECT tenant_id FROM e2e_broken_tenants);',
+  ]);
+  slow = slowFindingUpdates(server);
+  const id = await startAllTenants(page, 'Started while another operator watches');
+  // One poll: 5 s for the runs list, 3 s for the runbook page (issue 22, item 4).
+  await expect(page.getByRole('link', { name: `#${id}`, exact: true })).toBeVisible({ timeout: 6_000 });
+  await expect(runbook.getByTestId('active-runs')).toContainText(`Run #${id}`, { timeout: 4_000 });
+  await expect(start).toBeDisabled();
+});
+
+async function tenantId(page: Page, externalId: string): Promise<number> {
+  const found = await (await page.request.get(`${server.baseUrl}/system/api/ops/tenants?search=${externalId}`)).json();
+  return found.items[0].id;
+}

@@ -127,7 +127,7 @@ pub async fn drain(app: &TestApp, run_id: i64) -> query::RunView {
             .expect("find")
             .expect("run");
         if run.status == atlas_ops::domain::run::RunStatus::Completed {
-            return query::view(&app.db, run, app.ctx.now())
+            return query::view(&app.db, &app.ctx.runbooks, run, app.ctx.now())
                 .await
                 .expect("view");
         }

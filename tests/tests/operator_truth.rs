@@ -104,6 +104,94 @@ async fn break_tenants(app: &TestApp, ids: &[i64]) {
     }
 }
 
+/// docs/spec.md §21: the run view's `retry_confirmation` is exactly the phrase `retry-failed`
+/// needs, for runbook 2's verb and for a retry of a retry, and null once nothing is left.
+async fn retry_confirmation_is_the_phrase_the_retry_needs(backend: Backend) {
+    let (app, op) = seeded(backend).await;
+    let ids = tenant_ids(&app).await;
+    let (a, b) = (ids[1], ids[4]);
+    break_tenants(&app, &[a, b]).await;
+    let stale = "/system/api/ops/runbooks/findings.stale.close";
+    let scope = json!({"kind": "all_tenants"});
+    let parameters = json!({
+        "last_seen_before": (app.ctx.now() - chrono::Duration::seconds(1)).to_rfc3339()
+    });
+    let pf = json_of(
+        op.post_json(
+            &format!("{stale}/preflight"),
+            &json!({"scope": scope, "parameters": parameters}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let run = json_of(
+        op.post_json(
+            &format!("{stale}/runs"),
+            &json!({"scope": scope, "parameters": parameters, "reason": reason(),
+                    "preflight_id": pf["preflight_id"], "confirmation": pf["confirmation"]["phrase"]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(run["retry_confirmation"], Value::Null, "an active run");
+    let first_id = run["id"].as_i64().expect("id");
+    drain(&app, first_id).await;
+    let first = get(&op, &format!("/system/api/ops/runs/{first_id}")).await;
+    assert_eq!(first["counts"]["failed"], 2, "{first}");
+    assert_eq!(first["retry_confirmation"], "CLOSE STALE IN 2 TENANTS");
+
+    let retry = |id: i64, phrase: Value| {
+        let op = op.clone();
+        async move {
+            op.post_json(
+                &format!("/system/api/ops/runs/{id}/retry-failed"),
+                &json!({"reason": reason(), "confirmation": phrase}),
+            )
+            .await
+        }
+    };
+    // `a` fails again: the retry of the retry is what is left.
+    break_tenants(&app, &[a]).await;
+    let second = json_of(
+        retry(first_id, first["retry_confirmation"].clone()).await,
+        201,
+    )
+    .await;
+    let second_id = second["id"].as_i64().expect("id");
+    drain(&app, second_id).await;
+    let second = get(&op, &format!("/system/api/ops/runs/{second_id}")).await;
+    assert_eq!(second["scope"]["kind"], "tenants");
+    assert_eq!(second["retry_confirmation"], "CLOSE STALE IN 1 TENANTS");
+    let first = get(&op, &format!("/system/api/ops/runs/{first_id}")).await;
+    assert_eq!(
+        first["retry_confirmation"], "CLOSE STALE IN 1 TENANTS",
+        "b was closed by the retry"
+    );
+
+    let res = retry(second_id, json!("REBUILD 1 TENANTS")).await;
+    assert_eq!(res.status(), 422, "another runbook's verb");
+    break_tenants(&app, &[]).await;
+    let third = json_of(
+        retry(second_id, second["retry_confirmation"].clone()).await,
+        201,
+    )
+    .await;
+    let third_id = third["id"].as_i64().expect("id");
+    let done = drain(&app, third_id).await;
+    assert_eq!(done.outcome.map(|o| o.as_str()), Some("succeeded"));
+    assert_eq!(done.retry_confirmation, None, "nothing failed");
+    for id in [first_id, second_id] {
+        let run = get(&op, &format!("/system/api/ops/runs/{id}")).await;
+        assert_eq!(
+            run["retry_confirmation"],
+            Value::Null,
+            "run #{id}: nothing left"
+        );
+    }
+}
+
 async fn tenants_are_named(backend: Backend) {
     let (app, op) = seeded(backend).await;
     app.allow_unfinished_jobs();
@@ -753,6 +841,14 @@ async fn the_session_probe_never_answers_401(backend: Backend) {
         401,
         "scripts keep /auth/me"
     );
+    // The customer plane's probe too (issue 22, item 12: `/admin/` signed out logged a 401).
+    let anonymous = app.get("/admin/api/auth/session").await;
+    assert_eq!(anonymous.status(), 200);
+    assert_eq!(
+        anonymous.json::<Value>().await.expect("json"),
+        json!({"user": null, "csrf_token": null})
+    );
+    assert_eq!(app.get("/admin/api/auth/me").await.status(), 401);
     let signed_in = get(&op, "/system/api/auth/session").await;
     assert_eq!(signed_in["operator"]["username"], "alice");
     assert_eq!(signed_in["csrf_token"], op.csrf.as_str());
@@ -791,6 +887,7 @@ db_tests!(
     preflights_are_single_use_and_no_change_starts_are_explicit,
     tenants_are_named,
     retry_lineage_settles_rebuilt_tenants,
+    retry_confirmation_is_the_phrase_the_retry_needs,
     runs_are_found_by_every_filter,
     items_are_searched_and_exported_safely,
     the_audit_log_is_filtered_by_time_and_exported_in_pages,

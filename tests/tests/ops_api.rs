@@ -65,6 +65,20 @@ async fn the_console_flow_works_over_http(backend: Backend) {
         .await
         .expect("json");
     assert_eq!(search["total"], 0, "the platform tenant is never offered");
+    let first = &tenants["items"][0];
+    let by_id: Value = op
+        .get(&format!("/system/api/ops/tenants?id={}", first["id"]))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(by_id["items"], json!([first]), "a tenant named by its id");
+    let res = op.get("/system/api/ops/tenants?id=abc").await;
+    assert_eq!(
+        res.status(),
+        422,
+        "a malformed id is refused, never ignored"
+    );
 
     let res = op
         .post_json(

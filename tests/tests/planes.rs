@@ -236,6 +236,14 @@ async fn customers_see_only_their_workspace(backend: Backend) {
     assert_eq!(me["user"]["username"], "carol");
     assert_eq!(me["user"]["workspace_id"], w.ws_a);
     assert_eq!(me["csrf_token"], carol.csrf.as_str());
+    let session: Value = carol
+        .get("/admin/api/auth/session")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(session["user"], me["user"], "the probe names the same user");
+    assert_eq!(session["csrf_token"], me["csrf_token"]);
 
     let list: Value = carol
         .get("/admin/api/tenants")

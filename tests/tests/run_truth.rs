@@ -25,7 +25,7 @@ async fn run_view(app: &TestApp, run_id: i64) -> query::RunView {
         .await
         .expect("find")
         .expect("run");
-    query::view(&app.db, run, app.ctx.now())
+    query::view(&app.db, &app.ctx.runbooks, run, app.ctx.now())
         .await
         .expect("view")
 }

@@ -590,7 +590,11 @@ async fn a_corrupt_stored_enum_is_an_error_never_a_guess(backend: Backend) {
         .await
         .expect("loads")
         .expect("run");
-    assert!(query::view(&app.db, run, app.ctx.now()).await.is_err());
+    assert!(
+        query::view(&app.db, &app.ctx.runbooks, run, app.ctx.now())
+            .await
+            .is_err()
+    );
 }
 
 db_tests!(

@@ -266,7 +266,7 @@ async fn deploy_one(
                      (wait for it or cancel it, then deploy again)"
                 );
                 if let Some(model) = active {
-                    result.run = Some(query::view(&ctx.db, model, ctx.now()).await?);
+                    result.run = Some(query::view(&ctx.db, &ctx.runbooks, model, ctx.now()).await?);
                 }
                 eprintln!("{label}: refused: {}", result.detail);
                 return Ok(result);
@@ -323,7 +323,7 @@ async fn deploy_one(
                 "{label}: timed out waiting for run #{run_id}; it goes on (follow it with `atlas-ops runs show {run_id}`)"
             );
             if let Some(model) = query::find(&ctx.db, run_id).await? {
-                result.run = Some(query::view(&ctx.db, model, ctx.now()).await?);
+                result.run = Some(query::view(&ctx.db, &ctx.runbooks, model, ctx.now()).await?);
             }
         }
     }

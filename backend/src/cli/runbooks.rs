@@ -615,7 +615,7 @@ async fn backfill(
             );
             report.timed_out = true;
             if let Some(model) = query::find(&ctx.db, run_id).await? {
-                report.run = Some(query::view(&ctx.db, model, ctx.now()).await?);
+                report.run = Some(query::view(&ctx.db, &ctx.runbooks, model, ctx.now()).await?);
             }
             Exit::Failed
         }
@@ -728,7 +728,7 @@ pub async fn wait_for_run(
         let model = query::find(&ctx.db, run_id)
             .await?
             .with_context(|| format!("run #{run_id} disappeared"))?;
-        let view = query::view(&ctx.db, model, ctx.now()).await?;
+        let view = query::view(&ctx.db, &ctx.runbooks, model, ctx.now()).await?;
         let counts = view.counts;
         bar.set_length(counts.total.max(0) as u64);
         bar.set_position(counts.processed.max(0) as u64);

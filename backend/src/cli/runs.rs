@@ -111,7 +111,8 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
                 print_csv(&ctx, &filter).await?;
                 return Ok(Exit::Succeeded);
             }
-            let (runs, total) = query::list(&ctx.db, &filter, page, per_page, ctx.now()).await?;
+            let (runs, total) =
+                query::list(&ctx.db, &ctx.runbooks, &filter, page, per_page, ctx.now()).await?;
             if json {
                 println!(
                     "{}",
@@ -129,7 +130,7 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
                 eprintln!("run #{id} not found");
                 return Ok(Exit::Failed);
             };
-            let run = query::view(&ctx.db, model, ctx.now()).await?;
+            let run = query::view(&ctx.db, &ctx.runbooks, model, ctx.now()).await?;
             let (items, items_total) = query::items(&ctx.db, id, None, 1, SHOW_ITEMS).await?;
             if json {
                 let mut doc = serde_json::to_value(&run)?;
@@ -170,7 +171,8 @@ async fn print_csv(ctx: &AppContext, filter: &RunFilter) -> anyhow::Result<()> {
     out.write_all(&export::header(RUN_COLUMNS))?;
     let mut before = None;
     loop {
-        let runs = query::list_before(&ctx.db, filter, before, PAGE, ctx.now()).await?;
+        let runs =
+            query::list_before(&ctx.db, &ctx.runbooks, filter, before, PAGE, ctx.now()).await?;
         let rows: Vec<serde_json::Value> = runs
             .iter()
             .map(serde_json::to_value)

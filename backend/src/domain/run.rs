@@ -316,9 +316,9 @@ pub fn confirmation_phrase(verb: &str, tenants: u64) -> String {
     format!("{verb} {tenants} TENANTS")
 }
 
-/// Whether `typed` is exactly the phrase for `verb` and `tenants`: no trimming, no case folding.
-pub fn confirms(typed: Option<&str>, verb: &str, tenants: u64) -> bool {
-    typed == Some(confirmation_phrase(verb, tenants).as_str())
+/// Whether `typed` is exactly `phrase`: no trimming, no case folding.
+pub fn confirms(typed: Option<&str>, phrase: &str) -> bool {
+    typed == Some(phrase)
 }
 
 #[cfg(test)]
@@ -423,9 +423,9 @@ mod tests {
         #[test]
         fn only_the_exact_phrase_confirms(n in 0u64..1_000_000, typed in "\\PC{0,30}", variant in 0usize..6) {
             let phrase = confirmation_phrase("REBUILD", n);
-            proptest::prop_assert!(confirms(Some(&phrase), "REBUILD", n));
-            proptest::prop_assert!(!confirms(None, "REBUILD", n));
-            proptest::prop_assert_eq!(confirms(Some(&typed), "REBUILD", n), typed == phrase);
+            proptest::prop_assert!(confirms(Some(&phrase), &phrase));
+            proptest::prop_assert!(!confirms(None, &phrase));
+            proptest::prop_assert_eq!(confirms(Some(&typed), &phrase), typed == phrase);
             let near_miss = match variant {
                 0 => phrase.to_lowercase(),
                 1 => format!(" {phrase}"),
@@ -434,7 +434,7 @@ mod tests {
                 4 => phrase.replace(' ', "  "),
                 _ => phrase.replacen('R', "\u{0280}", 1),
             };
-            proptest::prop_assert!(!confirms(Some(&near_miss), "REBUILD", n), "{near_miss:?}");
+            proptest::prop_assert!(!confirms(Some(&near_miss), &phrase), "{near_miss:?}");
         }
     }
 }

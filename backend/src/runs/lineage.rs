@@ -13,8 +13,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::run::{ItemStatus, Outcome};
+use crate::domain::run::{ItemStatus, Outcome, Scope, confirmation_phrase};
 use crate::entities::{operation_runs, run_items};
+use crate::runbooks::Runbook;
 
 /// A run that retried the failed tenants of another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -107,6 +108,20 @@ async fn still_failed(
     Ok(query)
 }
 
+/// The phrase a retry-failed of a completed run of `runbook` over `scope` needs typed, with
+/// `still_failed` tenants to retry (docs/spec.md §21): a retry of an all-tenants run names the
+/// runbook's verb and those tenants (`CLOSE STALE IN 2 TENANTS`), also when the run is itself a
+/// retry; a single-tenant run's retry needs none. `retry_failed` checks the typed phrase
+/// against this and the run view shows it (`retry_confirmation`), so the two cannot differ.
+pub fn retry_confirmation(
+    runbook: &dyn Runbook,
+    scope: Scope,
+    still_failed: u64,
+) -> Option<String> {
+    matches!(scope, Scope::AllTenants)
+        .then(|| confirmation_phrase(runbook.confirmation_verb(), still_failed))
+}
+
 /// How many tenants of `run_id` are still failed.
 pub async fn still_failed_count(db: &impl ConnectionTrait, run_id: i64) -> Result<u64, DbErr> {
     still_failed(db, run_id).await?.count(db).await
@@ -156,4 +171,31 @@ pub async fn retry_tenant_ids(
         .into_tuple()
         .all(db)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbooks::Registry;
+
+    #[test]
+    fn only_an_all_tenants_runs_retry_needs_a_phrase_with_the_runbooks_verb() {
+        let runbooks = Registry::built_in();
+        let stale = runbooks.find("findings.stale.close").expect("runbook 2");
+        let rebuild = runbooks
+            .find("findings.lifecycle.rebuild")
+            .expect("runbook 1");
+        assert_eq!(
+            retry_confirmation(stale, Scope::AllTenants, 2).as_deref(),
+            Some("CLOSE STALE IN 2 TENANTS")
+        );
+        assert_eq!(
+            retry_confirmation(rebuild, Scope::AllTenants, 1).as_deref(),
+            Some("REBUILD 1 TENANTS")
+        );
+        assert_eq!(
+            retry_confirmation(stale, Scope::Tenant { tenant_id: 7 }, 1),
+            None
+        );
+    }
 }

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::domain::run::{ItemStatus, Outcome, ReasonCode, RunStatus, Scope, Source};
 use crate::entities::{operation_runs, operators, run_items, tenants};
+use crate::runbooks::Registry;
 use crate::runs::lineage::{self, RetryRef};
 
 /// A tenant as a person reads it: `name (external_id)`.
@@ -230,6 +231,10 @@ pub struct RunView {
     /// Failed tenants that no later retry rebuilt: what `retry-failed` would retry, and the
     /// number its typed phrase names.
     pub retryable_tenants: i64,
+    /// The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
+    /// all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
+    /// it needs none or the run cannot be retried (docs/spec.md §21).
+    pub retry_confirmation: Option<String>,
     /// Seconds from the first tenant job to completion (to now while running); null before
     /// the run starts.
     pub duration_seconds: Option<i64>,
@@ -274,21 +279,23 @@ pub struct ItemView {
 /// check's when the run has been quiet for 30 s).
 pub async fn view(
     db: &impl ConnectionTrait,
+    runbooks: &Registry,
     run: operation_runs::Model,
     now: DateTime<Utc>,
 ) -> Result<RunView, DbErr> {
     let stalled = stall::detect(db, &run, now).await?;
-    view_with_stall(db, run, stalled, now).await
+    view_with_stall(db, runbooks, run, stalled, now).await
 }
 
 /// Builds the view of `run` with its stall already detected (see [`stall::detect`]).
 pub async fn view_with_stall(
     db: &impl ConnectionTrait,
+    runbooks: &Registry,
     run: operation_runs::Model,
     stalled: Option<Stall>,
     now: DateTime<Utc>,
 ) -> Result<RunView, DbErr> {
-    let mut views = views_of(db, vec![(run, stalled)], now).await?;
+    let mut views = views_of(db, runbooks, vec![(run, stalled)], now).await?;
     views
         .pop()
         .ok_or_else(|| DbErr::Custom("a run view went missing".into()))
@@ -297,6 +304,7 @@ pub async fn view_with_stall(
 /// Builds the views of `runs`, each with its stall detected.
 async fn views(
     db: &impl ConnectionTrait,
+    runbooks: &Registry,
     runs: Vec<operation_runs::Model>,
     now: DateTime<Utc>,
 ) -> Result<Vec<RunView>, DbErr> {
@@ -305,12 +313,13 @@ async fn views(
         let stalled = stall::detect(db, &run, now).await?;
         with_stalls.push((run, stalled));
     }
-    views_of(db, with_stalls, now).await
+    views_of(db, runbooks, with_stalls, now).await
 }
 
 /// Builds the views of `runs`, loading what they name in one query per kind.
 async fn views_of(
     db: &impl ConnectionTrait,
+    runbooks: &Registry,
     runs: Vec<(operation_runs::Model, Option<Stall>)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<RunView>, DbErr> {
@@ -345,6 +354,22 @@ async fn views_of(
         });
         let scope = Scope::from_columns(run.scope_kind, run.scope_tenant_id)
             .ok_or_else(|| corrupt("run scope of", run.id, run.scope_kind.as_str()))?;
+        let retries = retried_by.remove(&run.id).unwrap_or_default();
+        // Only a run in a lineage (retried, or a retry itself) can have tenants settled later.
+        let in_lineage = !retries.is_empty() || run.retry_of_run_id.is_some();
+        let retryable = if run.failed > 0 && in_lineage {
+            lineage::still_failed_count(db, run.id).await? as i64
+        } else {
+            run.failed
+        };
+        // What `start::retry_failed` checks the typed phrase against: a completed run with
+        // tenants left to retry, of a runbook this process serves.
+        let retry_confirmation = match runbooks.find(&run.runbook_key) {
+            Some(runbook) if run.status == RunStatus::Completed && retryable > 0 => {
+                lineage::retry_confirmation(runbook, scope, retryable as u64)
+            }
+            _ => None,
+        };
         let scope = match (run.retry_of_run_id, scope) {
             (Some(of), _) => ScopeView::Tenants {
                 tenant_ids: lineage::retry_tenant_ids(db, &run, of).await?,
@@ -356,16 +381,9 @@ async fn views_of(
             },
             (None, Scope::AllTenants) => ScopeView::AllTenants,
         };
-        let retries = retried_by.remove(&run.id).unwrap_or_default();
-        // Only a run in a lineage (retried, or a retry itself) can have tenants settled later.
-        let in_lineage = !retries.is_empty() || run.retry_of_run_id.is_some();
-        let retryable = if run.failed > 0 && in_lineage {
-            lineage::still_failed_count(db, run.id).await? as i64
-        } else {
-            run.failed
-        };
         let mut view = to_view(run, scope, initiator, retries, stalled, now);
         view.retryable_tenants = retryable;
+        view.retry_confirmation = retry_confirmation;
         out.push(view);
     }
     Ok(out)
@@ -451,6 +469,7 @@ fn to_view(
         completed_at: run.completed_at,
         updated_at: run.updated_at,
         retryable_tenants: run.failed,
+        retry_confirmation: None,
         retried_by,
         duration_seconds,
     }
@@ -533,6 +552,7 @@ impl RunFilter {
 /// One page of runs, newest first, and the total count.
 pub async fn list(
     db: &impl ConnectionTrait,
+    runbooks: &Registry,
     filter: &RunFilter,
     page: u64,
     per_page: u64,
@@ -546,13 +566,14 @@ pub async fn list(
         .limit(per_page)
         .all(db)
         .await?;
-    Ok((views(db, runs, now).await?, total))
+    Ok((views(db, runbooks, runs, now).await?, total))
 }
 
 /// The next `limit` runs matching `filter` with an id below `before_id` (all when `None`),
 /// newest first: keyset pages for exports that must not load the whole table.
 pub async fn list_before(
     db: &impl ConnectionTrait,
+    runbooks: &Registry,
     filter: &RunFilter,
     before_id: Option<i64>,
     limit: u64,
@@ -567,7 +588,7 @@ pub async fn list_before(
         .limit(limit)
         .all(db)
         .await?;
-    views(db, runs, now).await
+    views(db, runbooks, runs, now).await
 }
 
 /// Filters of a run's item list.

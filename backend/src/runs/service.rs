@@ -396,7 +396,7 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         error_summary: summary.clone().or(run.error_summary),
         ..run
     };
-    let view = query::view(&txn, run, now).await?;
+    let view = query::view(&txn, &ctx.runbooks, run, now).await?;
     notifications::run_completed(&txn, &view, outcome, now).await?;
     if matches!(outcome, Outcome::Failed | Outcome::PartiallySucceeded) && alerts::configured(ctx) {
         let alert = completion_alert(ctx, &txn, &view, outcome, now).await?;
@@ -546,5 +546,5 @@ pub async fn cancel(
     let run = query::find(&ctx.db, run_id)
         .await?
         .ok_or(RunError::RunNotFound)?;
-    Ok(query::view(&ctx.db, run, ctx.now()).await?)
+    Ok(query::view(&ctx.db, &ctx.runbooks, run, ctx.now()).await?)
 }

@@ -125,7 +125,10 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
         )));
     }
     if matches!(req.scope, Scope::AllTenants) {
-        require_phrase(runbook, req.confirmation.as_deref(), tenants_now)?;
+        require_phrase(
+            &confirmation_phrase(runbook.confirmation_verb(), tenants_now),
+            req.confirmation.as_deref(),
+        )?;
     }
     let to_change = pf
         .summary
@@ -157,23 +160,14 @@ struct Planned {
     total: u64,
 }
 
-/// An all-tenants start needs the exact phrase naming the runbook's verb and the number of
-/// tenants.
-fn require_phrase(
-    runbook: &dyn crate::runbooks::Runbook,
-    typed: Option<&str>,
-    tenants: u64,
-) -> Result<(), RunError> {
-    let verb = runbook.confirmation_verb();
-    if confirms(typed, verb, tenants) {
+/// A start (or retry) that needs a phrase needs it typed exactly.
+fn require_phrase(phrase: &str, typed: Option<&str>) -> Result<(), RunError> {
+    if confirms(typed, phrase) {
         Ok(())
     } else {
         Err(RunError::invalid(
             "confirmation",
-            format!(
-                "type the phrase exactly: {}",
-                confirmation_phrase(verb, tenants)
-            ),
+            format!("type the phrase exactly: {phrase}"),
         ))
     }
 }
@@ -234,7 +228,7 @@ async fn create_locked(
             span.record("run_id", run.id);
             span.record("deduplicated", true);
             let started = StartedRun {
-                run: query::view(&txn, run, now).await?,
+                run: query::view(&txn, &ctx.runbooks, run, now).await?,
                 deduplicated: true,
             };
             save_response(&txn, req, &started).await?;
@@ -293,7 +287,7 @@ async fn create_locked(
     span.record("deduplicated", false);
     execute::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
     let started = StartedRun {
-        run: query::view(&txn, run, now).await?,
+        run: query::view(&txn, &ctx.runbooks, run, now).await?,
         deduplicated: false,
     };
     save_response(&txn, req, &started).await?;
@@ -386,8 +380,8 @@ pub async fn retry_failed(
             need(Capability::RunbooksRunAllTenants)?;
         }
     }
-    if matches!(scope, Scope::AllTenants) {
-        require_phrase(runbook, req.confirmation.as_deref(), failed)?;
+    if let Some(phrase) = lineage::retry_confirmation(runbook, scope, failed) {
+        require_phrase(&phrase, req.confirmation.as_deref())?;
     }
     let tenant = match scope.tenant_id() {
         Some(_) => preflight::validate_scope(&ctx.db, runbook, &scope).await?,

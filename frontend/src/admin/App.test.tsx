@@ -55,7 +55,7 @@ afterEach(() => {
 describe('customer view', () => {
   it('signs in through the customer API and lists the tenants', async () => {
     const backend = fakeBackend({
-      'GET /admin/api/auth/me': () => problem(401, 'Unauthorized'),
+      'GET /admin/api/auth/session': () => json(200, { user: null, csrf_token: null }),
       'POST /admin/api/auth/login': () => json(200, SESSION),
       'GET /admin/api/tenants': () =>
         json(200, { items: [TENANT], page: 1, per_page: 50, total: 1 }),
@@ -75,7 +75,7 @@ describe('customer view', () => {
 
   it('pages through a tenant’s findings', async () => {
     const backend = fakeBackend({
-      'GET /admin/api/auth/me': () => json(200, SESSION),
+      'GET /admin/api/auth/session': () => json(200, SESSION),
       'GET /admin/api/tenants/12/findings': ({ url }) =>
         json(200, {
           items: [finding(1)],
@@ -100,7 +100,7 @@ describe('customer view', () => {
 
   it('shows another workspace’s tenant as not found', async () => {
     fakeBackend({
-      'GET /admin/api/auth/me': () => json(200, SESSION),
+      'GET /admin/api/auth/session': () => json(200, SESSION),
       'GET /admin/api/tenants/99/findings': () => problem(404, 'Not Found'),
     });
     renderAt('/tenants/99/findings');

@@ -3,7 +3,7 @@ import { Link, Outlet, useNavigate } from 'react-router';
 import { unwrap } from '../api/client';
 import type { CustomerUser } from '../api/types';
 import { errorMessage } from '../lib/errors';
-import { useFocusHeadingAfterSignIn } from '../shared/focus';
+import { useFocusHeadingOnNavigation } from '../shared/focus';
 import { endSession } from '../shared/session';
 import { api } from './session';
 
@@ -11,7 +11,7 @@ import { api } from './session';
 export function Layout({ user }: { user: CustomerUser }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  useFocusHeadingAfterSignIn();
+  useFocusHeadingOnNavigation();
   const logout = useMutation({
     mutationFn: () => unwrap(api.POST('/admin/api/auth/logout')),
     onSuccess: () => {

@@ -11,10 +11,14 @@ export function signIn(body: LoginRequest): Promise<CustomerSession> {
   return unwrap(api.POST('/admin/api/auth/login', { body }));
 }
 
-/** The customer session from `GET /admin/api/auth/me`. */
+/**
+ * The customer session from `GET /admin/api/auth/session`: 200 with the user and the CSRF token,
+ * or with nulls when signed out — no 401 for the browser to log on the sign-in page (issue 22,
+ * item 12), as the operator console's probe.
+ */
 export function useCustomerSession() {
-  return useSessionQuery(
-    api,
-    (signal): Promise<CustomerSession> => unwrap(api.GET('/admin/api/auth/me', { signal })),
-  );
+  return useSessionQuery(api, async (signal): Promise<CustomerSession | null> => {
+    const state = await unwrap(api.GET('/admin/api/auth/session', { signal }));
+    return state.user && state.csrf_token ? { user: state.user, csrf_token: state.csrf_token } : null;
+  });
 }

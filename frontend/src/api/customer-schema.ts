@@ -72,6 +72,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in customer user, if any.
+         * @description The signed-in user and CSRF token, or nulls when nobody is signed in: public like login, so a
+         *     customer page load never logs a 401 (the operator plane's `auth/session` does the same).
+         *     Scripts keep `auth/me`, which answers 401 without a session.
+         *
+         *     Who may call it: anyone; no credentials needed. Changes nothing.
+         */
+        get: operations["session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/openapi.json": {
         parameters: {
             query?: never;
@@ -150,6 +174,15 @@ export interface components {
             password: string;
             /** @description Username (case-insensitive). */
             username: string;
+        };
+        /**
+         * @description The session as the customer login page sees it: the signed-in user and their CSRF token, or
+         *     both null when nobody is signed in.
+         */
+        CustomerSessionState: {
+            /** @description The session's CSRF token (null: nobody). */
+            csrf_token?: string | null;
+            user?: components["schemas"]["UserView"] | null;
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
@@ -390,6 +423,57 @@ export interface operations {
             };
             /** @description Not signed in: no session cookie, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the customer API, or (login) too many failed attempts; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session: the user and CSRF token, or nulls */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSessionState"];
+                };
+            };
+            /** @description Credentials of the operator plane */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

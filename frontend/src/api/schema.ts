@@ -741,8 +741,8 @@ export interface paths {
         };
         /**
          * List the targetable tenants.
-         * @description Tenants a runbook can target, by name, paginated; `search` matches the name or the external id.
-         *     The platform tenant is never listed.
+         * @description Tenants a runbook can target, by name, paginated; `search` matches the name or the external id,
+         *     `id` picks one tenant. The platform tenant is never listed.
          *
          *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
          */
@@ -1206,6 +1206,12 @@ export interface components {
             reason: components["schemas"]["ReasonView"];
             /** @description The runs that retried this run's failed tenants, oldest first. */
             retried_by: components["schemas"]["RetryRef"][];
+            /**
+             * @description The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
+             *     all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
+             *     it needs none or the run cannot be retried (docs/spec.md §21).
+             */
+            retry_confirmation?: string | null;
             /**
              * Format: int64
              * @description The run whose failed tenants this run retries.
@@ -3087,6 +3093,12 @@ export interface operations {
                             /** @description The runs that retried this run's failed tenants, oldest first. */
                             retried_by: components["schemas"]["RetryRef"][];
                             /**
+                             * @description The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
+                             *     all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
+                             *     it needs none or the run cannot be retried (docs/spec.md §21).
+                             */
+                            retry_confirmation?: string | null;
+                            /**
                              * Format: int64
                              * @description The run whose failed tenants this run retries.
                              */
@@ -4021,6 +4033,8 @@ export interface operations {
             query?: {
                 /** @description Case-insensitive substring of the name or external id. */
                 search?: string;
+                /** @description Only the tenant with this id (how the console names a tenant a URL gives by id). */
+                id?: number;
                 /** @description Page number, from 1. */
                 page?: number;
                 /** @description Items per page, 1..=100 (default 25). */

@@ -29,3 +29,23 @@ describe('runAnnouncement (issue 16, obs. 11)', () => {
     expect(runAnnouncement(run('completed', 8, 'failed'), run('completed', 8, 'failed'))).toBeNull();
   });
 });
+
+describe('runAnnouncement while a run goes on (issue 22, item 8)', () => {
+  const at = (processed: number, failed: number, retrying: number) => {
+    const base = run('running', processed);
+    return { ...base, counts: { ...base.counts, failed, retrying } };
+  };
+
+  it('says new failures and new retries, with the totals', () => {
+    expect(runAnnouncement(at(1, 0, 0), at(1, 1, 0))).toBe('1 tenant failed, 1 in all.');
+    expect(runAnnouncement(at(1, 1, 0), at(1, 1, 2))).toBe('2 tenants waiting for a retry, 2 in all.');
+    expect(runAnnouncement(at(1, 1, 2), at(2, 3, 2))).toBe(
+      'Run #7 is 25% done: 2 of 8 tenants processed. 2 tenants failed, 3 in all.',
+    );
+  });
+
+  it('says nothing when retries end or nothing new failed', () => {
+    expect(runAnnouncement(at(1, 1, 2), at(1, 1, 1))).toBeNull();
+    expect(runAnnouncement(at(2, 1, 0), at(3, 1, 0))).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUN_POLL_INTERVAL_MS, activeRunsRefetchInterval, refetchIntervalFor } from './polling';
+import { RUN_POLL_INTERVAL_MS, refetchIntervalFor } from './polling';
 
 describe('refetchIntervalFor', () => {
   it('polls every 2 s while the run is queued or running', () => {
@@ -14,15 +14,5 @@ describe('refetchIntervalFor', () => {
 
   it('does not poll before the run has loaded', () => {
     expect(refetchIntervalFor(undefined)).toBe(false);
-  });
-});
-
-describe('activeRunsRefetchInterval', () => {
-  it('polls a runbook every 3 s while it lists an active run, and not otherwise', () => {
-    expect(activeRunsRefetchInterval({ active_runs: [{ status: 'queued' }] })).toBe(3000);
-    expect(activeRunsRefetchInterval({ active_runs: [{ status: 'running' }] })).toBe(3000);
-    expect(activeRunsRefetchInterval({ active_runs: [] })).toBe(false);
-    expect(activeRunsRefetchInterval({ active_runs: [{ status: 'completed' }] })).toBe(false);
-    expect(activeRunsRefetchInterval(undefined)).toBe(false);
   });
 });

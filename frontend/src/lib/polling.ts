@@ -12,17 +12,15 @@ export function refetchIntervalFor(run: { status: RunStatus } | undefined): numb
   return run.status === 'completed' ? false : RUN_POLL_INTERVAL_MS;
 }
 
-/** How often a runbook page refreshes its active runs while any is queued or running. */
+/**
+ * How often a runbook page refreshes its active runs: always, not only while one is active, so a
+ * run another operator starts shows as "Active now" (and blocks Start) within one poll, and one
+ * that completes leaves within seconds (issue 16, obs. 5; issue 22, item 4).
+ */
 export const ACTIVE_RUNS_POLL_INTERVAL_MS = 3000;
 
 /**
- * TanStack Query `refetchInterval` for a runbook view: poll while it lists an active run, so a
- * run that completes leaves "Active now" within seconds (issue 16, obs. 5); no polling otherwise.
+ * How often the runs list refreshes: always, also when every listed run is completed, so a run
+ * another operator starts appears within one poll (issue 22, item 4).
  */
-export function activeRunsRefetchInterval(
-  runbook: { active_runs: readonly { status: RunStatus }[] } | undefined,
-): number | false {
-  return runbook?.active_runs.some((run) => run.status !== 'completed')
-    ? ACTIVE_RUNS_POLL_INTERVAL_MS
-    : false;
-}
+export const RUN_LIST_POLL_INTERVAL_MS = 5000;

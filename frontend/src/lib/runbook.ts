@@ -73,6 +73,13 @@ export function targetableTenants<T extends Pick<OpsTenant, 'external_id'>>(tena
   return tenants.filter((tenant) => tenant.external_id.trim().toLowerCase() !== PLATFORM_EXTERNAL_ID);
 }
 
+const NATURAL = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/** Tenants in the order a person reads names: "Tenant 6" before "Tenant 11" (issue 22, item 12). */
+export function byName<T extends Pick<OpsTenant, 'name' | 'id'>>(tenants: readonly T[]): T[] {
+  return [...tenants].sort((a, b) => NATURAL.compare(a.name, b.name) || a.id - b.id);
+}
+
 /**
  * Whether two scopes of one runbook overlap, as the server decides a 409: all tenants overlaps
  * everything, a tenant overlaps the same tenant.

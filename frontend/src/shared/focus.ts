@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useLocation } from 'react-router';
 
 /** Navigation state that asks the next page to move focus to its heading. */
@@ -34,15 +34,22 @@ export function focusHeadingWhenReady(containerId: string, timeoutMs = 10_000): 
 }
 
 /**
- * In a plane's layout: after a sign-in (the login page navigates with {@link FocusHeadingState}),
- * focus goes to the page's heading instead of falling to `<body>` (issue 16, obs. 11), so a
- * screen reader announces where the operator landed and Tab starts from there.
+ * In a plane's layout: focus goes to the page's heading instead of falling to `<body>` after a
+ * sign-in (the login page navigates with {@link FocusHeadingState}; issue 16, obs. 11) and after
+ * every in-page navigation to another page — a link in a table, a toast's "View run #N", the
+ * navigation (issue 22, item 8) — so a screen reader announces where the operator landed and Tab
+ * starts from there. A first page load leaves focus where the browser puts it, and a change of
+ * the query alone (a filter, a page of a list) is not a new page.
  */
-export function useFocusHeadingAfterSignIn(containerId = 'main') {
+export function useFocusHeadingOnNavigation(containerId = 'main') {
   const location = useLocation();
-  const wanted = (location.state as Partial<FocusHeadingState> | null)?.focusHeading === true;
+  const signedIn = (location.state as Partial<FocusHeadingState> | null)?.focusHeading === true;
+  const firstPath = useRef(location.pathname);
+  const navigated = location.pathname !== firstPath.current;
   useEffect(() => {
-    if (!wanted) return;
+    if (!signedIn && !navigated) return;
+    // Once navigated, every later page counts, also a way back to the first one.
+    firstPath.current = '';
     return focusHeadingWhenReady(containerId);
-  }, [wanted, location.key, containerId]);
+  }, [signedIn, navigated, location.pathname, containerId]);
 }

@@ -211,6 +211,35 @@ describe('login', () => {
   });
 });
 
+describe('focus after an in-page navigation (issue 22, item 8)', () => {
+  it('lands on the new page\'s heading after following a link, not after a filter change', async () => {
+    fakeBackend({
+      'GET /system/api/auth/session': () => json(200, operatorSession(ALL_VIEW)),
+      'GET /system/api/ops/runs': () => json(200, EMPTY_PAGE),
+      'GET /system/api/audit-events': () => json(200, EMPTY_PAGE),
+      'GET /system/api/notifications': () => json(200, NO_NOTIFICATIONS),
+    });
+    renderAt('/ops/runs');
+    expect(await screen.findByText('No runs yet')).toBeTruthy();
+    expect(document.activeElement).toBe(document.body);
+
+    fireEvent.click(screen.getByRole('link', { name: 'Audit log' }));
+    const heading = await screen.findByRole('heading', { name: 'Audit log', level: 1 });
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+
+    // A filter changes the query, not the page: focus stays in the filter.
+    const action = screen.getByLabelText('Action');
+    action.focus();
+    fireEvent.change(action, { target: { value: 'auth.logout' } });
+    await new Promise((wait) => setTimeout(wait, 50));
+    expect(document.activeElement).toBe(action);
+
+    fireEvent.click(screen.getByRole('link', { name: 'Runs' }));
+    const runs = await screen.findByRole('heading', { name: 'Runs', level: 1 });
+    await waitFor(() => expect(document.activeElement).toBe(runs));
+  });
+});
+
 describe('account', () => {
   it("leads from the operator's name in the header to the account page", async () => {
     fakeBackend({

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { unwrap } from '../api/client';
 import { errorMessage } from '../lib/errors';
-import { useFocusHeadingAfterSignIn } from '../shared/focus';
+import { useFocusHeadingOnNavigation } from '../shared/focus';
 import { endSession } from '../shared/session';
 import { ToastProvider } from '../shared/Toasts';
 import { NotificationsBell } from './components/NotificationsBell';
@@ -14,7 +14,7 @@ export function Layout() {
   const operator = useOperator();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  useFocusHeadingAfterSignIn();
+  useFocusHeadingOnNavigation();
   const logout = useMutation({
     mutationFn: () => unwrap(api.POST('/system/api/auth/logout')),
     onSuccess: () => {

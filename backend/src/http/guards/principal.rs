@@ -198,21 +198,31 @@ impl FromRequest for Operator {
     }
 }
 
-/// The signed-in operator, if there is one: no credentials, or credentials that no longer hold,
-/// are `None` rather than a 401 (for the public session probe of the login page); another
-/// plane's credentials (404) and an unavailable database (503) are still errors.
-pub struct MaybeOperator(pub Option<Operator>);
+/// The signed-in principal (`Operator` or `Customer`), if there is one: no credentials, or
+/// credentials that no longer hold, are `None` rather than a 401 (for the public session probes
+/// of the login pages); another plane's credentials (404) and an unavailable database (503) are
+/// still errors.
+pub struct Maybe<P>(pub Option<P>);
 
-impl FromRequest for MaybeOperator {
+/// The signed-in operator, if there is one.
+pub type MaybeOperator = Maybe<Operator>;
+
+/// The signed-in customer user, if there is one.
+pub type MaybeCustomer = Maybe<Customer>;
+
+impl<P> FromRequest for Maybe<P>
+where
+    P: FromRequest<Error = ApiError> + 'static,
+{
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = P::from_request(req, payload);
         Box::pin(async move {
-            match authenticate_operator(req).await {
-                Ok(operator) => Ok(MaybeOperator(Some(operator))),
-                Err(ApiError::Unauthorized) => Ok(MaybeOperator(None)),
+            match principal.await {
+                Ok(principal) => Ok(Maybe(Some(principal))),
+                Err(ApiError::Unauthorized) => Ok(Maybe(None)),
                 Err(other) => Err(other),
             }
         })

@@ -55,6 +55,7 @@ pub fn admin_api(cfg: &mut ServiceConfig) {
     cfg.service(customer::login::login)
         .service(customer::logout::logout)
         .service(customer::me::me)
+        .service(customer::session::session)
         .service(customer::tenants::list_tenants)
         .service(customer::findings::list_findings)
         .service(openapi::admin_openapi);

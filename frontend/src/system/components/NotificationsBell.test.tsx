@@ -49,5 +49,7 @@ describe('NotificationsBell', () => {
     expect(posts.map((call) => call.path)).toEqual(['/system/api/notifications/read-all']);
     expect(posts[0]?.url.searchParams.get('up_to_id')).toBe('2');
     await waitFor(() => expect(within(panel).queryByRole('button', { name: 'Mark all as read' })).toBeNull());
+    // Focus does not fall to <body> with the button (issue 22, item 8).
+    expect(document.activeElement).toBe(within(panel).getByRole('heading', { name: 'Notifications' }));
   });
 });

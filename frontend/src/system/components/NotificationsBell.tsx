@@ -17,6 +17,7 @@ export function NotificationsBell() {
   const [open, setOpen] = useState(false);
   const wrapper = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
+  const title = useRef<HTMLHeadingElement>(null);
 
   const notifications = useQuery({
     queryKey: ['notifications'],
@@ -39,6 +40,9 @@ export function NotificationsBell() {
         }),
       ),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['notifications'] }),
+    // The button goes away with the last unread notification: focus goes to the panel's heading
+    // rather than falling to <body> (issue 22, item 8).
+    onSuccess: () => title.current?.focus(),
   });
 
   // Close on Escape (focus back to the bell) and on a click or focus outside.
@@ -97,7 +101,9 @@ export function NotificationsBell() {
       {open && (
         <div id={`${ids}-panel`} className="bell-panel" role="region" aria-label="Notifications">
           <div className="bell-head">
-            <h2 className="bell-title">Notifications</h2>
+            <h2 className="bell-title" ref={title} tabIndex={-1}>
+              Notifications
+            </h2>
             {unread > 0 && (
               <button
                 type="button"

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { Capability, ReasonCode, RetryFailedRequest, Run, StartedRun } from '../../api/types';
@@ -12,34 +12,32 @@ import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
 
-/** The phrase the server expects for retrying an all-tenants run: `REBUILD <retryable_tenants> TENANTS`. */
-export function retryPhrase(run: Pick<Run, 'retryable_tenants'>): string {
-  return `REBUILD ${run.retryable_tenants} TENANTS`;
-}
-
 /**
  * Whether to offer "Retry failed tenants": the run is completed, the API says some failed tenants
  * are left to retry (`retryable_tenants`: failed ones no later retry rebuilt, docs/spec.md §18), and the
- * operator may start runs (and all-tenants runs, when this one was). The server enforces the same.
+ * operator may start runs (and all-tenants runs, when this one retries all tenants). A retry needs
+ * a phrase (`retry_confirmation`) exactly when it retries an all-tenants run or a retry of one,
+ * which is also when the server asks for `ops.runbooks.run_all_tenants` (docs/spec.md §21).
  */
 export function mayRetryFailed(
-  run: Pick<Run, 'status' | 'retryable_tenants' | 'scope'>,
+  run: Pick<Run, 'status' | 'retryable_tenants' | 'retry_confirmation'>,
   capabilities: readonly Capability[],
 ): boolean {
   return (
     run.status === 'completed' &&
     run.retryable_tenants > 0 &&
     capabilities.includes('ops.runbooks.run') &&
-    (run.scope.kind !== 'all_tenants' || capabilities.includes('ops.runbooks.run_all_tenants'))
+    (run.retry_confirmation === null || capabilities.includes('ops.runbooks.run_all_tenants'))
   );
 }
 
 
 /**
  * Starts a new run over the failed tenants of a completed run: reason code and text (10–500
- * characters) and, for an all-tenants run, the typed phrase `REBUILD <failed> TENANTS`. Confirm
- * stays disabled until all of it is valid. 201 closes the dialog with the intent-only "Run queued"
- * toast; 409 and 422 problem documents are shown in the dialog.
+ * characters) and, when the server requires one, the typed phrase — the run view's
+ * `retry_confirmation`, never built here (docs/spec.md §21). Confirm stays disabled until all of
+ * it is valid. 201 closes the dialog with the intent-only "Run queued" toast; 409 and 422 problem
+ * documents are shown in the dialog, each message once.
  */
 export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => void }) {
   const ids = useId();
@@ -49,9 +47,10 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
   const [text, setText] = useState('');
   const [textTouched, setTextTouched] = useState(false);
   const [phrase, setPhrase] = useState('');
+  const phraseInput = useRef<HTMLInputElement>(null);
 
-  const required = run.scope.kind === 'all_tenants';
-  const expected = retryPhrase(run);
+  const expected = run.retry_confirmation ?? '';
+  const required = run.retry_confirmation !== null;
   const textError = reasonTextError(text);
   const phraseOk = !required || phraseMatches(phrase, expected);
   const canRetry = code !== '' && textError === null && phraseOk;
@@ -73,6 +72,10 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
       });
       onClose();
     },
+    // A refused phrase is said beside its field (described by it): focus takes the operator there.
+    onError: (error) => {
+      if (fieldErrors(error).confirmation) phraseInput.current?.focus();
+    },
   });
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
@@ -87,8 +90,14 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
   const errors = fieldErrors(retry.error);
   const conflict =
     retry.error instanceof ProblemError && retry.error.status === 409 ? retry.error : null;
-  const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation']);
+  const shown = new Set(['reason.code', 'reason.text', 'reason', ...(required ? ['confirmation'] : [])]);
   const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
+  // A refusal about one field (a wrong phrase: the problem's detail is that field's message) is
+  // said beside the field, not a second time above the buttons.
+  const message = retry.isError ? errorMessage(retry.error) : '';
+  const saidBesideField = Object.entries(errors).some(
+    ([field, messages]) => shown.has(field) && messages.join(' ') === message,
+  );
   const failed = run.retryable_tenants;
 
   return (
@@ -123,6 +132,7 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
             </label>
             <input
               id={`${ids}-phrase`}
+              ref={phraseInput}
               autoComplete="off"
               spellCheck={false}
               value={phrase}
@@ -131,7 +141,8 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
               onChange={(event) => setPhrase(event.target.value)}
             />
             <p id={`${ids}-phrase-help`} className="field-help">
-              This run was over all tenants. The phrase must match exactly, including case.
+              This retries tenants of a run over all tenants. The phrase must match exactly,
+              including case.
             </p>
             <FieldError id={`${ids}-phrase-error`} messages={errors.confirmation} />
           </>
@@ -149,10 +160,10 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
             )}
           </div>
         )}
-        {retry.isError && !conflict && (
+        {retry.isError && !conflict && (!saidBesideField || otherErrors.length > 0) && (
           <div className="form-error" role="alert">
-            <p>{errorMessage(retry.error)}</p>
-            <FieldErrorList errors={otherErrors} detail={errorMessage(retry.error)} />
+            {!saidBesideField && <p>{message}</p>}
+            <FieldErrorList errors={otherErrors} detail={message} />
           </div>
         )}
 

@@ -50,6 +50,19 @@ describe('TenantPicker', () => {
     expect(screen.queryByText('Platform')).toBeNull();
   });
 
+  it('lists names in natural order: Tenant 6 before Tenant 11 (issue 22, item 12)', async () => {
+    const named = [1, 11, 16, 21, 6].map((n) => ({ id: 100 + n, external_id: `t-${n}`, name: `Tenant ${n}`, workspace_id: 1 }));
+    fakeBackend({
+      'GET /system/api/ops/tenants': () => json(200, { items: named, page: 1, per_page: 20, total: 5 }),
+    });
+    renderSystem(<Harness />);
+    fireEvent.focus(screen.getByRole('combobox', { name: 'Tenant' }));
+    const options = await screen.findAllByRole('option');
+    expect(options.map((option) => option.textContent)).toEqual(
+      ['Tenant 1 t-1', 'Tenant 6 t-6', 'Tenant 11 t-11', 'Tenant 16 t-16', 'Tenant 21 t-21'],
+    );
+  });
+
   it('is operable with the keyboard', async () => {
     const backend = fakeBackend({
       'GET /system/api/ops/tenants': () => json(200, { items: TENANTS, page: 1, per_page: 20, total: 3 }),

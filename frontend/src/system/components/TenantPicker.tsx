@@ -3,7 +3,7 @@ import { useEffect, useId, useState } from 'react';
 import { unwrap } from '../../api/client';
 import type { OpsTenant, Page } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
-import { targetableTenants } from '../../lib/runbook';
+import { byName, targetableTenants } from '../../lib/runbook';
 import { api } from '../session';
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -36,6 +36,11 @@ export function TenantPicker({
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const search = useDebounced(text, SEARCH_DEBOUNCE_MS);
+  // A tenant named from outside after the first render (the runs filter names the tenant of a
+  // reloaded URL once it has looked it up) fills the box, unless the operator typed in it.
+  useEffect(() => {
+    if (value) setText((typed) => (typed === '' ? value.name : typed));
+  }, [value]);
 
   const tenants = useQuery({
     queryKey: ['ops-tenants', search],
@@ -49,7 +54,7 @@ export function TenantPicker({
     enabled: open,
     placeholderData: (previous) => previous,
   });
-  const options = tenants.data ? targetableTenants(tenants.data.items) : [];
+  const options = tenants.data ? byName(targetableTenants(tenants.data.items)) : [];
   const activeIndex = Math.min(active, Math.max(0, options.length - 1));
   const optionId = (index: number) => `${listId}-option-${index}`;
 

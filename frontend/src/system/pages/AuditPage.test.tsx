@@ -99,4 +99,31 @@ describe('AuditPage created after/before and CSV (docs/spec.md §18)', () => {
       '/system/api/audit-events.csv?action=auth.logout&created_after=2026-11-01T00%3A00%3A00Z&created_before=2026-12-01T00%3A00%3A00Z',
     );
   });
+
+  it('"Clear filters" clears every filter at once, and the CSV export follows (issue 22, item 5)', async () => {
+    const backend = fakeBackend({ 'GET /system/api/audit-events': () => json(200, EVENTS) });
+    renderSystem(<AuditPage />, {
+      path: '/audit?action=auth.logout&actor=ada&created_after=2026-11-01&created_before=2026-12-01',
+    });
+    await screen.findByRole('link', { name: 'Run #32' });
+    fireEvent.click(screen.getByRole('button', { name: 'Clear filters' }));
+    const asked = () => backend.calls.filter((call) => call.path === '/system/api/audit-events').at(-1)!.url.searchParams;
+    await waitFor(() => expect([...asked().keys()].sort()).toEqual(['page', 'per_page']));
+    expect((screen.getByLabelText('Action') as HTMLSelectElement).value).toBe('');
+    expect((screen.getByLabelText('Actor') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText('Created from (UTC day)') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText('Created before (UTC day)') as HTMLInputElement).value).toBe('');
+    expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/system/api/audit-events.csv');
+    expect(screen.queryByRole('button', { name: 'Clear filters' })).toBeNull();
+  });
+
+  it('shows an unknown action from the URL in the select rather than "Any action" (issue 22, item 10)', async () => {
+    const backend = fakeBackend({ 'GET /system/api/audit-events': () => json(200, EVENTS) });
+    renderSystem(<AuditPage />, { path: '/audit?action=no.such.action' });
+    await screen.findByRole('link', { name: 'Run #32' });
+    const select = screen.getByLabelText('Action') as HTMLSelectElement;
+    expect(select.value).toBe('no.such.action');
+    expect(select.selectedOptions[0]?.textContent).toBe('no.such.action (unknown)');
+    expect(backend.calls.at(-1)!.url.searchParams.get('action')).toBe('no.such.action');
+  });
 });

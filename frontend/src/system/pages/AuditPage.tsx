@@ -6,21 +6,21 @@ import type { AuditEvent, Page } from '../../api/types';
 import { AUDIT_ACTIONS, auditTarget, auditTenant } from '../../lib/audit';
 import { formatTimestamp } from '../../lib/format';
 import { csvHref, dayStart } from '../../lib/runs';
-import { useUrlFilter } from '../../shared/filters';
+import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { UnknownOption } from '../../shared/UnknownOption';
 import { api, useOperator } from '../session';
 
 const PER_PAGE = 50;
+const AUDIT_FILTERS = ['action', 'actor', 'created_after', 'created_before'] as const;
 
 /** The append-only audit trail, newest first as the server orders it, filtered by action/actor. */
 export function AuditPage() {
   const ids = useId();
   const page = usePageParam();
-  const [action, setAction] = useUrlFilter('action');
-  const [actor, setActor] = useUrlFilter('actor');
-  const [after, setAfter] = useUrlFilter('created_after');
-  const [before, setBefore] = useUrlFilter('created_before');
+  const [filters, setFilters] = useUrlFilters(AUDIT_FILTERS);
+  const { action, actor, created_after: after, created_before: before } = filters;
   // The URL holds the UTC days as typed; the API gets instants (00:00 UTC of each day).
   const query = {
     action,
@@ -53,18 +53,19 @@ export function AuditPage() {
         onSubmit={(event) => {
           event.preventDefault();
           const data = new FormData(event.currentTarget);
-          setActor(String(data.get('actor') ?? '').trim());
+          setFilters({ actor: String(data.get('actor') ?? '').trim() });
         }}
       >
         <div>
           <label htmlFor={`${ids}-action`}>Action</label>
-          <select id={`${ids}-action`} value={action} onChange={(e) => setAction(e.target.value)}>
+          <select id={`${ids}-action`} value={action} onChange={(e) => setFilters({ action: e.target.value })}>
             <option value="">Any action</option>
             {AUDIT_ACTIONS.map((name) => (
               <option key={name} value={name}>
                 {name}
               </option>
             ))}
+            <UnknownOption value={action} known={AUDIT_ACTIONS} />
           </select>
         </div>
         <div>
@@ -84,7 +85,7 @@ export function AuditPage() {
             type="date"
             value={after}
             aria-invalid={refused?.errors.created_after ? true : undefined}
-            onChange={(e) => setAfter(e.target.value)}
+            onChange={(e) => setFilters({ created_after: e.target.value })}
           />
           {refused?.errors.created_after && <p className="field-error">{refused.errors.created_after.join(' ')}</p>}
         </div>
@@ -95,7 +96,7 @@ export function AuditPage() {
             type="date"
             value={before}
             aria-invalid={refused?.errors.created_before ? true : undefined}
-            onChange={(e) => setBefore(e.target.value)}
+            onChange={(e) => setFilters({ created_before: e.target.value })}
           />
           {refused?.errors.created_before && <p className="field-error">{refused.errors.created_before.join(' ')}</p>}
         </div>
@@ -104,12 +105,7 @@ export function AuditPage() {
           <button
             type="button"
             className="button-secondary"
-            onClick={() => {
-              setAction('');
-              setActor('');
-              setAfter('');
-              setBefore('');
-            }}
+            onClick={() => setFilters(cleared(AUDIT_FILTERS))}
           >
             Clear filters
           </button>

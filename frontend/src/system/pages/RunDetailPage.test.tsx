@@ -40,6 +40,7 @@ function run(status: 'queued' | 'running' | 'completed', processed: number) {
     stalled: null,
     retried_by: [],
     retryable_tenants: 0,
+    retry_confirmation: null as string | null,
     duration_seconds: status === 'completed' ? 8 : null,
     created_at: '2030-01-01T00:00:00Z',
     started_at: '2030-01-01T00:00:01Z',
@@ -250,6 +251,9 @@ function withFailures(
     outcome: status === 'completed' ? (failed > 0 ? 'partially_succeeded' : 'succeeded') : null,
     counts: { ...base.counts, succeeded: base.counts.processed - failed, failed },
     retryable_tenants: status === 'completed' ? failed : 0,
+    // What the server computes (docs/spec.md §21): a phrase for a retry of an all-tenants run.
+    retry_confirmation:
+      status === 'completed' && failed > 0 && scope.kind === 'all_tenants' ? `REBUILD ${failed} TENANTS` : null,
   };
 }
 
@@ -385,6 +389,83 @@ describe('RunDetailPage retry failed tenants', () => {
       reason: { code: 'incident', text: 'Retry after the outage' },
       confirmation: null,
     });
+  });
+
+  it("asks for the server's phrase of a Close Stale run, enables confirm once it is typed, and sends it", async () => {
+    const backend = await showRun(
+      { ...withFailures('completed', 2), runbook: 'findings.stale.close', retry_confirmation: 'CLOSE STALE IN 2 TENANTS' },
+      ALL_CAPABILITIES,
+      {
+        'POST /system/api/ops/runs/9/retry-failed': () =>
+          json(201, { ...withFailures('completed', 0), id: 79, status: 'queued', deduplicated: false }),
+      },
+    );
+    const { dialog, confirm } = openRetry();
+    fillReason(dialog);
+    expect(within(dialog).getByText('CLOSE STALE IN 2 TENANTS', { selector: 'code' })).toBeTruthy();
+    const phrase = within(dialog).getByLabelText(/to confirm/);
+    fireEvent.change(phrase, { target: { value: 'REBUILD 2 TENANTS' } });
+    expect(confirm.disabled).toBe(true);
+    fireEvent.change(phrase, { target: { value: 'CLOSE STALE IN 2 TENANTS' } });
+    expect(confirm.disabled).toBe(false);
+    fireEvent.click(confirm);
+    await screen.findByTestId('toast');
+    expect(backend.calls.find((call) => call.method === 'POST')?.body).toEqual({
+      reason: { code: 'incident', text: 'Retry after the outage' },
+      confirmation: 'CLOSE STALE IN 2 TENANTS',
+    });
+  });
+
+  it('asks for the phrase of a retry of a retry, whose scope is its tenants', async () => {
+    const backend = await showRun(
+      {
+        ...withFailures('completed', 1),
+        scope: { kind: 'tenants', tenant_ids: [5, 6], retry_of: 8 },
+        retry_of_run_id: 8,
+        retry_confirmation: 'REBUILD 1 TENANTS',
+      } as unknown as ReturnType<typeof withFailures>,
+      ALL_CAPABILITIES,
+      {
+        'POST /system/api/ops/runs/9/retry-failed': () =>
+          json(201, { ...withFailures('completed', 0), id: 80, status: 'queued', deduplicated: false }),
+      },
+    );
+    const { dialog, confirm } = openRetry();
+    fillReason(dialog);
+    expect(confirm.disabled).toBe(true);
+    fireEvent.change(within(dialog).getByLabelText(/to confirm/), { target: { value: 'REBUILD 1 TENANTS' } });
+    expect(confirm.disabled).toBe(false);
+    fireEvent.click(confirm);
+    await screen.findByTestId('toast');
+    expect(backend.calls.find((call) => call.method === 'POST')?.body).toMatchObject({ confirmation: 'REBUILD 1 TENANTS' });
+  });
+
+  it('needs ops.runbooks.run_all_tenants to retry a retry of an all-tenants run', async () => {
+    await showRun(
+      {
+        ...withFailures('completed', 1),
+        scope: { kind: 'tenants', tenant_ids: [5], retry_of: 8 },
+        retry_confirmation: 'REBUILD 1 TENANTS',
+      } as unknown as ReturnType<typeof withFailures>,
+      RUN_ONLY,
+    );
+    expect(retryButton()).toBeNull();
+  });
+
+  it("says the server's refusal of the phrase once, beside the phrase", async () => {
+    const refusal = 'type the phrase exactly: REBUILD 2 TENANTS';
+    await showRun(withFailures('completed', 2), ALL_CAPABILITIES, {
+      'POST /system/api/ops/runs/9/retry-failed': () =>
+        problemResponse(422, { title: 'Invalid request', detail: refusal, errors: { confirmation: [refusal] } }),
+    });
+    const { dialog, confirm } = openRetry();
+    fillReason(dialog);
+    fireEvent.change(within(dialog).getByLabelText(/to confirm/), { target: { value: 'REBUILD 2 TENANTS' } });
+    fireEvent.click(confirm);
+    expect(await within(dialog).findByText(refusal)).toBeTruthy();
+    expect(within(dialog).getAllByText(refusal)).toHaveLength(1);
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+    expect(document.activeElement).toBe(within(dialog).getByLabelText(/to confirm/));
   });
 
   it('shows a 409 problem in the dialog, with the active run', async () => {
@@ -613,6 +694,40 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     expect(link().hasAttribute('download')).toBe(true);
   });
 
+  it('"Clear" clears the status and the search at once (issue 22, item 5)', async () => {
+    const backend = renderRun(bigRun(), {}, '/ops/runs/9?item_status=failed&item_search=globex');
+    await screen.findByText('Acme Tenant 5', { exact: false });
+    expect(itemCalls(backend).at(-1)?.get('search')).toBe('globex');
+    fireEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    await waitFor(() => expect(itemCalls(backend).at(-1)?.get('search')).toBeNull());
+    expect(itemCalls(backend).at(-1)?.get('status')).toBeNull();
+    expect((screen.getByLabelText('Tenant') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText('Item status') as HTMLSelectElement).value).toBe('');
+    expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/system/api/ops/runs/9/items.csv');
+  });
+
+  it('says a bogus ?item_status= plainly, shows it in the select, and offers no "Try again" (issue 22, item 10)', async () => {
+    const expected = 'expected pending, running, retrying, succeeded, failed, skipped or cancelled';
+    renderRun(
+      bigRun(),
+      {
+        'GET /system/api/ops/runs/9/items': ({ url }) =>
+          url.searchParams.get('status') === 'bogus'
+            ? problemResponse(422, { title: 'Unprocessable', detail: expected, errors: { status: [expected] } })
+            : json(200, ITEMS),
+      },
+      '/ops/runs/9?item_status=bogus',
+    );
+    const alert = await screen.findByText(/is not an item status/);
+    expect(alert.textContent).toBe('“bogus” is not an item status: choose one under “Item status”, or clear the filters.');
+    expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull();
+    const select = screen.getByLabelText('Item status') as HTMLSelectElement;
+    expect(select.value).toBe('bogus');
+    expect(select.selectedOptions[0]?.textContent).toBe('bogus (unknown)');
+    fireEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    await screen.findByText('Acme Tenant 5', { exact: false });
+  });
+
   it('says no tenant has finished yet rather than a peak of the axis', async () => {
     renderRun(bigRun(), {
       'GET /system/api/ops/runs/9/timeline': () =>
@@ -699,7 +814,7 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     cleanup();
 
     // One tenant is still failed after the retries: the action stays, naming that one.
-    renderRun({ ...original, retryable_tenants: 1 });
+    renderRun({ ...original, retryable_tenants: 1, retry_confirmation: 'REBUILD 1 TENANTS' });
     await screen.findByTestId('retried-by');
     const { dialog } = openRetry();
     expect(within(dialog).getByText('REBUILD 1 TENANTS', { selector: 'code' })).toBeTruthy();

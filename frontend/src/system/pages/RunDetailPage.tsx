@@ -1,6 +1,6 @@
 import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, Fragment, useEffect, useId, useRef, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { ItemStatus, Page, Run, RunItem, Runbook, RuleDetail } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
@@ -17,9 +17,10 @@ import { describeParameters } from '../../lib/parameters';
 import { clockTime, csvHref, itemDuration, itemError, outcomeWord } from '../../lib/runs';
 import { REASON_MAX_CHARS, reasonLength, reasonTextError, ruleLabel } from '../../lib/runbook';
 import { Dialog } from '../../shared/Dialog';
-import { useUrlFilter } from '../../shared/filters';
+import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
+import { UnknownOption } from '../../shared/UnknownOption';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
 import { RunProgress, RunStateBadge } from '../RunState';
 import { RunTimeline } from '../components/RunTimeline';
@@ -119,7 +120,7 @@ export function RunDetailPage() {
 function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refreshError: Error | null }) {
   const operator = useOperator();
   const ids = useId();
-  const [, setParams] = useSearchParams();
+  const [, setItemFilters] = useUrlFilters(ITEM_FILTERS);
   const now = useNow(run.status !== 'completed');
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState(false);
@@ -201,16 +202,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
           onCancel={mayCancel ? () => setCancelling(true) : null}
           onOpenItem={(search) => {
             // The stuck tenant's item: the items table filtered to it, scrolled into view.
-            setParams(
-              (current) => {
-                const next = new URLSearchParams(current);
-                next.set('item_search', search);
-                next.delete('item_status');
-                next.delete('page');
-                return next;
-              },
-              { replace: true },
-            );
+            setItemFilters({ item_search: search, item_status: '' });
             document.getElementById(`${ids}-items`)?.scrollIntoView?.({ block: 'start' });
           }}
         />
@@ -352,6 +344,7 @@ function ScopeWords({ scope }: { scope: Run['scope'] }) {
   return <>{formatScope(scope)}</>;
 }
 
+const ITEM_FILTERS = ['item_status', 'item_search'] as const;
 const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
   { value: '', label: 'Any status' },
   { value: 'failed', label: 'Failed' },
@@ -384,8 +377,8 @@ function RunItems({
 }) {
   const ids = useId();
   const page = usePageParam();
-  const [status, setStatus] = useUrlFilter('item_status');
-  const [search, setSearch] = useUrlFilter('item_search');
+  const [filters, setFilters] = useUrlFilters(ITEM_FILTERS);
+  const { item_status: status, item_search: search } = filters;
   const items = useQuery({
     queryKey: ['run-items', run.id, { page, status, search }],
     queryFn: ({ signal }): Promise<Page<RunItem>> =>
@@ -421,7 +414,7 @@ function RunItems({
         onSubmit={(event) => {
           event.preventDefault();
           const data = new FormData(event.currentTarget);
-          setSearch(String(data.get('search') ?? '').trim());
+          setFilters({ item_search: String(data.get('search') ?? '').trim() });
         }}
       >
         <div>
@@ -438,22 +431,20 @@ function RunItems({
         <button type="submit">Search</button>
         <div>
           <label htmlFor={`${ids}-status`}>Item status</label>
-          <select id={`${ids}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select id={`${ids}-status`} value={status} onChange={(e) => setFilters({ item_status: e.target.value })}>
             {ITEM_STATUSES.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
               </option>
             ))}
+            <UnknownOption value={status} known={ITEM_STATUSES.map((option) => option.value)} />
           </select>
         </div>
         {(search !== '' || status !== '') && (
           <button
             type="button"
             className="button-secondary"
-            onClick={() => {
-              setSearch('');
-              setStatus('');
-            }}
+            onClick={() => setFilters(cleared(ITEM_FILTERS))}
           >
             Clear
           </button>
@@ -468,6 +459,15 @@ function RunItems({
       </form>
       {items.isPending ? (
         <LoadingState label="Loading items…" />
+      ) : items.isError && items.data === undefined && items.error instanceof ProblemError && items.error.status === 422 ? (
+        // A filter the server refuses (a hand-edited `?item_status=`): asking again cannot help.
+        items.error.errors.status ? (
+          <div className="state state-error" role="alert">
+            <p>“{status}” is not an item status: choose one under “Item status”, or clear the filters.</p>
+          </div>
+        ) : (
+          <ErrorState error={items.error} />
+        )
       ) : items.isError && items.data === undefined ? (
         <ErrorState error={items.error} onRetry={() => void items.refetch()} />
       ) : items.data !== undefined && items.data.items.length === 0 && page > 1 && items.data.total > 0 ? (

@@ -10,8 +10,7 @@ vi.mock('../../lib/polling', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../lib/polling')>();
   return {
     ...original,
-    activeRunsRefetchInterval: (runbook: Parameters<typeof original.activeRunsRefetchInterval>[0]) =>
-      original.activeRunsRefetchInterval(runbook) === false ? false : 40,
+    ACTIVE_RUNS_POLL_INTERVAL_MS: 40,
   };
 });
 
@@ -298,11 +297,29 @@ describe('RunbookPage: issue 16, the runbook page stays true', () => {
     open(LIFECYCLE_KEY);
     expect((await screen.findByTestId('active-runs')).textContent).toContain('Run #38');
     await waitFor(() => expect(screen.queryByTestId('active-runs')).toBeNull(), { timeout: 2000 });
-    // Nothing active any more: the polling stops.
+    // Nothing active any more: the page still polls, for a run another operator may start.
     const gets = () => backend.calls.filter((call) => call.method === 'GET').length;
     const settled = gets();
-    await new Promise((wait) => setTimeout(wait, 300));
-    expect(gets()).toBe(settled);
+    await waitFor(() => expect(gets()).toBeGreaterThan(settled + 1), { timeout: 2000 });
+  });
+
+  it("shows another operator's run as active and blocks Start within one poll (issue 22, item 4)", async () => {
+    let othersRun = false;
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => {
+        const runs = othersRun ? [activeRun(52, 'running', { kind: 'all_tenants' })] : [];
+        return json(200, { ...runbookView(LIFECYCLE_KEY), active_runs: runs, active_run: runs[0] ?? null });
+      },
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () => json(200, preflightResult(LIFECYCLE_KEY, {})),
+    });
+    open(LIFECYCLE_KEY);
+    const result = await preflightAllTenants();
+    const start = within(result).getByRole('button', { name: 'Start…' }) as HTMLButtonElement;
+    expect(start.disabled).toBe(false);
+    expect(screen.queryByTestId('active-runs')).toBeNull();
+    othersRun = true;
+    expect((await screen.findByTestId('active-runs', {}, { timeout: 2000 })).textContent).toContain('Run #52');
+    expect((within(result).getByRole('button', { name: 'Start…' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it('moves focus to the preflight result heading (obs. 11)', async () => {

@@ -16,7 +16,7 @@ import {
   parameterFields,
   splitParameterErrors,
 } from '../../lib/parameters';
-import { activeRunsRefetchInterval } from '../../lib/polling';
+import { ACTIVE_RUNS_POLL_INTERVAL_MS } from '../../lib/polling';
 import { overlappingRun, preflightFoundNothing } from '../../lib/runbook';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { ParameterForm, parameterInputId } from '../components/ParameterForm';
@@ -35,8 +35,8 @@ export function RunbookPage() {
     queryKey: ['runbook', key],
     queryFn: ({ signal }): Promise<Runbook> =>
       unwrap(api.GET('/system/api/ops/runbooks/{key}', { params: { path: { key } }, signal })),
-    // "Active now" stays true: refreshed every few seconds while a run is active.
-    refetchInterval: (query) => activeRunsRefetchInterval(query.state.data),
+    // "Active now" stays true, also for a run another operator starts.
+    refetchInterval: ACTIVE_RUNS_POLL_INTERVAL_MS,
   });
 
   return (

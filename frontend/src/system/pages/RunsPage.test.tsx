@@ -5,6 +5,11 @@ import { fakeBackend, json } from '../../test/fakeBackend';
 import { renderSystem } from '../../test/renderSystem';
 import { RunsPage } from './RunsPage';
 
+vi.mock('../../lib/polling', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../lib/polling')>()),
+  RUN_LIST_POLL_INTERVAL_MS: 40,
+}));
+
 function run(id: number, outcome: 'succeeded' | 'failed' | 'partially_succeeded' | 'cancelled') {
   return {
     id,
@@ -43,6 +48,18 @@ afterEach(() => {
 });
 
 describe('RunsPage (issue 16)', () => {
+  it("keeps polling when every run is completed, so another operator's new run appears (issue 22, item 4)", async () => {
+    let served = [run(5, 'succeeded')];
+    fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: served, page: 1, per_page: 25, total: served.length }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs' });
+    await screen.findByRole('link', { name: '#5' });
+    served = [run(6, 'succeeded'), ...served];
+    expect(await screen.findByRole('link', { name: '#6' }, { timeout: 2000 })).toBeTruthy();
+  });
+
   it('says a page past the end is empty and links the last page, not "No runs yet" (obs. 6)', async () => {
     fakeBackend({
       'GET /system/api/ops/runs': () => json(200, { items: [], page: 99, per_page: 25, total: 60 }),
@@ -148,6 +165,36 @@ describe('RunsPage filters and columns (docs/spec.md §18)', () => {
       expect(backend.calls.filter((call) => call.path === '/system/api/ops/runs').at(-1)!.url.searchParams.get('outcome')).toBe('failed'),
     );
     expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('outcome=failed');
+  });
+
+  it('names the tenant of a reloaded tenant_id in the box and below it (issue 22, item 10)', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: [], page: 1, per_page: 25, total: 0 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+      'GET /system/api/ops/tenants': () =>
+        json(200, { items: [{ id: 333, external_id: 'tenant-333', name: 'Tenant 333', workspace_id: 1 }], page: 1, per_page: 20, total: 1 }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs?tenant_id=333' });
+    await waitFor(() => expect(screen.getByTestId('tenant-filter').textContent).toContain('Runs with Tenant 333 (tenant-333)'));
+    expect((screen.getByRole('combobox', { name: 'Tenant' }) as HTMLInputElement).value).toBe('Tenant 333');
+    const lookup = backend.calls.find((call) => call.path === '/system/api/ops/tenants')!;
+    expect(lookup.url.searchParams.get('id')).toBe('333');
+  });
+
+  it('puts the filters behind a "Filters" disclosure that counts the active ones (issue 22, item 9)', async () => {
+    fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: [], page: 1, per_page: 25, total: 0 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs?status=completed&source=cli' });
+    const toggle = await screen.findByRole('button', { name: 'Filters (2 active)' });
+    const form = screen.getByRole('search', { name: 'Filter runs' });
+    expect(toggle.getAttribute('aria-controls')).toBe(form.id);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(form.className).not.toContain('filters-open');
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(form.className).toContain('filters-open');
   });
 
   it('shows a 422 for a bad filter beside that field', async () => {

@@ -1,11 +1,13 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import type { OpsTenant, Page, Run, RunbookList } from '../../api/types';
 import { formatDuration, formatScope, formatTimestamp, tenantLabel } from '../../lib/format';
+import { RUN_LIST_POLL_INTERVAL_MS } from '../../lib/polling';
 import { csvHref, dayStart } from '../../lib/runs';
+import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { TenantPicker } from '../components/TenantPicker';
@@ -13,8 +15,6 @@ import { RunProgress, RunStateBadge } from '../RunState';
 import { api, useOperator } from '../session';
 
 const PER_PAGE = 25;
-/** The list refreshes while a run on it can still change; slower than run detail's 2 s. */
-const LIST_POLL_MS = 5000;
 
 type Schemas = components['schemas'];
 
@@ -61,26 +61,6 @@ export const RUN_FILTERS = [
 type RunFilter = (typeof RUN_FILTERS)[number];
 type Filters = Record<RunFilter, string>;
 
-/** All filters from the URL, and a setter that changes several at once and returns to page 1. */
-function useRunFilters(): [Filters, (changes: Partial<Filters>) => void] {
-  const [params, setParams] = useSearchParams();
-  const filters = Object.fromEntries(RUN_FILTERS.map((name) => [name, params.get(name) ?? ''])) as Filters;
-  const set = (changes: Partial<Filters>) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        for (const [name, value] of Object.entries(changes)) {
-          if (value === '' || value === undefined) next.delete(name);
-          else next.set(name, value);
-        }
-        next.delete('page');
-        return next;
-      },
-      { replace: true },
-    );
-  return [filters, set];
-}
-
 /** The API's query for the filters: dates (UTC days) as instants, empty ones left out. */
 export function runsQuery(filters: Filters): Record<string, string> {
   const query: Record<string, string> = {};
@@ -96,7 +76,7 @@ export function runsQuery(filters: Filters): Record<string, string> {
 export function RunsPage() {
   const ids = useId();
   const page = usePageParam();
-  const [filters, setFilters] = useRunFilters();
+  const [filters, setFilters] = useUrlFilters(RUN_FILTERS);
   const operator = useOperator();
   const canSeeRunbooks = operator.capabilities.includes('ops.runbooks.view');
   const query = runsQuery(filters);
@@ -112,8 +92,7 @@ export function RunsPage() {
           signal,
         }),
       ),
-    refetchInterval: (q) =>
-      q.state.data?.items.some((run) => run.status !== 'completed') ? LIST_POLL_MS : false,
+    refetchInterval: RUN_LIST_POLL_INTERVAL_MS,
     placeholderData: keepPreviousData,
     retry: false,
   });
@@ -123,7 +102,11 @@ export function RunsPage() {
       unwrap(api.GET('/system/api/ops/runbooks', { signal })),
     enabled: canSeeRunbooks,
   });
-  const filtered = RUN_FILTERS.some((name) => filters[name] !== '');
+  const active = RUN_FILTERS.filter((name) => filters[name] !== '').length;
+  const filtered = active > 0;
+  // On a phone the eight filters hide behind a "Filters" button (issue 22, item 9); a refused
+  // filter opens them, to show the field it marks.
+  const [showFilters, setShowFilters] = useState(false);
   // A 422 names the filter it refuses (docs/spec.md §18: an unknown or malformed filter is never ignored).
   const refused = runs.error instanceof ProblemError && runs.error.status === 422 ? runs.error : null;
   const fieldError = (name: RunFilter) => refused?.errors[name];
@@ -132,7 +115,22 @@ export function RunsPage() {
     <section>
       <title>Runs · TenantAtlas Ops</title>
       <h1>Runs</h1>
-      <form className="filters filters-wide" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+      <button
+        type="button"
+        className="button-secondary filters-toggle"
+        aria-expanded={showFilters || refused !== null}
+        aria-controls={`${ids}-filters`}
+        onClick={() => setShowFilters((open) => !open)}
+      >
+        Filters{active > 0 && ` (${active} active)`}
+      </button>
+      <form
+        id={`${ids}-filters`}
+        className={`filters filters-wide filters-collapsible${showFilters || refused !== null ? ' filters-open' : ''}`}
+        role="search"
+        aria-label="Filter runs"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <Field id={`${ids}-status`} label="Status" errors={fieldError('status')}>
           <select
             id={`${ids}-status`}
@@ -242,7 +240,7 @@ export function RunsPage() {
           <button
             type="button"
             className="button-secondary"
-            onClick={() => setFilters(Object.fromEntries(RUN_FILTERS.map((name) => [name, ''])))}
+            onClick={() => setFilters(cleared(RUN_FILTERS))}
           >
             Clear filters
           </button>
@@ -408,7 +406,8 @@ function TextFilter({
 
 /**
  * Runs with an item for one tenant (`tenant_id`): picked by name through the tenant combobox.
- * After a reload only the id is in the URL, shown as `Tenant #43` (never a made-up name).
+ * After a reload only the id is in the URL: the tenant is looked up by it and named in the box
+ * and below it (issue 22, item 10); `tenant #43` only while it loads or if it is gone.
  */
 function TenantFilter({
   tenantId,
@@ -420,7 +419,15 @@ function TenantFilter({
   onChange: (id: string) => void;
 }) {
   const [picked, setPicked] = useState<OpsTenant | null>(null);
-  const known = picked !== null && String(picked.id) === tenantId ? picked : null;
+  const id = Number(tenantId);
+  const lookedUp = useQuery({
+    queryKey: ['ops-tenant', id],
+    queryFn: ({ signal }): Promise<Page<OpsTenant>> =>
+      unwrap(api.GET('/system/api/ops/tenants', { params: { query: { id } }, signal })),
+    enabled: Number.isSafeInteger(id) && id > 0 && picked?.id !== id,
+  });
+  const known =
+    picked !== null && picked.id === id ? picked : (lookedUp.data?.items.find((tenant) => tenant.id === id) ?? null);
   // Cleared from outside ("any tenant", "Clear filters"): empty the combobox too. Typing over a
   // picked tenant also clears the filter, but keeps what is being typed.
   const [resetKey, setResetKey] = useState(0);

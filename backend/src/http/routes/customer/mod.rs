@@ -1,4 +1,4 @@
-//! Customer-plane endpoints (`/admin/api/...`): session login/logout/me and read-only views of
+//! Customer-plane endpoints (`/admin/api/...`): session login/logout/me/session and read-only views of
 //! the user's own workspace. This plane has no runbook, maintenance or run endpoint, by design
 //! (a regression test enumerates plausible paths and expects 404).
 
@@ -6,6 +6,7 @@ pub mod findings;
 pub mod login;
 pub mod logout;
 pub mod me;
+pub mod session;
 pub mod tenants;
 
 use chrono::{DateTime, Utc};

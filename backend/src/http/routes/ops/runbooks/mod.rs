@@ -77,7 +77,7 @@ pub(super) async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<Runb
         .all(&ctx.db)
         .await?
     {
-        active_runs.push(query::view(&ctx.db, run, now).await?);
+        active_runs.push(query::view(&ctx.db, &ctx.runbooks, run, now).await?);
     }
     Ok(RunbookView {
         key: runbook.key().to_owned(),

@@ -45,7 +45,7 @@ pub async fn detail(
     // a tenant a later retry rebuilt): its ETag is its whole view's digest. An active run's is
     // read from its row, so a poll of a run that has not moved costs one query.
     if run.status == RunStatus::Completed {
-        let view = query::view(&ctx.db, run, now).await?;
+        let view = query::view(&ctx.db, &ctx.runbooks, run, now).await?;
         let json = serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.into()))?;
         let etag = format!(
             "\"{}-completed-{}\"",
@@ -73,7 +73,7 @@ pub async fn detail(
     if if_none_match(&req, &etag) {
         return Ok(not_modified(etag));
     }
-    let view = query::view_with_stall(&ctx.db, run, stalled, now).await?;
+    let view = query::view_with_stall(&ctx.db, &ctx.runbooks, run, stalled, now).await?;
     Ok(ok(etag, &view))
 }
 

@@ -127,7 +127,15 @@ async fn next_chunk(mut state: State) -> Option<(Result<Bytes, ApiError>, State)
         );
         if state.seen.as_ref() != Some(&version) {
             let completed = run.status == RunStatus::Completed;
-            let view = match query::view_with_stall(&state.ctx.db, run, stalled, now).await {
+            let view = match query::view_with_stall(
+                &state.ctx.db,
+                &state.ctx.runbooks,
+                run,
+                stalled,
+                now,
+            )
+            .await
+            {
                 Ok(view) => view,
                 Err(e) => {
                     tracing::warn!(run.id = state.id, error = %e, "run events: cannot build the view");

@@ -47,7 +47,9 @@ pub async fn export(
             let ctx = ctx.clone();
             let filter = filter.clone();
             async move {
-                let runs = query::list_before(&ctx.db, &filter, before, PAGE, ctx.now()).await?;
+                let runs =
+                    query::list_before(&ctx.db, &ctx.runbooks, &filter, before, PAGE, ctx.now())
+                        .await?;
                 let next = (runs.len() as u64 == PAGE)
                     .then(|| runs.last().map(|r| r.id))
                     .flatten();

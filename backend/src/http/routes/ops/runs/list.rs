@@ -124,8 +124,15 @@ pub async fn list(
     operator.require(Capability::RunsView)?;
     let filter = filter.parse(&req, Listing::Paged)?;
     let params = page.validate()?;
-    let (runs, total) =
-        query::list(&ctx.db, &filter, params.page, params.per_page, ctx.now()).await?;
+    let (runs, total) = query::list(
+        &ctx.db,
+        &ctx.runbooks,
+        &filter,
+        params.page,
+        params.per_page,
+        ctx.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Page::new(runs, params, total)))

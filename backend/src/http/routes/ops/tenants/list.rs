@@ -32,12 +32,14 @@ pub struct TenantView {
 pub struct TenantSearch {
     /// Case-insensitive substring of the name or external id.
     pub search: Option<String>,
+    /// Only the tenant with this id (how the console names a tenant a URL gives by id).
+    pub id: Option<i64>,
 }
 
 /// List the targetable tenants.
 ///
-/// Tenants a runbook can target, by name, paginated; `search` matches the name or the external id.
-/// The platform tenant is never listed.
+/// Tenants a runbook can target, by name, paginated; `search` matches the name or the external id,
+/// `id` picks one tenant. The platform tenant is never listed.
 ///
 /// Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
 #[utoipa::path(
@@ -63,6 +65,9 @@ pub async fn list(
         .filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
     if let Some(matching) = search.search.as_deref().and_then(tenant_search) {
         query = query.filter(matching);
+    }
+    if let Some(id) = search.id {
+        query = query.filter(tenants::Column::Id.eq(id));
     }
     let total = query.clone().count(&ctx.db).await?;
     let items = query
