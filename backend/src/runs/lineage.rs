@@ -176,11 +176,10 @@ pub async fn retry_tenant_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runbooks::Registry;
 
     #[test]
     fn only_an_all_tenants_runs_retry_needs_a_phrase_with_the_runbooks_verb() {
-        let runbooks = Registry::built_in();
+        let runbooks = crate::app::runbooks();
         let stale = runbooks.find("findings.stale.close").expect("runbook 2");
         let rebuild = runbooks
             .find("findings.lifecycle.rebuild")
