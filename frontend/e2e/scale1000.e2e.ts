@@ -373,7 +373,7 @@ test('a Close Stale run with failed tenants is retried from the console, and so 
   const first = await completed(page, await startCloseStale(page));
   expect(first.counts.failed).toBeGreaterThan(0);
   const phrase = `CLOSE STALE IN ${first.retryable_tenants} TENANTS`;
-  expect(first.retry_confirmation).toBe(phrase);
+  expect(first.retry_confirmation).toEqual({ required: true, phrase });
 
   // The broken tenants stay broken: the retry fails again, and its own retry needs its phrase.
   const second = await completed(page, await retryFromConsole(page, first.id, phrase, 'retry-dialog-close-stale'));
@@ -381,7 +381,7 @@ test('a Close Stale run with failed tenants is retried from the console, and so 
   expect(second.scope.kind).toBe('tenants');
   expect(second.counts.failed).toBeGreaterThan(0);
   const again = `CLOSE STALE IN ${second.retryable_tenants} TENANTS`;
-  expect(second.retry_confirmation).toBe(again);
+  expect(second.retry_confirmation).toEqual({ required: true, phrase: again });
   const third = await completed(page, await retryFromConsole(page, second.id, again, 'retry-dialog-retry-of-retry'));
   expect(third.retry_of_run_id).toBe(second.id);
   expect(third.counts.total).toBe(second.retryable_tenants);

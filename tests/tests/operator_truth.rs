@@ -140,7 +140,10 @@ async fn retry_confirmation_is_the_phrase_the_retry_needs(backend: Backend) {
     drain(&app, first_id).await;
     let first = get(&op, &format!("/system/api/ops/runs/{first_id}")).await;
     assert_eq!(first["counts"]["failed"], 2, "{first}");
-    assert_eq!(first["retry_confirmation"], "CLOSE STALE IN 2 TENANTS");
+    assert_eq!(
+        first["retry_confirmation"],
+        json!({"required": true, "phrase": "CLOSE STALE IN 2 TENANTS"})
+    );
 
     let retry = |id: i64, phrase: Value| {
         let op = op.clone();
@@ -155,7 +158,7 @@ async fn retry_confirmation_is_the_phrase_the_retry_needs(backend: Backend) {
     // `a` fails again: the retry of the retry is what is left.
     break_tenants(&app, &[a]).await;
     let second = json_of(
-        retry(first_id, first["retry_confirmation"].clone()).await,
+        retry(first_id, first["retry_confirmation"]["phrase"].clone()).await,
         201,
     )
     .await;
@@ -163,10 +166,13 @@ async fn retry_confirmation_is_the_phrase_the_retry_needs(backend: Backend) {
     drain(&app, second_id).await;
     let second = get(&op, &format!("/system/api/ops/runs/{second_id}")).await;
     assert_eq!(second["scope"]["kind"], "tenants");
-    assert_eq!(second["retry_confirmation"], "CLOSE STALE IN 1 TENANTS");
+    assert_eq!(
+        second["retry_confirmation"],
+        json!({"required": true, "phrase": "CLOSE STALE IN 1 TENANTS"})
+    );
     let first = get(&op, &format!("/system/api/ops/runs/{first_id}")).await;
     assert_eq!(
-        first["retry_confirmation"], "CLOSE STALE IN 1 TENANTS",
+        first["retry_confirmation"]["phrase"], "CLOSE STALE IN 1 TENANTS",
         "b was closed by the retry"
     );
 
@@ -174,7 +180,7 @@ async fn retry_confirmation_is_the_phrase_the_retry_needs(backend: Backend) {
     assert_eq!(res.status(), 422, "another runbook's verb");
     break_tenants(&app, &[]).await;
     let third = json_of(
-        retry(second_id, second["retry_confirmation"].clone()).await,
+        retry(second_id, second["retry_confirmation"]["phrase"].clone()).await,
         201,
     )
     .await;

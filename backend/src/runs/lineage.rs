@@ -108,18 +108,30 @@ async fn still_failed(
     Ok(query)
 }
 
-/// The phrase a retry-failed of a completed run of `runbook` over `scope` needs typed, with
-/// `still_failed` tenants to retry (docs/spec.md §21): a retry of an all-tenants run names the
-/// runbook's verb and those tenants (`CLOSE STALE IN 2 TENANTS`), also when the run is itself a
-/// retry; a single-tenant run's retry needs none. `retry_failed` checks the typed phrase
-/// against this and the run view shows it (`retry_confirmation`), so the two cannot differ.
+/// What a retry-failed of a run needs confirmed (docs/spec.md §21), shown on the run view as
+/// `retry_confirmation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RetryConfirmation {
+    /// Whether the retry's `confirmation` must be `phrase`, typed exactly.
+    pub required: bool,
+    /// The runbook's verb and the tenants to retry, e.g. `CLOSE STALE IN 2 TENANTS`.
+    pub phrase: String,
+}
+
+/// What a retry-failed of a completed run of `runbook` over `scope` needs confirmed, with
+/// `still_failed` tenants to retry (docs/spec.md §21): a retry of an all-tenants run must type
+/// the runbook's verb and those tenants (`CLOSE STALE IN 2 TENANTS`), also when the run is
+/// itself a retry; a single-tenant run's retry needs no phrase. `retry_failed` checks the typed
+/// phrase against this and the run view shows it, so the two cannot differ.
 pub fn retry_confirmation(
     runbook: &dyn Runbook,
     scope: Scope,
     still_failed: u64,
-) -> Option<String> {
-    matches!(scope, Scope::AllTenants)
-        .then(|| confirmation_phrase(runbook.confirmation_verb(), still_failed))
+) -> RetryConfirmation {
+    RetryConfirmation {
+        required: matches!(scope, Scope::AllTenants),
+        phrase: confirmation_phrase(runbook.confirmation_verb(), still_failed),
+    }
 }
 
 /// How many tenants of `run_id` are still failed.
@@ -184,17 +196,18 @@ mod tests {
         let rebuild = runbooks
             .find("findings.lifecycle.rebuild")
             .expect("runbook 1");
+        let needs = |phrase: &str| RetryConfirmation {
+            required: true,
+            phrase: phrase.into(),
+        };
         assert_eq!(
-            retry_confirmation(stale, Scope::AllTenants, 2).as_deref(),
-            Some("CLOSE STALE IN 2 TENANTS")
+            retry_confirmation(stale, Scope::AllTenants, 2),
+            needs("CLOSE STALE IN 2 TENANTS")
         );
         assert_eq!(
-            retry_confirmation(rebuild, Scope::AllTenants, 1).as_deref(),
-            Some("REBUILD 1 TENANTS")
+            retry_confirmation(rebuild, Scope::AllTenants, 1),
+            needs("REBUILD 1 TENANTS")
         );
-        assert_eq!(
-            retry_confirmation(stale, Scope::Tenant { tenant_id: 7 }, 1),
-            None
-        );
+        assert!(!retry_confirmation(stale, Scope::Tenant { tenant_id: 7 }, 1).required);
     }
 }

@@ -231,10 +231,11 @@ pub struct RunView {
     /// Failed tenants that no later retry rebuilt: what `retry-failed` would retry, and the
     /// number its typed phrase names.
     pub retryable_tenants: i64,
-    /// The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
-    /// all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
-    /// it needs none or the run cannot be retried (docs/spec.md §21).
-    pub retry_confirmation: Option<String>,
+    /// What `retry-failed` of this run needs in `confirmation`: `required` for a retry of an
+    /// all-tenants run or of a retry of one, with the exact `phrase`
+    /// (`<VERB> <retryable_tenants> TENANTS`); null when the run cannot be retried (active, or
+    /// nothing left to retry) (docs/spec.md §21).
+    pub retry_confirmation: Option<lineage::RetryConfirmation>,
     /// Seconds from the first tenant job to completion (to now while running); null before
     /// the run starts.
     pub duration_seconds: Option<i64>,
@@ -365,9 +366,9 @@ async fn views_of(
         // What `start::retry_failed` checks the typed phrase against: a completed run with
         // tenants left to retry, of a runbook this process serves.
         let retry_confirmation = match runbooks.find(&run.runbook_key) {
-            Some(runbook) if run.status == RunStatus::Completed && retryable > 0 => {
-                lineage::retry_confirmation(runbook, scope, retryable as u64)
-            }
+            Some(runbook) if run.status == RunStatus::Completed && retryable > 0 => Some(
+                lineage::retry_confirmation(runbook, scope, retryable as u64),
+            ),
             _ => None,
         };
         let scope = match (run.retry_of_run_id, scope) {

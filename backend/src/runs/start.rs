@@ -380,8 +380,9 @@ pub async fn retry_failed(
             need(Capability::RunbooksRunAllTenants)?;
         }
     }
-    if let Some(phrase) = lineage::retry_confirmation(runbook, scope, failed) {
-        require_phrase(&phrase, req.confirmation.as_deref())?;
+    let confirm = lineage::retry_confirmation(runbook, scope, failed);
+    if confirm.required {
+        require_phrase(&confirm.phrase, req.confirmation.as_deref())?;
     }
     let tenant = match scope.tenant_id() {
         Some(_) => preflight::validate_scope(&ctx.db, runbook, &scope).await?,

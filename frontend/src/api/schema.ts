@@ -1127,6 +1127,16 @@ export interface components {
             confirmation?: string | null;
             reason?: components["schemas"]["ReasonBody"] | null;
         };
+        /**
+         * @description What a retry-failed of a run needs confirmed (docs/spec.md §21), shown on the run view as
+         *     `retry_confirmation`.
+         */
+        RetryConfirmation: {
+            /** @description The runbook's verb and the tenants to retry, e.g. `CLOSE STALE IN 2 TENANTS`. */
+            phrase: string;
+            /** @description Whether the retry's `confirmation` must be `phrase`, typed exactly. */
+            required: boolean;
+        };
         /** @description A run that retried the failed tenants of another. */
         RetryRef: {
             /**
@@ -1206,12 +1216,7 @@ export interface components {
             reason: components["schemas"]["ReasonView"];
             /** @description The runs that retried this run's failed tenants, oldest first. */
             retried_by: components["schemas"]["RetryRef"][];
-            /**
-             * @description The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
-             *     all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
-             *     it needs none or the run cannot be retried (docs/spec.md §21).
-             */
-            retry_confirmation?: string | null;
+            retry_confirmation?: components["schemas"]["RetryConfirmation"] | null;
             /**
              * Format: int64
              * @description The run whose failed tenants this run retries.
@@ -3092,12 +3097,7 @@ export interface operations {
                             reason: components["schemas"]["ReasonView"];
                             /** @description The runs that retried this run's failed tenants, oldest first. */
                             retried_by: components["schemas"]["RetryRef"][];
-                            /**
-                             * @description The exact phrase `retry-failed` of this run needs in `confirmation` (a retry of an
-                             *     all-tenants run, or of a retry of one: `<VERB> <retryable_tenants> TENANTS`); null when
-                             *     it needs none or the run cannot be retried (docs/spec.md §21).
-                             */
-                            retry_confirmation?: string | null;
+                            retry_confirmation?: components["schemas"]["RetryConfirmation"] | null;
                             /**
                              * Format: int64
                              * @description The run whose failed tenants this run retries.

@@ -27,7 +27,7 @@ export function mayRetryFailed(
     run.status === 'completed' &&
     run.retryable_tenants > 0 &&
     capabilities.includes('ops.runbooks.run') &&
-    (run.retry_confirmation === null || capabilities.includes('ops.runbooks.run_all_tenants'))
+    (!run.retry_confirmation?.required || capabilities.includes('ops.runbooks.run_all_tenants'))
   );
 }
 
@@ -49,8 +49,8 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
   const [phrase, setPhrase] = useState('');
   const phraseInput = useRef<HTMLInputElement>(null);
 
-  const expected = run.retry_confirmation ?? '';
-  const required = run.retry_confirmation !== null;
+  const expected = run.retry_confirmation?.phrase ?? '';
+  const required = run.retry_confirmation?.required ?? false;
   const textError = reasonTextError(text);
   const phraseOk = !required || phraseMatches(phrase, expected);
   const canRetry = code !== '' && textError === null && phraseOk;

@@ -40,7 +40,7 @@ function run(status: 'queued' | 'running' | 'completed', processed: number) {
     stalled: null,
     retried_by: [],
     retryable_tenants: 0,
-    retry_confirmation: null as string | null,
+    retry_confirmation: null as { required: boolean; phrase: string } | null,
     duration_seconds: status === 'completed' ? 8 : null,
     created_at: '2030-01-01T00:00:00Z',
     started_at: '2030-01-01T00:00:01Z',
@@ -253,7 +253,9 @@ function withFailures(
     retryable_tenants: status === 'completed' ? failed : 0,
     // What the server computes (docs/spec.md §21): a phrase for a retry of an all-tenants run.
     retry_confirmation:
-      status === 'completed' && failed > 0 && scope.kind === 'all_tenants' ? `REBUILD ${failed} TENANTS` : null,
+      status === 'completed' && failed > 0
+        ? { required: scope.kind === 'all_tenants', phrase: `REBUILD ${failed} TENANTS` }
+        : null,
   };
 }
 
@@ -393,7 +395,7 @@ describe('RunDetailPage retry failed tenants', () => {
 
   it("asks for the server's phrase of a Close Stale run, enables confirm once it is typed, and sends it", async () => {
     const backend = await showRun(
-      { ...withFailures('completed', 2), runbook: 'findings.stale.close', retry_confirmation: 'CLOSE STALE IN 2 TENANTS' },
+      { ...withFailures('completed', 2), runbook: 'findings.stale.close', retry_confirmation: { required: true, phrase: 'CLOSE STALE IN 2 TENANTS' } },
       ALL_CAPABILITIES,
       {
         'POST /system/api/ops/runs/9/retry-failed': () =>
@@ -422,7 +424,7 @@ describe('RunDetailPage retry failed tenants', () => {
         ...withFailures('completed', 1),
         scope: { kind: 'tenants', tenant_ids: [5, 6], retry_of: 8 },
         retry_of_run_id: 8,
-        retry_confirmation: 'REBUILD 1 TENANTS',
+        retry_confirmation: { required: true, phrase: 'REBUILD 1 TENANTS' },
       } as unknown as ReturnType<typeof withFailures>,
       ALL_CAPABILITIES,
       {
@@ -445,7 +447,7 @@ describe('RunDetailPage retry failed tenants', () => {
       {
         ...withFailures('completed', 1),
         scope: { kind: 'tenants', tenant_ids: [5], retry_of: 8 },
-        retry_confirmation: 'REBUILD 1 TENANTS',
+        retry_confirmation: { required: true, phrase: 'REBUILD 1 TENANTS' },
       } as unknown as ReturnType<typeof withFailures>,
       RUN_ONLY,
     );
@@ -814,7 +816,7 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     cleanup();
 
     // One tenant is still failed after the retries: the action stays, naming that one.
-    renderRun({ ...original, retryable_tenants: 1, retry_confirmation: 'REBUILD 1 TENANTS' });
+    renderRun({ ...original, retryable_tenants: 1, retry_confirmation: { required: true, phrase: 'REBUILD 1 TENANTS' } });
     await screen.findByTestId('retried-by');
     const { dialog } = openRetry();
     expect(within(dialog).getByText('REBUILD 1 TENANTS', { selector: 'code' })).toBeTruthy();
