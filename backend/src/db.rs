@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -45,15 +45,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        let mut opts = PgConnectOptions::from_str(url)
+        // TLS as the URL or `PGSSLMODE` says, else the driver's default (`prefer`), on this host
+        // too: with sqlx 0.9.1 setting TCP_NODELAY, `make bench` measures TLS over loopback as
+        // plain (docs/operations.md, "TLS").
+        let opts = PgConnectOptions::from_str(url)
             .map_err(|e| DbErr::Custom(format!("invalid DATABASE_URL: {e}")))?;
-        if plaintext_by_default(
-            url,
-            opts.get_host(),
-            std::env::var_os("PGSSLMODE").is_some(),
-        ) {
-            opts = opts.ssl_mode(PgSslMode::Disable);
-        }
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -66,25 +62,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             "DATABASE_URL must start with sqlite: or postgres:".into(),
         ))
     }
-}
-
-/// Whether a PostgreSQL connection skips TLS although neither the URL nor `PGSSLMODE` names an
-/// `sslmode`: only to a server on this host (loopback, or a Unix socket), where TLS protects
-/// nothing. It also avoids a stall: sqlx 0.9.0 leaves Nagle's algorithm on
-/// (launchbadge/sqlx#4335), and a statement written as two TLS records then waits for the
-/// server's delayed ACK, about 40 ms per large statement. An explicit `sslmode` always wins.
-fn plaintext_by_default(url: &str, host: &str, sslmode_in_env: bool) -> bool {
-    let explicit = sslmode_in_env
-        || url
-            .split_once('?')
-            .is_some_and(|(_, query)| query.split('&').any(|kv| kv.starts_with("sslmode=")));
-    let local = host == "localhost"
-        || host.starts_with('/')
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    local && !explicit
 }
 
 /// Applies pending migrations; returns how many were applied.
@@ -206,50 +183,5 @@ mod tests {
         assert_eq!(s.sql, "UPDATE t SET a = $1 WHERE b = $2");
         let s = stmt(DbBackend::Sqlite, "UPDATE t SET a = ? WHERE b = ?", vec![]);
         assert_eq!(s.sql, "UPDATE t SET a = ? WHERE b = ?");
-    }
-
-    #[test]
-    fn tls_is_skipped_only_on_this_host_and_only_by_default() {
-        let local = "postgres://u@127.0.0.1:5432/db";
-        assert!(plaintext_by_default(local, "127.0.0.1", false));
-        assert!(plaintext_by_default(
-            "postgres://u@localhost/db",
-            "localhost",
-            false
-        ));
-        assert!(plaintext_by_default(
-            "postgres://u@[::1]/db",
-            "[::1]",
-            false
-        ));
-        assert!(plaintext_by_default(
-            "postgres:///db?host=/run/postgresql",
-            "/run/postgresql",
-            false
-        ));
-        assert!(!plaintext_by_default(
-            "postgres://u@db.internal/db",
-            "db.internal",
-            false
-        ));
-        assert!(!plaintext_by_default(
-            "postgres://u@10.0.0.5/db",
-            "10.0.0.5",
-            false
-        ));
-        assert!(!plaintext_by_default(
-            &format!("{local}?sslmode=require"),
-            "127.0.0.1",
-            false
-        ));
-        assert!(!plaintext_by_default(
-            &format!("{local}?application_name=x&sslmode=prefer"),
-            "127.0.0.1",
-            false
-        ));
-        assert!(
-            !plaintext_by_default(local, "127.0.0.1", true),
-            "PGSSLMODE wins"
-        );
     }
 }

@@ -726,10 +726,11 @@ fn main() {
     let _ = writeln!(md, "# Benchmark results\n");
     let _ = writeln!(
         md,
-        "Machine: {} cores, PostgreSQL at DATABASE_URL/TEST_DATABASE_URL (local; no TLS over loopback unless `sslmode` is set, see README). Command: `make bench` (`BENCH_SHAPES={shapes}`). Release build, 2 workers in the benchmark process (as `serve` runs them). Where the time goes and why: `bench/PROFILE.md`. {traces}\n",
+        "Machine: {} cores, PostgreSQL at DATABASE_URL/TEST_DATABASE_URL (local; TLS: `PGSSLMODE={}`). Command: `make bench` (`BENCH_SHAPES={shapes}`). Release build, 2 workers in the benchmark process (as `serve` runs them). Where the time goes and why: `bench/PROFILE.md`. {traces}\n",
         std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(0)
+            .unwrap_or(0),
+        std::env::var("PGSSLMODE").unwrap_or_else(|_| "prefer".into())
     );
     let _ = writeln!(
         md,
