@@ -2,7 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, REPO_ROOT, type RunningServer, slowFindingUpdates, startServer } from './server';
+import {
+  DEMO_PASSWORD,
+  REPO_ROOT,
+  type RunningServer,
+  slowFindingUpdates,
+  startOverAllTenants,
+  startServer,
+} from './server';
 
 // Issue 16, the console's part: what a new operator saw go wrong, checked in the browser —
 // focus after sign-in and preflight, the runbook page's active runs staying true, Start blocked
@@ -48,31 +55,14 @@ async function signIn(page: Page, baseUrl = server.baseUrl) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Starts a run over all tenants through the API, as another operator's script would. */
+/** Starts a run over all tenants through the API, as another operator's script would (one that
+ * means to start even when the preflight found nothing, docs/spec.md §18). */
 async function startAllTenants(page: Page): Promise<number> {
-  const me = await page.request.get(`${server.baseUrl}/system/api/auth/me`);
-  const { csrf_token: csrf } = await me.json();
-  const headers = { 'X-CSRF-Token': csrf, Origin: server.baseUrl };
-  const preflight = await (
-    await page.request.post(`${server.baseUrl}/system/api/ops/runbooks/${RUNBOOK}/preflight`, {
-      headers,
-      data: { scope: { kind: 'all_tenants' }, parameters: {} },
-    })
-  ).json();
-  const started = await page.request.post(`${server.baseUrl}/system/api/ops/runbooks/${RUNBOOK}/runs`, {
-    headers,
-    data: {
-      scope: preflight.scope,
-      reason: { code: 'data_repair', text: 'Started by a script during the e2e' },
-      preflight_id: preflight.preflight_id,
-      confirmation: preflight.confirmation.phrase,
-      parameters: preflight.parameters,
-      // A script that means to start even when the preflight found nothing (docs/spec.md §18).
-      allow_no_changes: true,
-    },
+  const started = await startOverAllTenants(page, server.baseUrl, RUNBOOK, {
+    reason: 'Started by a script during the e2e',
+    allowNoChanges: true,
   });
-  expect(started.status(), await started.text()).toBeLessThan(300);
-  return (await started.json()).id;
+  return started.id;
 }
 
 /** The outcome colours of styles.css, as the bar's `--bar` resolves them. */

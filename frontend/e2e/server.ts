@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect, type Page } from '@playwright/test';
 
 export const FRONTEND_DIR = resolve(import.meta.dirname, '..');
 export const REPO_ROOT = resolve(FRONTEND_DIR, '..');
@@ -178,4 +179,39 @@ export function slowFindingUpdates(server: RunningServer, loops = 12_000): { fas
     fast: () =>
       execFileSync('sqlite3', ['-cmd', BUSY_TIMEOUT, server.databasePath, 'DROP TRIGGER IF EXISTS slow_tenants;']),
   };
+}
+
+/**
+ * Starts a run of `runbook` over all tenants through the API, as an operator's script would:
+ * a preflight, then the start with its phrase, in the page's signed-in session. Returns the run's
+ * id and how many tenants the preflight found in scope.
+ */
+export async function startOverAllTenants(
+  page: Page,
+  baseUrl: string,
+  runbook: string,
+  start: { reason: string; parameters?: Record<string, unknown>; allowNoChanges?: boolean },
+): Promise<{ id: number; tenantsInScope: number }> {
+  const session = await (await page.request.get(`${baseUrl}/system/api/auth/me`)).json();
+  const headers = { 'X-CSRF-Token': session.csrf_token, Origin: baseUrl };
+  const base = `${baseUrl}/system/api/ops/runbooks/${runbook}`;
+  const preflight = await (
+    await page.request.post(`${base}/preflight`, {
+      headers,
+      data: { scope: { kind: 'all_tenants' }, parameters: start.parameters ?? {} },
+    })
+  ).json();
+  const started = await page.request.post(`${base}/runs`, {
+    headers,
+    data: {
+      scope: preflight.scope,
+      reason: { code: 'data_repair', text: start.reason },
+      preflight_id: preflight.preflight_id,
+      confirmation: preflight.confirmation.phrase,
+      parameters: preflight.parameters,
+      ...(start.allowNoChanges ? { allow_no_changes: true } : {}),
+    },
+  });
+  expect(started.status(), await started.text()).toBeLessThan(300);
+  return { id: (await started.json()).id, tenantsInScope: preflight.tenants_in_scope };
 }
