@@ -417,7 +417,18 @@ async fn the_trace_context_column_migrates_and_reaches_the_claim(backend: Backen
     // A pool of its own: SQLite checks an `ALTER TABLE ... DROP COLUMN` against the schema the
     // connection cached, and the app's connections may predate the column.
     let db = app.database.connect().await;
-    Migrator::down(&db, Some(1)).await.expect("down");
+    // Down to just before the trace migration, whatever came after it.
+    let trace_migration = "m20261207_000002_add_job_trace_context";
+    let applied = Migrator::get_applied_migrations(&db)
+        .await
+        .expect("applied");
+    let steps = applied
+        .iter()
+        .rev()
+        .position(|m| m.name() == trace_migration)
+        .expect("the trace migration is applied")
+        + 1;
+    Migrator::down(&db, Some(steps as u32)).await.expect("down");
     let last = Migrator::get_applied_migrations(&db)
         .await
         .expect("applied");
