@@ -150,6 +150,13 @@ async fn close_stale_leaves_exactly_what_an_independent_sql_statement_computes(b
     assert!(!sample.is_empty());
     assert_eq!(sample[0]["after"]["status"], "closed");
     assert_eq!(sample[0]["rules"], json!(["S1"]));
+    // Each sample names its tenant, and the unchanged fields that made S1 apply.
+    assert!(sample[0]["tenant_name"].is_string() && sample[0]["tenant_external_id"].is_string());
+    assert_eq!(
+        sample[0]["context"],
+        json!(["severity", "last_seen_at", "first_seen_at", "created_at"])
+    );
+    assert!(severities.contains(&sample[0]["before"]["severity"].as_str().expect("severity")));
 
     let (status, run) = api.start(&pf, parameters.clone()).await;
     assert_eq!(status, 201, "{run}");

@@ -62,7 +62,9 @@ pub struct PreflightResult {
     #[schema(example = json!({"R1": 3, "R2": 0, "R3": 1, "R4": 0, "R5": 2, "R6": 4, "R7": 0}))]
     pub changes_by_rule: std::collections::BTreeMap<String, u64>,
     /// A few would-be changes, before and after, each naming its tenant (`finding_id`,
-    /// `tenant_id`, `tenant_external_id`, `tenant_name`, `before`, `after`).
+    /// `tenant_id`, `tenant_external_id`, `tenant_name`, `rules`, `before`, `after`, and
+    /// optionally `context`: unchanged fields that made the rule apply, e.g. Close Stale's
+    /// `severity` and `last_seen_at`).
     #[schema(value_type = Vec<Object>)]
     pub sample: Vec<serde_json::Value>,
     /// Estimated run time with the configured workers.

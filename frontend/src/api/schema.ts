@@ -1045,7 +1045,9 @@ export interface components {
             runbook: string;
             /**
              * @description A few would-be changes, before and after, each naming its tenant (`finding_id`,
-             *     `tenant_id`, `tenant_external_id`, `tenant_name`, `before`, `after`).
+             *     `tenant_id`, `tenant_external_id`, `tenant_name`, `rules`, `before`, `after`, and
+             *     optionally `context`: unchanged fields that made the rule apply, e.g. Close Stale's
+             *     `severity` and `last_seen_at`).
              */
             sample: Record<string, unknown>[];
             /** @description The scope examined. */

@@ -111,7 +111,12 @@ export type PreflightRequest = Schemas['PreflightBody'];
 export type PreflightSample = {
   finding_id: number;
   tenant_id: number;
+  /** The tenant's name and external id, which the server adds (docs/spec.md §18). */
+  tenant_name?: string;
+  tenant_external_id?: string;
   rules: string[];
+  /** Unchanged fields that made the rule apply (Close Stale: severity and the last-seen dates). */
+  context?: string[];
   before: Record<string, unknown>;
   after: Record<string, unknown>;
 };

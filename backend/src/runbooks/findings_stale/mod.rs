@@ -249,6 +249,8 @@ async fn apply(
                         "finding_id": row.id,
                         "tenant_id": row.tenant_id,
                         "rules": ["S1"],
+                        // Unchanged, but why S1 applies: shown beside the changed fields.
+                        "context": ["severity", "last_seen_at", "first_seen_at", "created_at"],
                         "before": row,
                         "after": after,
                     }));

@@ -157,6 +157,41 @@ describe('RunbookPage: the parameter form from the runbook schema', () => {
     expect(screen.queryByText('Enter a number of days.')).toBeNull();
   });
 
+  it('names each sample tenant of an all-tenants preflight and shows why Close Stale applies (issue 22, item 6)', async () => {
+    const sample = {
+      finding_id: 9,
+      tenant_id: 333,
+      tenant_name: 'Initech Tenant 333',
+      tenant_external_id: 'tenant-333',
+      rules: ['S1'],
+      context: ['severity', 'last_seen_at', 'first_seen_at', 'created_at'],
+      before: { status: 'new', severity: 'high', last_seen_at: '2026-01-02T00:00:00Z', first_seen_at: null },
+      after: { status: 'closed', severity: 'high', last_seen_at: '2026-01-02T00:00:00Z', first_seen_at: null },
+    };
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${STALE_KEY}`]: () => json(200, runbookView(STALE_KEY)),
+      [`POST /system/api/ops/runbooks/${STALE_KEY}/preflight`]: () =>
+        json(200, { ...preflightResult(STALE_KEY, {}), sample: [sample] }),
+    });
+    open(STALE_KEY);
+    await screen.findByRole('group', { name: 'Parameters' });
+    fireEvent.click(screen.getByRole('radio', { name: 'All tenants' }));
+    fireEvent.change(daysInput(), { target: { value: '30' } });
+    fireEvent.click(preflightButton());
+
+    const result = await screen.findByRole('region', { name: 'Preflight result' });
+    expect(within(result).getByRole('cell', { name: 'Initech Tenant 333 (tenant-333)' })).toBeTruthy();
+    expect(within(result).queryByRole('cell', { name: '#333' })).toBeNull();
+    const sampleTable = within(result).getAllByRole('table').at(-1) as HTMLElement;
+    const fields = within(sampleTable)
+      .getAllByRole('row')
+      .map((row) => row.querySelector('td code:not(.tag)')?.textContent)
+      .filter(Boolean);
+    // The change first, then the unchanged fields that made the finding stale (a null one is left out).
+    expect(fields).toEqual(['status', 'severity', 'last_seen_at']);
+    expect(within(result).getAllByText('unchanged')).toHaveLength(2);
+  });
+
   it('sends "older than N days" as an instant with the checked severities, and shows S1 against rule_details', async () => {
     const sent = { last_seen_before: '2026-10-31T00:00:00Z', severities: ['high', 'critical'] };
     const backend = fakeBackend({

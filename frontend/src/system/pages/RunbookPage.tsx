@@ -368,7 +368,13 @@ export function PreflightView({
   children?: React.ReactNode;
 }) {
   const parameters = describeParameters(result.parameters, runbook.parameters);
-  const tenantName = (id: number) => (tenant && tenant.id === id ? tenantLabel(tenant) : `#${id}`);
+  const tenantName = (id: number, named?: { tenant_name?: string; tenant_external_id?: string }) => {
+    if (tenant && tenant.id === id) return tenantLabel(tenant);
+    if (named?.tenant_name && named.tenant_external_id) {
+      return tenantLabel({ name: named.tenant_name, external_id: named.tenant_external_id });
+    }
+    return `#${id}`;
+  };
   return (
     <section className="panel" aria-labelledby="preflight-heading">
       <h2 id="preflight-heading" tabIndex={-1} ref={headingRef}>
@@ -440,13 +446,17 @@ export function PreflightView({
             </thead>
             <tbody>
               {result.sample.flatMap((change) => {
-                const fields = changedFields(change.before, change.after);
+                const changed = changedFields(change.before, change.after);
+                const context = (change.context ?? []).filter(
+                  (field) => !changed.includes(field) && change.before?.[field] != null,
+                );
+                const fields = [...changed, ...context];
                 return fields.map((field, index) => (
                   <tr key={`${change.finding_id}-${field}`}>
                     {index === 0 && (
                       <>
                         <td rowSpan={fields.length}>#{change.finding_id}</td>
-                        <td rowSpan={fields.length}>{tenantName(change.tenant_id)}</td>
+                        <td rowSpan={fields.length}>{tenantName(change.tenant_id, change)}</td>
                         <td rowSpan={fields.length}>
                           {(change.rules ?? []).map((rule) => (
                             <code key={rule} className="tag">
@@ -463,7 +473,11 @@ export function PreflightView({
                       <Value value={change.before?.[field]} />
                     </td>
                     <td>
-                      <Value value={change.after?.[field]} />
+                      {context.includes(field) ? (
+                        <span className="muted">unchanged</span>
+                      ) : (
+                        <Value value={change.after?.[field]} />
+                      )}
                     </td>
                   </tr>
                 ));
