@@ -16,7 +16,7 @@ use atlas_ops_tests::runs::{
 };
 use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app, spawn_app_with_context};
 use futures_util::future::BoxFuture;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -353,6 +353,20 @@ async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(b
         &format!("SELECT tenant_id FROM run_items WHERE id = {hung_item}"),
     )
     .await;
+    // A second worker hangs on the tenant after it, a moment later.
+    let second = jobs::claim(&app.db, app.ctx.now(), chrono::Duration::seconds(600))
+        .await
+        .expect("claim")
+        .expect("another tenant job");
+    let second_item = second.payload["item_id"].as_i64().expect("item");
+    service::start_item(
+        &app.db,
+        second_item,
+        second.attempts,
+        app.ctx.now() + chrono::Duration::seconds(1),
+    )
+    .await
+    .expect("start");
     let progressed = run_view(&app, run_id).await;
     assert_eq!(progressed.stalled, None);
     let op = viewer(&app).await;
@@ -384,6 +398,23 @@ async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(b
         .expect("stalled after 5 × the median item time");
     assert_eq!(stalled.tenant_id, tenant_id);
     assert!(stalled.tenant_external_id.starts_with("tenant-"));
+    // Both hung tenants are named: the longest-running one, then the other.
+    assert_eq!(stalled.running, 2);
+    let second_tenant: String = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            format!(
+                "SELECT t.external_id FROM run_items i JOIN tenants t ON t.id = i.tenant_id \
+                 WHERE i.id = {second_item}"
+            ),
+        ))
+        .await
+        .expect("query")
+        .expect("the second item")
+        .try_get_by_index(0)
+        .expect("external id");
+    assert_eq!(stalled.others, [second_tenant], "{stalled:?}");
     assert_eq!(
         stalled.since.timestamp(),
         progressed.updated_at.timestamp(),

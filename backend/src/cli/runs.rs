@@ -236,6 +236,13 @@ fn print_run(r: &RunView) {
             stall.tenant_external_id,
             stall.tenant_id
         );
+        if !stall.others.is_empty() {
+            println!(
+                "                     also running: {} ({} tenants in all)",
+                stall.others.join(", "),
+                stall.running
+            );
+        }
     }
     println!("  findings changed   {}", c.findings_changed);
     println!("  source             {}", r.source);

@@ -27,7 +27,15 @@ pub struct Stall {
     pub tenant_id: i64,
     /// That tenant's external id.
     pub tenant_external_id: String,
+    /// How many of the run's items are running (all of them waited on).
+    pub running: i64,
+    /// The external ids of the other running tenants, longest-running first (at most
+    /// [`OTHERS_SHOWN`]).
+    pub others: Vec<String>,
 }
+
+/// How many other running tenants a stall names.
+pub const OTHERS_SHOWN: usize = 5;
 
 /// Whether `run` is stalled as of `now`, and on which tenant.
 pub async fn detect(
@@ -45,17 +53,18 @@ pub async fn detect(
         return Ok(None);
     }
     let backend = db.get_database_backend();
-    let Some(longest) = db
-        .query_one_raw(db::stmt(
+    let running_items = db
+        .query_all_raw(db::stmt(
             backend,
-            "SELECT i.tenant_id, t.external_id FROM run_items i \
-             JOIN tenants t ON t.id = i.tenant_id \
+            "SELECT i.tenant_id, t.external_id, \
+             (SELECT COUNT(*) FROM run_items r WHERE r.run_id = i.run_id AND r.status = 'running') AS running \
+             FROM run_items i JOIN tenants t ON t.id = i.tenant_id \
              WHERE i.run_id = ? AND i.status = 'running' \
-             ORDER BY i.started_at, i.id LIMIT 1",
-            vec![run.id.into()],
+             ORDER BY i.started_at, i.id LIMIT ?",
+            vec![run.id.into(), (OTHERS_SHOWN as i64 + 1).into()],
         ))
-        .await?
-    else {
+        .await?;
+    let Some(longest) = running_items.first() else {
         return Ok(None);
     };
     let threshold = match median_item_time(db, run).await? {
@@ -69,6 +78,11 @@ pub async fn detect(
         since,
         tenant_id: longest.try_get("", "tenant_id")?,
         tenant_external_id: longest.try_get("", "external_id")?,
+        running: longest.try_get("", "running")?,
+        others: running_items[1..]
+            .iter()
+            .map(|row| row.try_get("", "external_id"))
+            .collect::<Result<_, _>>()?,
     }))
 }
 

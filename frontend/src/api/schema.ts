@@ -1360,6 +1360,16 @@ export interface components {
         /** @description A run that stopped making progress, and the tenant it waits on. */
         Stall: {
             /**
+             * @description The external ids of the other running tenants, longest-running first (at most
+             *     [`OTHERS_SHOWN`]).
+             */
+            others: string[];
+            /**
+             * Format: int64
+             * @description How many of the run's items are running (all of them waited on).
+             */
+            running: number;
+            /**
              * Format: date-time
              * @description When an item last finished (the run's start when none has).
              */

@@ -25,6 +25,14 @@ export function stallSentence(
   return `No tenant has finished since ${clockTime(stall.since)} UTC — ${tenant} has been running for ${formatDuration(running)}.`;
 }
 
+/** The other tenants a stalled run waits on (docs/spec.md §18), or "" when it waits on one. */
+export function stallOthers(stall: { running: number; others: string[] }): string {
+  if (stall.others.length === 0) return '';
+  const unnamed = stall.running - 1 - stall.others.length;
+  const more = unnamed > 0 ? ` and ${unnamed} more` : '';
+  return `Also running without finishing: ${stall.others.join(', ')}${more}.`;
+}
+
 /** An item's time from start to completion (to `now` while it runs), or "—" before it starts. */
 export function itemDuration(
   item: { started_at: string | null; completed_at: string | null },

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { unwrap } from '../../api/client';
 import type { Page, Run, RunItem, Stall } from '../../api/types';
 import { tenantLabel } from '../../lib/format';
-import { stallSentence } from '../../lib/runs';
+import { stallOthers, stallSentence } from '../../lib/runs';
 import { api } from '../session';
 
 /**
@@ -41,7 +41,8 @@ export function StallBanner({
   return (
     <div className="notice notice-warning stall" role="status" data-testid="stall-banner">
       <p>
-        <strong>Stalled.</strong> {stallSentence(stall, tenant, stuck?.started_at ?? null, now)}
+        <strong>Stalled.</strong> {stallSentence(stall, tenant, stuck?.started_at ?? null, now)}{' '}
+        {stallOthers(stall)}
       </p>
       <p>
         What to do: open its item to see its attempts and last error

@@ -604,7 +604,7 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
       attempts: 1,
       started_at: started,
     };
-    const backend = renderRun(bigRun({ stalled: { since, tenant_id: 7, tenant_external_id: 'tenant-007' } }), {
+    const backend = renderRun(bigRun({ stalled: { since, tenant_id: 7, tenant_external_id: 'tenant-007', running: 3, others: ['tenant-011'] } }), {
       'GET /system/api/ops/runs/9/items': ({ url }) =>
         json(200, url.searchParams.get('search') === 'tenant-007' ? { ...ITEMS, items: [stuck] } : ITEMS),
     });
@@ -614,6 +614,8 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     // No estimate while nothing finishes: the remaining time says why instead.
     expect(screen.getByText('Remaining: unknown while stalled')).toBeTruthy();
     expect(banner.textContent).toContain(`No tenant has finished since ${since.slice(11, 19)} UTC`);
+    // Every hung tenant is named, not only the longest-running one (issue 22, item 7).
+    expect(banner.textContent).toContain('Also running without finishing: tenant-011 and 1 more.');
 
     fireEvent.click(within(banner).getByRole('button', { name: 'Open tenant-007’s item' }));
     await waitFor(() => expect(itemCalls(backend).some((q) => q.get('search') === 'tenant-007' && q.get('page') === '1')).toBe(true));
