@@ -122,8 +122,17 @@ async fn a_transient_failure_shows_retrying_with_its_next_attempt(backend: Backe
         .expect("the retry job")
         .try_get::<chrono::DateTime<chrono::Utc>>("", "run_at")
         .expect("run_at");
-    // Over the API, filtered by the new status.
+    // Over the API: unfiltered, the retrying item leads the first page (nothing failed yet).
     let op = viewer(&app).await;
+    let first: Value = op
+        .get(&format!("/system/api/ops/runs/{run_id}/items?per_page=2"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["items"][0]["status"], "retrying", "{first}");
+    assert_eq!(first["items"][0]["tenant_id"], ids[3]);
+    // Filtered by the new status.
     let res = op
         .get(&format!(
             "/system/api/ops/runs/{run_id}/items?status=retrying"

@@ -634,8 +634,8 @@ pub async fn items(
     items_matching(db, run_id, &filter, page, per_page).await
 }
 
-/// One page of a run's items matching `filter` — failed first, then by tenant — and the total
-/// count.
+/// One page of a run's items matching `filter` — the ones that need a look first (failed, then
+/// retrying, then running), then by tenant — and the total count.
 pub async fn items_matching(
     db: &impl ConnectionTrait,
     run_id: i64,
@@ -645,10 +645,14 @@ pub async fn items_matching(
 ) -> Result<(Vec<ItemView>, u64), DbErr> {
     let query = filter.apply(run_id);
     let total = query.clone().count(db).await?;
-    let failed_first =
-        sea_orm::sea_query::Expr::cust("CASE WHEN run_items.status = 'failed' THEN 0 ELSE 1 END");
+    let needs_a_look_first = sea_orm::sea_query::Expr::cust(format!(
+        "CASE run_items.status WHEN '{}' THEN 0 WHEN '{}' THEN 1 WHEN '{}' THEN 2 ELSE 3 END",
+        ItemStatus::Failed.as_str(),
+        ItemStatus::Retrying.as_str(),
+        ItemStatus::Running.as_str()
+    ));
     let rows = query
-        .order_by(failed_first, sea_orm::Order::Asc)
+        .order_by(needs_a_look_first, sea_orm::Order::Asc)
         .order_by_asc(run_items::Column::TenantId)
         .offset(page.saturating_sub(1).saturating_mul(per_page))
         .limit(per_page)

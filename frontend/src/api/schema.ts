@@ -643,8 +643,8 @@ export interface paths {
         };
         /**
          * List a run's items.
-         * @description A run's per-tenant items, failed first, then by tenant, paginated; `status` filters them and
-         *     `search` finds tenants by name or external id.
+         * @description A run's per-tenant items, failed first, then retrying, then running, then by tenant,
+         *     paginated; `status` filters them and `search` finds tenants by name or external id.
          *
          *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */

@@ -48,8 +48,8 @@ impl ItemQuery {
 
 /// List a run's items.
 ///
-/// A run's per-tenant items, failed first, then by tenant, paginated; `status` filters them and
-/// `search` finds tenants by name or external id.
+/// A run's per-tenant items, failed first, then retrying, then running, then by tenant,
+/// paginated; `status` filters them and `search` finds tenants by name or external id.
 ///
 /// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
