@@ -211,6 +211,15 @@ pub async fn spawn_app_with_context(
 }
 
 impl TestApp {
+    /// Moves the app clock to just after the next minute boundary, so a burst of login attempts
+    /// stays inside one throttle window however slow the machine (the login throttle counts in
+    /// fixed minutes, docs/spec.md §11).
+    pub fn align_to_throttle_window(&self) {
+        let second = chrono::Timelike::second(&self.ctx.now());
+        self.clock
+            .advance(chrono::Duration::seconds(i64::from(61 - second)));
+    }
+
     /// Lets this test end with unfinished jobs in the queue (a test about a run left waiting,
     /// or one that only checks what a start answers).
     pub fn allow_unfinished_jobs(&self) {

@@ -107,15 +107,6 @@ fn assert_problem(res: &reqwest::Response, status: u16) {
     );
 }
 
-/// Moves the app clock to just after a minute boundary when the current window is nearly over,
-/// so a burst of attempts stays inside one throttle window.
-fn align_to_window(app: &TestApp) {
-    let second = app.ctx.now().second();
-    if second > 30 {
-        app.clock.advance(Duration::seconds(i64::from(61 - second)));
-    }
-}
-
 async fn login_sets_hardened_cookies_and_returns_the_operator(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_operator("alice", &[Capability::RunsView, Capability::RunbooksView])
@@ -482,7 +473,7 @@ async fn the_eleventh_attempt_in_a_minute_is_429(backend: Backend) {
     .await;
     app.create_operator("alice", &[]).await;
     app.create_operator("bob", &[]).await;
-    align_to_window(&app);
+    app.align_to_throttle_window();
     let attempt = |user: &'static str, password: &'static str, ip: &'static str| {
         let url = app.url(LOGIN);
         async move {
@@ -551,7 +542,7 @@ async fn one_username_is_capped_across_addresses(backend: Backend) {
     })
     .await;
     app.create_operator("alice", &[]).await;
-    align_to_window(&app);
+    app.align_to_throttle_window();
     for i in 0..50 {
         let ip = format!("203.0.113.{}", i / 10 + 1);
         let res = bare()
@@ -577,7 +568,7 @@ async fn throttling_holds_across_two_instances(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_operator("alice", &[]).await;
     let second = app.spawn_second_instance().await;
-    align_to_window(&app);
+    app.align_to_throttle_window();
     for i in 0..10 {
         let base = if i % 2 == 0 {
             app.address.clone()

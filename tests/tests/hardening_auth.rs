@@ -182,11 +182,9 @@ async fn padded_or_recased_usernames_share_one_throttle_bucket_and_one_audit_nam
 ) {
     let app = spawn_app(backend).await;
     seed(&app).await; // operator "runner", customer "customer"
-    // Start just after a one-minute window opens, so that a slow machine's 24 logins cannot
-    // straddle two windows (the 11th attempt would find a fresh bucket).
-    let second = chrono::Timelike::second(&app.ctx.now());
-    app.clock
-        .advance(chrono::Duration::seconds(i64::from(61 - second)));
+    // 24 logins on a slow machine must not straddle two windows (the 11th attempt would find a
+    // fresh bucket).
+    app.align_to_throttle_window();
     for (path, user, password) in [
         (LOGIN, "runner", "pipeline-password-0451"),
         (ADMIN_LOGIN, "customer", "seed-password-0451"),
@@ -487,6 +485,7 @@ async fn a_password_change_ends_other_sessions_and_every_token_but_keeps_this_se
 async fn wrong_current_passwords_count_for_the_login_throttle(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_operator("alice", &[]).await;
+    app.align_to_throttle_window();
     let session = app.login_operator("alice").await; // attempt 1 of the minute
     for _ in 0..9 {
         let res = session
@@ -797,10 +796,8 @@ async fn streams_have_a_lifetime_and_a_cap_per_operator(backend: Backend) {
 async fn failed_logins_are_throttled_per_address_whatever_the_username(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.login_failures_per_ip_per_minute = 5).await;
     app.create_operator("alice", &Capability::ALL).await;
-    // Keep the attempts inside one throttle window: start just after one opens.
-    let second = chrono::Timelike::second(&app.ctx.now());
-    app.clock
-        .advance(chrono::Duration::seconds(i64::from(61 - second)));
+    // Keep the attempts inside one throttle window.
+    app.align_to_throttle_window();
     // Successful sign-ins take their attempt back: they never count.
     for _ in 0..3 {
         assert_eq!(login_status(&app, LOGIN, "alice", TEST_PASSWORD).await, 200);

@@ -635,11 +635,7 @@ async fn two_hundred_parallel_logins_let_exactly_ten_through(backend: Backend) {
     let app = without_flood_limiter(backend).await;
     app.create_operator("alice", &Capability::ALL).await;
     // Keep the burst inside one throttle window.
-    let second = chrono::Timelike::second(&app.ctx.now());
-    if second > 20 {
-        app.clock
-            .advance(chrono::Duration::seconds(i64::from(61 - second)));
-    }
+    app.align_to_throttle_window();
     let client = reqwest::Client::new();
     let mut tasks = Vec::new();
     for _ in 0..200 {
