@@ -6,7 +6,7 @@ use atlas_ops::auth::operators;
 use atlas_ops::domain::capability::Capability;
 use atlas_ops::entities::{audit_events, operators as operator_rows, sessions};
 use atlas_ops_tests::{Backend, TEST_PASSWORD, TestApp, db_tests, spawn_app, spawn_app_with};
-use chrono::{Duration, Timelike};
+use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
