@@ -755,6 +755,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/preflights/{id}/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a preflight's tenants. */
+        get: operations["preflights_tenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/preflights/{id}/tenants.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a preflight's tenants as CSV. */
+        get: operations["preflights_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/tenants/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Look up a list of tenants. */
+        get?: never;
+        put?: never;
+        post: operations["lookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workspaces. */
+        get: operations["workspaces_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1050,8 +1118,8 @@ export interface components {
              *     `severity` and `last_seen_at`).
              */
             sample: Record<string, unknown>[];
-            /** @description The scope examined. */
-            scope: components["schemas"]["Scope"];
+            /** @description The scope examined, as the run view shows it. */
+            scope: components["schemas"]["ScopeView"];
             /**
              * Format: int64
              * @description Tenants in scope.
@@ -1309,12 +1377,27 @@ export interface components {
         } | {
             /** @enum {string} */
             kind: "all_tenants";
+        } | {
+            /** @description External ids. */
+            external_ids?: string[] | null;
+            /** @enum {string} */
+            kind: "tenants";
+            /** @description Tenant ids. */
+            tenant_ids?: number[] | null;
+        } | {
+            /** @enum {string} */
+            kind: "workspace";
+            /**
+             * Format: int64
+             * @description The workspace's id.
+             */
+            workspace_id: number;
         };
         /**
-         * @description The kind of a [`Scope`], without its tenant.
+         * @description The kind of a [`Scope`], as stored.
          * @enum {string}
          */
-        ScopeKind: "tenant" | "all_tenants";
+        ScopeKind: "tenant" | "all_tenants" | "tenants" | "workspace";
         /**
          * @description A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
          *     the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
@@ -1333,15 +1416,34 @@ export interface components {
             /** @enum {string} */
             kind: "all_tenants";
         } | {
+            /**
+             * Format: int64
+             * @description How many tenants in all.
+             */
+            count: number;
             /** @enum {string} */
             kind: "tenants";
             /**
              * Format: int64
-             * @description The run whose failed tenants this run retries.
+             * @description For a retry run: the run whose failed tenants it retries.
              */
-            retry_of: number;
-            /** @description The tenants, ascending. */
+            retry_of?: number | null;
+            /** @description The first 100 tenant ids, ascending. */
             tenant_ids: number[];
+        } | {
+            /**
+             * Format: int64
+             * @description How many tenants in all.
+             */
+            count: number;
+            /** @enum {string} */
+            kind: "workspace";
+            workspace?: components["schemas"]["WorkspaceRef"] | null;
+            /**
+             * Format: int64
+             * @description The workspace's id.
+             */
+            workspace_id: number;
         };
         /**
          * @description The session as the login page sees it: the signed-in operator and their CSRF token, or both
@@ -1415,6 +1517,90 @@ export interface components {
             id: number;
             /** @description Name, as the customer wrote it. */
             name: string;
+        };
+        /** @description A list of tenants to look up: `tenant_ids` or `external_ids` (one of them). */
+        LookupBody: {
+            /** @description External ids. */
+            external_ids?: string[] | null;
+            /** @description Tenant ids. */
+            tenant_ids?: number[] | null;
+        };
+        /** @description What a list names. */
+        LookupResult: {
+            /** @description The targetable tenants it names, by id. */
+            found: components["schemas"]["TenantView"][];
+            /** @description What names no tenant, as sent (deduplicated, sorted). */
+            missing: string[];
+            /** @description The platform tenant, as sent, when the list names it (never a runbook target). */
+            platform?: string | null;
+        };
+        /** @description Every tenant a preflight examined, with what would change there. */
+        PreflightTenantView: {
+            /** @description Would-be changes per rule (a finding may count under several). */
+            changes_by_rule: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Findings examined.
+             */
+            findings_examined: number;
+            /**
+             * Format: int64
+             * @description Findings that would change.
+             */
+            findings_to_change: number;
+            /** @description The tenant's external id (null when it was deleted since). */
+            tenant_external_id?: string | null;
+            /**
+             * Format: int64
+             * @description Tenant id.
+             */
+            tenant_id: number;
+            /** @description The tenant's name (null when it was deleted since). */
+            tenant_name?: string | null;
+        };
+        /** @description A tenant a runbook may target. */
+        TenantView: {
+            /** @description External id. */
+            external_id: string;
+            /**
+             * Format: int64
+             * @description Tenant id.
+             */
+            id: number;
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Workspace.
+             */
+            workspace_id: number;
+        };
+        /** @description A workspace as a person reads it. */
+        WorkspaceRef: {
+            /**
+             * Format: int64
+             * @description Workspace id.
+             */
+            id: number;
+            /** @description Name. */
+            name: string;
+        };
+        /** @description A workspace a `workspace` scope may name. */
+        WorkspaceView: {
+            /**
+             * Format: int64
+             * @description Workspace id.
+             */
+            id: number;
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Its tenants a runbook can target (the platform tenant never counts).
+             */
+            tenants: number;
         };
     };
     responses: never;
@@ -4143,6 +4329,157 @@ export interface operations {
                 headers: {
                     /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preflights_tenants: {
+        parameters: {
+            query?: {
+                /** @description `true`: only the tenants with at least one would-be change. */
+                changes_only?: string | null;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Preflight id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PreflightTenantView"][];
+                        /** Format: int64 */
+                        page: number;
+                        /** Format: int64 */
+                        per_page: number;
+                        /** Format: int64 */
+                        total: number;
+                    };
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preflights_export: {
+        parameters: {
+            query?: {
+                /** @description `true`: only the tenants with at least one would-be change. */
+                changes_only?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description Preflight id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookupBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LookupResult"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    workspaces_list: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of the name. */
+                search?: string | null;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WorkspaceView"][];
+                        /** Format: int64 */
+                        page: number;
+                        /** Format: int64 */
+                        per_page: number;
+                        /** Format: int64 */
+                        total: number;
+                    };
+                };
+            };
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -8,6 +8,7 @@ import {
   tenantLabel,
   formatTimestamp,
   runState,
+  scopeLabel,
   secondsBetween,
 } from './format';
 
@@ -113,8 +114,40 @@ describe('formatScope', () => {
   });
 
   it('reads a retry run\'s scope as "2 tenants (retry of #32)"', () => {
-    expect(formatScope({ kind: 'tenants', tenant_ids: [4, 9], retry_of: 32 })).toBe('2 tenants (retry of #32)');
-    expect(formatScope({ kind: 'tenants', tenant_ids: [4], retry_of: null })).toBe('1 tenant');
+    expect(formatScope({ kind: 'tenants', tenant_ids: [4, 9], count: 2, retry_of: 32 })).toBe('2 tenants (retry of #32)');
+  });
+
+  it('reads a list scope by its count, not by the ids shown, and never as a retry without retry_of', () => {
+    expect(formatScope({ kind: 'tenants', tenant_ids: [4], count: 1, retry_of: null })).toBe('1 listed tenant');
+    const first100 = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(formatScope({ kind: 'tenants', tenant_ids: first100, count: 1000, retry_of: null })).toBe('1000 listed tenants');
+  });
+
+  it('names a workspace scope with its tenant count', () => {
+    expect(formatScope({ kind: 'workspace', workspace_id: 3, workspace: { id: 3, name: 'Acme' }, count: 12 })).toBe(
+      'Workspace Acme (12 tenants)',
+    );
+  });
+});
+
+describe('scopeLabel (the server\'s words for a ScopeView)', () => {
+  it('labels every kind', () => {
+    expect(scopeLabel({ kind: 'all_tenants' })).toBe('all tenants');
+    expect(
+      scopeLabel({ kind: 'tenant', tenant_id: 43, tenant: { id: 43, name: 'Hidden Tenant 42', external_id: 'hx-tenant-42' } }),
+    ).toBe('Hidden Tenant 42 (hx-tenant-42)');
+    expect(scopeLabel({ kind: 'tenants', tenant_ids: [1, 2, 3], count: 3, retry_of: null })).toBe('3 listed tenants');
+    expect(scopeLabel({ kind: 'tenants', tenant_ids: [4, 9], count: 2, retry_of: 32 })).toBe('2 tenants (retry of #32)');
+    expect(scopeLabel({ kind: 'tenants', tenant_ids: [4], count: 1, retry_of: 32 })).toBe('1 tenant (retry of #32)');
+    expect(scopeLabel({ kind: 'workspace', workspace_id: 3, workspace: { id: 3, name: 'Acme' }, count: 12 })).toBe(
+      'workspace Acme (12 tenants)',
+    );
+  });
+
+  it('shows an internal id as "#n" where the view names nothing, never as a name', () => {
+    expect(scopeLabel({ kind: 'tenant', tenant_id: 12 })).toBe('tenant #12');
+    expect(scopeLabel({ kind: 'tenant', tenant_id: 12, tenant: null })).toBe('tenant #12');
+    expect(scopeLabel({ kind: 'workspace', workspace_id: 7, workspace: null, count: 1 })).toBe('workspace #7 (1 tenant)');
   });
 });
 

@@ -1,4 +1,4 @@
-import type { RunOutcome, RunStatus, Scope } from '../api/types';
+import type { RunOutcome, RunStatus, ScopeView } from '../api/types';
 
 /** Clamps a progress value into 0–100; anything that is not a finite number counts as 0. */
 export function clampPercent(value: number | null | undefined): number {
@@ -63,35 +63,42 @@ export function tenantLabel(tenant: { name: string; external_id: string }): stri
   return `${tenant.name} (${tenant.external_id})`;
 }
 
-/** A tenant the view names (`scope.tenant`, which the API adds per docs/spec.md §18), when it does. */
-type NamedTenant = { name: string; external_id: string };
-
-/** A scope as the run view gives it (docs/spec.md §18), or as a start request has it. */
-type AnyScope =
-  | Scope
-  | {
-      kind: 'tenant' | 'all_tenants' | 'tenants';
-      tenant_id?: number | null;
-      tenant?: NamedTenant | null;
-      tenant_ids?: number[] | null;
-      retry_of?: number | null;
-    };
+/** "1 tenant", "12 tenants". */
+export function tenantCount(n: number): string {
+  return `${n} ${n === 1 ? 'tenant' : 'tenants'}`;
+}
 
 /**
- * A run's scope in words. A tenant is named `name (external_id)` when the view carries it;
- * otherwise only its internal id is known, shown as `Tenant #43` so it does not read as a name.
- * A retry run's scope reads "2 tenants (retry of #32)".
+ * A scope as the run view and the preflight give it (`ScopeView`, docs/spec.md §18, §21), in the
+ * words the server uses for it: `all tenants`, `Acme (acme-001)`, `3 listed tenants`,
+ * `2 tenants (retry of #32)`, `workspace Acme (12 tenants)`. A list scope is a retry only when
+ * it says `retry_of`; its `tenant_ids` are the first 100 only, so the size is `count`. Where the
+ * view does not name the tenant or the workspace, its internal id is shown as `#43`, so it does
+ * not read as a name.
  */
-export function formatScope(scope: AnyScope): string {
-  if (scope.kind === 'all_tenants') return 'All tenants';
-  if (scope.kind === 'tenants') {
-    const n = 'tenant_ids' in scope && scope.tenant_ids ? scope.tenant_ids.length : 0;
-    const words = `${n} ${n === 1 ? 'tenant' : 'tenants'}`;
-    const of = 'retry_of' in scope ? scope.retry_of : null;
-    return of ? `${words} (retry of #${of})` : words;
+export function scopeLabel(scope: ScopeView): string {
+  switch (scope.kind) {
+    case 'all_tenants':
+      return 'all tenants';
+    case 'tenant':
+      return scope.tenant ? tenantLabel(scope.tenant) : `tenant #${scope.tenant_id}`;
+    case 'tenants':
+      return scope.retry_of != null
+        ? `${tenantCount(scope.count)} (retry of #${scope.retry_of})`
+        : `${scope.count} listed ${scope.count === 1 ? 'tenant' : 'tenants'}`;
+    case 'workspace':
+      return `workspace ${scope.workspace ? scope.workspace.name : `#${scope.workspace_id}`} (${tenantCount(scope.count)})`;
   }
-  const tenant = 'tenant' in scope ? scope.tenant : null;
-  return tenant ? `Tenant ${tenantLabel(tenant)}` : `Tenant #${scope.tenant_id ?? '?'}`;
+}
+
+/**
+ * `scopeLabel` where it starts a cell or a sentence: `All tenants`, `Tenant Acme (acme-001)`,
+ * `Tenant #43`, `3 listed tenants`, `2 tenants (retry of #32)`, `Workspace Acme (12 tenants)`.
+ */
+export function formatScope(scope: ScopeView): string {
+  const label = scopeLabel(scope);
+  if (scope.kind === 'tenant' && scope.tenant) return `Tenant ${label}`;
+  return label.charAt(0).toUpperCase() + label.slice(1);
 }
 
 const RUN_STATE_LABELS: Record<RunStatus | RunOutcome, string> = {

@@ -100,10 +100,24 @@ describe('scopesOverlap / overlappingRun (issue 16, obs. 5)', () => {
   });
 
   it("a retry run's tenants overlap those tenants and all tenants (docs/spec.md §18)", () => {
-    const retry = { kind: 'tenants', tenant_ids: [3, 9], retry_of: 32 } as const;
+    const retry = { kind: 'tenants', tenant_ids: [3, 9], count: 2, retry_of: 32 } as const;
     expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, t(9))).toBe(true);
     expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, t(4))).toBe(false);
     expect(scopesOverlap({ ...retry, tenant_ids: [3, 9] }, all)).toBe(true);
+  });
+
+  it('list and workspace scopes overlap where the views show a common tenant or workspace (docs/spec.md §21)', () => {
+    const list = (ids: number[], count = ids.length) => ({ kind: 'tenants', tenant_ids: ids, count, retry_of: null }) as const;
+    const ws = (id: number) => ({ kind: 'workspace', workspace_id: id, workspace: null, count: 12 }) as const;
+    expect(scopesOverlap(list([1, 2, 3]), list([3, 4]))).toBe(true);
+    expect(scopesOverlap(list([1, 2, 3]), list([4, 5]))).toBe(false);
+    expect(scopesOverlap(t(2), list([1, 2, 3]))).toBe(true);
+    expect(scopesOverlap(ws(1), ws(1))).toBe(true);
+    expect(scopesOverlap(ws(1), ws(2))).toBe(false);
+    expect(scopesOverlap(ws(1), all)).toBe(true);
+    // What the views cannot show (a workspace's tenants, a list's 101st) is the server's to say (409).
+    expect(scopesOverlap(ws(1), t(3))).toBe(false);
+    expect(scopesOverlap(list([1, 2], 500), t(300))).toBe(false);
   });
 
   it('finds the active run in the way, ignoring completed ones', () => {

@@ -1,4 +1,4 @@
-import type { OpsTenant, PreflightResult, ReasonCode, RuleDetail, Run, Scope, ScopeView } from '../api/types';
+import type { OpsTenant, PreflightResult, ReasonCode, RuleDetail, Run, ScopeView } from '../api/types';
 
 /** One row of a rule table: a rule of the runbook and, after a preflight, its count. */
 export interface RuleRow extends RuleDetail {
@@ -80,15 +80,25 @@ export function byName<T extends Pick<OpsTenant, 'name' | 'id'>>(tenants: readon
   return [...tenants].sort((a, b) => NATURAL.compare(a.name, b.name) || a.id - b.id);
 }
 
+/** Tenant ids a scope view is known to cover: all of a one-tenant scope, the first 100 of a list. */
+function tenantsShown(scope: ScopeView): readonly number[] {
+  if (scope.kind === 'tenant') return [scope.tenant_id];
+  if (scope.kind === 'tenants') return scope.tenant_ids;
+  return [];
+}
+
 /**
- * Whether two scopes of one runbook overlap, as the server decides a 409: all tenants overlaps
- * everything, a tenant overlaps the same tenant.
+ * Whether two scopes of one runbook overlap, as far as the views show it: all tenants overlaps
+ * everything, a workspace the same workspace, and scopes that name a common tenant overlap (a
+ * list view names its first 100 tenants only). An overlap the views cannot show (a tenant of a
+ * workspace, the 101st tenant of a list) is left to the server, whose 409 the Start dialog
+ * shows: blocking Start on a guess would stop a run that may start.
  */
-export function scopesOverlap(a: Scope | ScopeView, b: Scope): boolean {
+export function scopesOverlap(a: ScopeView, b: ScopeView): boolean {
   if (a.kind === 'all_tenants' || b.kind === 'all_tenants') return true;
-  // A retry run covers its listed tenants (docs/spec.md §18).
-  if (a.kind === 'tenants') return a.tenant_ids.includes(b.tenant_id);
-  return a.tenant_id === b.tenant_id;
+  if (a.kind === 'workspace' && b.kind === 'workspace') return a.workspace_id === b.workspace_id;
+  const shown = new Set(tenantsShown(a));
+  return tenantsShown(b).some((id) => shown.has(id));
 }
 
 /**
@@ -98,7 +108,7 @@ export function scopesOverlap(a: Scope | ScopeView, b: Scope): boolean {
  */
 export function overlappingRun<R extends Pick<Run, 'status' | 'scope'>>(
   activeRuns: readonly R[],
-  scope: Scope,
+  scope: ScopeView,
 ): R | null {
   return activeRuns.find((run) => run.status !== 'completed' && scopesOverlap(run.scope, scope)) ?? null;
 }

@@ -5,6 +5,7 @@ import { ProblemError, unwrap } from '../../api/client';
 import type { Capability, ReasonCode, RetryFailedRequest, Run, StartedRun } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
+import { scopeLabel, tenantCount } from '../../lib/format';
 import { reasonTextError } from '../../lib/runbook';
 import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
@@ -12,22 +13,40 @@ import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
 
+/** Above this many tenants a list or workspace scope counts as all tenants (docs/spec.md §21). */
+export const MAX_TENANTS_WITHOUT_ALL_TENANTS = 100;
+
+/**
+ * Whether a retry of `run` needs `ops.runbooks.run_all_tenants`, as far as the run view shows it
+ * (docs/spec.md §21): a retry of an all-tenants run, of a list or workspace of more than 100
+ * tenants, or of more than 100 tenants; and a retry of a retry that asks for a phrase, whose
+ * source the view does not show (a list of up to 100 would not need it; the server decides, so
+ * the console errs towards asking for the capability only there).
+ */
+export function retryNeedsAllTenants(run: Pick<Run, 'scope' | 'retryable_tenants' | 'retry_confirmation'>): boolean {
+  const { scope } = run;
+  if (scope.kind === 'all_tenants' || run.retryable_tenants > MAX_TENANTS_WITHOUT_ALL_TENANTS) return true;
+  if (scope.kind === 'tenant') return false;
+  if (scope.count > MAX_TENANTS_WITHOUT_ALL_TENANTS) return true;
+  return scope.kind === 'tenants' && scope.retry_of != null && (run.retry_confirmation?.required ?? false);
+}
+
 /**
  * Whether to offer "Retry failed tenants": the run is completed, the API says some failed tenants
  * are left to retry (`retryable_tenants`: failed ones no later retry rebuilt, docs/spec.md §18), and the
- * operator may start runs (and all-tenants runs, when this one retries all tenants). A retry needs
- * a phrase (`retry_confirmation`) exactly when it retries an all-tenants run or a retry of one,
- * which is also when the server asks for `ops.runbooks.run_all_tenants` (docs/spec.md §21).
+ * operator may start runs (and all-tenants runs, when the retry counts as one: `retryNeedsAllTenants`).
+ * Whether a phrase is needed is the server's `retry_confirmation` (docs/spec.md §21): any run but
+ * a single tenant's.
  */
 export function mayRetryFailed(
-  run: Pick<Run, 'status' | 'retryable_tenants' | 'retry_confirmation'>,
+  run: Pick<Run, 'status' | 'scope' | 'retryable_tenants' | 'retry_confirmation'>,
   capabilities: readonly Capability[],
 ): boolean {
   return (
     run.status === 'completed' &&
     run.retryable_tenants > 0 &&
     capabilities.includes('ops.runbooks.run') &&
-    (!run.retry_confirmation?.required || capabilities.includes('ops.runbooks.run_all_tenants'))
+    (!retryNeedsAllTenants(run) || capabilities.includes('ops.runbooks.run_all_tenants'))
   );
 }
 
@@ -141,8 +160,8 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
               onChange={(event) => setPhrase(event.target.value)}
             />
             <p id={`${ids}-phrase-help`} className="field-help">
-              This retries tenants of a run over all tenants. The phrase must match exactly,
-              including case.
+              This retries {tenantCount(failed)} of a run over {scopeLabel(run.scope)}. The phrase
+              must match exactly, including case.
             </p>
             <FieldError id={`${ids}-phrase-error`} messages={errors.confirmation} />
           </>

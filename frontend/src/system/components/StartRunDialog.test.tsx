@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PreflightResult } from '../../api/types';
+import type { PreflightResult, Scope } from '../../api/types';
 import { ProblemError } from '../../api/client';
 import { fakeBackend, json } from '../../test/fakeBackend';
 import { renderSystem } from '../../test/renderSystem';
@@ -79,8 +79,16 @@ function run(id: number, status: 'queued' | 'running' | 'completed' = 'queued') 
   };
 }
 
+/** The request scope the preflight was asked for (what a start sends back). */
+function sent(scope: PreflightResult['scope']): Scope {
+  if (scope.kind === 'tenant') return { kind: 'tenant', tenant_id: scope.tenant_id };
+  if (scope.kind === 'all_tenants') return { kind: 'all_tenants' };
+  if (scope.kind === 'workspace') return { kind: 'workspace', workspace_id: scope.workspace_id };
+  return { kind: 'tenants', tenant_ids: scope.tenant_ids };
+}
+
 function open(scope: PreflightResult['scope'], onClose = vi.fn()) {
-  renderSystem(<StartRunDialog runbook={RUNBOOK} preflight={preflight(scope)} onClose={onClose} />);
+  renderSystem(<StartRunDialog runbook={RUNBOOK} preflight={preflight(scope)} scope={sent(scope)} onClose={onClose} />);
   return onClose;
 }
 
@@ -216,7 +224,7 @@ describe('StartRunDialog', () => {
     });
     const onRerunPreflight = vi.fn();
     renderSystem(
-      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} onClose={vi.fn()} onRerunPreflight={onRerunPreflight} />,
+      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} scope={{ kind: 'tenant', tenant_id: 2 }} onClose={vi.fn()} onRerunPreflight={onRerunPreflight} />,
     );
     fillReason();
     fireEvent.click(startButton());
@@ -252,7 +260,7 @@ describe('StartRunDialog', () => {
     });
     const onStarted = vi.fn();
     renderSystem(
-      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} onClose={vi.fn()} onStarted={onStarted} />,
+      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} scope={{ kind: 'tenant', tenant_id: 2 }} onClose={vi.fn()} onStarted={onStarted} />,
     );
     fillReason();
     fireEvent.click(startButton());
@@ -267,6 +275,7 @@ describe('StartRunDialog', () => {
       <StartRunDialog
         runbook={RUNBOOK}
         preflight={preflight({ kind: 'tenant', tenant_id: 43 })}
+        scope={{ kind: 'tenant', tenant_id: 43 }}
         tenant={{ id: 43, name: 'Hidden Tenant 42', external_id: 'hx-tenant-42' }}
         onClose={vi.fn()}
       />,
@@ -310,7 +319,7 @@ describe('StartRunDialog', () => {
       changes_by_rule: { S1: 6 },
       confirmation: { required: true, phrase: 'CLOSE STALE IN 25 TENANTS' },
     };
-    renderSystem(<StartRunDialog runbook={STALE} preflight={stalePreflight} onClose={vi.fn()} />);
+    renderSystem(<StartRunDialog runbook={STALE} preflight={stalePreflight} scope={{ kind: 'all_tenants' }} onClose={vi.fn()} />);
 
     const dialog = screen.getByRole('dialog', { name: 'Start Close Stale Findings' });
     expect(dialog.textContent).toContain(
@@ -349,6 +358,7 @@ describe('StartRunDialog when the preflight found nothing to change (docs/spec.m
       <StartRunDialog
         runbook={RUNBOOK}
         preflight={{ ...preflight({ kind: 'tenant', tenant_id: 2 }), findings_to_change: 0, tenants_with_changes: 0, changes_by_rule: {} }}
+        scope={{ kind: 'tenant', tenant_id: 2 }}
         onClose={vi.fn()}
         onRerunPreflight={onRerunPreflight}
       />,
@@ -421,7 +431,7 @@ describe('StartRunDialog when the preflight found nothing to change (docs/spec.m
     });
     const onRerunPreflight = vi.fn();
     renderSystem(
-      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} onClose={vi.fn()} onRerunPreflight={onRerunPreflight} />,
+      <StartRunDialog runbook={RUNBOOK} preflight={preflight({ kind: 'tenant', tenant_id: 2 })} scope={{ kind: 'tenant', tenant_id: 2 }} onClose={vi.fn()} onRerunPreflight={onRerunPreflight} />,
     );
     fillReason();
     fireEvent.click(startButton());

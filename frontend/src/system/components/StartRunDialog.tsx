@@ -7,12 +7,13 @@ import type {
   PreflightResult,
   ReasonCode,
   Runbook,
+  Scope,
   StartedRun,
   StartRunRequest,
 } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
-import { tenantLabel } from '../../lib/format';
+import { scopeLabel, tenantCount } from '../../lib/format';
 import { parametersSentence } from '../../lib/parameters';
 import { preflightFoundNothing, reasonTextError, startedToastTitle } from '../../lib/runbook';
 import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
@@ -26,7 +27,8 @@ import { FieldErrorList } from '../../shared/FieldErrorList';
  * preflight's parameters), reason code and text (10–500 characters, checked as you type) and,
  * when the preflight requires it, the typed phrase — the preflight's `confirmation.phrase`, never
  * built here. Start stays disabled until everything is valid and the phrase matches exactly; it
- * sends the preflight's own (parsed) parameters back. Success closes the dialog, shows the
+ * sends the preflight's own (parsed) parameters back, with the scope the preflight was asked for
+ * (`scope`: the request's, not the preflight's view of it, which names and counts). Success closes the dialog, shows the
  * intent-only toast ("Run queued", or "Run #N is already running" for a deduplicated start) and
  * tells the page (`onStarted`), which discards the used preflight. 409 points to the active run
  * and keeps Start disabled; a stale preflight (422 on `preflight_id`) is said once, with a
@@ -35,6 +37,7 @@ import { FieldErrorList } from '../../shared/FieldErrorList';
 export function StartRunDialog({
   runbook,
   preflight,
+  scope,
   tenant = null,
   onClose,
   onStarted,
@@ -42,6 +45,8 @@ export function StartRunDialog({
 }: {
   runbook: Pick<Runbook, 'key' | 'title' | 'parameters'>;
   preflight: PreflightResult;
+  /** The scope sent to the preflight: a start must send the same. */
+  scope: Scope;
   /** The tenant the operator picked, for a one-tenant scope: the dialog names it. */
   tenant?: Pick<OpsTenant, 'id' | 'name' | 'external_id'> | null;
   onClose: () => void;
@@ -114,7 +119,7 @@ export function StartRunDialog({
     event.preventDefault();
     if (!canStart || start.isPending) return;
     start.mutate({
-      scope: preflight.scope,
+      scope,
       reason: { code, text: text.trim() },
       preflight_id: preflight.preflight_id,
       confirmation: required ? phrase : null,
@@ -124,12 +129,13 @@ export function StartRunDialog({
     });
   };
 
+  const view = preflight.scope;
   const scopeWords =
-    preflight.scope.kind === 'all_tenants'
+    view.kind === 'all_tenants'
       ? `all ${preflight.tenants_in_scope} tenants`
-      : tenant && tenant.id === preflight.scope.tenant_id
-        ? `tenant ${tenantLabel(tenant)}`
-        : `tenant #${preflight.scope.tenant_id}`;
+      : view.kind === 'tenant'
+        ? `tenant ${scopeLabel({ ...view, tenant: view.tenant ?? (tenant?.id === view.tenant_id ? tenant : null) })}`
+        : scopeLabel(view);
 
   const parameters = parametersSentence(preflight.parameters, runbook.parameters);
 
@@ -185,7 +191,10 @@ export function StartRunDialog({
               </p>
             )}
             <p id={`${ids}-phrase-help`} className="field-help">
-              This run changes every tenant. The phrase must match exactly, including case.
+              {view.kind === 'all_tenants'
+                ? 'This run changes every tenant.'
+                : `This run changes ${tenantCount(preflight.tenants_in_scope)}.`}{' '}
+              The phrase must match exactly, including case.
             </p>
             <FieldError id={`${ids}-phrase-error`} messages={errors.confirmation} />
           </>

@@ -422,7 +422,7 @@ describe('RunDetailPage retry failed tenants', () => {
     const backend = await showRun(
       {
         ...withFailures('completed', 1),
-        scope: { kind: 'tenants', tenant_ids: [5, 6], retry_of: 8 },
+        scope: { kind: 'tenants', tenant_ids: [5, 6], count: 2, retry_of: 8 },
         retry_of_run_id: 8,
         retry_confirmation: { required: true, phrase: 'REBUILD 1 TENANTS' },
       } as unknown as ReturnType<typeof withFailures>,
@@ -446,8 +446,34 @@ describe('RunDetailPage retry failed tenants', () => {
     await showRun(
       {
         ...withFailures('completed', 1),
-        scope: { kind: 'tenants', tenant_ids: [5], retry_of: 8 },
+        scope: { kind: 'tenants', tenant_ids: [5], count: 1, retry_of: 8 },
         retry_confirmation: { required: true, phrase: 'REBUILD 1 TENANTS' },
+      } as unknown as ReturnType<typeof withFailures>,
+      RUN_ONLY,
+    );
+    expect(retryButton()).toBeNull();
+  });
+
+  it('offers the retry of a short list run without run_all_tenants, with its phrase (docs/spec.md §21)', async () => {
+    await showRun(
+      {
+        ...withFailures('completed', 2),
+        scope: { kind: 'tenants', tenant_ids: [5, 6, 7], count: 3, retry_of: null },
+        retry_confirmation: { required: true, phrase: 'REBUILD 2 TENANTS' },
+      } as unknown as ReturnType<typeof withFailures>,
+      RUN_ONLY,
+    );
+    const { dialog } = openRetry();
+    expect(within(dialog).getByText('REBUILD 2 TENANTS', { selector: 'label code' })).toBeTruthy();
+    expect(dialog.textContent).toContain('This retries 2 tenants of a run over 3 listed tenants.');
+  });
+
+  it('needs ops.runbooks.run_all_tenants to retry a list or workspace of more than 100 tenants', async () => {
+    await showRun(
+      {
+        ...withFailures('completed', 2),
+        scope: { kind: 'workspace', workspace_id: 4, workspace: { id: 4, name: 'Acme' }, count: 250 },
+        retry_confirmation: { required: true, phrase: 'REBUILD 2 TENANTS' },
       } as unknown as ReturnType<typeof withFailures>,
       RUN_ONLY,
     );
@@ -792,7 +818,7 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
   it('reads a retry run\'s scope as "2 tenants (retry of #32)" with a link', async () => {
     renderRun(
       bigRun({
-        scope: { kind: 'tenants', tenant_ids: [4, 9], retry_of: 32, tenant: null, tenant_id: null },
+        scope: { kind: 'tenants', tenant_ids: [4, 9], count: 2, retry_of: 32 },
         retry_of_run_id: 32,
       }),
     );
@@ -800,6 +826,19 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     expect(scope.textContent).toBe('2 tenants (retry of #32)');
     expect(within(scope).getByRole('link', { name: '#32' }).getAttribute('href')).toBe('/ops/runs/32');
     expect(screen.queryByText('Retry of', { selector: 'dt' })).toBeNull();
+  });
+
+  it('reads a list scope by its count, and a workspace by its name: neither is a retry (docs/spec.md §21)', async () => {
+    const first100 = Array.from({ length: 100 }, (_, i) => i + 1);
+    renderRun(bigRun({ scope: { kind: 'tenants', tenant_ids: first100, count: 1000, retry_of: null } }));
+    const scope = await screen.findByTestId('run-scope');
+    expect(scope.textContent).toBe('1000 listed tenants');
+    expect(within(scope).queryByRole('link')).toBeNull();
+    expect(screen.queryByText('Retry of', { selector: 'dt' })).toBeNull();
+    cleanup();
+
+    renderRun(bigRun({ scope: { kind: 'workspace', workspace_id: 4, workspace: { id: 4, name: 'Acme' }, count: 12 } }));
+    expect((await screen.findByTestId('run-scope')).textContent).toBe('Workspace Acme (12 tenants)');
   });
 
   it('lists the retries of a run and offers no retry once a later retry rebuilt every failed tenant', async () => {

@@ -10,6 +10,7 @@ import {
   formatScope,
   formatTimestamp,
   secondsBetween,
+  tenantCount,
 } from '../../lib/format';
 import { refetchIntervalFor } from '../../lib/polling';
 import { runAnnouncement } from '../../lib/announce';
@@ -300,7 +301,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
         <dd>{formatTimestamp(run.started_at)}</dd>
         <dt>Completed</dt>
         <dd>{formatTimestamp(run.completed_at)}</dd>
-        {run.retry_of_run_id !== null && run.scope.kind !== 'tenants' && (
+        {run.retry_of_run_id !== null && !(run.scope.kind === 'tenants' && run.scope.retry_of != null) && (
           <>
             <dt>Retry of</dt>
             <dd>
@@ -331,13 +332,15 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
   );
 }
 
-/** The scope in words; a retry run's "2 tenants (retry of #32)" links the run it retries. */
+/**
+ * The scope in words; a retry run's "2 tenants (retry of #32)" links the run it retries. A list
+ * scope without `retry_of` is a list the operator chose ("3 listed tenants"), not a retry.
+ */
 function ScopeWords({ scope }: { scope: Run['scope'] }) {
-  if (scope.kind === 'tenants') {
-    const n = scope.tenant_ids.length;
+  if (scope.kind === 'tenants' && scope.retry_of != null) {
     return (
       <>
-        {n} {n === 1 ? 'tenant' : 'tenants'} (retry of <Link to={`/ops/runs/${scope.retry_of}`}>#{scope.retry_of}</Link>)
+        {tenantCount(scope.count)} (retry of <Link to={`/ops/runs/${scope.retry_of}`}>#{scope.retry_of}</Link>)
       </>
     );
   }

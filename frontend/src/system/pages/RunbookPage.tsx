@@ -5,7 +5,7 @@ import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind, StartedRun } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
-import { formatDuration, formatScope, formatTimestamp, tenantLabel } from '../../lib/format';
+import { formatDuration, formatScope, formatTimestamp, scopeLabel, tenantLabel } from '../../lib/format';
 import {
   type ParameterErrors,
   type ParameterValue,
@@ -276,10 +276,11 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
           )}
         </PreflightView>
       )}
-      {starting && result && (
+      {starting && result && preflight.variables && (
         <StartRunDialog
           runbook={runbook}
           preflight={result}
+          scope={preflight.variables.scope}
           tenant={pickedTenant}
           onClose={() => setStarting(false)}
           onStarted={onStarted}
@@ -380,10 +381,7 @@ export function PreflightView({
       <h2 id="preflight-heading" tabIndex={-1} ref={headingRef}>
         Preflight result
       </h2>
-      <p>
-        Scope:{' '}
-        {result.scope.kind === 'all_tenants' ? 'all tenants' : `tenant ${tenantName(result.scope.tenant_id)}`}
-      </p>
+      <p data-testid="preflight-scope">Scope: {scopeWords(result.scope, tenant)}</p>
       <p className="field-help">
         Read-only: nothing has changed yet. Planned at {formatTimestamp(result.planned_at)}, valid
         until {formatTimestamp(result.expires_at)}.
@@ -494,6 +492,16 @@ export function PreflightView({
       <div className="actions">{children}</div>
     </section>
   );
+}
+
+/**
+ * The preflight's scope in words (`scopeLabel`), a single tenant as "tenant Name (ext)" — named by
+ * the view, or else by the tenant the operator picked.
+ */
+function scopeWords(scope: PreflightResult['scope'], picked: Pick<OpsTenant, 'id' | 'name' | 'external_id'> | null): string {
+  if (scope.kind !== 'tenant') return scopeLabel(scope);
+  const named = scope.tenant ?? (picked?.id === scope.tenant_id ? { ...picked } : null);
+  return `tenant ${scopeLabel({ ...scope, tenant: named })}`;
 }
 
 /** Fields whose value differs between before and after (all fields when none differ). */
