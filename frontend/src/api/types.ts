@@ -104,6 +104,15 @@ export type RunbookList = Narrow<Schemas['RunbookList'], { items: Runbook[] }>;
 /** A targetable tenant (`GET /ops/tenants`); the API never lists the platform tenant. */
 export type OpsTenant = Present<ItemOf<operations['tenants_list']>>;
 
+/** `POST /ops/tenants/lookup`: which tenants of a pasted list can be targeted, which ids name
+ * none, and the platform tenant when the list names it (docs/spec.md §21). */
+export type TenantLookup = Narrow<Ok<operations['lookup']>, { found: OpsTenant[] }>;
+/** A workspace a `workspace` scope may name, with its targetable tenants (`GET /ops/workspaces`). */
+export type Workspace = Present<ItemOf<operations['workspaces_list']>>;
+/** One tenant of a preflight's full plan (`GET /ops/preflights/{id}/tenants`); its name and
+ * external id are null when the tenant was deleted since. */
+export type PreflightTenant = Narrow<ItemOf<operations['preflights_tenants']>, { changes_by_rule: Record<string, number> }>;
+
 export type PreflightRequest = Schemas['PreflightBody'];
 /** One would-be change. Hand-written: the contract types `sample` as free-form objects (the
  * backend builds it as JSON); give it a schema there and alias it here. A type, not an interface:

@@ -62,6 +62,10 @@ export function reasonTextError(text: string): string | null {
   return null;
 }
 
+/** Above this many tenants a list or workspace scope needs `ops.runbooks.run_all_tenants`, as all
+ * tenants does (docs/spec.md §21). */
+export const MAX_TENANTS_WITHOUT_ALL_TENANTS = 100;
+
 /** External id of the platform tenant, which no runbook may target (docs/spec.md §1). */
 export const PLATFORM_EXTERNAL_ID = 'platform';
 

@@ -6,15 +6,12 @@ import type { Capability, ReasonCode, RetryFailedRequest, Run, StartedRun } from
 import { phraseMatches } from '../../lib/confirmation';
 import { errorMessage } from '../../lib/errors';
 import { scopeLabel, tenantCount } from '../../lib/format';
-import { reasonTextError } from '../../lib/runbook';
+import { MAX_TENANTS_WITHOUT_ALL_TENANTS, reasonTextError } from '../../lib/runbook';
 import { FieldError, ReasonFields, fieldErrors } from './ReasonFields';
 import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
-
-/** Above this many tenants a list or workspace scope counts as all tenants (docs/spec.md §21). */
-export const MAX_TENANTS_WITHOUT_ALL_TENANTS = 100;
 
 /**
  * Whether a retry of `run` needs `ops.runbooks.run_all_tenants`, as far as the run view shows it

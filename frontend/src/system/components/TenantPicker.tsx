@@ -4,19 +4,11 @@ import { unwrap } from '../../api/client';
 import type { OpsTenant, Page } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { byName, targetableTenants } from '../../lib/runbook';
+import { useDebounced } from '../../shared/useDebounced';
 import { api } from '../session';
 
 const SEARCH_DEBOUNCE_MS = 250;
 const RESULTS = 20;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = window.setTimeout(() => setDebounced(value), ms);
-    return () => window.clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
-}
 
 /**
  * Searchable single-tenant picker following the ARIA combobox pattern: type to search

@@ -487,3 +487,203 @@ describe('RunbookPage: issue 16, the runbook page stays true', () => {
     expect(screen.getByRole('dialog').textContent).toContain('over tenant Hidden Tenant 42 (hx-tenant-42):');
   });
 });
+
+describe('RunbookPage: listed tenants and a workspace (docs/spec.md §21)', () => {
+  const chosenScopes = () => ({
+    ...runbookView(LIFECYCLE_KEY),
+    allowed_scopes: ['tenant', 'all_tenants', 'tenants', 'workspace'],
+  });
+  const tenants = {
+    'tenant-001': { id: 1, external_id: 'tenant-001', name: 'Acme Tenant 1', workspace_id: 1 },
+    'tenant-002': { id: 2, external_id: 'tenant-002', name: 'Acme Tenant 2', workspace_id: 1 },
+  } as Record<string, { id: number; external_id: string; name: string; workspace_id: number }>;
+  /** The lookup as the server answers it: found by id, the rest missing, the platform tenant apart. */
+  const lookup = ({ body }: { body: unknown }) => {
+    const ids = (body as { external_ids: string[] }).external_ids;
+    return json(200, {
+      found: ids.filter((id) => tenants[id]).map((id) => tenants[id]),
+      missing: ids.filter((id) => !tenants[id] && id !== 'platform').sort(),
+      platform: ids.includes('platform') ? 'platform' : null,
+    });
+  };
+  const listPreflight = (count: number) => ({
+    ...preflightResult(LIFECYCLE_KEY, {}),
+    scope: { kind: 'tenants', tenant_ids: [1, 2].slice(0, count), count, retry_of: null },
+    tenants_in_scope: count,
+    tenants_with_changes: 1,
+    confirmation: { required: true, phrase: `REBUILD ${count} TENANTS` },
+  });
+  const idsBox = () => screen.getByLabelText('External ids') as HTMLTextAreaElement;
+
+  it('lists the ids it did not find and the platform tenant before any preflight, then removes them and continues', async () => {
+    const backend = fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, chosenScopes()),
+      'POST /system/api/ops/tenants/lookup': lookup,
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () => json(200, listPreflight(2)),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/runs`]: () =>
+        json(201, {
+          ...activeRun(41, 'queued', { kind: 'tenants', tenant_ids: [1, 2], count: 2, retry_of: null }),
+          deduplicated: false,
+        }),
+    });
+    open(LIFECYCLE_KEY);
+    await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Listed tenants' }));
+    expect(preflightButton()).toHaveProperty('disabled', true);
+    expect(screen.getByText('Paste external ids or read them from a file first.')).toBeTruthy();
+
+    fireEvent.change(idsBox(), { target: { value: 'tenant-001, tenant-002\nnope-9\n\nplatform\ntenant-001' } });
+    expect(screen.getByText('4 external ids.')).toBeTruthy();
+    fireEvent.click(preflightButton());
+
+    const refused = await screen.findByRole('alert');
+    expect(refused.textContent).toContain('2 of the 4 external ids are not a tenant a runbook can target.');
+    expect(within(refused).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
+      'nope-9 — not found',
+      'platform — the platform tenant, which no runbook may target',
+    ]);
+    await waitFor(() => expect(document.activeElement).toBe(refused));
+    expect(idsBox().getAttribute('aria-invalid')).toBe('true');
+    expect(backend.calls.filter((call) => call.path.endsWith('/preflight'))).toHaveLength(0);
+    expect(backend.calls.find((call) => call.path.endsWith('/lookup'))?.body).toEqual({
+      external_ids: ['tenant-001', 'tenant-002', 'nope-9', 'platform'],
+    });
+
+    fireEvent.click(within(refused).getByRole('button', { name: 'Remove these 2 and continue' }));
+    const result = await screen.findByRole('region', { name: 'Preflight result' });
+    expect(idsBox().value).toBe('tenant-001\ntenant-002');
+    expect(screen.getByText('2 tenants found.')).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+    // The found tenants' ids are sent (compact at 10,000), never the refused ones.
+    expect(backend.calls.find((call) => call.path.endsWith('/preflight'))?.body).toEqual({
+      scope: { kind: 'tenants', tenant_ids: [1, 2] },
+      parameters: {},
+    });
+    expect(screen.getByTestId('preflight-scope').textContent).toBe('Scope: 2 listed tenants');
+    expect(within(result).getByRole('button', { name: 'Every tenant (2)' })).toBeTruthy();
+
+    // The phrase is the preflight's, as for all tenants; the start sends the scope sent to the preflight.
+    fireEvent.click(within(result).getByRole('button', { name: 'Start…' }));
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('over 2 listed tenants:');
+    expect(dialog.textContent).toContain('This run changes 2 tenants.');
+    fireEvent.change(within(dialog).getByLabelText('Reason code'), { target: { value: 'data_repair' } });
+    fireEvent.change(within(dialog).getByLabelText('Reason'), { target: { value: 'Backfill the listed tenants' } });
+    fireEvent.change(within(dialog).getByLabelText(/to confirm/), { target: { value: 'REBUILD 2 TENANTS' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(backend.calls.find((call) => call.path.endsWith('/runs'))?.body).toMatchObject({
+      scope: { kind: 'tenants', tenant_ids: [1, 2] },
+      confirmation: 'REBUILD 2 TENANTS',
+      preflight_id: 'pf-9',
+    });
+  });
+
+  it('offers "Remove the N not found" when only unknown ids are in the way, and none when nothing was found', async () => {
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, chosenScopes()),
+      'POST /system/api/ops/tenants/lookup': lookup,
+    });
+    open(LIFECYCLE_KEY);
+    await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Listed tenants' }));
+    fireEvent.change(idsBox(), { target: { value: 'tenant-001 x-1 x-2' } });
+    fireEvent.click(preflightButton());
+    const refused = await screen.findByRole('alert');
+    expect(within(refused).getByRole('button', { name: 'Remove the 2 not found and continue' })).toBeTruthy();
+
+    // Editing the list throws the lookup away.
+    fireEvent.change(idsBox(), { target: { value: 'x-1' } });
+    expect(screen.queryByRole('alert')).toBeNull();
+    fireEvent.click(preflightButton());
+    const none = await screen.findByRole('alert');
+    expect(none.textContent).toContain('1 of the 1 external ids is not a tenant a runbook can target.');
+    expect(within(none).queryByRole('button')).toBeNull();
+  });
+
+  it('reads a CSV file by its external_id column into the list', async () => {
+    fakeBackend({ [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, chosenScopes()) });
+    open(LIFECYCLE_KEY);
+    await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Listed tenants' }));
+    const file = new File(['name,external_id\n"Acme, Inc",tenant-001\nAcme 2,tenant-002\n'], 'tenants.csv', { type: 'text/csv' });
+    fireEvent.change(screen.getByLabelText('Or read them from a file'), { target: { files: [file] } });
+    await waitFor(() => expect(idsBox().value).toBe('tenant-001\ntenant-002'));
+    expect(screen.getByText('Read 2 external ids from tenants.csv (its external_id column).')).toBeTruthy();
+    expect(screen.getByText('2 external ids.')).toBeTruthy();
+  });
+
+  it('refuses more than 10,000 ids before asking the server', async () => {
+    const backend = fakeBackend({ [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, chosenScopes()) });
+    open(LIFECYCLE_KEY);
+    await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Listed tenants' }));
+    fireEvent.change(idsBox(), { target: { value: Array.from({ length: 10_001 }, (_, i) => `t-${i}`).join('\n') } });
+    expect(screen.getByText('10,001 external ids: a list names at most 10,000.')).toBeTruthy();
+    expect(preflightButton()).toHaveProperty('disabled', true);
+    expect(backend.calls.filter((call) => call.method === 'POST')).toHaveLength(0);
+  });
+
+  it('asks for run_all_tenants to start a list of more than 100 tenants', async () => {
+    fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, chosenScopes()),
+      'POST /system/api/ops/tenants/lookup': lookup,
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () => json(200, { ...listPreflight(2), tenants_in_scope: 150 }),
+    });
+    renderSystem(<RunbookPage />, {
+      path: `/ops/runbooks/${LIFECYCLE_KEY}`,
+      route: '/ops/runbooks/:key',
+      capabilities: ['ops.runbooks.view', 'ops.runbooks.run', 'ops.runs.view'],
+    });
+    await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Listed tenants' }));
+    fireEvent.change(idsBox(), { target: { value: 'tenant-001 tenant-002' } });
+    fireEvent.click(preflightButton());
+    const result = await screen.findByRole('region', { name: 'Preflight result' });
+    expect(within(result).queryByRole('button', { name: 'Start…' })).toBeNull();
+    expect(result.textContent).toContain('Starting a run over more than 100 tenants needs the ops.runbooks.run_all_tenants capability.');
+  });
+
+  it('picks a workspace from a search showing each one\'s tenants, and preflights it', async () => {
+    const backend = fakeBackend({
+      [`GET /system/api/ops/runbooks/${LIFECYCLE_KEY}`]: () => json(200, chosenScopes()),
+      'GET /system/api/ops/workspaces': () =>
+        json(200, {
+          items: [
+            { id: 3, name: 'Acme', tenants: 12 },
+            { id: 4, name: 'Initech', tenants: 1 },
+          ],
+          page: 1,
+          per_page: 20,
+          total: 2,
+        }),
+      [`POST /system/api/ops/runbooks/${LIFECYCLE_KEY}/preflight`]: () =>
+        json(200, {
+          ...preflightResult(LIFECYCLE_KEY, {}),
+          scope: { kind: 'workspace', workspace_id: 3, workspace: { id: 3, name: 'Acme' }, count: 12 },
+          tenants_in_scope: 12,
+          confirmation: { required: true, phrase: 'REBUILD 12 TENANTS' },
+        }),
+    });
+    open(LIFECYCLE_KEY);
+    await screen.findByRole('table', { name: 'Rules of Rebuild Findings Lifecycle' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Workspace' }));
+    expect(screen.getByText('Choose a workspace first.')).toBeTruthy();
+    const box = screen.getByRole('combobox', { name: 'Workspace' });
+    fireEvent.focus(box);
+    const options = await screen.findAllByRole('option', {}, { timeout: 2000 });
+    expect(options.map((option) => option.textContent)).toEqual(['Acme 12 tenants', 'Initech 1 tenant']);
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect((box as HTMLInputElement).value).toBe('Acme');
+    expect(screen.getByText('Its 12 tenants now; the preflight fixes the list.')).toBeTruthy();
+    fireEvent.click(preflightButton());
+
+    const result = await screen.findByRole('region', { name: 'Preflight result' });
+    expect(backend.calls.find((call) => call.path.endsWith('/preflight'))?.body).toEqual({
+      scope: { kind: 'workspace', workspace_id: 3 },
+      parameters: {},
+    });
+    expect(screen.getByTestId('preflight-scope').textContent).toBe('Scope: workspace Acme (12 tenants)');
+    expect(result.textContent).toContain('Starting needs the typed confirmation REBUILD 12 TENANTS.');
+  });
+});

@@ -3,7 +3,7 @@ import { Fragment } from 'react';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind, StartedRun } from '../../api/types';
+import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind, StartedRun, TenantLookup, Workspace } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { formatDuration, formatScope, formatTimestamp, scopeLabel, tenantLabel } from '../../lib/format';
 import {
@@ -17,13 +17,26 @@ import {
   splitParameterErrors,
 } from '../../lib/parameters';
 import { ACTIVE_RUNS_POLL_INTERVAL_MS } from '../../lib/polling';
-import { overlappingRun, preflightFoundNothing } from '../../lib/runbook';
+import { MAX_TENANTS_WITHOUT_ALL_TENANTS, overlappingRun, preflightFoundNothing } from '../../lib/runbook';
+import {
+  type ListLookup,
+  LOOKUP_CHUNK,
+  MAX_LISTED_TENANTS,
+  chunked,
+  mergeLookups,
+  parsePastedIds,
+  refusedIds,
+  withoutRefused,
+} from '../../lib/tenantList';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { ParameterForm, parameterInputId } from '../components/ParameterForm';
 import { fieldErrors } from '../components/ReasonFields';
 import { RuleTable } from '../components/RuleTable';
 import { StartRunDialog } from '../components/StartRunDialog';
+import { PreflightTenantsReport } from '../components/PreflightTenantsReport';
+import { TenantListField } from '../components/TenantListField';
 import { TenantPicker } from '../components/TenantPicker';
+import { WorkspacePicker } from '../components/WorkspacePicker';
 import { RunStateBadge } from '../RunState';
 import { api, useOperator } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
@@ -63,6 +76,26 @@ export function RunbookPage() {
   );
 }
 
+/**
+ * Looks a pasted list up (`POST /ops/tenants/lookup`) in slices of 1,000 ids, one after the other,
+ * so that a 10,000-id list stays far below the request body limit.
+ */
+async function lookupTenants(ids: string[]): Promise<ListLookup<OpsTenant>> {
+  const lookupSlice = (slice: string[]): Promise<TenantLookup> =>
+    unwrap(api.POST('/system/api/ops/tenants/lookup', { body: { external_ids: slice } }));
+  const answers: TenantLookup[] = [];
+  for (const slice of chunked(ids, LOOKUP_CHUNK)) answers.push(await lookupSlice(slice));
+  return mergeLookups(ids, answers);
+}
+
+/** The labels of the scope kinds a runbook may allow, in the order they are offered. */
+const SCOPE_KINDS: { kind: ScopeKind; label: string }[] = [
+  { kind: 'tenant', label: 'One tenant' },
+  { kind: 'all_tenants', label: 'All tenants' },
+  { kind: 'tenants', label: 'Listed tenants' },
+  { kind: 'workspace', label: 'Workspace' },
+];
+
 function RunbookDetail({ runbook }: { runbook: Runbook }) {
   const ids = useId();
   const operator = useOperator();
@@ -70,6 +103,10 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
     runbook.allowed_scopes.includes('tenant') ? 'tenant' : 'all_tenants',
   );
   const [tenant, setTenant] = useState<OpsTenant | null>(null);
+  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  // The "Listed tenants" text: external ids, as pasted or read from a file.
+  const [listText, setListText] = useState('');
+  const listIds = useMemo(() => parsePastedIds(listText), [listText]);
   const [starting, setStarting] = useState(false);
   // The run the last start queued: its preflight is used up, so the result is gone.
   const [started, setStarted] = useState<StartedRun | null>(null);
@@ -87,6 +124,12 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
         }),
       ),
   });
+  // A list is looked up before its preflight: the ids it does not find are the operator's to fix.
+  const lookup = useMutation({ mutationFn: lookupTenants });
+  const listProblems = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (lookup.data && refusedIds(lookup.data).length > 0) listProblems.current?.focus();
+  }, [lookup.data]);
   const serverErrors = splitParameterErrors(fieldErrors(preflight.error), fields);
   const result = preflight.data;
 
@@ -108,17 +151,23 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
     if (first !== null) document.getElementById(parameterInputId(ids, first))?.focus();
   }, [preflight.error, fields, ids]);
 
+  // The scope to preflight; a list's is built from its lookup, just before the preflight.
   const scope: Scope | null =
     kind === 'all_tenants'
       ? { kind: 'all_tenants' }
-      : tenant
-        ? { kind: 'tenant', tenant_id: tenant.id }
-        : null;
+      : kind === 'tenant'
+        ? tenant && { kind: 'tenant', tenant_id: tenant.id }
+        : kind === 'workspace'
+          ? workspace && { kind: 'workspace', workspace_id: workspace.id }
+          : null;
+  const listReady = kind === 'tenants' && listIds.length > 0 && listIds.length <= MAX_LISTED_TENANTS;
+  const busy = preflight.isPending || lookup.isPending;
 
   // A preflight belongs to one scope and one set of parameters: changing either throws it away.
   const changeScope = (next: () => void) => {
     next();
     preflight.reset();
+    lookup.reset();
     setStarted(null);
   };
   const changeParameter = (name: string, value: ParameterValue) => {
@@ -128,8 +177,22 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
     setStarted(null);
   };
 
-  const runPreflight = () => {
-    if (scope === null) return;
+  /** Looks the list up and, when every id names a tenant to target, preflights those tenants. */
+  const preflightList = (listed: string[], parameters: Record<string, unknown>) => {
+    preflight.reset();
+    lookup.mutate(listed, {
+      onSuccess: (found) => {
+        if (refusedIds(found).length > 0 || found.found.length === 0) return;
+        preflight.mutate({
+          scope: { kind: 'tenants', tenant_ids: found.found.map((listed) => listed.id) },
+          parameters,
+        });
+      },
+    });
+  };
+
+  const runPreflight = (listed: string[] = listIds) => {
+    if (kind === 'tenants' ? !(listed.length > 0 && listed.length <= MAX_LISTED_TENANTS) : scope === null) return;
     // "Older than N days" becomes an instant now, just before the request.
     const built = buildParameters(fields, values, new Date());
     if (!built.ok) {
@@ -141,7 +204,15 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
     }
     setClientErrors({});
     setStarted(null);
-    preflight.mutate({ scope, parameters: built.parameters });
+    if (kind === 'tenants') preflightList(listed, built.parameters);
+    else if (scope !== null) preflight.mutate({ scope, parameters: built.parameters });
+  };
+  // "Remove the N not found and continue": the list without them, looked up again, then preflighted.
+  const removeRefusedAndContinue = () => {
+    if (!lookup.data) return;
+    const remaining = withoutRefused(lookup.data.ids, lookup.data);
+    setListText(remaining);
+    runPreflight(parsePastedIds(remaining));
   };
   // The same scope and parameters again, for a preflight the server called stale.
   const rerunPreflight = () => {
@@ -158,8 +229,12 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
 
   const canRun = operator.capabilities.includes('ops.runbooks.run');
   const canRunAll = operator.capabilities.includes('ops.runbooks.run_all_tenants');
-  const mayStart =
-    result !== undefined && canRun && (result.scope.kind !== 'all_tenants' || canRunAll);
+  // All tenants, and a list or workspace of more than 100, need run_all_tenants (docs/spec.md §21).
+  const needsRunAll =
+    result !== undefined &&
+    (result.scope.kind === 'all_tenants' ||
+      (result.scope.kind !== 'tenant' && result.tenants_in_scope > MAX_TENANTS_WITHOUT_ALL_TENANTS));
+  const mayStart = result !== undefined && canRun && (!needsRunAll || canRunAll);
   const blocker = result ? overlappingRun(runbook.active_runs, result.scope) : null;
   const nothingToChange = result !== undefined && preflightFoundNothing(result);
   // The picked tenant, named in the result and the Start dialog (never a bare internal id).
@@ -196,33 +271,36 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
       >
         <fieldset>
           <legend>Scope</legend>
-          {runbook.allowed_scopes.includes('tenant') && (
-            <label className="radio">
+          {SCOPE_KINDS.filter((option) => runbook.allowed_scopes.includes(option.kind)).map((option) => (
+            <label className="radio" key={option.kind}>
               <input
                 type="radio"
                 name={`${ids}-scope`}
-                value="tenant"
-                checked={kind === 'tenant'}
-                onChange={() => changeScope(() => setKind('tenant'))}
+                value={option.kind}
+                checked={kind === option.kind}
+                onChange={() => changeScope(() => setKind(option.kind))}
               />
-              One tenant
+              {option.label}
             </label>
-          )}
-          {runbook.allowed_scopes.includes('all_tenants') && (
-            <label className="radio">
-              <input
-                type="radio"
-                name={`${ids}-scope`}
-                value="all_tenants"
-                checked={kind === 'all_tenants'}
-                onChange={() => changeScope(() => setKind('all_tenants'))}
-              />
-              All tenants
-            </label>
-          )}
+          ))}
         </fieldset>
         {kind === 'tenant' && (
           <TenantPicker value={tenant} onChange={(next) => changeScope(() => setTenant(next))} />
+        )}
+        {kind === 'tenants' && (
+          <TenantListField
+            text={listText}
+            onText={(next) => changeScope(() => setListText(next))}
+            ids={listIds}
+            lookup={lookup.data ?? null}
+            lookupError={lookup.error}
+            onRemoveRefused={removeRefusedAndContinue}
+            problemsRef={listProblems}
+            busy={busy}
+          />
+        )}
+        {kind === 'workspace' && (
+          <WorkspacePicker value={workspace} onChange={(next) => changeScope(() => setWorkspace(next))} />
         )}
         <ParameterForm
           idPrefix={ids}
@@ -233,11 +311,17 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
           now={new Date()}
         />
         <div className="actions">
-          <button type="submit" disabled={scope === null || preflight.isPending}>
-            {preflight.isPending ? 'Running preflight…' : 'Preflight'}
+          <button type="submit" disabled={(kind === 'tenants' ? !listReady : scope === null) || busy}>
+            {lookup.isPending ? 'Checking the list…' : preflight.isPending ? 'Running preflight…' : 'Preflight'}
           </button>
           {kind === 'tenant' && tenant === null && (
             <span className="field-help">Choose a tenant first.</span>
+          )}
+          {kind === 'tenants' && listIds.length === 0 && (
+            <span className="field-help">Paste external ids or read them from a file first.</span>
+          )}
+          {kind === 'workspace' && workspace === null && (
+            <span className="field-help">Choose a workspace first.</span>
           )}
         </div>
       </form>
@@ -269,9 +353,11 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
             />
           ) : (
             <p className="field-help">
-              {canRun
-                ? 'Starting a run over all tenants needs the ops.runbooks.run_all_tenants capability.'
-                : 'Starting runs needs the ops.runbooks.run capability.'}
+              {!canRun
+                ? 'Starting runs needs the ops.runbooks.run capability.'
+                : result.scope.kind === 'all_tenants'
+                  ? 'Starting a run over all tenants needs the ops.runbooks.run_all_tenants capability.'
+                  : `Starting a run over more than ${MAX_TENANTS_WITHOUT_ALL_TENANTS} tenants needs the ops.runbooks.run_all_tenants capability.`}
             </p>
           )}
         </PreflightView>
@@ -425,6 +511,16 @@ export function PreflightView({
         changesByRule={result.changes_by_rule}
         caption={`Findings each rule of ${runbook.title} would change`}
       />
+
+      {result.scope.kind !== 'tenant' && (
+        <PreflightTenantsReport
+          key={result.preflight_id}
+          preflightId={result.preflight_id}
+          tenantsInScope={result.tenants_in_scope}
+          tenantsWithChanges={result.tenants_with_changes}
+          rules={runbook.rule_details}
+        />
+      )}
 
       <h3>Sample of changes</h3>
       {result.sample.length === 0 ? (
