@@ -170,6 +170,29 @@ describe('StartRunDialog', () => {
     expect(backend.calls).toHaveLength(1);
   });
 
+  it('names a workspace scope, asks for its phrase, and sends the request scope, not the view (docs/spec.md §21)', async () => {
+    const backend = fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(43)),
+    });
+    const view = { kind: 'workspace', workspace_id: 3, workspace: { id: 3, name: 'Acme' }, count: 12 } as const;
+    renderSystem(
+      <StartRunDialog
+        runbook={RUNBOOK}
+        preflight={{ ...preflight(view), tenants_in_scope: 12, confirmation: { required: true, phrase: 'REBUILD 12 TENANTS' } }}
+        scope={{ kind: 'workspace', workspace_id: 3 }}
+        onClose={vi.fn()}
+      />,
+    );
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('over workspace Acme (12 tenants): 7 findings would change.');
+    expect(dialog.textContent).toContain('This run changes 12 tenants. The phrase must match exactly');
+    fillReason();
+    fireEvent.change(screen.getByLabelText(/to confirm/), { target: { value: 'REBUILD 12 TENANTS' } });
+    fireEvent.click(startButton());
+    await screen.findByTestId('toast');
+    expect(backend.calls[0]?.body).toMatchObject({ scope: { kind: 'workspace', workspace_id: 3 }, confirmation: 'REBUILD 12 TENANTS' });
+  });
+
   it('points to the active run on 409', async () => {
     fakeBackend({
       [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>

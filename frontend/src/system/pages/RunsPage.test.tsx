@@ -122,6 +122,27 @@ describe('RunsPage filters and columns (docs/spec.md §18)', () => {
     expect(at('Scope')).toBe('Tenant Acme Tenant 43 (tenant-043)');
   });
 
+  it('names list, retry and workspace scopes by their count, a list never as a retry (docs/spec.md §21)', async () => {
+    const scopes = [
+      { kind: 'tenants', tenant_ids: [1, 2, 3], count: 250, retry_of: null },
+      { kind: 'tenants', tenant_ids: [4, 9], count: 2, retry_of: 32 },
+      { kind: 'workspace', workspace_id: 3, workspace: { id: 3, name: 'Acme' }, count: 12 },
+    ];
+    fakeBackend({
+      'GET /system/api/ops/runs': () =>
+        json(200, { items: scopes.map((scope, index) => ({ ...run(5 + index, 'succeeded'), scope })), page: 1, per_page: 25, total: 3 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs' });
+    const table = await screen.findByRole('table', { name: 'Runs, newest first' });
+    const column = within(table).getAllByRole('columnheader').map((cell) => cell.textContent).indexOf('Scope');
+    const shown = within(table)
+      .getAllByRole('row')
+      .slice(1)
+      .map((row) => within(row).getAllByRole('cell')[column]!.textContent);
+    expect(shown).toEqual(['250 listed tenants', '2 tenants (retry of #32)', 'Workspace Acme (12 tenants)']);
+  });
+
   it('keeps every filter in the URL, sends them to the API and to the CSV export', async () => {
     const backend = fakeBackend({
       'GET /system/api/ops/runs': () => listed(),
