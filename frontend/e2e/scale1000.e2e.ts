@@ -22,7 +22,9 @@ import {
 // exported; notifications are marked read at once; and a preflight that found nothing to change
 // starts only through "Start anyway". Issue 22: a Close Stale run with failed tenants is retried
 // from the console, and so is that retry; "Clear" clears the items' and the audit log's filters;
-// focus lands on the heading of the run a link leads to; the runs list at 390 px.
+// focus lands on the heading of the run a link leads to; the runs list at 390 px. docs/spec.md §21:
+// sixty pasted external ids and one unknown — the unknown one listed and removed, the preflight's
+// every-tenant report paged and filtered, the run named "60 listed tenants".
 
 const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
 const RUNBOOK = 'findings.lifecycle.rebuild';
@@ -312,6 +314,89 @@ test('a preflight that found nothing to change starts only through "Start anyway
   ]);
   expect(start.postDataJSON().allow_no_changes).toBe(true);
   await expect(page.getByTestId('toast')).toContainText('Run queued');
+});
+
+test('a pasted list of tenants: the unknown id is listed and removed, every tenant reported, the run reads "60 listed tenants"', async ({ page }) => {
+  test.setTimeout(180_000);
+  await signIn(page);
+  // Sixty tenants, none of them broken; every other one gets work again (R1 fills first_seen_at
+  // back in), so the report has tenants with and without changes.
+  const listed = Array.from({ length: 60 }, (_, index) => `tenant-${101 + index}`);
+  const withWork = listed.filter((_, index) => index % 2 === 0);
+  execFileSync('sqlite3', [
+    '-cmd',
+    '.timeout 15000',
+    server.databasePath,
+    `UPDATE findings SET first_seen_at = NULL WHERE tenant_id IN ` +
+      `(SELECT id FROM tenants WHERE external_id IN (${withWork.map((id) => `'${id}'`).join(', ')}));`,
+  ]);
+
+  await page.goto(`${server.baseUrl}/system/ops/runbooks/${RUNBOOK}`);
+  await page.getByRole('radio', { name: 'Listed tenants' }).check();
+  // Pasted as an operator would: lines, then a comma-separated run, and one id that names no tenant.
+  const ids = page.getByLabel('External ids');
+  await ids.fill(`${listed.slice(0, 30).join('\n')}\n${listed.slice(30).join(', ')}\nno-such-tenant`);
+  await expect(page.getByText('61 external ids.')).toBeVisible();
+  await page.getByRole('button', { name: 'Preflight' }).click();
+
+  // The list is looked up first: the unknown id is listed, and nothing is preflighted yet.
+  const refused = page.getByRole('alert').filter({ hasText: 'not a tenant a runbook can target' });
+  await expect(refused).toContainText('1 of the 61 external ids is not a tenant a runbook can target.');
+  await expect(refused.getByRole('listitem')).toHaveText(['no-such-tenant — not found']);
+  await expect(refused).toBeFocused();
+  await expect(ids).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('region', { name: 'Preflight result' })).toHaveCount(0);
+  const preflighted = page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/preflight'));
+  await refused.getByRole('button', { name: 'Remove the 1 not found and continue' }).click();
+  expect((await preflighted).postDataJSON().scope).toMatchObject({ kind: 'tenants' });
+
+  const result = page.getByRole('region', { name: 'Preflight result' });
+  await expect(result).toBeVisible();
+  await expect(page.getByText('60 tenants found.')).toBeVisible();
+  await expect(ids).not.toHaveValue(/no-such-tenant/);
+  await expect(result.getByTestId('preflight-scope')).toHaveText('Scope: 60 listed tenants');
+  const counts = result.locator('dl.counts');
+  await expect(counts.locator('div', { hasText: 'Tenants in scope' }).locator('dd')).toHaveText('60');
+  await expect(counts.locator('div', { hasText: 'Tenants with changes' }).locator('dd')).toHaveText(String(withWork.length));
+  const toChange = Number(await counts.locator('div', { hasText: 'Findings to change' }).locator('dd').innerText());
+  expect(toChange).toBeGreaterThan(0);
+  await expect(result).toContainText('Starting needs the typed confirmation REBUILD 60 TENANTS.');
+
+  // Every tenant: 50 a page, then the rest; the tenants with changes alone; the CSV.
+  await result.getByRole('button', { name: 'Every tenant (60)' }).click();
+  const pages = result.getByRole('navigation', { name: 'Pages of every tenant' });
+  const reportRows = result.locator('.report-table tbody tr');
+  await expect(pages).toContainText('1–50 of 60');
+  await expect(reportRows).toHaveCount(50);
+  await expect(reportRows.first()).toContainText('(tenant-101)');
+  await pages.getByRole('button', { name: 'Next' }).click();
+  await expect(pages).toContainText('51–60 of 60');
+  await expect(reportRows).toHaveCount(10);
+  await expect(pages.getByRole('button', { name: 'Next' })).toHaveAttribute('aria-disabled', 'true');
+  await page.screenshot({ path: join(SCREENSHOTS, 'list-scope-preflight.png'), fullPage: true });
+  await result.getByRole('checkbox', { name: `Only tenants with changes (${withWork.length})` }).check();
+  await expect(pages).toContainText(`1–${withWork.length} of ${withWork.length}`);
+  await expect(reportRows).toHaveCount(withWork.length);
+  const report = (await download(page, result.getByRole('link', { name: 'Download CSV' }))).trim().split(/\r?\n/);
+  expect(report[0]).toContain('tenant_external_id');
+  expect(report).toHaveLength(withWork.length + 1);
+
+  // Start with the preflight's phrase; the run names its scope by its count.
+  await result.getByRole('button', { name: 'Start…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Start Rebuild Findings Lifecycle' });
+  await expect(dialog).toContainText('over 60 listed tenants:');
+  await expect(dialog.locator('code.phrase')).toHaveText('REBUILD 60 TENANTS');
+  await dialog.getByLabel('Reason code').selectOption('data_repair');
+  await dialog.getByLabel('Reason', { exact: true }).fill('Repair the tenants support listed');
+  await dialog.getByLabel(/to confirm/).fill('REBUILD 60 TENANTS');
+  await dialog.getByRole('button', { name: 'Start run' }).click();
+  await page.getByTestId('toast').getByRole('link', { name: /^View run #\d+$/ }).click();
+  await expect(page.getByTestId('run-scope')).toHaveText('60 listed tenants');
+  await expect(page.locator('.run-status .badge')).toHaveText('Succeeded', { timeout: 120_000 });
+  const changed = page.locator('.counts > div').filter({ hasText: 'Findings changed' }).locator('dd');
+  await expect(changed).toHaveText(String(toChange));
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  await expect(page.getByRole('table', { name: 'Runs, newest first' }).locator('tbody tr').first()).toContainText('60 listed tenants');
 });
 
 /** Starts Close Stale over all tenants through the API, closing every open finding seen until now. */
