@@ -258,7 +258,8 @@ test('an operator without ops.runbooks.run can preflight but not start', async (
     {
       headers: { 'X-CSRF-Token': csrf, Origin: server.baseUrl },
       data: {
-        scope: preflight.scope,
+        // The request's scope, not the preflight's view of it (which names the tenant).
+        scope: { kind: 'tenant', tenant_id: preflight.scope.tenant_id },
         reason: { code: 'data_repair', text: 'Trying to start without the capability' },
         preflight_id: preflight.preflight_id,
         confirmation: null,

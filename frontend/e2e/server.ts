@@ -204,7 +204,8 @@ export async function startOverAllTenants(
   const started = await page.request.post(`${base}/runs`, {
     headers,
     data: {
-      scope: preflight.scope,
+      // The scope the preflight was asked for: the preflight's own `scope` is a view (docs/spec.md §21).
+      scope: { kind: 'all_tenants' },
       reason: { code: 'data_repair', text: start.reason },
       preflight_id: preflight.preflight_id,
       confirmation: preflight.confirmation.phrase,
