@@ -16,7 +16,7 @@ function tenantCell(row: PreflightTenant) {
   if (row.tenant_name != null && row.tenant_external_id != null) {
     return (
       <>
-        {row.tenant_name} <code>({row.tenant_external_id})</code>
+        {row.tenant_name} <code className="tenant-ext">({row.tenant_external_id})</code>
       </>
     );
   }
@@ -138,7 +138,7 @@ export function PreflightTenantsReport({
                     <tbody>
                       {data.items.map((row) => (
                         <tr key={row.tenant_id}>
-                          <th scope="row" className="item-tenant">
+                          <th scope="row">
                             {tenantCell(row)}
                           </th>
                           <td className="numeric">{row.findings_examined}</td>

@@ -137,7 +137,7 @@ export function WorkspacePicker({
                 }}
                 onMouseEnter={() => setActive(index)}
               >
-                <span>{workspace.name}</span> <span>{tenantCount(workspace.tenants)}</span>
+                <span>{workspace.name}</span> <span className="nowrap">{tenantCount(workspace.tenants)}</span>
               </li>
             ))
           )}
