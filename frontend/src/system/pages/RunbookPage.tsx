@@ -184,7 +184,7 @@ function RunbookDetail({ runbook }: { runbook: Runbook }) {
       onSuccess: (found) => {
         if (refusedIds(found).length > 0 || found.found.length === 0) return;
         preflight.mutate({
-          scope: { kind: 'tenants', tenant_ids: found.found.map((listed) => listed.id) },
+          scope: { kind: 'tenants', tenant_ids: found.found.map((hit) => hit.id) },
           parameters,
         });
       },
