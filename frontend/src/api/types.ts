@@ -7,7 +7,7 @@
 // generated response type, so a contract change that breaks one fails `npm run typecheck`.
 
 import type { components as customerComponents, operations as customerOperations } from './customer-schema';
-import type { components, operations } from './schema';
+import type { components, operations, paths } from './schema';
 
 type Schemas = components['schemas'];
 type CustomerSchemas = customerComponents['schemas'];
@@ -16,6 +16,9 @@ type CustomerSchemas = customerComponents['schemas'];
 type Ok<Op> = Op extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;
 /** One item of a paginated 200 response. */
 type ItemOf<Op> = Ok<Op> extends { items: (infer I)[] } ? I : never;
+/** The operation of a path's GET or POST, whatever id the contract gives it. */
+type GetOf<P extends keyof paths> = paths[P] extends { get: infer Op } ? Op : never;
+type PostOf<P extends keyof paths> = paths[P] extends { post: infer Op } ? Op : never;
 /** Rust `Option` fields are optional-or-null in the contract but always sent (as null). */
 type Present<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 /** `T` with the fields `N` narrowed to closed value sets. */
@@ -106,12 +109,15 @@ export type OpsTenant = Present<ItemOf<operations['tenants_list']>>;
 
 /** `POST /ops/tenants/lookup`: which tenants of a pasted list can be targeted, which ids name
  * none, and the platform tenant when the list names it (docs/spec.md §21). */
-export type TenantLookup = Narrow<Ok<operations['lookup']>, { found: OpsTenant[] }>;
+export type TenantLookup = Narrow<Ok<PostOf<'/system/api/ops/tenants/lookup'>>, { found: OpsTenant[] }>;
 /** A workspace a `workspace` scope may name, with its targetable tenants (`GET /ops/workspaces`). */
-export type Workspace = Present<ItemOf<operations['workspaces_list']>>;
+export type Workspace = Present<ItemOf<GetOf<'/system/api/ops/workspaces'>>>;
 /** One tenant of a preflight's full plan (`GET /ops/preflights/{id}/tenants`); its name and
  * external id are null when the tenant was deleted since. */
-export type PreflightTenant = Narrow<ItemOf<operations['preflights_tenants']>, { changes_by_rule: Record<string, number> }>;
+export type PreflightTenant = Narrow<
+  ItemOf<GetOf<'/system/api/ops/preflights/{id}/tenants'>>,
+  { changes_by_rule: Record<string, number> }
+>;
 
 export type PreflightRequest = Schemas['PreflightBody'];
 /** One would-be change. Hand-written: the contract types `sample` as free-form objects (the
