@@ -406,6 +406,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/preflights/{preflight_id}/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a preflight's tenants.
+         * @description Every tenant in a preflight's scope, by tenant id, with the findings it examined and would
+         *     change there, per rule — the full plan behind the preflight's totals and sample. Kept after
+         *     the preflight expires. `changes_only=true` keeps the tenants with a would-be change.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
+        get: operations["tenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/preflights/{preflight_id}/tenants.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a preflight's tenants as CSV.
+         * @description Every tenant in a preflight's scope with what would change there, as CSV
+         *     (`preflight-<id>-tenants.csv`): one column per JSON name of the list's entries; a cell a
+         *     spreadsheet would read as a formula gets a leading `'`. Streamed page by page.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
+        get: operations["preflights_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/ops/runbooks": {
         parameters: {
             query?: never;
@@ -755,6 +803,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/tenants/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Look up a list of tenants.
+         * @description Answers which tenants of a list (ids or external ids, as a `tenants` scope takes them)
+         *     exist and can be targeted, and which do not — so the console shows an operator the ids it
+         *     did not find before the preflight.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
+        post: operations["lookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workspaces.
+         * @description Workspaces by name, paginated, each with how many tenants a runbook could target in it;
+         *     `search` matches the name. A workspace scope (`{"kind": "workspace", "workspace_id"}`)
+         *     covers those tenants as they are at its preflight.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
+        get: operations["workspaces_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -874,6 +970,25 @@ export interface components {
             password: string;
             /** @description Username (case-insensitive). */
             username: string;
+        };
+        /**
+         * @description A list of tenants to look up: `tenant_ids` or `external_ids` (one of them), 1–10,000 after
+         *     deduplication — the same list a `tenants` scope takes.
+         */
+        LookupBody: {
+            /** @description External ids. */
+            external_ids?: string[] | null;
+            /** @description Tenant ids. */
+            tenant_ids?: number[] | null;
+        };
+        /** @description What a list names. */
+        LookupResult: {
+            /** @description The targetable tenants it names, by id. */
+            found: components["schemas"]["TenantView"][];
+            /** @description What names no tenant, as sent (deduplicated, sorted). */
+            missing: string[];
+            /** @description The platform tenant, as sent, when the list names it (never a runbook target). */
+            platform?: string | null;
         };
         /** @description The items that finished in one minute. */
         MinuteBucket: {
@@ -1050,8 +1165,11 @@ export interface components {
              *     `severity` and `last_seen_at`).
              */
             sample: Record<string, unknown>[];
-            /** @description The scope examined. */
-            scope: components["schemas"]["Scope"];
+            /**
+             * @description The scope examined, resolved (`RunScope`: a list shows its first 100 tenants and
+             *     `count`, a workspace its name).
+             */
+            scope: components["schemas"]["ScopeView"];
             /**
              * Format: int64
              * @description Tenants in scope.
@@ -1295,8 +1413,9 @@ export interface components {
             version: number;
         };
         /**
-         * @description Which tenants a run covers: `tenant_id` is required with `tenant` and refused with
-         *     `all_tenants`.
+         * @description Which tenants a run covers, as a request names them (docs/spec.md §5, §21): one tenant, all
+         *     tenants, a list (by id or by external id), or a workspace. The service resolves it against
+         *     the database into a [`Target`].
          */
         Scope: {
             /** @enum {string} */
@@ -1309,16 +1428,31 @@ export interface components {
         } | {
             /** @enum {string} */
             kind: "all_tenants";
+        } | {
+            /** @description External ids. */
+            external_ids?: string[] | null;
+            /** @enum {string} */
+            kind: "tenants";
+            /** @description Tenant ids. */
+            tenant_ids?: number[] | null;
+        } | {
+            /** @enum {string} */
+            kind: "workspace";
+            /**
+             * Format: int64
+             * @description The workspace's id.
+             */
+            workspace_id: number;
         };
         /**
-         * @description The kind of a [`Scope`], without its tenant.
+         * @description The kind of a [`Scope`], as stored.
          * @enum {string}
          */
-        ScopeKind: "tenant" | "all_tenants";
+        ScopeKind: "tenant" | "all_tenants" | "tenants" | "workspace";
         /**
-         * @description A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
-         *     the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
-         *     listed tenants of the run it retries (docs/spec.md §18).
+         * @description A run's scope as a person reads it (`RunScope`, docs/spec.md §12, §21): one tenant, named;
+         *     all tenants; a list of tenants (a list scope, or the tenants a retry run covers, with
+         *     `retry_of`); or a workspace, named.
          */
         ScopeView: {
             /** @enum {string} */
@@ -1333,15 +1467,34 @@ export interface components {
             /** @enum {string} */
             kind: "all_tenants";
         } | {
+            /**
+             * Format: int64
+             * @description How many tenants in all.
+             */
+            count: number;
             /** @enum {string} */
             kind: "tenants";
             /**
              * Format: int64
-             * @description The run whose failed tenants this run retries.
+             * @description For a retry run: the run whose failed tenants it retries.
              */
-            retry_of: number;
-            /** @description The tenants, ascending. */
+            retry_of?: number | null;
+            /** @description The first [`SCOPE_TENANTS_SHOWN`] tenant ids, ascending. */
             tenant_ids: number[];
+        } | {
+            /**
+             * Format: int64
+             * @description How many tenants in all.
+             */
+            count: number;
+            /** @enum {string} */
+            kind: "workspace";
+            workspace?: components["schemas"]["WorkspaceRef"] | null;
+            /**
+             * Format: int64
+             * @description The workspace's id.
+             */
+            workspace_id: number;
         };
         /**
          * @description The session as the login page sees it: the signed-in operator and their CSRF token, or both
@@ -1414,6 +1567,33 @@ export interface components {
              */
             id: number;
             /** @description Name, as the customer wrote it. */
+            name: string;
+        };
+        /** @description A tenant a runbook may target. */
+        TenantView: {
+            /** @description External id. */
+            external_id: string;
+            /**
+             * Format: int64
+             * @description Tenant id.
+             */
+            id: number;
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Workspace.
+             */
+            workspace_id: number;
+        };
+        /** @description A workspace as a person reads it. */
+        WorkspaceRef: {
+            /**
+             * Format: int64
+             * @description Workspace id.
+             */
+            id: number;
+            /** @description Name. */
             name: string;
         };
     };
@@ -2620,6 +2800,225 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenants: {
+        parameters: {
+            query?: {
+                /** @description `true`: only the tenants with at least one would-be change. */
+                changes_only?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Preflight id */
+                preflight_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preflight's tenants */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /**
+                             * @description Would-be changes per rule (a finding may count under several).
+                             * @example {
+                             *       "S1": 2
+                             *     }
+                             */
+                            changes_by_rule: {
+                                [key: string]: number;
+                            };
+                            /**
+                             * Format: int64
+                             * @description Findings examined.
+                             */
+                            findings_examined: number;
+                            /**
+                             * Format: int64
+                             * @description Findings that would change.
+                             */
+                            findings_to_change: number;
+                            /** @description The tenant's external id (null when it was deleted since). */
+                            tenant_external_id?: string | null;
+                            /**
+                             * Format: int64
+                             * @description Tenant id.
+                             */
+                            tenant_id: number;
+                            /** @description The tenant's name (null when it was deleted since). */
+                            tenant_name?: string | null;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such preflight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter, or invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preflights_export: {
+        parameters: {
+            query?: {
+                /** @description `true`: only the tenants with at least one would-be change. */
+                changes_only?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Preflight id */
+                preflight_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preflight's tenants as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such preflight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
@@ -4119,6 +4518,204 @@ export interface operations {
                 };
             };
             /** @description Invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookupBody"];
+            };
+        };
+        responses: {
+            /** @description What the list names */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LookupResult"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither or both lists, or not 1–10,000 entries */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    workspaces_list: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of the name. */
+                search?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Workspaces */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /**
+                             * Format: int64
+                             * @description Workspace id.
+                             */
+                            id: number;
+                            /** @description Name. */
+                            name: string;
+                            /**
+                             * Format: int64
+                             * @description Its tenants a runbook can target (the platform tenant never counts).
+                             */
+                            tenants: number;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown filter or invalid pagination */
             422: {
                 headers: {
                     [name: string]: unknown;
