@@ -429,6 +429,8 @@ async fn runs_are_found_by_every_filter(backend: Backend) {
         ("outcome=partially_succeeded".into(), vec![second_id]),
         ("outcome=succeeded".into(), vec![first_id]),
         ("initiator=BOB".into(), vec![second_id]),
+        // Part of a name is enough: nobody remembers exact usernames.
+        ("initiator=LIC".into(), vec![first_id]),
         ("initiator=nobody".into(), vec![]),
         ("source=system_ui".into(), vec![second_id, first_id]),
         ("source=deploy_hook".into(), vec![]),

@@ -151,8 +151,14 @@ async fn a_list_runs_over_exactly_its_tenants_with_the_phrase_of_their_number(ba
     assert_eq!(status, 201, "{run}");
     assert_eq!(run["scope"]["kind"], "tenants");
     assert_eq!(run["scope"]["count"], 2);
+    assert_eq!(
+        run["last_progress_at"],
+        Value::Null,
+        "no tenant has finished yet"
+    );
     let run_id = run["id"].as_i64().expect("id");
     let done = drain(&api.app, run_id).await;
+    assert!(done.last_progress_at.is_some());
     assert_eq!(done.counts.total, 2);
     assert_eq!(done.counts.succeeded, 2);
     let items: Vec<i64> = {

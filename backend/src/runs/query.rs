@@ -337,7 +337,10 @@ pub struct RunView {
     /// are not progress.
     pub progress_percent: f64,
     /// Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
+    /// It grows while no item finishes; `last_progress_at` says since when.
     pub eta_seconds: Option<i64>,
+    /// When an item of the run last finished (null before the first).
+    pub last_progress_at: Option<DateTime<Utc>>,
     /// Set while the run is stalled: no item has finished for `max(30 s, 5 × the median item
     /// time)` while items are running.
     pub stalled: Option<Stall>,
@@ -620,6 +623,7 @@ fn to_view(
         },
         progress_percent,
         eta_seconds,
+        last_progress_at: run.progressed_at,
         stalled,
         error_summary: run.error_summary,
         cancel_reason: run.cancel_reason,
@@ -652,7 +656,8 @@ pub struct RunFilter {
     pub runbook: Option<String>,
     /// Only runs completed with this outcome.
     pub outcome: Option<Outcome>,
-    /// Only runs started by the operator with this username (case-insensitive).
+    /// Only runs started by an operator whose username or display name contains this
+    /// (case-insensitive).
     pub initiator: Option<String>,
     /// Only runs started from this source.
     pub source: Option<Source>,
@@ -679,12 +684,22 @@ impl RunFilter {
         if let Some(source) = self.source {
             query = query.filter(C::Source.eq(source.as_str()));
         }
-        if let Some(username) = &self.initiator {
+        if let Some(like) = self.initiator.as_deref().and_then(contains) {
             let mut operator = Query::select();
             operator
                 .column(operators::Column::Id)
                 .from(operators::Entity)
-                .and_where(operators::Column::Username.eq(username.trim().to_lowercase()));
+                .cond_where(
+                    Condition::any()
+                        .add(like(Expr::col((
+                            operators::Entity,
+                            operators::Column::Username,
+                        ))))
+                        .add(like(Expr::col((
+                            operators::Entity,
+                            operators::Column::DisplayName,
+                        )))),
+                );
             query = query.filter(C::InitiatorId.in_subquery(operator));
         }
         if let Some(tenant_id) = self.tenant_id {

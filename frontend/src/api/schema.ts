@@ -1307,6 +1307,7 @@ export interface components {
             /**
              * Format: int64
              * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
+             *     It grows while no item finishes; `last_progress_at` says since when.
              */
             eta_seconds?: number | null;
             /**
@@ -1315,6 +1316,11 @@ export interface components {
              */
             id: number;
             initiator?: components["schemas"]["InitiatorView"] | null;
+            /**
+             * Format: date-time
+             * @description When an item of the run last finished (null before the first).
+             */
+            last_progress_at?: string | null;
             outcome?: components["schemas"]["Outcome"] | null;
             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
             parameters: Record<string, unknown>;
@@ -3424,7 +3430,10 @@ export interface operations {
                 outcome?: string;
                 /** @description Runbook key. */
                 runbook?: string;
-                /** @description The username of the operator who started the run (case-insensitive). */
+                /**
+                 * @description Part of the username or display name of the operator who started the run
+                 *     (case-insensitive).
+                 */
                 initiator?: string;
                 /** @description `system_ui`, `api`, `cli` or `deploy_hook`. */
                 source?: string;
@@ -3479,6 +3488,7 @@ export interface operations {
                             /**
                              * Format: int64
                              * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
+                             *     It grows while no item finishes; `last_progress_at` says since when.
                              */
                             eta_seconds?: number | null;
                             /**
@@ -3487,6 +3497,11 @@ export interface operations {
                              */
                             id: number;
                             initiator?: components["schemas"]["InitiatorView"] | null;
+                            /**
+                             * Format: date-time
+                             * @description When an item of the run last finished (null before the first).
+                             */
+                            last_progress_at?: string | null;
                             outcome?: components["schemas"]["Outcome"] | null;
                             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
                             parameters: Record<string, unknown>;
@@ -3628,7 +3643,10 @@ export interface operations {
                 outcome?: string;
                 /** @description Runbook key. */
                 runbook?: string;
-                /** @description The username of the operator who started the run (case-insensitive). */
+                /**
+                 * @description Part of the username or display name of the operator who started the run
+                 *     (case-insensitive).
+                 */
                 initiator?: string;
                 /** @description `system_ui`, `api`, `cli` or `deploy_hook`. */
                 source?: string;
