@@ -22,7 +22,10 @@ pub const RUN_COLUMNS: &[&str] = &[
     "scope.tenant.external_id",
     "scope.tenant.name",
     "scope.tenant_ids",
+    "scope.count",
     "scope.retry_of",
+    "scope.workspace_id",
+    "scope.workspace.name",
     "parameters",
     "status",
     "outcome",
@@ -72,6 +75,16 @@ pub const ITEM_COLUMNS: &[&str] = &[
     "next_attempt_at",
     "started_at",
     "completed_at",
+];
+
+/// The columns of `GET /ops/preflights/{preflight_id}/tenants.csv`.
+pub const PREFLIGHT_TENANT_COLUMNS: &[&str] = &[
+    "tenant_id",
+    "tenant_external_id",
+    "tenant_name",
+    "findings_examined",
+    "findings_to_change",
+    "changes_by_rule",
 ];
 
 /// The columns of `GET /audit-events.csv`.

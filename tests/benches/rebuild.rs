@@ -287,19 +287,36 @@ struct ShapeResult {
     preflight: Duration,
     pipeline: Duration,
     second: Duration,
+    /// The second Rebuild's estimate (from the first's measured cost).
+    second_estimate: u64,
+    stale: (PipelineRun, PipelineRun),
     checksums_match: bool,
     second_changed: i64,
     peak_rss_mib: f64,
     polling: Option<String>,
 }
 
-async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
+/// One run through the pipeline: its preflight's time and estimate, the run's time and what it
+/// changed.
+struct PipelineRun {
+    preflight: Duration,
+    estimated_seconds: u64,
+    run: Duration,
+    changed: i64,
+}
+
+/// Preflights and runs `runbook` over all tenants with `parameters`, waiting for the end.
+async fn pipeline_run(
+    ctx: &AppContext,
+    runbook: &str,
+    parameters: serde_json::Value,
+) -> PipelineRun {
     let t = Instant::now();
     let pf = preflight::preflight(
         ctx,
-        "findings.lifecycle.rebuild",
+        runbook,
         Scope::AllTenants,
-        &serde_json::Value::Null,
+        &parameters,
         None,
         Default::default(),
     )
@@ -339,10 +356,37 @@ async fn pipeline_run(ctx: &AppContext) -> (Duration, Duration, i64) {
                 Some(Outcome::Succeeded),
                 "bench run must succeed"
             );
-            return (preflight_time, t.elapsed(), run.findings_changed);
+            return PipelineRun {
+                preflight: preflight_time,
+                estimated_seconds: pf.estimated_seconds,
+                run: t.elapsed(),
+                changed: run.findings_changed,
+            };
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+const REBUILD: &str = "findings.lifecycle.rebuild";
+const CLOSE_STALE: &str = "findings.stale.close";
+
+/// Close Stale Findings on the rebuilt data: first the low findings last seen before February
+/// (its first measured run), then every severity last seen before March — whose estimate comes
+/// from the first run's measured cost (docs/spec.md §21).
+async fn close_stale_runs(ctx: &AppContext) -> (PipelineRun, PipelineRun) {
+    let first = pipeline_run(
+        ctx,
+        CLOSE_STALE,
+        serde_json::json!({"last_seen_before": "2025-02-01T00:00:00Z", "severities": ["low"]}),
+    )
+    .await;
+    let second = pipeline_run(
+        ctx,
+        CLOSE_STALE,
+        serde_json::json!({"last_seen_before": "2025-03-01T00:00:00Z"}),
+    )
+    .await;
+    (first, second)
 }
 
 /// wrk script: every connection polls like a client does, sending `If-None-Match` with the
@@ -525,9 +569,12 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
     .expect("operator");
     let shutdown = CancellationToken::new();
     let handles = worker::spawn(&ctx, workers, &shutdown);
-    let (preflight_time, pipeline, changed) = pipeline_run(&ctx).await;
+    let first = pipeline_run(&ctx, REBUILD, serde_json::Value::Null).await;
+    let (preflight_time, pipeline, changed) = (first.preflight, first.run, first.changed);
     let pipeline_sum = one_string(&pdb, &checksum_sql()).await;
-    let (_, second, second_changed) = pipeline_run(&ctx).await;
+    let second_run = pipeline_run(&ctx, REBUILD, serde_json::Value::Null).await;
+    let (second, second_changed) = (second_run.run, second_run.changed);
+    let stale = close_stale_runs(&ctx).await;
     let polling = if measure_polling {
         polling_under_load(&ctx).await
     } else {
@@ -550,6 +597,8 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
         preflight: preflight_time,
         pipeline,
         second,
+        second_estimate: second_run.estimated_seconds,
+        stale,
         checksums_match: reference_sum == pipeline_sum,
         second_changed,
         peak_rss_mib: rss_kib("VmHWM:") as f64 / 1024.0,
@@ -627,8 +676,11 @@ async fn bench_sqlite(tenants: u64, per_tenant: u64) -> SqliteResult {
     let ctx = atlas_ops::app::context(pdb.clone(), settings);
     let shutdown = CancellationToken::new();
     let handles = worker::spawn(&ctx, workers, &shutdown);
-    let (_, pipeline, _) = pipeline_run(&ctx).await;
-    let (_, second, second_changed) = pipeline_run(&ctx).await;
+    let pipeline = pipeline_run(&ctx, REBUILD, serde_json::Value::Null)
+        .await
+        .run;
+    let second_run = pipeline_run(&ctx, REBUILD, serde_json::Value::Null).await;
+    let (second, second_changed) = (second_run.run, second_run.changed);
     shutdown.cancel();
     for h in handles {
         let _ = h.await;
@@ -681,6 +733,18 @@ fn main() {
     for (i, (t, f)) in parse_shapes(&shapes).into_iter().enumerate() {
         eprintln!("bench: shape {t} × {f}");
         let r = runtime.block_on(bench_shape(t, f, i == 0));
+        eprintln!(
+            "bench: {} close stale: preflight={:.2?} first={:.2?} changed={} second estimated={}s took={:.2?} changed={}; rebuild preflight={:.2?} second estimated={}s",
+            r.shape,
+            r.stale.1.preflight,
+            r.stale.0.run,
+            r.stale.0.changed,
+            r.stale.1.estimated_seconds,
+            r.stale.1.run,
+            r.stale.1.changed,
+            r.preflight,
+            r.second_estimate
+        );
         eprintln!(
             "bench: {} findings={} reference={:.2?} pipeline={:.2?} ratio={:.2} second={:.2?} scan={:.2?} checksums_match={} rss={:.0}MiB polling={:?}",
             r.shape,
@@ -754,6 +818,32 @@ fn main() {
             if r.checksums_match { "yes" } else { "NO" },
             r.second_changed,
             r.peak_rss_mib
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nPreflights and estimates (`estimated_seconds`: from the runbook's last completed run, docs/spec.md §21). Close Stale runs on the rebuilt data: first `severities: [low]`, last seen before 2025-02-01; then every severity, last seen before 2025-03-01.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| shape | Rebuild preflight | Rebuild 2nd run: estimated / took | Close Stale preflight | Close Stale 1st run (changed) | Close Stale 2nd: estimated / took (changed) |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    for r in &results {
+        let (a, b) = &r.stale;
+        let _ = writeln!(
+            md,
+            "| {} | {:.2} s | {} s / {:.2} s | {:.2} s | {:.2} s ({}) | {} s / {:.2} s ({}) |",
+            r.shape,
+            r.preflight.as_secs_f64(),
+            r.second_estimate,
+            r.second.as_secs_f64(),
+            b.preflight.as_secs_f64(),
+            a.run.as_secs_f64(),
+            a.changed,
+            b.estimated_seconds,
+            b.run.as_secs_f64(),
+            b.changed
         );
     }
     for r in &results {

@@ -10,7 +10,7 @@ use atlas_ops::jobs::worker::{Tick, try_execute_one};
 use atlas_ops::runbooks::findings_lifecycle::rules;
 use atlas_ops::runs::Initiator;
 use atlas_ops::runs::preflight::{self, PreflightResult};
-use atlas_ops::runs::query;
+use atlas_ops::runs::query::{self, ScopeView};
 use atlas_ops::runs::start::{StartRequest, StartedRun, start};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 
@@ -67,11 +67,26 @@ pub async fn preflight_of(app: &TestApp, scope: Scope, who: &Initiator) -> Prefl
     .expect("preflight")
 }
 
+/// The request scope of a preflight over one tenant, all tenants or a workspace (a list's
+/// view shows only its first tenants: send the list itself).
+pub fn request_scope(view: &ScopeView) -> Scope {
+    match view {
+        ScopeView::Tenant { tenant_id, .. } => Scope::Tenant {
+            tenant_id: *tenant_id,
+        },
+        ScopeView::AllTenants => Scope::AllTenants,
+        ScopeView::Workspace { workspace_id, .. } => Scope::Workspace {
+            workspace_id: *workspace_id,
+        },
+        ScopeView::Tenants { .. } => panic!("send a list scope's own list"),
+    }
+}
+
 /// A start request confirmed against `pf` (with the right phrase).
 pub fn start_request(pf: &PreflightResult, who: Option<&Initiator>) -> StartRequest {
     StartRequest {
         runbook: pf.runbook.clone(),
-        scope: pf.scope,
+        scope: request_scope(&pf.scope),
         parameters: pf.parameters.clone(),
         initiator: who.cloned(),
         reason: reason(),

@@ -465,6 +465,124 @@ async fn yes_wait_completes_a_run_and_the_data_matches(backend: Backend) {
     expect_code(&out, 0);
 }
 
+/// `--tenants-file` (one external id a line, or a CSV with an `external_id` column) and
+/// `--workspace` run over exactly those tenants, with the typed phrase of their number; an
+/// unknown id in the file is refused, named, and nothing starts (docs/spec.md §21).
+async fn tenants_file_and_workspace_scopes(backend: Backend) {
+    let env = Env::new(backend).await;
+    let _worker = env.worker();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lines = dir.path().join("tenants.txt");
+    std::fs::write(
+        &lines,
+        "# the two to repair\ntenant-002\n\ntenant-005\ntenant-002\n",
+    )
+    .expect("write");
+    let head = ["runbooks", "run", "findings.lifecycle.rebuild"];
+    let file = lines.to_str().expect("utf-8 path");
+
+    // The typed phrase names the two listed tenants; anything else starts nothing.
+    let out = env
+        .run(&args(
+            &args(
+                &head,
+                &["--tenants-file", file, "--confirm", "REBUILD 6 TENANTS"],
+            ),
+            &REASON,
+        ))
+        .await;
+    expect_code(&out, 3);
+    assert!(
+        stderr(&out).contains("REBUILD 2 TENANTS"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM operation_runs").await, 0);
+
+    let out = env
+        .run(&args(
+            &args(
+                &head,
+                &["--tenants-file", file, "--yes", "--wait", "--json"],
+            ),
+            &REASON,
+        ))
+        .await;
+    expect_code(&out, 0);
+    let json = stdout_json(&out);
+    assert_eq!(json["preflight"]["tenants_in_scope"], 2);
+    assert_eq!(json["run"]["scope"]["kind"], "tenants");
+    assert_eq!(json["run"]["scope"]["count"], 2);
+    assert_eq!(json["run"]["counts"]["succeeded"], 2);
+    let items = env
+        .count(
+            "SELECT COUNT(*) FROM run_items i JOIN tenants t ON t.id = i.tenant_id \
+             WHERE t.external_id IN ('tenant-002', 'tenant-005')",
+        )
+        .await;
+    assert_eq!(items, 2, "exactly the listed tenants");
+    assert_eq!(env.count("SELECT COUNT(*) FROM run_items").await, 2);
+
+    // A CSV with an external_id column; an unknown id is named and nothing starts.
+    let csv = dir.path().join("tenants.csv");
+    std::fs::write(&csv, "name,external_id\nOne,tenant-001\nGhost,tenant-404\n").expect("write");
+    let out = env
+        .run(&args(
+            &args(
+                &head,
+                &["--tenants-file", csv.to_str().expect("utf-8"), "--yes"],
+            ),
+            &REASON,
+        ))
+        .await;
+    expect_code(&out, 3);
+    assert!(
+        stderr(&out).contains("tenant tenant-404 does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM operation_runs").await, 1);
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "\n# nothing\n").expect("write");
+    let out = env
+        .run(&args(
+            &args(
+                &head,
+                &["--tenants-file", empty.to_str().expect("utf-8"), "--yes"],
+            ),
+            &REASON,
+        ))
+        .await;
+    expect_code(&out, 2);
+    assert!(stderr(&out).contains("lists no tenant"), "{}", stderr(&out));
+
+    // A workspace: its tenants at the preflight.
+    let workspace = env
+        .count("SELECT MIN(workspace_id) FROM tenants WHERE external_id <> 'platform'")
+        .await;
+    let in_workspace = env
+        .count(&format!(
+            "SELECT COUNT(*) FROM tenants WHERE workspace_id = {workspace} AND external_id <> 'platform'"
+        ))
+        .await;
+    let id = workspace.to_string();
+    let out = env
+        .run(&args(
+            &args(&head, &["--workspace", &id, "--yes", "--wait", "--json"]),
+            &REASON,
+        ))
+        .await;
+    expect_code(&out, 0);
+    let json = stdout_json(&out);
+    assert_eq!(json["run"]["scope"]["kind"], "workspace");
+    assert_eq!(json["run"]["scope"]["workspace_id"], workspace);
+    assert_eq!(json["run"]["counts"]["total"], in_workspace);
+    assert_eq!(
+        json["preflight"]["confirmation"]["phrase"],
+        format!("REBUILD {in_workspace} TENANTS")
+    );
+}
+
 async fn break_tenant(env: &Env, backend: Backend, external_id: &str) {
     let tenant_id = count(
         &env.db,
@@ -1029,6 +1147,7 @@ async fn a_demo_restart_keeps_the_generated_secrets() {
 }
 
 db_tests!(
+    tenants_file_and_workspace_scopes,
     runs_show_prints_retrying_cancelled_and_the_stall,
     demo_seed_takes_a_shape,
     serve_seed_demo_prints_the_bound_address,

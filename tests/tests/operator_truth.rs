@@ -301,7 +301,7 @@ async fn retry_lineage_settles_rebuilt_tenants(backend: Backend) {
     let second_id = second["id"].as_i64().expect("id");
     assert_eq!(
         second["scope"],
-        json!({"kind": "tenants", "tenant_ids": [a, b], "retry_of": first_id})
+        json!({"kind": "tenants", "tenant_ids": [a, b], "count": 2, "retry_of": first_id})
     );
     assert_eq!(second["retry_of_run_id"], first_id);
     // Being retried changes the completed run's view (`retried_by`), so its ETag changes.
@@ -429,6 +429,8 @@ async fn runs_are_found_by_every_filter(backend: Backend) {
         ("outcome=partially_succeeded".into(), vec![second_id]),
         ("outcome=succeeded".into(), vec![first_id]),
         ("initiator=BOB".into(), vec![second_id]),
+        // Part of a name is enough: nobody remembers exact usernames.
+        ("initiator=LIC".into(), vec![first_id]),
         ("initiator=nobody".into(), vec![]),
         ("source=system_ui".into(), vec![second_id, first_id]),
         ("source=deploy_hook".into(), vec![]),

@@ -573,7 +573,7 @@ async fn mixed_overlapping_concurrent_starts_never_run_overlapping_scopes(backen
     ];
     let mut requests = Vec::new();
     for scope in &scopes {
-        let pf = preflight_of(&app, *scope, &who).await;
+        let pf = preflight_of(&app, scope.clone(), &who).await;
         requests.push(start_request(&pf, Some(&who)));
     }
     let mut tasks = Vec::new();

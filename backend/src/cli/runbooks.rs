@@ -35,7 +35,7 @@ use crate::entities::tenants;
 use crate::jobs;
 use crate::runbooks::findings_lifecycle;
 use crate::runs::preflight::{PreflightResult, preflight};
-use crate::runs::query::{self, RunView};
+use crate::runs::query::{self, RunView, ScopeView};
 use crate::runs::start::{StartRequest, start};
 use crate::runs::{Initiator, RunError};
 
@@ -73,13 +73,13 @@ pub enum RunbooksCommand {
         /// The runbook's key (see `runbooks list`).
         key: String,
         #[command(flatten)]
-        args: BackfillArgs,
+        args: Box<BackfillArgs>,
     },
 }
 
 /// Flags of `atlas-ops runbooks run KEY` and `atlas-ops findings backfill-lifecycle`.
 #[derive(Debug, Clone, Args)]
-#[command(group(ArgGroup::new("scope").required(true).args(["tenant", "all_tenants"])))]
+#[command(group(ArgGroup::new("scope").required(true).args(["tenant", "all_tenants", "tenants_file", "workspace"])))]
 pub struct BackfillArgs {
     /// Run over one tenant, by its external id.
     #[arg(long, value_name = "EXTERNAL_ID")]
@@ -87,6 +87,14 @@ pub struct BackfillArgs {
     /// Run over every tenant (needs the typed phrase, or --yes / --confirm).
     #[arg(long)]
     pub all_tenants: bool,
+    /// Run over the listed tenants (1–10,000): a file with one external id a line, or a CSV
+    /// whose header has an `external_id` column (needs the typed phrase, or --yes / --confirm).
+    #[arg(long, value_name = "PATH")]
+    pub tenants_file: Option<std::path::PathBuf>,
+    /// Run over the tenants of a workspace, by its id (needs the typed phrase, or --yes /
+    /// --confirm).
+    #[arg(long, value_name = "ID")]
+    pub workspace: Option<i64>,
     /// A runbook parameter, `NAME=VALUE` (repeatable). Lists are comma-separated
     /// (`severities=high,critical`); an instant is RFC 3339 or `Nd`, N days before now
     /// (`last_seen_before=30d`).
@@ -160,6 +168,48 @@ impl Prompt for TerminalPrompt {
     }
 }
 
+/// The external ids of a `--tenants-file`: one a line (blank lines and `#` comments skipped),
+/// or, when the first line is a CSV header with an `external_id` column, that column.
+pub fn read_tenants_file(path: &std::path::Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let first = text.lines().next().unwrap_or_default();
+    let header: Vec<String> = first
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let ids: Vec<String> = if let Some(column) = header.iter().position(|c| c == "external_id") {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut ids = Vec::new();
+        for (line, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+            match record.get(column).map(str::trim) {
+                Some(id) if !id.is_empty() => ids.push(id.to_owned()),
+                _ => {
+                    return Err(format!(
+                        "{}: row {} has no external_id",
+                        path.display(),
+                        line + 2
+                    ));
+                }
+            }
+        }
+        ids
+    } else {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    };
+    if ids.is_empty() {
+        return Err(format!("{} lists no tenant", path.display()));
+    }
+    Ok(ids)
+}
+
 /// Decides the confirmation of a start from the flags and, on a terminal, the operator's
 /// answer. Returns the phrase to hand to `start()` (`None` for a single tenant), or why the
 /// start is refused.
@@ -186,7 +236,7 @@ pub fn confirm(
         }
         if !prompt.interactive() {
             return Err(format!(
-                "an all-tenants start needs the typed phrase: pass --confirm \"{phrase}\" or --yes"
+                "a start over more than one tenant needs the typed phrase: pass --confirm \"{phrase}\" or --yes"
             ));
         }
         let answer = prompt
@@ -246,7 +296,7 @@ pub async fn runbooks(settings: Settings, command: RunbooksCommand) -> anyhow::R
             Ok(Exit::Succeeded)
         }
         RunbooksCommand::Run { key, args } => {
-            run_runbook(settings, &key, args, &mut TerminalPrompt).await
+            run_runbook(settings, &key, *args, &mut TerminalPrompt).await
         }
     }
 }
@@ -452,31 +502,45 @@ async fn backfill(
     let conn = open(&settings).await?;
     let ctx = crate::app::context(conn, settings);
 
-    let (scope, target) = match &args.tenant {
-        Some(external_id) => {
-            let Some(tenant) = tenants::Entity::find()
-                .filter(tenants::Column::ExternalId.eq(external_id.as_str()))
-                .one(&ctx.db)
-                .await?
-            else {
+    let scope = if let Some(external_id) = &args.tenant {
+        let Some(tenant) = tenants::Entity::find()
+            .filter(tenants::Column::ExternalId.eq(external_id.as_str()))
+            .one(&ctx.db)
+            .await?
+        else {
+            return Ok(refuse(
+                report,
+                Exit::Usage,
+                "unknown_tenant",
+                &format!("no tenant with external id {external_id:?}"),
+            ));
+        };
+        Scope::Tenant {
+            tenant_id: tenant.id,
+        }
+    } else if let Some(path) = &args.tenants_file {
+        let external_ids = match read_tenants_file(path) {
+            Ok(ids) => ids,
+            Err(why) => return Ok(refuse(report, Exit::Usage, "tenants_file", &why)),
+        };
+        match serde_json::from_value(serde_json::json!({
+            "kind": "tenants",
+            "external_ids": external_ids,
+        })) {
+            Ok(scope) => scope,
+            Err(why) => {
                 return Ok(refuse(
                     report,
                     Exit::Usage,
-                    "unknown_tenant",
-                    &format!("no tenant with external id {external_id:?}"),
+                    "tenants_file",
+                    &format!("{}: {why}", path.display()),
                 ));
-            };
-            (
-                Scope::Tenant {
-                    tenant_id: tenant.id,
-                },
-                format!(
-                    "the findings of tenant {} ({})",
-                    tenant.external_id, tenant.name
-                ),
-            )
+            }
         }
-        None => (Scope::AllTenants, String::new()),
+    } else if let Some(workspace_id) = args.workspace {
+        Scope::Workspace { workspace_id }
+    } else {
+        Scope::AllTenants
     };
 
     let initiator = match &args.operator {
@@ -514,7 +578,7 @@ async fn backfill(
     let pf = match preflight(
         &ctx,
         runbook.key(),
-        scope,
+        scope.clone(),
         &parameters,
         initiator.as_ref(),
         meta.clone(),
@@ -535,10 +599,16 @@ async fn backfill(
         return Ok(Exit::Succeeded);
     };
 
-    let target = if matches!(scope, Scope::AllTenants) {
-        format!("the findings of all {} tenants", pf.tenants_in_scope)
-    } else {
-        target
+    let target = match &pf.scope {
+        ScopeView::AllTenants => format!("the findings of all {} tenants", pf.tenants_in_scope),
+        ScopeView::Tenant {
+            tenant: Some(tenant),
+            ..
+        } => format!(
+            "the findings of tenant {} ({})",
+            tenant.external_id, tenant.name
+        ),
+        other => format!("the findings of {}", other.label()),
     };
     let target = format!("{} over {target}", runbook.title());
     let confirmation = match confirm(&pf, &target, args.confirm.as_deref(), args.yes, prompt) {
@@ -758,11 +828,7 @@ fn rule_name(runbook: &str, key: &str) -> &'static str {
 
 /// Prints a preflight as a readable table on standard output.
 pub fn print_preflight(pf: &PreflightResult) {
-    let scope = match pf.scope {
-        Scope::AllTenants => "all tenants".to_owned(),
-        Scope::Tenant { tenant_id } => format!("tenant id {tenant_id}"),
-    };
-    println!("Preflight of {} over {scope}", pf.runbook);
+    println!("Preflight of {} over {}", pf.runbook, pf.scope.label());
     println!("  preflight id         {}", pf.preflight_id);
     println!("  expires at           {}", pf.expires_at.to_rfc3339());
     println!("  tenants in scope     {}", pf.tenants_in_scope);
@@ -899,9 +965,12 @@ mod tests {
             preflight_id: "pf".into(),
             runbook: findings_lifecycle::KEY.into(),
             scope: if all {
-                Scope::AllTenants
+                ScopeView::AllTenants
             } else {
-                Scope::Tenant { tenant_id: 2 }
+                ScopeView::Tenant {
+                    tenant_id: 2,
+                    tenant: None,
+                }
             },
             parameters: serde_json::json!({}),
             planned_at: chrono::Utc::now(),

@@ -7,11 +7,17 @@ use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Which tenants a run covers: `tenant_id` is required with `tenant` and refused with
-/// `all_tenants`.
+/// Most tenants a list scope may name (docs/spec.md §21).
+pub const MAX_LISTED_TENANTS: usize = 10_000;
+/// Above this many tenants a list or workspace scope needs `ops.runbooks.run_all_tenants`.
+pub const MAX_TENANTS_WITHOUT_ALL_TENANTS: u64 = 100;
+
+/// Which tenants a run covers, as a request names them (docs/spec.md §5, §21): one tenant, all
+/// tenants, a list (by id or by external id), or a workspace. The service resolves it against
+/// the database into a [`Target`].
 // Read through `ScopeWire`: serde ignores unknown fields of an internally tagged unit variant,
 // and a `tenant_id` sent with `all_tenants` must not silently widen a run to every tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(
     tag = "kind",
     rename_all = "snake_case",
@@ -26,9 +32,35 @@ pub enum Scope {
     },
     /// Every tenant but the platform tenant.
     AllTenants,
+    /// The listed tenants (1–10,000 after deduplication): `tenant_ids` or `external_ids`, one
+    /// of them.
+    Tenants {
+        /// Tenant ids.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(min_items = 1, max_items = 10000)]
+        tenant_ids: Option<Vec<i64>>,
+        /// External ids.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(min_items = 1, max_items = 10000)]
+        external_ids: Option<Vec<String>>,
+    },
+    /// Every tenant of a workspace (its non-platform tenants at preflight time).
+    Workspace {
+        /// The workspace's id.
+        workspace_id: i64,
+    },
 }
 
-/// The kind of a [`Scope`], without its tenant.
+/// The tenants a list scope names, deduplicated and sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantList<'a> {
+    /// Tenant ids.
+    Ids(&'a [i64]),
+    /// External ids.
+    ExternalIds(&'a [String]),
+}
+
+/// The kind of a [`Scope`], as stored.
 #[derive(
     Debug,
     Clone,
@@ -51,6 +83,12 @@ pub enum ScopeKind {
     /// All tenants.
     #[sea_orm(string_value = "all_tenants")]
     AllTenants,
+    /// Listed tenants.
+    #[sea_orm(string_value = "tenants")]
+    Tenants,
+    /// A workspace's tenants.
+    #[sea_orm(string_value = "workspace")]
+    Workspace,
 }
 
 impl Scope {
@@ -59,6 +97,8 @@ impl Scope {
         match self {
             Scope::Tenant { .. } => ScopeKind::Tenant,
             Scope::AllTenants => ScopeKind::AllTenants,
+            Scope::Tenants { .. } => ScopeKind::Tenants,
+            Scope::Workspace { .. } => ScopeKind::Workspace,
         }
     }
 
@@ -66,57 +106,135 @@ impl Scope {
     pub fn tenant_id(&self) -> Option<i64> {
         match self {
             Scope::Tenant { tenant_id } => Some(*tenant_id),
-            Scope::AllTenants => None,
+            _ => None,
         }
     }
 
-    /// Whether two scopes share a tenant: all-tenants overlaps everything.
-    pub fn overlaps(&self, other: &Scope) -> bool {
-        match (self, other) {
-            (Scope::Tenant { tenant_id: a }, Scope::Tenant { tenant_id: b }) => a == b,
-            _ => true,
-        }
-    }
-
-    /// The key that identifies an identical active run of `runbook` (unique while active).
-    pub fn active_key(&self, runbook: &str) -> String {
+    /// The list of a list scope (a parsed one holds exactly one of its two lists).
+    pub fn tenant_list(&self) -> Option<TenantList<'_>> {
         match self {
-            Scope::Tenant { tenant_id } => format!("{runbook}|tenant:{tenant_id}"),
-            Scope::AllTenants => format!("{runbook}|all_tenants"),
-        }
-    }
-
-    /// Rebuilds a scope from its stored columns; `None` for a corrupt pair (a tenant scope
-    /// without its tenant, or an all-tenants scope with one), never a guess.
-    pub fn from_columns(kind: ScopeKind, tenant_id: Option<i64>) -> Option<Scope> {
-        match (kind, tenant_id) {
-            (ScopeKind::Tenant, Some(tenant_id)) => Some(Scope::Tenant { tenant_id }),
-            (ScopeKind::AllTenants, None) => Some(Scope::AllTenants),
+            Scope::Tenants {
+                tenant_ids: Some(ids),
+                ..
+            } => Some(TenantList::Ids(ids)),
+            Scope::Tenants {
+                external_ids: Some(ids),
+                ..
+            } => Some(TenantList::ExternalIds(ids)),
             _ => None,
         }
     }
 }
 
-/// A scope as sent: its kind and, for one tenant only, the tenant.
+/// A scope as sent: its kind and the fields of that kind only.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeWire {
     kind: ScopeKind,
     tenant_id: Option<i64>,
+    tenant_ids: Option<Vec<i64>>,
+    external_ids: Option<Vec<String>>,
+    workspace_id: Option<i64>,
 }
 
 impl TryFrom<ScopeWire> for Scope {
-    type Error = &'static str;
+    type Error = String;
 
     fn try_from(wire: ScopeWire) -> Result<Self, Self::Error> {
-        match (wire.kind, wire.tenant_id) {
-            (ScopeKind::Tenant, Some(tenant_id)) => Ok(Scope::Tenant { tenant_id }),
-            (ScopeKind::Tenant, None) => Err("a tenant scope needs tenant_id"),
-            (ScopeKind::AllTenants, None) => Ok(Scope::AllTenants),
-            (ScopeKind::AllTenants, Some(_)) => {
-                Err("an all_tenants scope takes no tenant_id; send kind \"tenant\" for one tenant")
+        let ScopeWire {
+            kind,
+            tenant_id,
+            tenant_ids,
+            external_ids,
+            workspace_id,
+        } = wire;
+        let mut extra = Vec::new();
+        let mut allow = |present: bool, name: &'static str, allowed: bool| {
+            if present && !allowed {
+                extra.push(name);
+            }
+        };
+        allow(tenant_id.is_some(), "tenant_id", kind == ScopeKind::Tenant);
+        allow(
+            tenant_ids.is_some(),
+            "tenant_ids",
+            kind == ScopeKind::Tenants,
+        );
+        allow(
+            external_ids.is_some(),
+            "external_ids",
+            kind == ScopeKind::Tenants,
+        );
+        allow(
+            workspace_id.is_some(),
+            "workspace_id",
+            kind == ScopeKind::Workspace,
+        );
+        if let Some(name) = extra.first() {
+            return Err(format!(
+                "a {} scope takes no {name} (tenant takes tenant_id; tenants takes tenant_ids or \
+                 external_ids; workspace takes workspace_id; all_tenants takes nothing)",
+                kind.as_str()
+            ));
+        }
+        match kind {
+            ScopeKind::Tenant => tenant_id
+                .map(|tenant_id| Scope::Tenant { tenant_id })
+                .ok_or_else(|| "a tenant scope needs tenant_id".to_owned()),
+            ScopeKind::AllTenants => Ok(Scope::AllTenants),
+            ScopeKind::Workspace => workspace_id
+                .map(|workspace_id| Scope::Workspace { workspace_id })
+                .ok_or_else(|| "a workspace scope needs workspace_id".to_owned()),
+            ScopeKind::Tenants => {
+                let scope = match (tenant_ids, external_ids) {
+                    (Some(mut ids), None) => {
+                        ids.sort_unstable();
+                        ids.dedup();
+                        Scope::Tenants {
+                            tenant_ids: Some(ids),
+                            external_ids: None,
+                        }
+                    }
+                    (None, Some(ids)) => {
+                        let mut ids: Vec<String> =
+                            ids.into_iter().map(|id| id.trim().to_owned()).collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        Scope::Tenants {
+                            tenant_ids: None,
+                            external_ids: Some(ids),
+                        }
+                    }
+                    _ => {
+                        return Err(
+                            "a tenants scope needs tenant_ids or external_ids (one of them)".into(),
+                        );
+                    }
+                };
+                let n = scope.tenant_list().map_or(0, |list| list.len());
+                if n == 0 || n > MAX_LISTED_TENANTS {
+                    return Err(format!(
+                        "a tenants scope names 1 to {MAX_LISTED_TENANTS} distinct tenants, not {n}"
+                    ));
+                }
+                Ok(scope)
             }
         }
+    }
+}
+
+impl TenantList<'_> {
+    /// How many tenants it names.
+    pub fn len(&self) -> usize {
+        match self {
+            TenantList::Ids(ids) => ids.len(),
+            TenantList::ExternalIds(ids) => ids.len(),
+        }
+    }
+
+    /// Whether it names none (never true of a parsed scope).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -126,8 +244,142 @@ impl ScopeKind {
         match self {
             ScopeKind::Tenant => "tenant",
             ScopeKind::AllTenants => "all_tenants",
+            ScopeKind::Tenants => "tenants",
+            ScopeKind::Workspace => "workspace",
         }
     }
+}
+
+/// A scope resolved against the database: the tenants a run covers (docs/spec.md §21). A list
+/// or a workspace is the set of tenant ids, ascending, fixed at the preflight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One tenant.
+    Tenant(i64),
+    /// Every tenant but the platform tenant.
+    AllTenants,
+    /// Listed tenants.
+    Tenants(Vec<i64>),
+    /// A workspace's tenants.
+    Workspace {
+        /// The workspace.
+        workspace_id: i64,
+        /// Its tenants at the preflight.
+        tenant_ids: Vec<i64>,
+    },
+}
+
+impl Target {
+    /// The stored kind name.
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Target::Tenant(_) => ScopeKind::Tenant,
+            Target::AllTenants => ScopeKind::AllTenants,
+            Target::Tenants(_) => ScopeKind::Tenants,
+            Target::Workspace { .. } => ScopeKind::Workspace,
+        }
+    }
+
+    /// The tenant of a single-tenant target.
+    pub fn tenant_id(&self) -> Option<i64> {
+        match self {
+            Target::Tenant(id) => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// The workspace of a workspace target.
+    pub fn workspace_id(&self) -> Option<i64> {
+        match self {
+            Target::Workspace { workspace_id, .. } => Some(*workspace_id),
+            _ => None,
+        }
+    }
+
+    /// The tenant ids of a list or a workspace (stored in `run_scope_tenants`).
+    pub fn listed(&self) -> Option<&[i64]> {
+        match self {
+            Target::Tenants(ids)
+            | Target::Workspace {
+                tenant_ids: ids, ..
+            } => Some(ids),
+            _ => None,
+        }
+    }
+
+    /// Whether a start needs the typed phrase: every scope of more than a single named tenant.
+    pub fn needs_phrase(&self) -> bool {
+        !matches!(self, Target::Tenant(_))
+    }
+
+    /// Whether a start needs `ops.runbooks.run_all_tenants`: all tenants, or a list or
+    /// workspace of more than [`MAX_TENANTS_WITHOUT_ALL_TENANTS`].
+    pub fn needs_all_tenants_capability(&self) -> bool {
+        match self {
+            Target::Tenant(_) => false,
+            Target::AllTenants => true,
+            Target::Tenants(ids)
+            | Target::Workspace {
+                tenant_ids: ids, ..
+            } => ids.len() as u64 > MAX_TENANTS_WITHOUT_ALL_TENANTS,
+        }
+    }
+
+    /// Whether two targets share a tenant: all-tenants overlaps everything.
+    pub fn overlaps(&self, other: &Target) -> bool {
+        match (self.ids(), other.ids()) {
+            (Some(a), Some(b)) => sorted_intersect(a, b),
+            _ => true,
+        }
+    }
+
+    fn ids(&self) -> Option<&[i64]> {
+        match self {
+            Target::Tenant(id) => Some(std::slice::from_ref(id)),
+            Target::AllTenants => None,
+            Target::Tenants(ids)
+            | Target::Workspace {
+                tenant_ids: ids, ..
+            } => Some(ids),
+        }
+    }
+
+    /// The key that identifies an identical active run of `runbook` (unique while active): a
+    /// list is keyed by a digest of its ids.
+    pub fn active_key(&self, runbook: &str) -> String {
+        match self {
+            Target::Tenant(tenant_id) => format!("{runbook}|tenant:{tenant_id}"),
+            Target::AllTenants => format!("{runbook}|all_tenants"),
+            Target::Tenants(ids) => format!("{runbook}|tenants:{}", digest(ids)),
+            Target::Workspace {
+                workspace_id,
+                tenant_ids,
+            } => format!("{runbook}|workspace:{workspace_id}:{}", digest(tenant_ids)),
+        }
+    }
+}
+
+/// Whether two ascending id lists share an element.
+fn sorted_intersect(a: &[i64], b: &[i64]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// A short hex digest of a tenant id list.
+fn digest(ids: &[i64]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for id in ids {
+        hasher.update(id.to_le_bytes());
+    }
+    hex::encode(&hasher.finalize()[..16])
 }
 
 macro_rules! string_enum {
@@ -373,12 +625,33 @@ mod tests {
 
     #[test]
     fn overlap_rules() {
-        let t1 = Scope::Tenant { tenant_id: 1 };
-        let t2 = Scope::Tenant { tenant_id: 2 };
+        let t1 = Target::Tenant(1);
+        let t2 = Target::Tenant(2);
         assert!(t1.overlaps(&t1));
         assert!(!t1.overlaps(&t2));
-        assert!(Scope::AllTenants.overlaps(&t2));
-        assert!(t2.overlaps(&Scope::AllTenants));
+        assert!(Target::AllTenants.overlaps(&t2));
+        assert!(t2.overlaps(&Target::AllTenants));
+        let list = Target::Tenants(vec![3, 5, 9]);
+        let workspace = Target::Workspace {
+            workspace_id: 1,
+            tenant_ids: vec![1, 4, 9],
+        };
+        assert!(list.overlaps(&workspace), "they share tenant 9");
+        assert!(!list.overlaps(&Target::Tenants(vec![4, 6, 10])));
+        assert!(Target::Tenant(5).overlaps(&list));
+        assert!(!Target::Tenant(4).overlaps(&list));
+        assert!(Target::AllTenants.overlaps(&list));
+    }
+
+    #[test]
+    fn a_list_needs_the_all_tenants_capability_above_100() {
+        let ids = |n: i64| Target::Tenants((1..=n).collect());
+        assert!(!ids(100).needs_all_tenants_capability());
+        assert!(ids(101).needs_all_tenants_capability());
+        assert!(ids(2).needs_phrase());
+        assert!(!Target::Tenant(1).needs_phrase());
+        assert_ne!(ids(3).active_key("rb"), ids(4).active_key("rb"));
+        assert_eq!(ids(3).active_key("rb"), ids(3).active_key("rb"));
     }
 
     #[test]
@@ -389,6 +662,39 @@ mod tests {
         assert_eq!(s, Scope::AllTenants);
         assert!(serde_json::from_str::<Scope>(r#"{"kind":"tenant"}"#).is_err());
         assert!(serde_json::from_str::<Scope>(r#"{"kind":"everyone"}"#).is_err());
+        let s: Scope =
+            serde_json::from_str(r#"{"kind":"tenants","tenant_ids":[5,3,5]}"#).expect("ids");
+        assert_eq!(
+            s.tenant_list(),
+            Some(TenantList::Ids(&[3, 5])),
+            "sorted, deduplicated"
+        );
+        let s: Scope = serde_json::from_str(r#"{"kind":"tenants","external_ids":["b"," a","b"]}"#)
+            .expect("external ids");
+        assert_eq!(
+            s.tenant_list(),
+            Some(TenantList::ExternalIds(&["a".to_owned(), "b".to_owned()]))
+        );
+        for bad in [
+            r#"{"kind":"tenants"}"#,
+            r#"{"kind":"tenants","tenant_ids":[]}"#,
+            r#"{"kind":"tenants","tenant_ids":[1],"external_ids":["a"]}"#,
+            r#"{"kind":"tenants","tenant_id":1}"#,
+            r#"{"kind":"workspace"}"#,
+            r#"{"kind":"workspace","workspace_id":1,"tenant_ids":[1]}"#,
+            r#"{"kind":"all_tenants","workspace_id":1}"#,
+        ] {
+            assert!(serde_json::from_str::<Scope>(bad).is_err(), "{bad}");
+        }
+        let too_many: Vec<i64> = (1..=MAX_LISTED_TENANTS as i64 + 1).collect();
+        let body = serde_json::json!({"kind": "tenants", "tenant_ids": too_many});
+        assert!(serde_json::from_value::<Scope>(body).is_err());
+        let s: Scope =
+            serde_json::from_str(r#"{"kind":"workspace","workspace_id":4}"#).expect("ws");
+        assert_eq!(
+            serde_json::to_value(&s).expect("serializes"),
+            serde_json::json!({"kind": "workspace", "workspace_id": 4})
+        );
     }
 
     proptest::proptest! {

@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::run::{ItemStatus, Outcome, Scope, confirmation_phrase};
+use crate::domain::run::{ItemStatus, Outcome, ScopeKind, confirmation_phrase};
 use crate::entities::{operation_runs, run_items};
 use crate::runbooks::Runbook;
 
@@ -118,18 +118,19 @@ pub struct RetryConfirmation {
     pub phrase: String,
 }
 
-/// What a retry-failed of a completed run of `runbook` over `scope` needs confirmed, with
-/// `still_failed` tenants to retry (docs/spec.md §21): a retry of an all-tenants run must type
-/// the runbook's verb and those tenants (`CLOSE STALE IN 2 TENANTS`), also when the run is
-/// itself a retry; a single-tenant run's retry needs no phrase. `retry_failed` checks the typed
-/// phrase against this and the run view shows it, so the two cannot differ.
+/// What a retry-failed of a completed run of `runbook` over a scope of `kind` needs confirmed,
+/// with `still_failed` tenants to retry (docs/spec.md §21): a retry of a run over all tenants, a
+/// list or a workspace must type the runbook's verb and those tenants (`CLOSE STALE IN 2
+/// TENANTS`), also when the run is itself a retry (it keeps its source's kind); a single-tenant
+/// run's retry needs no phrase. `retry_failed` checks the typed phrase against this and the run
+/// view shows it, so the two cannot differ.
 pub fn retry_confirmation(
     runbook: &dyn Runbook,
-    scope: Scope,
+    kind: ScopeKind,
     still_failed: u64,
 ) -> RetryConfirmation {
     RetryConfirmation {
-        required: matches!(scope, Scope::AllTenants),
+        required: kind != ScopeKind::Tenant,
         phrase: confirmation_phrase(runbook.confirmation_verb(), still_failed),
     }
 }
@@ -164,6 +165,7 @@ pub async fn retry_tenant_ids(
     db: &impl ConnectionTrait,
     run: &operation_runs::Model,
     retry_of: i64,
+    limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
     if run.enqueued_at.is_some() {
         return run_items::Entity::find()
@@ -171,6 +173,7 @@ pub async fn retry_tenant_ids(
             .column(run_items::Column::TenantId)
             .filter(run_items::Column::RunId.eq(run.id))
             .order_by_asc(run_items::Column::TenantId)
+            .limit(limit)
             .into_tuple()
             .all(db)
             .await;
@@ -180,6 +183,7 @@ pub async fn retry_tenant_ids(
         .select_only()
         .column(run_items::Column::TenantId)
         .order_by_asc(run_items::Column::TenantId)
+        .limit(limit)
         .into_tuple()
         .all(db)
         .await
@@ -190,7 +194,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_an_all_tenants_runs_retry_needs_a_phrase_with_the_runbooks_verb() {
+    fn only_a_single_tenant_runs_retry_goes_without_a_phrase_with_the_runbooks_verb() {
         let runbooks = crate::app::runbooks();
         let stale = runbooks.find("findings.stale.close").expect("runbook 2");
         let rebuild = runbooks
@@ -201,13 +205,18 @@ mod tests {
             phrase: phrase.into(),
         };
         assert_eq!(
-            retry_confirmation(stale, Scope::AllTenants, 2),
+            retry_confirmation(stale, ScopeKind::AllTenants, 2),
             needs("CLOSE STALE IN 2 TENANTS")
         );
         assert_eq!(
-            retry_confirmation(rebuild, Scope::AllTenants, 1),
+            retry_confirmation(rebuild, ScopeKind::AllTenants, 1),
             needs("REBUILD 1 TENANTS")
         );
-        assert!(!retry_confirmation(stale, Scope::Tenant { tenant_id: 7 }, 1).required);
+        assert_eq!(
+            retry_confirmation(rebuild, ScopeKind::Tenants, 3),
+            needs("REBUILD 3 TENANTS")
+        );
+        assert!(retry_confirmation(stale, ScopeKind::Workspace, 1).required);
+        assert!(!retry_confirmation(stale, ScopeKind::Tenant, 1).required);
     }
 }

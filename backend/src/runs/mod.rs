@@ -10,6 +10,7 @@ pub mod lineage;
 pub mod preflight;
 pub mod query;
 pub mod reconcile;
+pub mod scope;
 pub mod service;
 pub mod stall;
 pub mod start;

@@ -12,9 +12,12 @@ use utoipa::ToSchema;
 use crate::audit::{self, Actor};
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
-use crate::domain::run::{Scope, confirmation_phrase};
-use crate::entities::{preflights, tenants};
+use crate::db;
+use crate::domain::run::{Scope, ScopeKind, Target, confirmation_phrase};
+use crate::entities::{preflight_tenants, preflights};
 use crate::runbooks::{Plan, Runbook, TenantReport};
+use crate::runs::query::{ScopeView, TenantRef};
+use crate::runs::scope;
 use crate::runs::{Initiator, RunError};
 
 /// How long a preflight may be cited by a start.
@@ -25,6 +28,8 @@ pub const SAMPLE_SIZE: usize = 5;
 const DEFAULT_RATE_PER_WORKER: f64 = 20_000.0;
 /// Tenants read per page when walking the tenant universe.
 const TENANT_PAGE: u64 = 1_000;
+/// `preflight_tenants` rows per INSERT.
+const TENANT_ROWS_PER_INSERT: usize = 500;
 
 /// The typed confirmation an operator must give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -42,8 +47,9 @@ pub struct PreflightResult {
     pub preflight_id: String,
     /// Runbook key.
     pub runbook: String,
-    /// The scope examined.
-    pub scope: Scope,
+    /// The scope examined, resolved (`RunScope`: a list shows its first 100 tenants and
+    /// `count`, a workspace its name).
+    pub scope: ScopeView,
     /// The runbook's parameters, parsed (defaults filled in); a start must send the same.
     #[schema(value_type = Object)]
     pub parameters: serde_json::Value,
@@ -82,72 +88,6 @@ pub fn runbook(ctx: &AppContext, key: &str) -> Result<&'static dyn Runbook, RunE
         .ok_or_else(|| RunError::UnknownRunbook(key.to_owned()))
 }
 
-/// Checks that `scope` is allowed for `runbook` and names a targetable tenant; returns the
-/// tenant for a single-tenant scope.
-pub async fn validate_scope(
-    db: &impl ConnectionTrait,
-    runbook: &dyn Runbook,
-    scope: &Scope,
-) -> Result<Option<tenants::Model>, RunError> {
-    if !runbook.allowed_scopes().contains(&scope.kind()) {
-        return Err(RunError::invalid(
-            "scope.kind",
-            format!(
-                "{} cannot run with scope {}",
-                runbook.key(),
-                scope.kind().as_str()
-            ),
-        ));
-    }
-    let Some(tenant_id) = scope.tenant_id() else {
-        return Ok(None);
-    };
-    match tenants::Entity::find_by_id(tenant_id).one(db).await? {
-        None => Err(RunError::invalid(
-            "scope.tenant_id",
-            format!("tenant {tenant_id} does not exist"),
-        )),
-        Some(t) if t.external_id == tenants::PLATFORM_EXTERNAL_ID => Err(RunError::invalid(
-            "scope.tenant_id",
-            "the platform tenant is never a runbook target",
-        )),
-        Some(t) => Ok(Some(t)),
-    }
-}
-
-/// Tenants in `scope` right now (the platform tenant never counts).
-pub async fn count_tenants(db: &impl ConnectionTrait, scope: &Scope) -> Result<u64, DbErr> {
-    let mut query = tenants::Entity::find()
-        .filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID));
-    if let Some(id) = scope.tenant_id() {
-        query = query.filter(tenants::Column::Id.eq(id));
-    }
-    query.count(db).await
-}
-
-/// One page of tenant ids in `scope` after `after` (keyset), at most `limit`.
-pub async fn tenant_ids_page(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<i64>, DbErr> {
-    let mut query = tenants::Entity::find()
-        .select_only()
-        .column(tenants::Column::Id)
-        .filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID))
-        .filter(tenants::Column::Id.gt(after));
-    if let Some(id) = scope.tenant_id() {
-        query = query.filter(tenants::Column::Id.eq(id));
-    }
-    query
-        .order_by_asc(tenants::Column::Id)
-        .limit(limit)
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-}
-
 /// Runs the read-only preflight of `runbook_key` over `scope` with `parameters` (as sent:
 /// `null` or an object; parsed and checked here).
 pub async fn preflight(
@@ -163,47 +103,53 @@ pub async fn preflight(
     // reads back equal to the `planned_at` this preflight reports.
     let now = ctx.now().trunc_subsecs(6);
     let parameters = runbook.parse_parameters(parameters, now)?;
-    validate_scope(&ctx.db, runbook, &scope).await?;
+    let resolved = scope::resolve(&ctx.db, runbook, &scope).await?;
+    let target = resolved.target;
     let plan = Plan {
         parameters: &parameters,
         planned_at: now,
     };
+    let preflight_id = uuid::Uuid::new_v4().to_string();
     let mut total = TenantReport::default();
-    let mut tenants_in_scope = 0u64;
+    let mut per_tenant = Vec::new();
     let mut tenants_with_changes = 0u64;
     let mut after = 0i64;
     loop {
-        let ids = tenant_ids_page(&ctx.db, &scope, after, TENANT_PAGE).await?;
+        let ids = scope::page(&ctx.db, &target, after, TENANT_PAGE).await?;
         let Some(&last) = ids.last() else { break };
         for tenant_id in ids {
             let report = runbook
                 .preflight_tenant(&ctx.db, tenant_id, &plan, SAMPLE_SIZE)
                 .await?;
-            tenants_in_scope += 1;
             if report.changed > 0 {
                 tenants_with_changes += 1;
             }
+            per_tenant.push(preflight_tenants::ActiveModel {
+                preflight_id: Set(preflight_id.clone()),
+                tenant_id: Set(tenant_id),
+                examined: Set(report.examined as i64),
+                changed: Set(report.changed as i64),
+                changes_by_rule: Set(
+                    serde_json::to_value(&report.changes_by_rule).unwrap_or_default()
+                ),
+            });
             total.merge(report, SAMPLE_SIZE);
         }
         after = last;
     }
+    let tenants_in_scope = per_tenant.len() as u64;
     let mut changes_by_rule = total.changes_by_rule;
     for rule in runbook.rules() {
         changes_by_rule.entry(rule.key.to_owned()).or_insert(0);
     }
     let sample = name_tenants(&ctx.db, total.sample).await?;
-    let tenant = match scope.tenant_id() {
-        Some(id) => crate::runs::query::tenant_refs(&ctx.db, [id])
-            .await?
-            .remove(&id),
-        None => None,
-    };
+    let tenant = resolved.tenant.map(TenantRef::from);
     let expires_at = now + Duration::minutes(PREFLIGHT_TTL_MINUTES);
-    let all = matches!(scope, Scope::AllTenants);
+    let phrase = target.needs_phrase();
     let result = PreflightResult {
-        preflight_id: uuid::Uuid::new_v4().to_string(),
+        preflight_id,
         runbook: runbook.key().to_owned(),
-        scope,
+        scope: ScopeView::of_target(&ctx.db, &target, tenant.clone()).await?,
         parameters: parameters.clone(),
         planned_at: now,
         tenants_in_scope,
@@ -212,18 +158,28 @@ pub async fn preflight(
         findings_to_change: total.changed,
         changes_by_rule,
         sample,
-        estimated_seconds: estimate_seconds(ctx, runbook, total.examined).await?,
+        estimated_seconds: estimate_seconds(
+            ctx,
+            runbook,
+            tenants_in_scope,
+            total.examined,
+            total.changed,
+        )
+        .await?,
         confirmation: Confirmation {
-            required: all,
-            phrase: all.then(|| confirmation_phrase(runbook.confirmation_verb(), tenants_in_scope)),
+            required: phrase,
+            phrase: phrase
+                .then(|| confirmation_phrase(runbook.confirmation_verb(), tenants_in_scope)),
         },
         expires_at,
     };
+    let txn = db::begin_write(&ctx.db).await?;
     preflights::ActiveModel {
         id: Set(result.preflight_id.clone()),
         runbook_key: Set(result.runbook.clone()),
-        scope_kind: Set(scope.kind()),
-        scope_tenant_id: Set(scope.tenant_id()),
+        scope_kind: Set(target.kind()),
+        scope_tenant_id: Set(target.tenant_id()),
+        scope_workspace_id: Set(target.workspace_id()),
         tenants_in_scope: Set(tenants_in_scope as i64),
         summary: Set(serde_json::to_value(&result).unwrap_or_default()),
         operator_id: Set(initiator.map(|i| i.operator_id)),
@@ -231,8 +187,16 @@ pub async fn preflight(
         expires_at: Set(expires_at),
         parameters: Set(Some(parameters)),
     }
-    .insert(&ctx.db)
+    .insert(&txn)
     .await?;
+    let mut rows = per_tenant.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(TENANT_ROWS_PER_INSERT).collect();
+        preflight_tenants::Entity::insert_many(chunk)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
     let mut event = meta.event(
         "runbook.preflighted",
         initiator.map_or(Actor::System, |i| Actor::Operator {
@@ -280,22 +244,152 @@ async fn name_tenants(
     Ok(sample)
 }
 
-/// Seconds a run over `findings` would take: the last completed run's observed throughput if
-/// there is one, otherwise a conservative default, spread over the configured workers.
+/// Seconds a run over `tenants` examining `findings` and changing `changed` would take, from
+/// this runbook's measured
+/// per-tenant cost (docs/spec.md §21, [`crate::runs::query::measured_cost`]); before any run of
+/// it was measured, a conservative default spread over the configured workers.
 async fn estimate_seconds(
     ctx: &AppContext,
     runbook: &dyn Runbook,
+    tenants: u64,
     findings: u64,
+    changed: u64,
 ) -> Result<u64, DbErr> {
-    let observed = crate::runs::query::observed_rate(&ctx.db, runbook.key()).await?;
-    let workers = ctx.settings.workers.max(1) as f64;
-    let rate = observed
-        .unwrap_or(DEFAULT_RATE_PER_WORKER * workers)
-        .max(1.0);
-    Ok((findings as f64 / rate).ceil() as u64)
+    let seconds = match crate::runs::query::measured_cost(&ctx.db, runbook.key()).await? {
+        Some(cost) => cost.seconds(tenants, findings, changed),
+        None => {
+            let workers = ctx.settings.workers.max(1) as f64;
+            findings as f64 / (DEFAULT_RATE_PER_WORKER * workers)
+        }
+    };
+    Ok(seconds.ceil() as u64)
 }
 
 /// A stored preflight, if it exists.
 pub async fn load(db: &impl ConnectionTrait, id: &str) -> Result<Option<preflights::Model>, DbErr> {
     preflights::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+/// The target a stored preflight examined: a list's or a workspace's tenants are its
+/// `preflight_tenants`.
+pub async fn target_of(
+    db: &impl ConnectionTrait,
+    pf: &preflights::Model,
+) -> Result<Option<Target>, DbErr> {
+    let listed = || async {
+        preflight_tenants::Entity::find()
+            .select_only()
+            .column(preflight_tenants::Column::TenantId)
+            .filter(preflight_tenants::Column::PreflightId.eq(pf.id.clone()))
+            .order_by_asc(preflight_tenants::Column::TenantId)
+            .into_tuple::<i64>()
+            .all(db)
+            .await
+    };
+    Ok(
+        match (pf.scope_kind, pf.scope_tenant_id, pf.scope_workspace_id) {
+            (ScopeKind::Tenant, Some(id), None) => Some(Target::Tenant(id)),
+            (ScopeKind::AllTenants, None, None) => Some(Target::AllTenants),
+            (ScopeKind::Tenants, None, None) => Some(Target::Tenants(listed().await?)),
+            (ScopeKind::Workspace, None, Some(workspace_id)) => Some(Target::Workspace {
+                workspace_id,
+                tenant_ids: listed().await?,
+            }),
+            _ => None,
+        },
+    )
+}
+
+/// What a preflight found in one tenant (`GET /ops/preflights/{id}/tenants`, docs/spec.md §21).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PreflightTenantView {
+    /// Tenant id.
+    pub tenant_id: i64,
+    /// The tenant's external id (null when it was deleted since).
+    pub tenant_external_id: Option<String>,
+    /// The tenant's name (null when it was deleted since).
+    pub tenant_name: Option<String>,
+    /// Findings examined.
+    pub findings_examined: u64,
+    /// Findings that would change.
+    pub findings_to_change: u64,
+    /// Would-be changes per rule (a finding may count under several).
+    #[schema(example = json!({"S1": 2}))]
+    pub changes_by_rule: std::collections::BTreeMap<String, u64>,
+}
+
+/// A preflight's tenants filter: `changes_only` keeps the tenants with a would-be change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PreflightTenantFilter {
+    /// Only tenants with at least one would-be change.
+    pub changes_only: bool,
+}
+
+fn preflight_tenants_matching(
+    preflight_id: &str,
+    filter: PreflightTenantFilter,
+) -> sea_orm::Select<preflight_tenants::Entity> {
+    let mut query = preflight_tenants::Entity::find()
+        .filter(preflight_tenants::Column::PreflightId.eq(preflight_id));
+    if filter.changes_only {
+        query = query.filter(preflight_tenants::Column::Changed.gt(0));
+    }
+    query.order_by_asc(preflight_tenants::Column::TenantId)
+}
+
+async fn tenant_views(
+    db: &impl ConnectionTrait,
+    rows: Vec<preflight_tenants::Model>,
+) -> Result<Vec<PreflightTenantView>, DbErr> {
+    let names =
+        crate::runs::query::tenant_refs(db, rows.iter().map(|r| r.tenant_id).collect::<Vec<_>>())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let tenant = names.get(&r.tenant_id);
+            PreflightTenantView {
+                tenant_id: r.tenant_id,
+                tenant_external_id: tenant.map(|t| t.external_id.clone()),
+                tenant_name: tenant.map(|t| t.name.clone()),
+                findings_examined: r.examined.max(0) as u64,
+                findings_to_change: r.changed.max(0) as u64,
+                changes_by_rule: serde_json::from_value(r.changes_by_rule).unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// One page of a preflight's tenants, by tenant id, and how many match.
+pub async fn tenants_page(
+    db: &impl ConnectionTrait,
+    preflight_id: &str,
+    filter: PreflightTenantFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<PreflightTenantView>, u64), DbErr> {
+    let query = preflight_tenants_matching(preflight_id, filter);
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((tenant_views(db, rows).await?, total))
+}
+
+/// A preflight's tenants after tenant `after` (keyset), at most `limit`: the CSV export's pages.
+pub async fn tenants_after(
+    db: &impl ConnectionTrait,
+    preflight_id: &str,
+    filter: PreflightTenantFilter,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<PreflightTenantView>, DbErr> {
+    let rows = preflight_tenants_matching(preflight_id, filter)
+        .filter(preflight_tenants::Column::TenantId.gt(after))
+        .limit(limit)
+        .all(db)
+        .await?;
+    tenant_views(db, rows).await
 }

@@ -6,13 +6,15 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Statement,
+    QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::run::{ItemStatus, Outcome, ReasonCode, RunStatus, Scope, Source};
-use crate::entities::{operation_runs, operators, run_items, tenants};
+use crate::domain::run::{ItemStatus, Outcome, ReasonCode, RunStatus, ScopeKind, Source, Target};
+use crate::entities::{
+    operation_runs, operators, run_items, run_scope_tenants, tenants, workspaces,
+};
 use crate::runbooks::Registry;
 use crate::runs::lineage::{self, RetryRef};
 
@@ -65,6 +67,20 @@ pub async fn tenant_refs(
 /// Tenants whose name or external id contains `term`, case-insensitively (`%` and `_` are
 /// literal); `None` for a blank term. The one search of `/ops/tenants` and the item lists.
 pub fn tenant_search(term: &str) -> Option<Condition> {
+    let like = contains(term)?;
+    Some(
+        Condition::any()
+            .add(like(Expr::col((tenants::Entity, tenants::Column::Name))))
+            .add(like(Expr::col((
+                tenants::Entity,
+                tenants::Column::ExternalId,
+            )))),
+    )
+}
+
+/// A case-insensitive "contains `term`" test for a text column (`%` and `_` literal); `None`
+/// for a blank term.
+fn contains(term: &str) -> Option<impl Fn(Expr) -> sea_orm::sea_query::SimpleExpr> {
     use sea_orm::sea_query::ExprTrait;
     let term = term.trim();
     if term.is_empty() {
@@ -76,20 +92,59 @@ pub fn tenant_search(term: &str) -> Option<Condition> {
         .replace('%', "\\%")
         .replace('_', "\\_");
     let pattern = format!("%{escaped}%");
-    let like = |col: tenants::Column| {
-        Expr::expr(Func::lower(Expr::col((tenants::Entity, col))))
-            .like(LikeExpr::new(pattern.clone()).escape('\\'))
-    };
-    Some(
-        Condition::any()
-            .add(like(tenants::Column::Name))
-            .add(like(tenants::Column::ExternalId)),
-    )
+    Some(move |column: Expr| {
+        Expr::expr(Func::lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'))
+    })
 }
 
-/// A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
-/// the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
-/// listed tenants of the run it retries (docs/spec.md §18).
+/// One page of workspaces by name (`search`: a case-insensitive substring of the name), each
+/// `(id, name, targetable tenants)`, and how many match.
+pub async fn workspaces_page(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<(i64, String, u64)>, u64), DbErr> {
+    let mut query = workspaces::Entity::find();
+    if let Some(like) = search.and_then(contains) {
+        query = query.filter(like(Expr::col((
+            workspaces::Entity,
+            workspaces::Column::Name,
+        ))));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(workspaces::Column::Name)
+        .order_by_asc(workspaces::Column::Id)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .limit(per_page)
+        .all(db)
+        .await?;
+    let counts: HashMap<i64, i64> = tenants::Entity::find()
+        .select_only()
+        .column(tenants::Column::WorkspaceId)
+        .column_as(tenants::Column::Id.count(), "tenants")
+        .filter(tenants::Column::ExternalId.ne(tenants::PLATFORM_EXTERNAL_ID))
+        .filter(tenants::Column::WorkspaceId.is_in(rows.iter().map(|w| w.id)))
+        .group_by(tenants::Column::WorkspaceId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|w| {
+            let n = counts.get(&w.id).copied().unwrap_or(0).max(0) as u64;
+            (w.id, w.name, n)
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// A run's scope as a person reads it (`RunScope`, docs/spec.md §12, §21): one tenant, named;
+/// all tenants; a list of tenants (a list scope, or the tenants a retry run covers, with
+/// `retry_of`); or a workspace, named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScopeView {
@@ -102,18 +157,41 @@ pub enum ScopeView {
     },
     /// Every tenant but the platform tenant.
     AllTenants,
-    /// The listed tenants of the run named by `retry_of` (a retry run).
+    /// Listed tenants.
     Tenants {
-        /// The tenants, ascending.
+        /// The first [`SCOPE_TENANTS_SHOWN`] tenant ids, ascending.
         tenant_ids: Vec<i64>,
-        /// The run whose failed tenants this run retries.
-        retry_of: i64,
+        /// How many tenants in all.
+        count: u64,
+        /// For a retry run: the run whose failed tenants it retries.
+        retry_of: Option<i64>,
+    },
+    /// A workspace's tenants (fixed at the preflight).
+    Workspace {
+        /// The workspace's id.
+        workspace_id: i64,
+        /// The workspace, named (null when it was deleted).
+        workspace: Option<WorkspaceRef>,
+        /// How many tenants in all.
+        count: u64,
     },
 }
 
+/// Tenant ids a [`ScopeView::Tenants`] lists; `count` says how many there are.
+pub const SCOPE_TENANTS_SHOWN: usize = 100;
+
+/// A workspace as a person reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WorkspaceRef {
+    /// Workspace id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+}
+
 impl ScopeView {
-    /// How a person reads the scope: `all tenants`, `Acme (acme-001)`, or
-    /// `2 tenants (retry of #32)`.
+    /// How a person reads the scope: `all tenants`, `Acme (acme-001)`, `3 tenants`,
+    /// `2 tenants (retry of #32)` or `workspace Acme (12 tenants)`.
     pub fn label(&self) -> String {
         match self {
             ScopeView::AllTenants => "all tenants".to_owned(),
@@ -123,12 +201,63 @@ impl ScopeView {
             } => tenant.label(),
             ScopeView::Tenant { tenant_id, .. } => format!("tenant #{tenant_id} (deleted)"),
             ScopeView::Tenants {
-                tenant_ids,
-                retry_of,
-            } => format!("{} tenants (retry of #{retry_of})", tenant_ids.len()),
+                count,
+                retry_of: Some(retry_of),
+                ..
+            } => format!("{count} tenants (retry of #{retry_of})"),
+            ScopeView::Tenants { count, .. } => format!("{count} listed tenants"),
+            ScopeView::Workspace {
+                workspace, count, ..
+            } => match workspace {
+                Some(w) => format!("workspace {} ({count} tenants)", w.name),
+                None => format!("a deleted workspace ({count} tenants)"),
+            },
         }
     }
+
+    /// The view of a resolved target (a preflight's scope; `tenant` names a single tenant).
+    pub async fn of_target(
+        db: &impl ConnectionTrait,
+        target: &Target,
+        tenant: Option<TenantRef>,
+    ) -> Result<Self, DbErr> {
+        Ok(match target {
+            Target::Tenant(tenant_id) => ScopeView::Tenant {
+                tenant_id: *tenant_id,
+                tenant,
+            },
+            Target::AllTenants => ScopeView::AllTenants,
+            Target::Tenants(ids) => ScopeView::Tenants {
+                tenant_ids: ids.iter().take(SCOPE_TENANTS_SHOWN).copied().collect(),
+                count: ids.len() as u64,
+                retry_of: None,
+            },
+            Target::Workspace {
+                workspace_id,
+                tenant_ids,
+            } => ScopeView::Workspace {
+                workspace_id: *workspace_id,
+                workspace: workspace_ref(db, *workspace_id).await?,
+                count: tenant_ids.len() as u64,
+            },
+        })
+    }
 }
+
+/// The workspace `id`, named.
+pub async fn workspace_ref(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<WorkspaceRef>, DbErr> {
+    Ok(workspaces::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|w| WorkspaceRef {
+            id: w.id,
+            name: w.name,
+        }))
+}
+
 use crate::runs::stall::{self, Stall};
 
 /// The operator who started a run.
@@ -208,7 +337,10 @@ pub struct RunView {
     /// are not progress.
     pub progress_percent: f64,
     /// Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
+    /// It grows while no item finishes; `last_progress_at` says since when.
     pub eta_seconds: Option<i64>,
+    /// When an item of the run last finished (null before the first).
+    pub last_progress_at: Option<DateTime<Utc>>,
     /// Set while the run is stalled: no item has finished for `max(30 s, 5 × the median item
     /// time)` while items are running.
     pub stalled: Option<Stall>,
@@ -353,8 +485,6 @@ async fn views_of(
                 username: username.clone(),
             })
         });
-        let scope = Scope::from_columns(run.scope_kind, run.scope_tenant_id)
-            .ok_or_else(|| corrupt("run scope of", run.id, run.scope_kind.as_str()))?;
         let retries = retried_by.remove(&run.id).unwrap_or_default();
         // Only a run in a lineage (retried, or a retry itself) can have tenants settled later.
         let in_lineage = !retries.is_empty() || run.retry_of_run_id.is_some();
@@ -367,20 +497,39 @@ async fn views_of(
         // tenants left to retry, of a runbook this process serves.
         let retry_confirmation = match runbooks.find(&run.runbook_key) {
             Some(runbook) if run.status == RunStatus::Completed && retryable > 0 => Some(
-                lineage::retry_confirmation(runbook, scope, retryable as u64),
+                lineage::retry_confirmation(runbook, run.scope_kind, retryable as u64),
             ),
             _ => None,
         };
-        let scope = match (run.retry_of_run_id, scope) {
-            (Some(of), _) => ScopeView::Tenants {
-                tenant_ids: lineage::retry_tenant_ids(db, &run, of).await?,
-                retry_of: of,
+        let count = run.total.max(0) as u64;
+        let scope = match (run.retry_of_run_id, run.scope_kind, run.scope_tenant_id) {
+            (Some(of), _, _) => ScopeView::Tenants {
+                tenant_ids: lineage::retry_tenant_ids(db, &run, of, SCOPE_TENANTS_SHOWN as u64)
+                    .await?,
+                count,
+                retry_of: Some(of),
             },
-            (None, Scope::Tenant { tenant_id }) => ScopeView::Tenant {
+            (None, ScopeKind::Tenant, Some(tenant_id)) => ScopeView::Tenant {
                 tenant_id,
                 tenant: tenants.get(&tenant_id).cloned(),
             },
-            (None, Scope::AllTenants) => ScopeView::AllTenants,
+            (None, ScopeKind::AllTenants, None) => ScopeView::AllTenants,
+            (None, ScopeKind::Tenants, None) => ScopeView::Tenants {
+                tenant_ids: first_run_tenants(db, run.id).await?,
+                count,
+                retry_of: None,
+            },
+            (None, ScopeKind::Workspace, None) => {
+                let workspace_id = run
+                    .workspace_id
+                    .ok_or_else(|| corrupt("run workspace of", run.id, "null"))?;
+                ScopeView::Workspace {
+                    workspace_id,
+                    workspace: workspace_ref(db, workspace_id).await?,
+                    count,
+                }
+            }
+            (None, kind, _) => return Err(corrupt("run scope of", run.id, kind.as_str())),
         };
         let mut view = to_view(run, scope, initiator, retries, stalled, now);
         view.retryable_tenants = retryable;
@@ -388,6 +537,19 @@ async fn views_of(
         out.push(view);
     }
     Ok(out)
+}
+
+/// The first [`SCOPE_TENANTS_SHOWN`] tenants of a list or workspace run.
+async fn first_run_tenants(db: &impl ConnectionTrait, run_id: i64) -> Result<Vec<i64>, DbErr> {
+    run_scope_tenants::Entity::find()
+        .select_only()
+        .column(run_scope_tenants::Column::TenantId)
+        .filter(run_scope_tenants::Column::RunId.eq(run_id))
+        .order_by_asc(run_scope_tenants::Column::TenantId)
+        .limit(SCOPE_TENANTS_SHOWN as u64)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// A run whose scope columns disagree (a tenant scope without its tenant, or an all-tenants
@@ -461,6 +623,7 @@ fn to_view(
         },
         progress_percent,
         eta_seconds,
+        last_progress_at: run.progressed_at,
         stalled,
         error_summary: run.error_summary,
         cancel_reason: run.cancel_reason,
@@ -493,7 +656,8 @@ pub struct RunFilter {
     pub runbook: Option<String>,
     /// Only runs completed with this outcome.
     pub outcome: Option<Outcome>,
-    /// Only runs started by the operator with this username (case-insensitive).
+    /// Only runs started by an operator whose username or display name contains this
+    /// (case-insensitive).
     pub initiator: Option<String>,
     /// Only runs started from this source.
     pub source: Option<Source>,
@@ -520,12 +684,22 @@ impl RunFilter {
         if let Some(source) = self.source {
             query = query.filter(C::Source.eq(source.as_str()));
         }
-        if let Some(username) = &self.initiator {
+        if let Some(like) = self.initiator.as_deref().and_then(contains) {
             let mut operator = Query::select();
             operator
                 .column(operators::Column::Id)
                 .from(operators::Entity)
-                .and_where(operators::Column::Username.eq(username.trim().to_lowercase()));
+                .cond_where(
+                    Condition::any()
+                        .add(like(Expr::col((
+                            operators::Entity,
+                            operators::Column::Username,
+                        ))))
+                        .add(like(Expr::col((
+                            operators::Entity,
+                            operators::Column::DisplayName,
+                        )))),
+                );
             query = query.filter(C::InitiatorId.in_subquery(operator));
         }
         if let Some(tenant_id) = self.tenant_id {
@@ -709,12 +883,132 @@ async fn item_views(
         .collect())
 }
 
-/// Findings per second over the last completed, measured run of `runbook` (all workers).
-pub async fn observed_rate(db: &impl ConnectionTrait, runbook: &str) -> Result<Option<f64>, DbErr> {
+/// A runbook's measured cost (docs/spec.md §21): one tenant takes `per_tenant` seconds, plus
+/// `per_examined` per finding it reads and `per_changed` per finding it writes; its last run kept
+/// `parallelism` tenants going at once on average.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredCost {
+    /// Seconds per tenant, whatever its size.
+    pub per_tenant: f64,
+    /// Seconds per finding examined.
+    pub per_examined: f64,
+    /// Seconds per finding changed.
+    pub per_changed: f64,
+    /// Tenants in flight at once (the sum of item durations over the run's wall time).
+    pub parallelism: f64,
+}
+
+/// One measured tenant: findings examined, findings changed, seconds.
+pub type CostSample = (f64, f64, f64);
+
+impl MeasuredCost {
+    /// Seconds a run over `tenants` that examines `examined` findings and changes `changed`
+    /// would take.
+    pub fn seconds(&self, tenants: u64, examined: u64, changed: u64) -> f64 {
+        (self.per_tenant * tenants as f64
+            + self.per_examined * examined as f64
+            + self.per_changed * changed as f64)
+            / self.parallelism.max(1.0)
+    }
+
+    /// Fits `seconds = per_tenant + per_examined × examined + per_changed × changed` over
+    /// `items` by least squares. A term the sample cannot tell apart from the others (every
+    /// tenant the same size, say) or that comes out negative is left out and the rest refitted;
+    /// at worst every tenant costs the mean.
+    pub fn fit(items: &[CostSample], wall_seconds: f64) -> Option<Self> {
+        if items.is_empty() || wall_seconds <= 0.0 {
+            return None;
+        }
+        let ys: Vec<f64> = items.iter().map(|i| i.2).collect();
+        let column = |k: usize| -> Vec<f64> {
+            items
+                .iter()
+                .map(|i| if k == 0 { i.0 } else { i.1 })
+                .collect()
+        };
+        let mut coefficients = [0.0; 3];
+        for terms in [&[0usize, 1][..], &[1], &[0], &[]] {
+            let xs: Vec<Vec<f64>> = terms.iter().map(|&k| column(k)).collect();
+            if let Some(beta) = least_squares(&xs, &ys)
+                && beta.iter().all(|b| b.is_finite() && *b >= 0.0)
+            {
+                coefficients[0] = beta[0];
+                for (&k, b) in terms.iter().zip(&beta[1..]) {
+                    coefficients[k + 1] = *b;
+                }
+                break;
+            }
+        }
+        let busy: f64 = ys.iter().sum();
+        Some(Self {
+            per_tenant: coefficients[0],
+            per_examined: coefficients[1],
+            per_changed: coefficients[2],
+            parallelism: (busy / wall_seconds).max(1.0),
+        })
+    }
+}
+
+/// Ordinary least squares with an intercept: the coefficients `[intercept, xs...]` minimising
+/// the squared error, or `None` when the normal equations are singular (a column constant or a
+/// copy of another).
+fn least_squares(xs: &[Vec<f64>], ys: &[f64]) -> Option<Vec<f64>> {
+    let n = xs.len() + 1;
+    let row = |i: usize| -> Vec<f64> {
+        std::iter::once(1.0)
+            .chain(xs.iter().map(|x| x[i]))
+            .collect()
+    };
+    // The augmented normal equations [XᵀX | Xᵀy].
+    let mut m = vec![vec![0.0; n + 1]; n];
+    for (i, y) in ys.iter().enumerate() {
+        let r = row(i);
+        for a in 0..n {
+            for b in 0..n {
+                m[a][b] += r[a] * r[b];
+            }
+            m[a][n] += r[a] * y;
+        }
+    }
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+        let scale = m.iter().map(|r| r[col].abs()).fold(0.0, f64::max).max(1.0);
+        if m[pivot][col].abs() <= 1e-9 * scale {
+            return None;
+        }
+        m.swap(col, pivot);
+        let pivot_row = m[col].clone();
+        for (r, row) in m.iter_mut().enumerate() {
+            if r != col {
+                let factor = row[col] / pivot_row[col];
+                for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= factor * p;
+                }
+            }
+        }
+    }
+    Some(
+        m.iter()
+            .enumerate()
+            .map(|(i, row)| row[n] / row[i])
+            .collect(),
+    )
+}
+
+/// Items of a run read to measure its runbook's cost.
+const COST_SAMPLE_ITEMS: u64 = 5_000;
+
+/// The cost of `runbook` measured on its last completed run: the items that succeeded at their
+/// first attempt (a retry's wait is not work), against the run's wall time.
+pub async fn measured_cost(
+    db: &impl ConnectionTrait,
+    runbook: &str,
+) -> Result<Option<MeasuredCost>, DbErr> {
     let Some(run) = operation_runs::Entity::find()
         .filter(operation_runs::Column::RunbookKey.eq(runbook))
         .filter(operation_runs::Column::Status.eq(RunStatus::Completed.as_str()))
         .filter(operation_runs::Column::StartedAt.is_not_null())
+        .filter(operation_runs::Column::Succeeded.gt(0))
         .order_by_desc(operation_runs::Column::Id)
         .one(db)
         .await?
@@ -724,21 +1018,74 @@ pub async fn observed_rate(db: &impl ConnectionTrait, runbook: &str) -> Result<O
     let (Some(started), Some(completed)) = (run.started_at, run.completed_at) else {
         return Ok(None);
     };
-    let seconds = (completed - started).num_milliseconds() as f64 / 1000.0;
-    let backend = db.get_database_backend();
-    let examined = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            match backend {
-                sea_orm::DbBackend::Postgres => {
-                    "SELECT CAST(COALESCE(SUM(findings_examined), 0) AS BIGINT) FROM run_items WHERE run_id = $1"
-                }
-                _ => "SELECT COALESCE(SUM(findings_examined), 0) FROM run_items WHERE run_id = ?",
-            },
-            [run.id.into()],
-        ))
-        .await?
-        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
-        .unwrap_or(0);
-    Ok((seconds > 0.5 && examined > 0).then(|| examined as f64 / seconds))
+    // Examined, changed, started, completed.
+    type Timed = (i64, i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let rows: Vec<Timed> = run_items::Entity::find()
+        .select_only()
+        .column(run_items::Column::FindingsExamined)
+        .column(run_items::Column::FindingsChanged)
+        .column(run_items::Column::StartedAt)
+        .column(run_items::Column::CompletedAt)
+        .filter(run_items::Column::RunId.eq(run.id))
+        .filter(run_items::Column::Status.eq(ItemStatus::Succeeded.as_str()))
+        .filter(run_items::Column::Attempts.eq(1))
+        .order_by_asc(run_items::Column::Id)
+        .limit(COST_SAMPLE_ITEMS)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let items: Vec<CostSample> = rows
+        .into_iter()
+        .filter_map(|(examined, changed, started, completed)| {
+            let seconds = (completed? - started?).num_microseconds()? as f64 / 1e6;
+            Some((examined as f64, changed as f64, seconds.max(0.0)))
+        })
+        .collect();
+    let wall = (completed - started).num_microseconds().unwrap_or(0) as f64 / 1e6;
+    // A sample of the items covers a share of the wall time in proportion.
+    let share = items.len() as f64 / run.succeeded.max(1) as f64;
+    Ok(MeasuredCost::fit(&items, wall * share.min(1.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CostSample, MeasuredCost};
+
+    #[test]
+    fn a_cost_fit_separates_tenant_read_and_write_time() {
+        // 0.5 s per tenant + 1 ms per finding read + 4 ms per finding written, two at once.
+        let items: Vec<CostSample> = [(100.0, 10.0), (400.0, 5.0), (1000.0, 90.0), (2000.0, 20.0)]
+            .iter()
+            .map(|&(e, c)| (e, c, 0.5 + 0.001 * e + 0.004 * c))
+            .collect();
+        let busy: f64 = items.iter().map(|i| i.2).sum();
+        let cost = MeasuredCost::fit(&items, busy / 2.0).expect("fit");
+        assert!((cost.per_tenant - 0.5).abs() < 1e-6, "{cost:?}");
+        assert!((cost.per_examined - 0.001).abs() < 1e-9, "{cost:?}");
+        assert!((cost.per_changed - 0.004).abs() < 1e-9, "{cost:?}");
+        assert!((cost.parallelism - 2.0).abs() < 1e-9, "{cost:?}");
+        // 100 tenants of 1,000 findings, none changed: 100 × 1.5 s over 2 at once.
+        assert!((cost.seconds(100, 100_000, 0) - 75.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn tenants_of_one_size_are_fitted_on_what_varies() {
+        // Every tenant holds 1,000 findings; what they write differs.
+        let items: Vec<CostSample> = (0..20)
+            .map(|i| (1000.0, f64::from(i), 1.0 + 0.01 * f64::from(i)))
+            .collect();
+        let cost = MeasuredCost::fit(&items, 10.0).expect("fit");
+        assert!((cost.per_tenant - 1.0).abs() < 1e-6, "{cost:?}");
+        assert!((cost.per_changed - 0.01).abs() < 1e-9, "{cost:?}");
+        assert_eq!(cost.per_examined, 0.0);
+        // All the same: every tenant costs the mean.
+        let same = vec![(1000.0, 0.0, 2.0); 10];
+        let cost = MeasuredCost::fit(&same, 20.0).expect("fit");
+        assert!(
+            (cost.seconds(10, 10_000, 0) - 20.0).abs() < 1e-9,
+            "{cost:?}"
+        );
+        assert!(MeasuredCost::fit(&[], 1.0).is_none());
+        assert!(MeasuredCost::fit(&same, 0.0).is_none());
+    }
 }

@@ -12,12 +12,12 @@ use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::db::{self, exec};
 use crate::domain::capability::Capability;
-use crate::domain::run::{Reason, RunStatus, Scope, Source, confirmation_phrase, confirms};
+use crate::domain::run::{Reason, RunStatus, Scope, Source, Target, confirmation_phrase, confirms};
 use crate::entities::operation_runs;
 use crate::idempotency;
 use crate::runs::query::{self, RunView};
 use crate::runs::{Initiator, RunError};
-use crate::runs::{execute, lineage, preflight};
+use crate::runs::{execute, lineage, preflight, scope};
 
 /// Everything a start needs.
 #[derive(Debug, Clone)]
@@ -85,7 +85,17 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
     }
     let now = ctx.now();
     let parameters = runbook.parse_parameters(&req.parameters, now)?;
-    let tenant = preflight::validate_scope(&ctx.db, runbook, &req.scope).await?;
+    let resolved = scope::resolve(&ctx.db, runbook, &req.scope).await?;
+    let target = resolved.target;
+    // A list or a workspace above 100 tenants needs what all tenants needs (docs/spec.md §21).
+    if let Some(initiator) = &req.initiator
+        && target.needs_all_tenants_capability()
+        && !initiator
+            .capabilities
+            .contains(&Capability::RunbooksRunAllTenants)
+    {
+        return Err(RunError::Forbidden(Capability::RunbooksRunAllTenants));
+    }
     let stale = |why: &str| RunError::Refused {
         code: "preflight_stale",
         field: "preflight_id",
@@ -94,10 +104,19 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
     let pf = preflight::load(&ctx.db, &req.preflight_id)
         .await?
         .ok_or_else(|| stale("unknown preflight_id; run a new preflight"))?;
-    if pf.runbook_key != runbook.key()
-        || Scope::from_columns(pf.scope_kind, pf.scope_tenant_id) != Some(req.scope)
-    {
+    if pf.runbook_key != runbook.key() || pf.scope_kind != target.kind() {
         return Err(stale("it was made for another runbook or scope"));
+    }
+    let planned = preflight::target_of(&ctx.db, &pf).await?;
+    if planned.as_ref() != Some(&target) {
+        return Err(stale(match target {
+            Target::Workspace { .. }
+                if planned.as_ref().and_then(Target::workspace_id) == target.workspace_id() =>
+            {
+                "the tenants of the workspace changed since; run a new preflight"
+            }
+            _ => "it was made for another runbook or scope",
+        }));
     }
     if let (Some(owner), Some(initiator)) = (pf.operator_id, &req.initiator)
         && owner != initiator.operator_id
@@ -117,14 +136,14 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
             "it was made with other parameters; run a new preflight",
         ));
     }
-    let tenants_now = preflight::count_tenants(&ctx.db, &req.scope).await?;
+    let tenants_now = scope::count(&ctx.db, &target).await?;
     if tenants_now != pf.tenants_in_scope as u64 {
         return Err(stale(&format!(
             "the number of tenants in scope changed from {} to {tenants_now}",
             pf.tenants_in_scope
         )));
     }
-    if matches!(req.scope, Scope::AllTenants) {
+    if target.needs_phrase() {
         require_phrase(
             &confirmation_phrase(runbook.confirmation_verb(), tenants_now),
             req.confirmation.as_deref(),
@@ -144,16 +163,20 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
         });
     }
     let plan = Planned {
+        columns: None,
         preflight_id: Some(pf.id),
         parameters,
         planned_at: pf.created_at,
         total: tenants_now,
     };
-    create_locked(ctx, &req, runbook, tenant, plan).await
+    create_locked(ctx, &req, runbook, &target, resolved.tenant, plan).await
 }
 
 /// What a new run carries from its preflight (or, for a retry, from its source run).
 struct Planned {
+    /// The stored scope columns (kind, tenant, workspace) when they are not the target's: a
+    /// retry keeps its source's.
+    columns: Option<(crate::domain::run::ScopeKind, Option<i64>, Option<i64>)>,
     preflight_id: Option<String>,
     parameters: serde_json::Value,
     planned_at: chrono::DateTime<chrono::Utc>,
@@ -190,6 +213,7 @@ async fn create_locked(
     ctx: &AppContext,
     req: &StartRequest,
     runbook: &dyn crate::runbooks::Runbook,
+    target: &Target,
     tenant: Option<crate::entities::tenants::Model>,
     plan: Planned,
 ) -> Result<StartedRun, RunError> {
@@ -210,16 +234,14 @@ async fn create_locked(
         .all(&txn)
         .await?;
     for run in active {
-        let Some(scope) = Scope::from_columns(run.scope_kind, run.scope_tenant_id) else {
-            continue;
-        };
+        let scope = scope::of_run(&txn, &run).await?;
         // The identity of a run: runbook, scope and (parsed) parameters.
         let same_parameters = run
             .parameters
             .clone()
             .unwrap_or_else(|| serde_json::json!({}))
             == plan.parameters;
-        if scope == req.scope
+        if scope == *target
             && same_parameters
             && run.retry_of_run_id.is_none()
             && req.retry_of.is_none()
@@ -236,7 +258,7 @@ async fn create_locked(
             audit_start(ctx, "runbook.run.deduplicated", req, &started.run).await;
             return Ok(started);
         }
-        if scope.overlaps(&req.scope) {
+        if scope.overlaps(target) {
             return Err(RunError::Conflict {
                 active_run_id: run.id,
             });
@@ -259,13 +281,22 @@ async fn create_locked(
             });
         }
     }
+    let (kind, scope_tenant_id, workspace_id) = plan.columns.unwrap_or_else(|| {
+        (
+            target.kind(),
+            target.tenant_id(),
+            tenant
+                .map(|t| t.workspace_id)
+                .or_else(|| target.workspace_id()),
+        )
+    });
     let run = operation_runs::ActiveModel {
         runbook_key: Set(runbook.key().to_owned()),
         runbook_version: Set(runbook.version()),
-        scope_kind: Set(req.scope.kind()),
-        scope_tenant_id: Set(req.scope.tenant_id()),
-        workspace_id: Set(tenant.map(|t| t.workspace_id)),
-        active_scope_key: Set(Some(req.scope.active_key(runbook.key()))),
+        scope_kind: Set(kind),
+        scope_tenant_id: Set(scope_tenant_id),
+        workspace_id: Set(workspace_id),
+        active_scope_key: Set(Some(target.active_key(runbook.key()))),
         initiator_id: Set(req.initiator.as_ref().map(|i| i.operator_id)),
         source: Set(req.source),
         reason_code: Set(req.reason.code),
@@ -282,6 +313,9 @@ async fn create_locked(
     }
     .insert(&txn)
     .await?;
+    if let Some(ids) = target.listed() {
+        scope::store_run_tenants(&txn, run.id, ids).await?;
+    }
     let span = tracing::Span::current();
     span.record("run_id", run.id);
     span.record("deduplicated", false);
@@ -362,10 +396,19 @@ pub async fn retry_failed(
         }));
     }
     let runbook = preflight::runbook(ctx, &original.runbook_key)?;
-    let scope = Scope::from_columns(original.scope_kind, original.scope_tenant_id)
-        .ok_or_else(|| RunError::state(format!("run #{run_id} has an invalid scope")))?;
+    // The retry covers the still-failed tenants; it counts as all-tenants (capability, phrase)
+    // exactly when its source did (docs/spec.md §12, derived runs).
+    let source = scope::of_run(&ctx.db, &original).await?;
+    let mut tenant_ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = lineage::still_failed_page(&ctx.db, run_id, after, 1_000).await?;
+        let Some(&last) = page.last() else { break };
+        tenant_ids.extend(page);
+        after = last;
+    }
+    let target = Target::Tenants(tenant_ids);
     req.runbook = original.runbook_key.clone();
-    req.scope = scope;
     req.retry_of = Some(run_id);
     if let Some(initiator) = &req.initiator {
         let need = |cap: Capability| {
@@ -376,20 +419,24 @@ pub async fn retry_failed(
             }
         };
         need(Capability::RunbooksRun)?;
-        if matches!(scope, Scope::AllTenants) {
+        if source.needs_all_tenants_capability() || target.needs_all_tenants_capability() {
             need(Capability::RunbooksRunAllTenants)?;
         }
     }
-    let confirm = lineage::retry_confirmation(runbook, scope, failed);
+    let confirm = lineage::retry_confirmation(runbook, original.scope_kind, failed);
     if confirm.required {
         require_phrase(&confirm.phrase, req.confirmation.as_deref())?;
     }
-    let tenant = match scope.tenant_id() {
-        Some(_) => preflight::validate_scope(&ctx.db, runbook, &scope).await?,
-        None => None,
-    };
+    if let Target::Tenant(tenant_id) = source {
+        scope::resolve(&ctx.db, runbook, &Scope::Tenant { tenant_id }).await?;
+    }
     // A retry keeps its source's parameters and planned instant (docs/spec.md §12, v2 conventions).
     let plan = Planned {
+        columns: Some((
+            original.scope_kind,
+            original.scope_tenant_id,
+            original.workspace_id,
+        )),
         preflight_id: None,
         parameters: original
             .parameters
@@ -399,5 +446,5 @@ pub async fn retry_failed(
         total: failed,
     };
     req.parameters = plan.parameters.clone();
-    create_locked(ctx, &req, runbook, tenant, plan).await
+    create_locked(ctx, &req, runbook, &target, None, plan).await
 }

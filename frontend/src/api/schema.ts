@@ -406,6 +406,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/preflights/{preflight_id}/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a preflight's tenants.
+         * @description Every tenant in a preflight's scope, by tenant id, with the findings it examined and would
+         *     change there, per rule — the full plan behind the preflight's totals and sample. Kept after
+         *     the preflight expires. `changes_only=true` keeps the tenants with a would-be change.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
+        get: operations["tenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/preflights/{preflight_id}/tenants.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a preflight's tenants as CSV.
+         * @description Every tenant in a preflight's scope with what would change there, as CSV
+         *     (`preflight-<id>-tenants.csv`): one column per JSON name of the list's entries; a cell a
+         *     spreadsheet would read as a formula gets a leading `'`. Streamed page by page.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
+        get: operations["preflights_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/ops/runbooks": {
         parameters: {
             query?: never;
@@ -755,40 +803,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/system/api/ops/preflights/{id}/tenants": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List a preflight's tenants. */
-        get: operations["preflights_tenants"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/system/api/ops/preflights/{id}/tenants.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export a preflight's tenants as CSV. */
-        get: operations["preflights_export"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/system/api/ops/tenants/lookup": {
         parameters: {
             query?: never;
@@ -796,9 +810,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Look up a list of tenants. */
         get?: never;
         put?: never;
+        /**
+         * Look up a list of tenants.
+         * @description Answers which tenants of a list (ids or external ids, as a `tenants` scope takes them)
+         *     exist and can be targeted, and which do not — so the console shows an operator the ids it
+         *     did not find before the preflight.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
         post: operations["lookup"];
         delete?: never;
         options?: never;
@@ -813,7 +834,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the workspaces. */
+        /**
+         * List the workspaces.
+         * @description Workspaces by name, paginated, each with how many tenants a runbook could target in it;
+         *     `search` matches the name. A workspace scope (`{"kind": "workspace", "workspace_id"}`)
+         *     covers those tenants as they are at its preflight.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
+         */
         get: operations["workspaces_list"];
         put?: never;
         post?: never;
@@ -942,6 +970,25 @@ export interface components {
             password: string;
             /** @description Username (case-insensitive). */
             username: string;
+        };
+        /**
+         * @description A list of tenants to look up: `tenant_ids` or `external_ids` (one of them), 1–10,000 after
+         *     deduplication — the same list a `tenants` scope takes.
+         */
+        LookupBody: {
+            /** @description External ids. */
+            external_ids?: string[] | null;
+            /** @description Tenant ids. */
+            tenant_ids?: number[] | null;
+        };
+        /** @description What a list names. */
+        LookupResult: {
+            /** @description The targetable tenants it names, by id. */
+            found: components["schemas"]["TenantView"][];
+            /** @description What names no tenant, as sent (deduplicated, sorted). */
+            missing: string[];
+            /** @description The platform tenant, as sent, when the list names it (never a runbook target). */
+            platform?: string | null;
         };
         /** @description The items that finished in one minute. */
         MinuteBucket: {
@@ -1118,7 +1165,10 @@ export interface components {
              *     `severity` and `last_seen_at`).
              */
             sample: Record<string, unknown>[];
-            /** @description The scope examined, as the run view shows it. */
+            /**
+             * @description The scope examined, resolved (`RunScope`: a list shows its first 100 tenants and
+             *     `count`, a workspace its name).
+             */
             scope: components["schemas"]["ScopeView"];
             /**
              * Format: int64
@@ -1257,6 +1307,7 @@ export interface components {
             /**
              * Format: int64
              * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
+             *     It grows while no item finishes; `last_progress_at` says since when.
              */
             eta_seconds?: number | null;
             /**
@@ -1265,6 +1316,11 @@ export interface components {
              */
             id: number;
             initiator?: components["schemas"]["InitiatorView"] | null;
+            /**
+             * Format: date-time
+             * @description When an item of the run last finished (null before the first).
+             */
+            last_progress_at?: string | null;
             outcome?: components["schemas"]["Outcome"] | null;
             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
             parameters: Record<string, unknown>;
@@ -1363,8 +1419,9 @@ export interface components {
             version: number;
         };
         /**
-         * @description Which tenants a run covers: `tenant_id` is required with `tenant` and refused with
-         *     `all_tenants`.
+         * @description Which tenants a run covers, as a request names them (docs/spec.md §5, §21): one tenant, all
+         *     tenants, a list (by id or by external id), or a workspace. The service resolves it against
+         *     the database into a [`Target`].
          */
         Scope: {
             /** @enum {string} */
@@ -1399,9 +1456,9 @@ export interface components {
          */
         ScopeKind: "tenant" | "all_tenants" | "tenants" | "workspace";
         /**
-         * @description A run's scope as a person reads it: the start request's scope (`kind`, `tenant_id`) with
-         *     the tenant named for a single-tenant run, and `tenants` for a retry run, which covers the
-         *     listed tenants of the run it retries (docs/spec.md §18).
+         * @description A run's scope as a person reads it (`RunScope`, docs/spec.md §12, §21): one tenant, named;
+         *     all tenants; a list of tenants (a list scope, or the tenants a retry run covers, with
+         *     `retry_of`); or a workspace, named.
          */
         ScopeView: {
             /** @enum {string} */
@@ -1428,7 +1485,7 @@ export interface components {
              * @description For a retry run: the run whose failed tenants it retries.
              */
             retry_of?: number | null;
-            /** @description The first 100 tenant ids, ascending. */
+            /** @description The first [`SCOPE_TENANTS_SHOWN`] tenant ids, ascending. */
             tenant_ids: number[];
         } | {
             /**
@@ -1518,48 +1575,6 @@ export interface components {
             /** @description Name, as the customer wrote it. */
             name: string;
         };
-        /** @description A list of tenants to look up: `tenant_ids` or `external_ids` (one of them). */
-        LookupBody: {
-            /** @description External ids. */
-            external_ids?: string[] | null;
-            /** @description Tenant ids. */
-            tenant_ids?: number[] | null;
-        };
-        /** @description What a list names. */
-        LookupResult: {
-            /** @description The targetable tenants it names, by id. */
-            found: components["schemas"]["TenantView"][];
-            /** @description What names no tenant, as sent (deduplicated, sorted). */
-            missing: string[];
-            /** @description The platform tenant, as sent, when the list names it (never a runbook target). */
-            platform?: string | null;
-        };
-        /** @description Every tenant a preflight examined, with what would change there. */
-        PreflightTenantView: {
-            /** @description Would-be changes per rule (a finding may count under several). */
-            changes_by_rule: {
-                [key: string]: number;
-            };
-            /**
-             * Format: int64
-             * @description Findings examined.
-             */
-            findings_examined: number;
-            /**
-             * Format: int64
-             * @description Findings that would change.
-             */
-            findings_to_change: number;
-            /** @description The tenant's external id (null when it was deleted since). */
-            tenant_external_id?: string | null;
-            /**
-             * Format: int64
-             * @description Tenant id.
-             */
-            tenant_id: number;
-            /** @description The tenant's name (null when it was deleted since). */
-            tenant_name?: string | null;
-        };
         /** @description A tenant a runbook may target. */
         TenantView: {
             /** @description External id. */
@@ -1586,21 +1601,6 @@ export interface components {
             id: number;
             /** @description Name. */
             name: string;
-        };
-        /** @description A workspace a `workspace` scope may name. */
-        WorkspaceView: {
-            /**
-             * Format: int64
-             * @description Workspace id.
-             */
-            id: number;
-            /** @description Name. */
-            name: string;
-            /**
-             * Format: int64
-             * @description Its tenants a runbook can target (the platform tenant never counts).
-             */
-            tenants: number;
         };
     };
     responses: never;
@@ -2832,6 +2832,225 @@ export interface operations {
             };
         };
     };
+    tenants: {
+        parameters: {
+            query?: {
+                /** @description `true`: only the tenants with at least one would-be change. */
+                changes_only?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Preflight id */
+                preflight_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preflight's tenants */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /**
+                             * @description Would-be changes per rule (a finding may count under several).
+                             * @example {
+                             *       "S1": 2
+                             *     }
+                             */
+                            changes_by_rule: {
+                                [key: string]: number;
+                            };
+                            /**
+                             * Format: int64
+                             * @description Findings examined.
+                             */
+                            findings_examined: number;
+                            /**
+                             * Format: int64
+                             * @description Findings that would change.
+                             */
+                            findings_to_change: number;
+                            /** @description The tenant's external id (null when it was deleted since). */
+                            tenant_external_id?: string | null;
+                            /**
+                             * Format: int64
+                             * @description Tenant id.
+                             */
+                            tenant_id: number;
+                            /** @description The tenant's name (null when it was deleted since). */
+                            tenant_name?: string | null;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such preflight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter, or invalid pagination */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preflights_export: {
+        parameters: {
+            query?: {
+                /** @description `true`: only the tenants with at least one would-be change. */
+                changes_only?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Preflight id */
+                preflight_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preflight's tenants as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such preflight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     runbooks_list: {
         parameters: {
             query?: never;
@@ -3211,7 +3430,10 @@ export interface operations {
                 outcome?: string;
                 /** @description Runbook key. */
                 runbook?: string;
-                /** @description The username of the operator who started the run (case-insensitive). */
+                /**
+                 * @description Part of the username or display name of the operator who started the run
+                 *     (case-insensitive).
+                 */
                 initiator?: string;
                 /** @description `system_ui`, `api`, `cli` or `deploy_hook`. */
                 source?: string;
@@ -3266,6 +3488,7 @@ export interface operations {
                             /**
                              * Format: int64
                              * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
+                             *     It grows while no item finishes; `last_progress_at` says since when.
                              */
                             eta_seconds?: number | null;
                             /**
@@ -3274,6 +3497,11 @@ export interface operations {
                              */
                             id: number;
                             initiator?: components["schemas"]["InitiatorView"] | null;
+                            /**
+                             * Format: date-time
+                             * @description When an item of the run last finished (null before the first).
+                             */
+                            last_progress_at?: string | null;
                             outcome?: components["schemas"]["Outcome"] | null;
                             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
                             parameters: Record<string, unknown>;
@@ -3415,7 +3643,10 @@ export interface operations {
                 outcome?: string;
                 /** @description Runbook key. */
                 runbook?: string;
-                /** @description The username of the operator who started the run (case-insensitive). */
+                /**
+                 * @description Part of the username or display name of the operator who started the run
+                 *     (case-insensitive).
+                 */
                 initiator?: string;
                 /** @description `system_ui`, `api`, `cli` or `deploy_hook`. */
                 source?: string;
@@ -4337,84 +4568,6 @@ export interface operations {
             };
         };
     };
-    preflights_tenants: {
-        parameters: {
-            query?: {
-                /** @description `true`: only the tenants with at least one would-be change. */
-                changes_only?: string | null;
-                /** @description Page number, from 1. */
-                page?: number;
-                /** @description Items per page, 1..=100 (default 25). */
-                per_page?: number;
-            };
-            header?: never;
-            path: {
-                /** @description Preflight id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["PreflightTenantView"][];
-                        /** Format: int64 */
-                        page: number;
-                        /** Format: int64 */
-                        per_page: number;
-                        /** Format: int64 */
-                        total: number;
-                    };
-                };
-            };
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    preflights_export: {
-        parameters: {
-            query?: {
-                /** @description `true`: only the tenants with at least one would-be change. */
-                changes_only?: string | null;
-            };
-            header?: never;
-            path: {
-                /** @description Preflight id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                };
-            };
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     lookup: {
         parameters: {
             query?: never;
@@ -4428,6 +4581,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description What the list names */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4436,8 +4590,67 @@ export interface operations {
                     "application/json": components["schemas"]["LookupResult"];
                 };
             };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither or both lists, or not 1–10,000 entries */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4450,7 +4663,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Case-insensitive substring of the name. */
-                search?: string | null;
+                search?: string;
                 /** @description Page number, from 1. */
                 page?: number;
                 /** @description Items per page, 1..=100 (default 25). */
@@ -4462,24 +4675,89 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Workspaces */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["WorkspaceView"][];
-                        /** Format: int64 */
+                        /** @description The items of this page. */
+                        items: {
+                            /**
+                             * Format: int64
+                             * @description Workspace id.
+                             */
+                            id: number;
+                            /** @description Name. */
+                            name: string;
+                            /**
+                             * Format: int64
+                             * @description Its tenants a runbook can target (the platform tenant never counts).
+                             */
+                            tenants: number;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
                         page: number;
-                        /** Format: int64 */
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
                         per_page: number;
-                        /** Format: int64 */
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
                         total: number;
                     };
                 };
             };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown filter or invalid pagination */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -112,10 +112,10 @@ export type OpsTenant = Present<ItemOf<operations['tenants_list']>>;
 export type TenantLookup = Narrow<Ok<PostOf<'/system/api/ops/tenants/lookup'>>, { found: OpsTenant[] }>;
 /** A workspace a `workspace` scope may name, with its targetable tenants (`GET /ops/workspaces`). */
 export type Workspace = Present<ItemOf<GetOf<'/system/api/ops/workspaces'>>>;
-/** One tenant of a preflight's full plan (`GET /ops/preflights/{id}/tenants`); its name and
+/** One tenant of a preflight's full plan (`GET /ops/preflights/{preflight_id}/tenants`); its name and
  * external id are null when the tenant was deleted since. */
 export type PreflightTenant = Narrow<
-  ItemOf<GetOf<'/system/api/ops/preflights/{id}/tenants'>>,
+  ItemOf<GetOf<'/system/api/ops/preflights/{preflight_id}/tenants'>>,
   { changes_by_rule: Record<string, number> }
 >;
 

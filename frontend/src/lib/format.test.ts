@@ -7,6 +7,7 @@ import {
   formatScope,
   tenantLabel,
   formatTimestamp,
+  remainingLabel,
   runState,
   scopeLabel,
   secondsBetween,
@@ -71,6 +72,37 @@ describe('formatEta', () => {
   it('formats the remaining time', () => {
     expect(formatEta(0)).toBe('Less than a second');
     expect(formatEta(90)).toBe('About 1m 30s');
+  });
+});
+
+describe('remainingLabel', () => {
+  const now = Date.parse('2026-12-07T10:00:30Z');
+  const run = {
+    eta_seconds: 53,
+    started_at: '2026-12-07T09:59:00Z',
+    last_progress_at: '2026-12-07T10:00:25Z',
+    stalled: null,
+  };
+
+  it('gives the estimate while tenants finish', () => {
+    expect(remainingLabel(run, now)).toBe('Remaining: About 53s');
+  });
+
+  it('says why a growing estimate grows once no tenant has finished for 10 s', () => {
+    expect(remainingLabel({ ...run, last_progress_at: '2026-12-07T10:00:16Z' }, now)).toBe(
+      'Remaining: About 53s, rising: no tenant has finished for 14s',
+    );
+    // Before the first tenant finishes, from the start.
+    expect(remainingLabel({ ...run, last_progress_at: null }, now)).toBe(
+      'Remaining: About 53s, rising: no tenant has finished for 1m 30s',
+    );
+  });
+
+  it('has no estimate while stalled or before one exists', () => {
+    expect(remainingLabel({ ...run, stalled: { since: 'x' } }, now)).toBe('Remaining: unknown while stalled');
+    expect(remainingLabel({ ...run, eta_seconds: null, last_progress_at: null }, now)).toBe(
+      'Remaining: Estimating…',
+    );
   });
 });
 

@@ -37,6 +37,26 @@ export function formatEta(etaSeconds: number | null): string {
   return `About ${formatDuration(etaSeconds)}`;
 }
 
+/** Quiet seconds after which a growing estimate says why. */
+export const QUIET_SECONDS = 10;
+
+/**
+ * The "Remaining" line of an active run. While no tenant finishes the estimate grows (the
+ * elapsed time rises, the processed count does not): after {@link QUIET_SECONDS} it says so,
+ * before a stall is detected; a stalled run has no estimate.
+ */
+export function remainingLabel(
+  run: { eta_seconds: number | null; last_progress_at?: string | null; started_at: string | null; stalled: unknown },
+  nowMs: number,
+): string {
+  if (run.stalled) return 'Remaining: unknown while stalled';
+  const base = `Remaining: ${formatEta(run.eta_seconds)}`;
+  const since = run.last_progress_at ?? run.started_at;
+  const quiet = since === null ? null : secondsBetween(since, new Date(nowMs).toISOString());
+  if (run.eta_seconds === null || quiet === null || quiet < QUIET_SECONDS) return base;
+  return `${base}, rising: no tenant has finished for ${formatDuration(Math.floor(quiet))}`;
+}
+
 /** Seconds between two RFC 3339 timestamps, or null when either is missing or unreadable. */
 export function secondsBetween(start: string | null, end: string | null): number | null {
   if (start === null || end === null) return null;

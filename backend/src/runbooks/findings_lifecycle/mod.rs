@@ -108,7 +108,12 @@ impl Runbook for FindingsLifecycleRebuild {
     }
 
     fn allowed_scopes(&self) -> &'static [ScopeKind] {
-        &[ScopeKind::Tenant, ScopeKind::AllTenants]
+        &[
+            ScopeKind::Tenant,
+            ScopeKind::AllTenants,
+            ScopeKind::Tenants,
+            ScopeKind::Workspace,
+        ]
     }
 
     fn run_on_deploy(&self) -> bool {

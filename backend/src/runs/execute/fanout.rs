@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::tenant::TenantJob;
 use crate::context::AppContext;
 use crate::db::{self, exec};
-use crate::domain::run::{ItemStatus, Scope};
+use crate::domain::run::ItemStatus;
 use crate::entities::{operation_runs, run_items};
 use crate::jobs::{self, BackgroundJob, JobHandle};
-use crate::runs::{lineage, preflight, service};
+use crate::runs::{lineage, scope, service};
 
 /// Tenants per batch.
 const BATCH: u64 = 500;
@@ -81,6 +81,15 @@ impl BackgroundJob for FanOut {
 async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::Result<()> {
     let run_id = payload.run_id;
     let mut enqueued = 0;
+    // A retry enqueues the still-failed tenants of its source; any other run its scope's.
+    let target = match operation_runs::Entity::find_by_id(run_id)
+        .one(&ctx.db)
+        .await?
+    {
+        None => return Ok(()),
+        Some(_) if payload.retry_of.is_some() => None,
+        Some(run) => Some(scope::of_run(&ctx.db, &run).await?),
+    };
     loop {
         let Some(run) = operation_runs::Entity::find_by_id(run_id)
             .one(&ctx.db)
@@ -88,18 +97,17 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         else {
             return Ok(());
         };
-        let scope = Scope::from_columns(run.scope_kind, run.scope_tenant_id)
-            .ok_or_else(|| anyhow::anyhow!("run {run_id} has an invalid scope"))?;
         if run.cancel_reason.is_some() || run.enqueued_at.is_some() {
             break;
         }
-        let ids = match payload.retry_of {
-            Some(of) => {
+        let ids = match (payload.retry_of, &target) {
+            (Some(of), _) => {
                 lineage::still_failed_page(&ctx.db, of, payload.after_tenant_id, BATCH).await?
             }
-            None => {
-                preflight::tenant_ids_page(&ctx.db, &scope, payload.after_tenant_id, BATCH).await?
+            (None, Some(target)) => {
+                scope::page(&ctx.db, target, payload.after_tenant_id, BATCH).await?
             }
+            (None, None) => break,
         };
         let Some(&last) = ids.last() else { break };
         let now = ctx.now();

@@ -51,9 +51,9 @@ export function PreflightTenantsReport({
     queryKey: ['preflight-tenants', preflightId, { page, changesOnly }],
     queryFn: ({ signal }): Promise<Page<PreflightTenant>> =>
       unwrap(
-        api.GET('/system/api/ops/preflights/{id}/tenants', {
+        api.GET('/system/api/ops/preflights/{preflight_id}/tenants', {
           params: {
-            path: { id: preflightId },
+            path: { preflight_id: preflightId },
             query: { page, per_page: REPORT_PER_PAGE, changes_only: changesOnly ? 'true' : undefined },
           },
           signal,

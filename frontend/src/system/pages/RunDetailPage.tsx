@@ -6,7 +6,7 @@ import type { ItemStatus, Page, Run, RunItem, Runbook, RuleDetail } from '../../
 import { errorMessage } from '../../lib/errors';
 import {
   formatDuration,
-  formatEta,
+  remainingLabel,
   formatScope,
   formatTimestamp,
   secondsBetween,
@@ -170,9 +170,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
         <span>
           {completed
             ? `Took ${duration === null ? '—' : formatDuration(duration)}`
-            : run.stalled
-              ? 'Remaining: unknown while stalled'
-              : `Remaining: ${formatEta(run.eta_seconds)}`}
+            : remainingLabel(run, Date.now())}
         </span>
         {mayCancel && (
           <button type="button" className="button-danger" onClick={() => setCancelling(true)}>

@@ -191,7 +191,7 @@ export function RunsPage() {
           <TextFilter
             id={`${ids}-initiator`}
             value={filters.initiator}
-            placeholder="Username"
+            placeholder="Name or part of it"
             invalid={fieldError('initiator') !== undefined}
             onCommit={(value) => setFilters({ initiator: value })}
           />

@@ -1,8 +1,10 @@
 //! Operator-plane runbook and run endpoints (`/system/api/ops/...`).
 
+pub mod preflights;
 pub mod runbooks;
 pub mod runs;
 pub mod tenants;
+pub mod workspaces;
 
 use crate::auth::principal::{AuthVia, OperatorPrincipal};
 use crate::domain::run::Source;

@@ -49,7 +49,7 @@ pub async fn preflight(
     let result = preflight_service::preflight(
         &ctx,
         &key,
-        body.scope,
+        body.scope.clone(),
         &body.parameters,
         Some(&initiator),
         request_meta(&req, source.as_str()),

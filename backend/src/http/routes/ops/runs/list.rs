@@ -25,7 +25,8 @@ pub struct RunListQuery {
     pub outcome: Option<String>,
     /// Runbook key.
     pub runbook: Option<String>,
-    /// The username of the operator who started the run (case-insensitive).
+    /// Part of the username or display name of the operator who started the run
+    /// (case-insensitive).
     pub initiator: Option<String>,
     /// `system_ui`, `api`, `cli` or `deploy_hook`.
     pub source: Option<String>,

@@ -1,3 +1,4 @@
 //! Targetable tenants (`/system/api/ops/tenants`).
 
 pub mod list;
+pub mod lookup;
