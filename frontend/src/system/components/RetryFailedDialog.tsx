@@ -14,18 +14,16 @@ import { api } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
 
 /**
- * Whether a retry of `run` needs `ops.runbooks.run_all_tenants`, as far as the run view shows it
- * (docs/spec.md §21): a retry of an all-tenants run, of a list or workspace of more than 100
- * tenants, or of more than 100 tenants; and a retry of a retry that asks for a phrase, whose
- * source the view does not show (a list of up to 100 would not need it; the server decides, so
- * the console errs towards asking for the capability only there).
+ * Whether a retry of `run` needs `ops.runbooks.run_all_tenants`, by the server's rule (docs/spec.md
+ * §21): when the run it retries counts as all tenants — an all-tenants run, or a list or workspace
+ * (a retry run is the list of its tenants) of more than 100 — or when it retries more than 100.
+ * (A retry run started before lists were recorded counts as all tenants on the server; its view
+ * cannot say so, and the dialog shows the server's 403.)
  */
-export function retryNeedsAllTenants(run: Pick<Run, 'scope' | 'retryable_tenants' | 'retry_confirmation'>): boolean {
+export function retryNeedsAllTenants(run: Pick<Run, 'scope' | 'retryable_tenants'>): boolean {
   const { scope } = run;
   if (scope.kind === 'all_tenants' || run.retryable_tenants > MAX_TENANTS_WITHOUT_ALL_TENANTS) return true;
-  if (scope.kind === 'tenant') return false;
-  if (scope.count > MAX_TENANTS_WITHOUT_ALL_TENANTS) return true;
-  return scope.kind === 'tenants' && scope.retry_of != null && (run.retry_confirmation?.required ?? false);
+  return scope.kind !== 'tenant' && scope.count > MAX_TENANTS_WITHOUT_ALL_TENANTS;
 }
 
 /**

@@ -442,11 +442,26 @@ describe('RunDetailPage retry failed tenants', () => {
     expect(backend.calls.find((call) => call.method === 'POST')?.body).toMatchObject({ confirmation: 'REBUILD 1 TENANTS' });
   });
 
-  it('needs ops.runbooks.run_all_tenants to retry a retry of an all-tenants run', async () => {
+  it('offers a retry of a short retry without run_all_tenants: it retries its own listed tenants (docs/spec.md §21)', async () => {
     await showRun(
       {
         ...withFailures('completed', 1),
         scope: { kind: 'tenants', tenant_ids: [5], count: 1, retry_of: 8 },
+        retry_confirmation: { required: true, phrase: 'REBUILD 1 TENANTS' },
+      } as unknown as ReturnType<typeof withFailures>,
+      RUN_ONLY,
+    );
+    expect(retryButton()).not.toBeNull();
+  });
+
+  it('needs ops.runbooks.run_all_tenants to retry an all-tenants run, or a retry of more than 100 tenants', async () => {
+    await showRun(withFailures('completed', 2), RUN_ONLY);
+    expect(retryButton()).toBeNull();
+    cleanup();
+    await showRun(
+      {
+        ...withFailures('completed', 1),
+        scope: { kind: 'tenants', tenant_ids: [5], count: 150, retry_of: 8 },
         retry_confirmation: { required: true, phrase: 'REBUILD 1 TENANTS' },
       } as unknown as ReturnType<typeof withFailures>,
       RUN_ONLY,
