@@ -15,6 +15,7 @@ mod m20261201_000002_index_runs_by_preflight;
 mod m20261207_000001_add_job_subjects_and_chores;
 mod m20261207_000002_add_job_trace_context;
 mod m20261207_000003_add_findings_tenant_status_index;
+mod m20261207_000005_create_run_item_attempts;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_add_job_subjects_and_chores::Migration),
             Box::new(m20261207_000002_add_job_trace_context::Migration),
             Box::new(m20261207_000003_add_findings_tenant_status_index::Migration),
+            Box::new(m20261207_000005_create_run_item_attempts::Migration),
         ]
     }
 }

@@ -845,7 +845,7 @@ pub async fn print_summary(ctx: &AppContext, run: &RunView) -> anyhow::Result<()
     }
     if c.failed > 0 {
         let (failed, total) =
-            query::items(&ctx.db, run.id, Some(ItemStatus::Failed), 1, 10).await?;
+            query::items(&ctx.db, run.id, Some(ItemStatus::Failed), 1, 10, ctx.now()).await?;
         println!("  failed tenants ({total}):");
         for item in failed {
             println!(

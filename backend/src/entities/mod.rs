@@ -12,6 +12,7 @@ pub mod operation_runs;
 pub mod operator_capabilities;
 pub mod operators;
 pub mod preflights;
+pub mod run_item_attempts;
 pub mod run_items;
 pub mod sessions;
 pub mod tenants;
