@@ -1,7 +1,7 @@
 //! The real `atlas-ops` binary against SQLite and PostgreSQL: `findings backfill-lifecycle`
 //! (preflight only, every exit code, refusals, `--yes --wait` and its data), `deploy-runbooks`
-//! (two concurrent deploys make one run; a deploy after a clean run starts nothing; timeout)
-//! and `runs list|show|attempts`.
+//! (two concurrent deploys make one run; a deploy after a clean run starts nothing; timeout),
+//! `runs list|show|attempts` and `runbooks list` (with each runbook's latest run).
 //!
 //! The `atlas-ops` binary lives in the backend package, so `CARGO_BIN_EXE_atlas-ops` does not
 //! exist here and `target/debug/atlas-ops` may be missing or stale. This package therefore
@@ -654,6 +654,7 @@ async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
         catalogue["items"][1]["rule_details"][0]["name"],
         "close_stale"
     );
+    assert_eq!(catalogue["items"][1]["last_run"], Value::Null);
     let out = env.run(&["runbooks", "list"]).await;
     expect_code(&out, 0);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -661,6 +662,7 @@ async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
         text.contains("findings.stale.close") && text.contains("--param last_seen_before"),
         "{text}"
     );
+    assert_eq!(text.matches("never run").count(), 2, "{text}");
 
     // Bad parameters: refused (exit 3) with the field named; nothing started.
     let run = ["runbooks", "run", "findings.stale.close", "--all-tenants"];
@@ -737,6 +739,24 @@ async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
         .count("SELECT COUNT(*) FROM findings WHERE closed_reason = 'stale'")
         .await;
     assert_eq!(report["run"]["counts"]["findings_changed"], closed);
+    // The catalogue names that run as Close Stale's latest (docs/spec.md §21).
+    let catalogue = stdout_json(&env.run(&["runbooks", "list", "--json"]).await);
+    let last = &catalogue["items"][1]["last_run"];
+    assert_eq!(last["id"], report["run"]["id"]);
+    assert_eq!(
+        (&last["status"], &last["outcome"]),
+        (&json!("completed"), &json!("succeeded"))
+    );
+    assert_eq!(catalogue["items"][0]["last_run"], Value::Null);
+    let out = env.run(&["runbooks", "list"]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains(&format!(
+            "last run #{} succeeded, completed ",
+            report["run"]["id"]
+        )),
+        "{text}"
+    );
     let out = env
         .run(&args(
             &run,

@@ -480,6 +480,54 @@ fn to_view(
     }
 }
 
+/// The latest run of a runbook, as its catalogue entry shows it (docs/spec.md §21).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LastRun {
+    /// Run id.
+    pub id: i64,
+    /// `queued`, `running` or `completed`.
+    pub status: RunStatus,
+    /// Set when completed.
+    pub outcome: Option<Outcome>,
+    /// When it completed (null while it is active).
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// The latest run (the highest id, whatever its scope or source) of each of `runbooks` that
+/// has one, by runbook key: one query for the whole catalogue.
+pub async fn last_runs(
+    db: &impl ConnectionTrait,
+    runbooks: &[&str],
+) -> Result<HashMap<String, LastRun>, DbErr> {
+    use operation_runs::Column as C;
+    if runbooks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut latest = Query::select();
+    latest
+        .expr(Func::max(Expr::col(C::Id)))
+        .from(operation_runs::Entity)
+        .and_where(C::RunbookKey.is_in(runbooks.iter().copied()))
+        .group_by_col(C::RunbookKey);
+    Ok(operation_runs::Entity::find()
+        .filter(C::Id.in_subquery(latest))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|run| {
+            (
+                run.runbook_key,
+                LastRun {
+                    id: run.id,
+                    status: run.status,
+                    outcome: run.outcome,
+                    completed_at: run.completed_at,
+                },
+            )
+        })
+        .collect())
+}
+
 /// The run with `id`.
 pub async fn find(
     db: &impl ConnectionTrait,

@@ -416,7 +416,8 @@ export interface paths {
         /**
          * List the runbooks.
          * @description Every runbook of the catalogue (key, version, title, description, rules, parameters' schema,
-         *     confirmation verb, whether it runs on deploy) with its active runs.
+         *     confirmation verb, whether it runs on deploy) with its active runs and its latest run
+         *     (`last_run`, null when it never ran).
          *
          *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
          */
@@ -439,7 +440,8 @@ export interface paths {
         /**
          * One runbook.
          * @description A runbook of the catalogue by key, with its rules (`rule_details`), the JSON Schema of its
-         *     parameters, its confirmation verb and its active runs. An unknown key is 404.
+         *     parameters, its confirmation verb, its active runs and its latest run (`last_run`). An unknown
+         *     key is 404.
          *
          *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
          */
@@ -929,6 +931,22 @@ export interface components {
          * @enum {string}
          */
         ItemStatus: "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "cancelled";
+        /** @description The latest run of a runbook, as its catalogue entry shows it (docs/spec.md §21). */
+        LastRun: {
+            /**
+             * Format: date-time
+             * @description When it completed (null while it is active).
+             */
+            completed_at?: string | null;
+            /**
+             * Format: int64
+             * @description Run id.
+             */
+            id: number;
+            outcome?: components["schemas"]["Outcome"] | null;
+            /** @description `queued`, `running` or `completed`. */
+            status: components["schemas"]["RunStatus"];
+        };
         /** @description Credentials. */
         LoginRequest: {
             /** @description Password. */
@@ -1339,6 +1357,7 @@ export interface components {
             description: string;
             /** @description Stable key. */
             key: string;
+            last_run?: components["schemas"]["LastRun"] | null;
             /** @description The JSON Schema of its `parameters` object (preflight and start requests). */
             parameters: Record<string, unknown>;
             /** @description Its rules, in order: key, name and a one-line description. */
