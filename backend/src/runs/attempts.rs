@@ -10,7 +10,7 @@
 //!   lease ran out and another worker claimed the job): it ends with that said as its error;
 //! - an attempt handed back unfinished (a graceful shutdown, or the reconciler giving an item
 //!   whose job vanished a new one) is not counted in the item's `attempts` (docs/spec.md §19),
-//!   so its row is removed with it: the list always has as many entries as `attempts` counts.
+//!   so its row is removed with it: the list and `attempts` never disagree about a hand-back.
 //!
 //! Cancelling never ends an attempt: a cancel takes only items between attempts (`pending`,
 //! `retrying`), and a running item finishes its attempt first.
