@@ -30,6 +30,7 @@ pub fn chores() -> Chores {
         .with(crate::auth::purges::ExpiredSessions)
         .with(crate::auth::purges::ExpiredThrottleWindows)
         .with(crate::runs::reconcile::Reconciler)
+        .with(crate::runs::preflight::UncitedPreflights)
 }
 
 /// The context of this process, on the system clock.

@@ -75,6 +75,7 @@ pub const ITEM_COLUMNS: &[&str] = &[
     "next_attempt_at",
     "started_at",
     "completed_at",
+    "duration_seconds",
 ];
 
 /// The columns of `GET /ops/preflights/{preflight_id}/tenants.csv`.

@@ -16,6 +16,7 @@ mod m20261207_000001_add_job_subjects_and_chores;
 mod m20261207_000002_add_job_trace_context;
 mod m20261207_000003_add_findings_tenant_status_index;
 mod m20261207_000004_add_chosen_scopes;
+mod m20261207_000005_create_run_item_attempts;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_add_job_trace_context::Migration),
             Box::new(m20261207_000003_add_findings_tenant_status_index::Migration),
             Box::new(m20261207_000004_add_chosen_scopes::Migration),
+            Box::new(m20261207_000005_create_run_item_attempts::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! The real `atlas-ops` binary against SQLite and PostgreSQL: `findings backfill-lifecycle`
 //! (preflight only, every exit code, refusals, `--yes --wait` and its data), `deploy-runbooks`
-//! (two concurrent deploys make one run; a deploy after a clean run starts nothing; timeout)
-//! and `runs list|show`.
+//! (two concurrent deploys make one run; a deploy after a clean run starts nothing; timeout),
+//! `runs list|show|attempts` and `runbooks list` (with each runbook's latest run).
 //!
 //! The `atlas-ops` binary lives in the backend package, so `CARGO_BIN_EXE_atlas-ops` does not
 //! exist here and `target/debug/atlas-ops` may be missing or stale. This package therefore
@@ -772,6 +772,7 @@ async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
         catalogue["items"][1]["rule_details"][0]["name"],
         "close_stale"
     );
+    assert_eq!(catalogue["items"][1]["last_run"], Value::Null);
     let out = env.run(&["runbooks", "list"]).await;
     expect_code(&out, 0);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -779,6 +780,7 @@ async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
         text.contains("findings.stale.close") && text.contains("--param last_seen_before"),
         "{text}"
     );
+    assert_eq!(text.matches("never run").count(), 2, "{text}");
 
     // Bad parameters: refused (exit 3) with the field named; nothing started.
     let run = ["runbooks", "run", "findings.stale.close", "--all-tenants"];
@@ -855,6 +857,24 @@ async fn runbooks_list_and_run_any_runbook_with_parameters(backend: Backend) {
         .count("SELECT COUNT(*) FROM findings WHERE closed_reason = 'stale'")
         .await;
     assert_eq!(report["run"]["counts"]["findings_changed"], closed);
+    // The catalogue names that run as Close Stale's latest (docs/spec.md §21).
+    let catalogue = stdout_json(&env.run(&["runbooks", "list", "--json"]).await);
+    let last = &catalogue["items"][1]["last_run"];
+    assert_eq!(last["id"], report["run"]["id"]);
+    assert_eq!(
+        (&last["status"], &last["outcome"]),
+        (&json!("completed"), &json!("succeeded"))
+    );
+    assert_eq!(catalogue["items"][0]["last_run"], Value::Null);
+    let out = env.run(&["runbooks", "list"]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains(&format!(
+            "last run #{} succeeded, completed ",
+            report["run"]["id"]
+        )),
+        "{text}"
+    );
     let out = env
         .run(&args(
             &run,
@@ -924,8 +944,9 @@ async fn demo_seed_takes_a_shape(backend: Backend) {
 }
 
 /// `runs show` of a run in flight: its retrying and cancelled counts, and the stall with the
-/// tenant it waits on. The run is driven through the service layer on the system clock (the
-/// CLI's), with the stall's timestamps moved a minute into the past.
+/// tenant it waits on, and `runs attempts` of its tenants. The run is driven through the service
+/// layer on the system clock (the CLI's), with the stall's timestamps moved a minute into the
+/// past.
 async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
     use atlas_ops::domain::run::Scope;
     use atlas_ops::jobs::{self, worker::try_execute_one};
@@ -976,7 +997,7 @@ async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
         .expect("claim")
         .expect("tenant 5's job");
     let hung_item = hung.payload["item_id"].as_i64().expect("item");
-    service::start_item(&env.db, hung_item, hung.attempts, ctx.now())
+    service::start_item(&env.db, hung_item, hung.attempts, &hung.worker, ctx.now())
         .await
         .expect("start item");
     let a_minute_ago = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
@@ -1005,6 +1026,45 @@ async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
         "waiting on tenant tenant-005",
     ])
     .await;
+    // `runs attempts`: tenant 4's failed attempt with its error, by tenant or by item id, as
+    // text or as the API's JSON (docs/spec.md §21).
+    let id = run_id.to_string();
+    let out = env
+        .run(&["runs", "attempts", &id, "--tenant", "tenant-004"])
+        .await;
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains(": 1 attempt(s)"), "{text}");
+    assert!(text.contains("injected failure for tenant"), "{text}");
+    let hung_id = hung_item.to_string();
+    let out = env
+        .run(&["runs", "attempts", &id, &hung_id, "--json"])
+        .await;
+    expect_code(&out, 0);
+    let attempts = stdout_json(&out);
+    assert_eq!(attempts["items"][0]["attempt"], 1, "{attempts}");
+    assert_eq!(
+        attempts["items"][0]["worker"],
+        Value::String(hung.worker.clone())
+    );
+    assert_eq!(
+        attempts["items"][0]["finished_at"],
+        Value::Null,
+        "still running"
+    );
+    // No such item in this run (or no such run): exit 1; both ways of naming it: usage, 2.
+    expect_code(
+        &env.run(&["runs", "attempts", &id, "--tenant", "tenant-999"])
+            .await,
+        1,
+    );
+    expect_code(&env.run(&["runs", "attempts", "999999", &hung_id]).await, 1);
+    expect_code(
+        &env.run(&["runs", "attempts", &id, &hung_id, "--tenant", "tenant-004"])
+            .await,
+        2,
+    );
+    expect_code(&env.run(&["runs", "attempts", &id]).await, 2);
     service::cancel(
         &ctx,
         run_id,

@@ -293,6 +293,7 @@ fn every_registered_route_is_documented_and_vice_versa() {
 
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1")
+        .replace("{item_id}", "1")
         .replace("{key}", "findings.lifecycle.rebuild")
 }
 

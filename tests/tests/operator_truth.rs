@@ -543,7 +543,8 @@ async fn items_are_searched_and_exported_safely(backend: Backend) {
     assert_eq!(
         lines[0],
         "id,tenant_id,tenant_external_id,tenant_name,status,attempts,findings_examined,\
-         findings_changed,changes_by_rule,error,error_sqlstate,next_attempt_at,started_at,completed_at"
+         findings_changed,changes_by_rule,error,error_sqlstate,next_attempt_at,started_at,completed_at,\
+         duration_seconds"
     );
     assert_eq!(lines.len(), 7);
     let csv = lines.join("\n");

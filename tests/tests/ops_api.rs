@@ -1,6 +1,6 @@
 //! The operator-plane runbook API end to end over HTTP: catalogue, tenants, preflight, start
 //! (201/200 dedupe/409/422), Idempotency-Key, run detail with ETag, items, notifications,
-//! audit log, capabilities and bad input.
+//! audit log, capabilities and bad input; each catalogue entry's latest run.
 
 use atlas_ops::domain::capability::Capability;
 use atlas_ops::domain::run::Scope;
@@ -289,6 +289,62 @@ async fn bearer_tokens_drive_the_api_without_csrf(backend: Backend) {
         .await
         .expect("req");
     assert_eq!(res.status(), 403);
+}
+
+/// Each catalogue entry carries its runbook's latest run, whatever its scope (docs/spec.md §21):
+/// null before the first, a completed run with its outcome, then a newer queued one.
+async fn each_catalogue_entry_names_its_last_run(backend: Backend) {
+    use atlas_ops_tests::runs::{preflight_and_start, seed, start_all_tenants, tenant_ids};
+
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    app.create_operator("alice", &Capability::ALL).await;
+    let op = app.login_operator("alice").await;
+    let catalogue = async || {
+        let res = op.get("/system/api/ops/runbooks").await;
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.expect("json")
+    };
+    let before = catalogue().await;
+    assert_eq!(before["items"][0]["key"], "findings.lifecycle.rebuild");
+    for entry in before["items"].as_array().expect("items") {
+        assert_eq!(entry["last_run"], Value::Null, "{entry}");
+    }
+
+    let first = start_all_tenants(&app, &who).await;
+    let done = drain(&app, first).await;
+    let after = catalogue().await;
+    let last = &after["items"][0]["last_run"];
+    assert_eq!(last["id"], first);
+    assert_eq!(
+        (&last["status"], &last["outcome"]),
+        (&json!("completed"), &json!("succeeded"))
+    );
+    let completed_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(last["completed_at"].clone()).expect("completed_at");
+    assert_eq!(Some(completed_at), done.completed_at);
+    assert_eq!(
+        last.as_object().map(|o| o.len()),
+        Some(4),
+        "id, status, outcome, completed_at: {last}"
+    );
+    assert_eq!(after["items"][1]["key"], "findings.stale.close");
+    assert_eq!(after["items"][1]["last_run"], Value::Null);
+
+    // A newer run of another scope, still queued, is the latest.
+    let ids = tenant_ids(&app).await;
+    let second = preflight_and_start(&app, Scope::Tenant { tenant_id: ids[0] }, &who)
+        .await
+        .run
+        .id;
+    let latest = catalogue().await;
+    assert_eq!(
+        latest["items"][0]["last_run"],
+        json!({"id": second, "status": "queued", "outcome": null, "completed_at": null})
+    );
+    let detail: Value = op.get(RB).await.json().await.expect("json");
+    assert_eq!(detail["last_run"], latest["items"][0]["last_run"]);
+    drain(&app, second).await;
 }
 
 async fn each_capability_is_enforced(backend: Backend) {
@@ -631,6 +687,7 @@ async fn cancel_and_retry_failed_over_http(backend: Backend) {
 
 db_tests!(
     the_console_flow_works_over_http,
+    each_catalogue_entry_names_its_last_run,
     cancel_and_retry_failed_over_http,
     bearer_tokens_drive_the_api_without_csrf,
     each_capability_is_enforced,

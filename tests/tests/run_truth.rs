@@ -1,7 +1,9 @@
 //! Operator truth while a run happens (docs/spec.md §18): failures shown as they happen (`retrying`
 //! with its next attempt, errors no retry can fix failed at once, error text said once with its
 //! SQLSTATE), cancelled items apart from processed work, stalls, a cancel that meets a retry,
-//! a worker shutdown that costs no attempt, and the per-minute throughput timeline.
+//! a worker shutdown that costs no attempt, and the per-minute throughput timeline; and each
+//! item's attempts (docs/spec.md §21): every attempt with its own error, the item's duration its
+//! last attempt's, a hand-back listing nothing, a lost worker's attempt ended.
 
 use std::time::Duration;
 
@@ -18,7 +20,7 @@ use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app, spawn_app_with_cont
 use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, Statement};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn run_view(app: &TestApp, run_id: i64) -> query::RunView {
     let run = query::find(&app.db, run_id)
@@ -31,7 +33,7 @@ async fn run_view(app: &TestApp, run_id: i64) -> query::RunView {
 }
 
 async fn item_of(app: &TestApp, run_id: i64, tenant_id: i64) -> query::ItemView {
-    let (items, _) = query::items(&app.db, run_id, None, 1, 100)
+    let (items, _) = query::items(&app.db, run_id, None, 1, 100, app.ctx.now())
         .await
         .expect("items");
     items
@@ -247,7 +249,7 @@ async fn a_late_retry_of_a_cancelled_run_cancels_its_item(backend: Backend) {
         .expect("the broken tenant's job");
     let item_id = item_of(&app, run_id, ids[3]).await.id;
     assert_eq!(held.payload["item_id"].as_i64(), Some(item_id));
-    service::start_item(&app.db, item_id, held.attempts, app.ctx.now())
+    service::start_item(&app.db, item_id, held.attempts, &held.worker, app.ctx.now())
         .await
         .expect("start");
     let view = service::cancel(
@@ -295,9 +297,15 @@ async fn a_cancelled_run_reads_its_real_progress_and_a_cancelling_one_has_no_eta
         .expect("a tenant job");
     let held_item = held.payload["item_id"].as_i64().expect("item");
     assert!(
-        service::start_item(&app.db, held_item, held.attempts, app.ctx.now())
-            .await
-            .expect("start")
+        service::start_item(
+            &app.db,
+            held_item,
+            held.attempts,
+            &held.worker,
+            app.ctx.now()
+        )
+        .await
+        .expect("start")
     );
     assert!(run_view(&app, run_id).await.eta_seconds.is_some());
     let view = service::cancel(
@@ -354,9 +362,15 @@ async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(b
         .expect("claim")
         .expect("a tenant job");
     let hung_item = hung.payload["item_id"].as_i64().expect("item");
-    service::start_item(&app.db, hung_item, hung.attempts, app.ctx.now())
-        .await
-        .expect("start");
+    service::start_item(
+        &app.db,
+        hung_item,
+        hung.attempts,
+        &hung.worker,
+        app.ctx.now(),
+    )
+    .await
+    .expect("start");
     let tenant_id = count(
         &app.db,
         &format!("SELECT tenant_id FROM run_items WHERE id = {hung_item}"),
@@ -372,6 +386,7 @@ async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(b
         &app.db,
         second_item,
         second.attempts,
+        &second.worker,
         app.ctx.now() + chrono::Duration::seconds(1),
     )
     .await
@@ -649,6 +664,269 @@ async fn a_worker_shutdown_hands_the_job_back_without_counting_an_attempt(backen
     assert_eq!(claimed.attempts, 1);
 }
 
+/// `GET /ops/runs/{run_id}/items/{item_id}/attempts` as `op` sees it: the status and the body.
+async fn attempts_of(
+    op: &atlas_ops_tests::SessionClient,
+    run_id: i64,
+    item_id: i64,
+) -> (u16, Value) {
+    let res = op
+        .get(&format!(
+            "/system/api/ops/runs/{run_id}/items/{item_id}/attempts"
+        ))
+        .await;
+    let status = res.status().as_u16();
+    (status, res.json().await.expect("json"))
+}
+
+fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{value}: {e}"))
+}
+
+async fn an_item_that_failed_once_then_succeeded_lists_both_attempts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let ids = tenant_ids(&app).await;
+    break_tenant(&app, ids[3]).await;
+    let run_id = start_all_tenants(&app, &who).await;
+    run_due_jobs(&app).await;
+    let item_id = item_of(&app, run_id, ids[3]).await.id;
+    let op = viewer(&app).await;
+    // Between attempts: the first attempt, ended with its error.
+    let (status, body) = attempts_of(&op, run_id, item_id).await;
+    assert_eq!(status, 200, "{body}");
+    let list = body["items"].as_array().expect("items");
+    assert_eq!(list.len(), 1, "{body}");
+    assert_eq!(list[0]["attempt"], 1);
+    assert!(list[0]["finished_at"].is_string(), "{body}");
+    let first_error = list[0]["error"].as_str().expect("error").to_owned();
+    assert!(first_error.contains("injected failure"), "{first_error}");
+    // A raised exception is P0001 on PostgreSQL; SQLite's RAISE has no SQLSTATE.
+    let sqlstate = match backend {
+        Backend::Sqlite => Value::Null,
+        Backend::Postgres => "P0001".into(),
+    };
+    assert_eq!(list[0]["error_sqlstate"], sqlstate);
+    let worker = list[0]["worker"].as_str().expect("worker");
+    assert!(
+        worker.contains(&format!("pid {}", std::process::id())),
+        "{worker}"
+    );
+
+    // The retry comes due 2 s later, after the tenant is mended, and succeeds.
+    mend_tenant(&app).await;
+    app.clock.advance(chrono::Duration::seconds(5));
+    run_due_jobs(&app).await;
+    let run = run_view(&app, run_id).await;
+    assert_eq!(run.outcome.map(|o| o.as_str()), Some("succeeded"));
+    let (_, body) = attempts_of(&op, run_id, item_id).await;
+    let list = body["items"].as_array().expect("items");
+    assert_eq!(list.len(), 2, "{body}");
+    assert_eq!(
+        list.iter()
+            .map(|a| a["attempt"].clone())
+            .collect::<Vec<_>>(),
+        [1, 2],
+        "oldest first"
+    );
+    assert_eq!(
+        list[0]["error"],
+        first_error.as_str(),
+        "the first error is kept"
+    );
+    assert_eq!(list[0]["error_sqlstate"], sqlstate);
+    assert_eq!(
+        (&list[1]["error"], &list[1]["error_sqlstate"]),
+        (&Value::Null, &Value::Null)
+    );
+    let (second_started, second_finished) = (
+        instant(&list[1]["started_at"]),
+        instant(&list[1]["finished_at"]),
+    );
+    assert!(second_started >= instant(&list[0]["finished_at"]) + chrono::Duration::seconds(5));
+
+    // The item keeps only the last error (none), and its duration is its last attempt's, not
+    // its first start to its completion (which holds the 5 s wait for the retry).
+    let page: Value = op
+        .get(&format!(
+            "/system/api/ops/runs/{run_id}/items?search={}",
+            item_of(&app, run_id, ids[3]).await.tenant_external_id
+        ))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let item = &page["items"][0];
+    assert_eq!(item["id"], item_id);
+    assert_eq!(
+        (item["attempts"].clone(), item["error"].clone()),
+        (json!(2), Value::Null)
+    );
+    assert_eq!(
+        item["duration_seconds"],
+        (second_finished - second_started).num_seconds()
+    );
+    let whole = instant(&item["completed_at"]) - instant(&item["started_at"]);
+    assert!(whole >= chrono::Duration::seconds(5), "{item}");
+    assert!(
+        item["duration_seconds"].as_i64().expect("duration") < 5,
+        "{item}"
+    );
+    // Every other item ran once; no attempt is left open.
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM run_item_attempts").await,
+        7
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM run_item_attempts WHERE finished_at IS NULL"
+        )
+        .await,
+        0
+    );
+}
+
+async fn an_item_s_attempts_are_404_outside_its_run_and_need_runs_view(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let ids = tenant_ids(&app).await;
+    let run_id = start_all_tenants(&app, &who).await;
+    drain(&app, run_id).await;
+    let item_id = item_of(&app, run_id, ids[0]).await.id;
+    let op = viewer(&app).await;
+    let (status, body) = attempts_of(&op, run_id, item_id).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(1), "{body}");
+    // An unknown run, an unknown item, and an item of another run: 404 problems.
+    for (run, item) in [(run_id + 100, item_id), (run_id, item_id + 1000)] {
+        let (status, problem) = attempts_of(&op, run, item).await;
+        assert_eq!(status, 404, "run {run} item {item}: {problem}");
+    }
+    let other = atlas_ops_tests::runs::preflight_and_start(
+        &app,
+        atlas_ops::domain::run::Scope::Tenant { tenant_id: ids[1] },
+        &who,
+    )
+    .await
+    .run
+    .id;
+    drain(&app, other).await;
+    let (status, problem) = attempts_of(&op, other, item_id).await;
+    assert_eq!(
+        status, 404,
+        "an item of run {run_id} asked of run {other}: {problem}"
+    );
+    assert_eq!(problem["status"], 404);
+    // A malformed id is a 422 naming the path.
+    let res = op
+        .get(&format!(
+            "/system/api/ops/runs/{run_id}/items/first/attempts"
+        ))
+        .await;
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.expect("json");
+    assert!(problem["errors"]["path"].is_array(), "{problem}");
+    // Without ops.runs.view: 403, however real the item.
+    app.create_operator("catalogue", &[Capability::RunbooksView])
+        .await;
+    let catalogue_only = app.login_operator("catalogue").await;
+    let (status, problem) = attempts_of(&catalogue_only, run_id, item_id).await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["code"], "forbidden");
+}
+
+async fn a_handed_back_attempt_is_not_listed_and_a_lost_worker_s_attempt_ends(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let ids = tenant_ids(&app).await;
+    let run_id = atlas_ops_tests::runs::preflight_and_start(
+        &app,
+        atlas_ops::domain::run::Scope::Tenant { tenant_id: ids[0] },
+        &who,
+    )
+    .await
+    .run
+    .id;
+    execute_jobs(&app, 1).await;
+    // A worker takes the run's tenant and is shut down before it finishes: the job and the item
+    // go back, the attempt counted nowhere (docs/spec.md §19), so not listed either.
+    let held = jobs::claim(&app.db, app.ctx.now(), chrono::Duration::seconds(30))
+        .await
+        .expect("claim")
+        .expect("a tenant job");
+    let item_id = held.payload["item_id"].as_i64().expect("item");
+    assert!(
+        service::start_item(
+            &app.db,
+            item_id,
+            held.attempts,
+            "host-a pid 1 worker 0",
+            app.ctx.now()
+        )
+        .await
+        .expect("start")
+    );
+    let op = viewer(&app).await;
+    let (_, body) = attempts_of(&op, run_id, item_id).await;
+    assert_eq!(
+        body["items"][0]["worker"], "host-a pid 1 worker 0",
+        "{body}"
+    );
+    assert_eq!(body["items"][0]["finished_at"], Value::Null, "{body}");
+    let txn = atlas_ops::db::begin_write(&app.db).await.expect("begin");
+    assert!(
+        jobs::release(&txn, &held, app.ctx.now())
+            .await
+            .expect("release")
+    );
+    app.ctx
+        .jobs
+        .handed_back(&app.ctx, &held, &txn)
+        .await
+        .expect("handed back");
+    txn.commit().await.expect("commit");
+    let (_, body) = attempts_of(&op, run_id, item_id).await;
+    assert_eq!(body["items"], json!([]), "{body}");
+
+    // The next worker takes it (attempt 1 again) and is lost inside it; once its lease runs
+    // out another worker takes the job over (attempt 2) and finishes the tenant.
+    let lost = jobs::claim(&app.db, app.ctx.now(), chrono::Duration::seconds(30))
+        .await
+        .expect("claim")
+        .expect("the job again");
+    assert_eq!(lost.payload["item_id"].as_i64(), Some(item_id));
+    assert_eq!(lost.attempts, 1);
+    assert!(
+        service::start_item(
+            &app.db,
+            item_id,
+            lost.attempts,
+            "host-b pid 2 worker 1",
+            app.ctx.now()
+        )
+        .await
+        .expect("start")
+    );
+    app.clock.advance(chrono::Duration::seconds(31));
+    execute_jobs(&app, 1).await;
+    let item = item_of(&app, run_id, ids[0]).await;
+    assert_eq!((item.status, item.attempts), (ItemStatus::Succeeded, 2));
+    let (_, body) = attempts_of(&op, run_id, item_id).await;
+    let list = body["items"].as_array().expect("items");
+    assert_eq!(list.len(), 2, "{body}");
+    assert_eq!(list[0]["attempt"], 1);
+    assert_eq!(list[0]["worker"], "host-b pid 2 worker 1");
+    assert_eq!(list[0]["error"], atlas_ops::runs::attempts::WORKER_LOST);
+    assert_eq!(list[0]["finished_at"], list[1]["started_at"]);
+    assert_eq!(
+        (list[1]["attempt"].clone(), list[1]["error"].clone()),
+        (json!(2), Value::Null)
+    );
+    assert_ne!(list[1]["worker"], "host-b pid 2 worker 1");
+    drain(&app, run_id).await;
+}
+
 /// Runs cancelled before this change counted their cancelled items as skipped and processed:
 /// the migration moves them to `cancelled` (and its `down` moves them back).
 async fn the_migration_moves_old_cancelled_runs_to_the_new_counting(backend: Backend) {
@@ -687,6 +965,9 @@ async fn the_migration_moves_old_cancelled_runs_to_the_new_counting(backend: Bac
 }
 
 db_tests!(
+    an_item_that_failed_once_then_succeeded_lists_both_attempts,
+    an_item_s_attempts_are_404_outside_its_run_and_need_runs_view,
+    a_handed_back_attempt_is_not_listed_and_a_lost_worker_s_attempt_ends,
     the_migration_moves_old_cancelled_runs_to_the_new_counting,
     a_constraint_violation_fails_the_tenant_within_one_attempt,
     a_transient_failure_shows_retrying_with_its_next_attempt,

@@ -310,7 +310,7 @@ async fn a_failing_tenant_gives_a_partial_success_with_alert_and_one_notificatio
         ),
         (5, 1, 6)
     );
-    let (items, _) = atlas_ops::runs::query::items(&app.db, run.id, None, 1, 100)
+    let (items, _) = atlas_ops::runs::query::items(&app.db, run.id, None, 1, 100, app.ctx.now())
         .await
         .expect("items");
     assert_eq!(
@@ -457,6 +457,7 @@ async fn a_lost_worker_is_recovered_without_double_counting(backend: Backend) {
         &app.db,
         lost.payload["item_id"].as_i64().expect("item"),
         lost.attempts,
+        &lost.worker,
         app.ctx.now(),
     )
     .await

@@ -505,7 +505,46 @@ async fn a_pasted_list_is_looked_up_before_the_preflight(backend: Backend) {
     }
 }
 
+/// A preflight no run cites is purged a week after it expires, with its per-tenant plan; one a
+/// run cites is kept.
+async fn old_uncited_preflights_are_purged(backend: Backend) {
+    let api = Api::new(backend, SMALL).await;
+    let uncited = api.preflight(json!({"kind": "all_tenants"})).await;
+    let (status, run) = api.start(json!({"kind": "all_tenants"})).await;
+    assert_eq!(status, 201, "{run}");
+    drain(&api.app, run["id"].as_i64().expect("id")).await;
+    let report = |pf: &str| format!("/system/api/ops/preflights/{pf}/tenants");
+    let uncited_id = uncited["preflight_id"].as_str().expect("id").to_owned();
+    let cited_id = run["preflight_id"].as_str().expect("id").to_owned();
+
+    api.app.clock.advance(chrono::Duration::days(6));
+    atlas_ops::runs::preflight::purge_uncited(&api.app.db, api.app.ctx.now())
+        .await
+        .expect("purge");
+    assert_eq!(
+        api.get(&report(&uncited_id)).await.0,
+        200,
+        "kept for a week"
+    );
+
+    api.app.clock.advance(chrono::Duration::days(2));
+    let ran = atlas_ops::jobs::chores::run_due(&api.app.ctx)
+        .await
+        .expect("chores");
+    assert!(ran.contains(&"preflights.purge"), "{ran:?}");
+    assert_eq!(api.get(&report(&uncited_id)).await.0, 404);
+    let (status, page) = api.get(&report(&cited_id)).await;
+    assert_eq!(status, 200, "a run cites it");
+    assert_eq!(page["total"], 6);
+    assert_eq!(
+        count(&api.app.db, "SELECT COUNT(*) FROM preflight_tenants").await,
+        6,
+        "the uncited plan went with its preflight"
+    );
+}
+
 db_tests!(
+    old_uncited_preflights_are_purged,
     a_list_runs_over_exactly_its_tenants_with_the_phrase_of_their_number,
     bad_lists_are_refused_naming_each_bad_tenant_and_change_nothing,
     above_100_tenants_a_list_needs_the_all_tenants_capability,

@@ -59,7 +59,7 @@ pub enum FindingsCommand {
 /// `atlas-ops runbooks ...`.
 #[derive(Debug, Subcommand)]
 pub enum RunbooksCommand {
-    /// The runbook catalogue: key, title, version, rules and parameters.
+    /// The runbook catalogue: key, title, version, rules, parameters and the latest run.
     List {
         /// The catalogue as JSON on standard output.
         #[arg(long)]
@@ -292,7 +292,7 @@ pub async fn run(settings: Settings, command: FindingsCommand) -> anyhow::Result
 pub async fn runbooks(settings: Settings, command: RunbooksCommand) -> anyhow::Result<Exit> {
     match command {
         RunbooksCommand::List { json } => {
-            list(json)?;
+            list(settings, json).await?;
             Ok(Exit::Succeeded)
         }
         RunbooksCommand::Run { key, args } => {
@@ -301,10 +301,14 @@ pub async fn runbooks(settings: Settings, command: RunbooksCommand) -> anyhow::R
     }
 }
 
-/// `atlas-ops runbooks list`: the catalogue from the registry (no database needed).
-fn list(json: bool) -> anyhow::Result<()> {
+/// `atlas-ops runbooks list`: the catalogue from the registry, each runbook with its latest run
+/// (`last_run`, as `GET /ops/runbooks` has it: one query for the whole catalogue).
+async fn list(settings: Settings, json: bool) -> anyhow::Result<()> {
+    let runbooks = crate::app::runbooks();
+    let keys: Vec<&str> = runbooks.all().iter().map(|r| r.key()).collect();
+    let last_runs = query::last_runs(&open(&settings).await?, &keys).await?;
     if json {
-        let items: Vec<serde_json::Value> = crate::app::runbooks()
+        let items: Vec<serde_json::Value> = runbooks
             .all()
             .iter()
             .map(|r| {
@@ -320,6 +324,7 @@ fn list(json: bool) -> anyhow::Result<()> {
                         "key": rule.key, "name": rule.name, "description": rule.description,
                     })).collect::<Vec<_>>(),
                     "parameters": r.parameters_schema(),
+                    "last_run": last_runs.get(r.key()),
                 })
             })
             .collect();
@@ -329,9 +334,20 @@ fn list(json: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    for r in crate::app::runbooks().all() {
+    for r in runbooks.all() {
         println!("{}  v{}  {}", r.key(), r.version(), r.title());
         println!("    {}", r.description());
+        match last_runs.get(r.key()) {
+            Some(last) => println!(
+                "    last run #{} {}{}",
+                last.id,
+                last.outcome.map_or(last.status.as_str(), Outcome::as_str),
+                last.completed_at
+                    .map(|at| format!(", completed {}", at.format("%Y-%m-%d %H:%M:%S UTC")))
+                    .unwrap_or_default()
+            ),
+            None => println!("    never run"),
+        }
         for rule in r.rules() {
             println!("    {:<4} {:<20} {}", rule.key, rule.name, rule.description);
         }
@@ -911,7 +927,7 @@ pub async fn print_summary(ctx: &AppContext, run: &RunView) -> anyhow::Result<()
     }
     if c.failed > 0 {
         let (failed, total) =
-            query::items(&ctx.db, run.id, Some(ItemStatus::Failed), 1, 10).await?;
+            query::items(&ctx.db, run.id, Some(ItemStatus::Failed), 1, 10, ctx.now()).await?;
         println!("  failed tenants ({total}):");
         for item in failed {
             println!(

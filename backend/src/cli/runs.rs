@@ -1,8 +1,10 @@
-//! `atlas-ops runs list|show`: operation runs on a shell, from the same read models as the API.
+//! `atlas-ops runs list|show|attempts`: operation runs on a shell, from the same read models as
+//! the API.
 //!
 //! `--json` prints the API's wire format: the list envelope `{items, page, per_page, total}`,
-//! and for `show` the run with its first page of items (failed first). `runs list --csv` prints
-//! every matching run as `GET /ops/runs.csv` does.
+//! for `show` the run with its first page of items (failed first), and for `attempts` the
+//! `{items}` of `GET /ops/runs/{id}/items/{item_id}/attempts`. `runs list --csv` prints every
+//! matching run as `GET /ops/runs.csv` does.
 
 use std::io::Write;
 
@@ -16,6 +18,7 @@ use crate::config::Settings;
 use crate::context::AppContext;
 use crate::domain::run::{Outcome, RunStatus, Source};
 use crate::export::{self, PAGE, RUN_COLUMNS};
+use crate::runs::attempts;
 use crate::runs::query::{self, RunFilter, RunView};
 
 /// The accepted values of a `--status`/`--outcome`/`--source` filter: the enum's stored names,
@@ -76,9 +79,24 @@ pub enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Every attempt of one tenant's item of a run, oldest first: started, duration, worker and
+    /// error (`GET /ops/runs/{id}/items/{item_id}/attempts`).
+    #[command(group(clap::ArgGroup::new("item").required(true).args(["item_id", "tenant"])))]
+    Attempts {
+        /// The run id.
+        run_id: i64,
+        /// The item id (`runs show ID --json` lists them); or name the tenant with `--tenant`.
+        item_id: Option<i64>,
+        /// The tenant's external id, instead of the item id.
+        #[arg(long, value_name = "EXTERNAL_ID")]
+        tenant: Option<String>,
+        /// Machine-readable JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-/// Runs `atlas-ops runs ...`: exit 0, or 1 when the run does not exist.
+/// Runs `atlas-ops runs ...`: exit 0, or 1 when the run (or the item) does not exist.
 pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exit> {
     let conn = open(&settings).await?;
     let ctx = crate::app::context(conn, settings);
@@ -131,7 +149,8 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
                 return Ok(Exit::Failed);
             };
             let run = query::view(&ctx.db, &ctx.runbooks, model, ctx.now()).await?;
-            let (items, items_total) = query::items(&ctx.db, id, None, 1, SHOW_ITEMS).await?;
+            let (items, items_total) =
+                query::items(&ctx.db, id, None, 1, SHOW_ITEMS, ctx.now()).await?;
             if json {
                 let mut doc = serde_json::to_value(&run)?;
                 doc["items"] = serde_json::json!({
@@ -162,7 +181,71 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
             }
             Ok(Exit::Succeeded)
         }
+        RunsCommand::Attempts {
+            run_id,
+            item_id,
+            tenant,
+            json,
+        } => attempts(&ctx, run_id, item_id, tenant, json).await,
     }
+}
+
+/// `runs attempts`: the item's attempts (the item named by id, or by its tenant's external
+/// id), as a table or JSON; exit 1 when the run has no such item.
+async fn attempts(
+    ctx: &AppContext,
+    run_id: i64,
+    item_id: Option<i64>,
+    tenant: Option<String>,
+    json: bool,
+) -> anyhow::Result<Exit> {
+    let item_id = match (item_id, tenant) {
+        (Some(id), _) => Some(id),
+        (None, Some(external_id)) => {
+            attempts::item_of_tenant(&ctx.db, run_id, &external_id).await?
+        }
+        (None, None) => None,
+    };
+    let found = match item_id {
+        Some(item_id) => attempts::list(&ctx.db, run_id, item_id)
+            .await?
+            .map(|list| (item_id, list)),
+        None => None,
+    };
+    let Some((item_id, items)) = found else {
+        eprintln!("run #{run_id} has no such item");
+        return Ok(Exit::Failed);
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&attempts::AttemptList { items })?
+        );
+        return Ok(Exit::Succeeded);
+    }
+    println!("run #{run_id}, item #{item_id}: {} attempt(s)", items.len());
+    println!(
+        "  {:>7}  {:<20} {:>9}  {:<32} error",
+        "attempt", "started (UTC)", "duration", "worker"
+    );
+    let now = ctx.now();
+    for a in &items {
+        let seconds =
+            (a.finished_at.unwrap_or(now) - a.started_at).num_milliseconds() as f64 / 1000.0;
+        let duration = match a.finished_at {
+            Some(_) => format!("{seconds:.1} s"),
+            None => format!("{seconds:.0} s…"),
+        };
+        println!(
+            "  {:>7}  {:<20} {:>9}  {:<32} {}",
+            a.attempt,
+            a.started_at.format("%Y-%m-%d %H:%M:%S"),
+            duration,
+            a.worker.as_deref().unwrap_or("-"),
+            a.error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(Exit::Succeeded)
 }
 
 /// Every run matching `filter` as CSV on standard output, a keyset page at a time.

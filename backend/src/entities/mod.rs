@@ -13,6 +13,7 @@ pub mod operator_capabilities;
 pub mod operators;
 pub mod preflight_tenants;
 pub mod preflights;
+pub mod run_item_attempts;
 pub mod run_items;
 pub mod run_scope_tenants;
 pub mod sessions;

@@ -190,6 +190,7 @@ pub async fn claim(
         max_attempts: row.try_get("", "max_attempts")?,
         lease_token: token,
         trace_context: row.try_get("", "trace_context")?,
+        worker: worker::identity(None),
     }))
 }
 

@@ -30,6 +30,9 @@ pub struct JobHandle {
     pub max_attempts: i32,
     /// The lease token.
     pub lease_token: String,
+    /// Who holds the claim: the worker's name (see [`super::worker::identity`]), which the job
+    /// may record (a tenant job's attempts name it, docs/spec.md §21).
+    pub worker: String,
     /// The W3C `traceparent` of the span that enqueued the job, if traces were on: the job's
     /// spans continue that trace (docs/spec.md §20).
     pub trace_context: Option<String>,

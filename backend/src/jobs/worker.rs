@@ -23,6 +23,31 @@ pub enum Tick {
     Empty,
 }
 
+/// The name a worker is known by wherever a job records who ran it (a tenant job's attempts,
+/// docs/spec.md §21): the host, this process and, for a worker of [`spawn`]'s pool, its index —
+/// `web-1 pid 4242 worker 0`. A job run outside a pool (tests, a one-off call) names the process
+/// alone.
+pub fn identity(index: Option<usize>) -> String {
+    let process = format!("{} pid {}", host(), std::process::id());
+    match index {
+        Some(index) => format!("{process} worker {index}"),
+        None => process,
+    }
+}
+
+/// This machine's host name (the kernel's, else `HOSTNAME`, else `localhost`), read once.
+fn host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned())
+    })
+}
+
 /// The lease a claim gets (`JOB_LEASE_SECONDS`).
 pub fn lease(ctx: &AppContext) -> Duration {
     Duration::from_std(ctx.settings.job_lease).unwrap_or(Duration::seconds(30))
@@ -30,7 +55,7 @@ pub fn lease(ctx: &AppContext) -> Duration {
 
 /// Claims and handles at most one job.
 pub async fn try_execute_one(ctx: &AppContext) -> Result<Tick, DbErr> {
-    execute_one(ctx, None).await
+    execute_one(ctx, None, None).await
 }
 
 /// Claims and handles at most one job; once `shutdown` is cancelled, the job in hand gets
@@ -42,17 +67,22 @@ pub async fn try_execute_one_until(
     ctx: &AppContext,
     shutdown: &CancellationToken,
 ) -> Result<Tick, DbErr> {
-    execute_one(ctx, Some(shutdown)).await
+    execute_one(ctx, Some(shutdown), None).await
 }
 
+/// Claims and handles at most one job as worker `index` of the pool.
 async fn execute_one(
     ctx: &AppContext,
     shutdown: Option<&CancellationToken>,
+    index: Option<usize>,
 ) -> Result<Tick, DbErr> {
     let claiming = std::time::SystemTime::now();
-    let Some(job) = super::claim(&ctx.db, ctx.now(), lease(ctx)).await? else {
+    let Some(mut job) = super::claim(&ctx.db, ctx.now(), lease(ctx)).await? else {
         return Ok(Tick::Empty);
     };
+    if index.is_some() {
+        job.worker = identity(index);
+    }
     // The claim and the job continue the trace of whatever enqueued the job, in this process
     // or another (docs/spec.md §20).
     let parent = job.trace_context.as_deref();
@@ -212,7 +242,7 @@ fn spawn_heartbeat(ctx: AppContext, job: JobHandle) -> JoinHandle<()> {
 pub async fn run(ctx: AppContext, index: usize, shutdown: CancellationToken) {
     tracing::info!(worker = index, "worker started");
     while !shutdown.is_cancelled() {
-        let idle = match try_execute_one_until(&ctx, &shutdown).await {
+        let idle = match execute_one(&ctx, Some(&shutdown), Some(index)).await {
             Ok(Tick::Executed) => false,
             Ok(Tick::Empty) => true,
             Err(error) => {

@@ -4,6 +4,7 @@
 //! This module is the only place that changes a run's status or outcome; every transition is a
 //! guarded SQL `UPDATE ... WHERE status = ...`, so two processes can never both apply it.
 
+pub mod attempts;
 pub mod execute;
 pub mod failure;
 pub mod lineage;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -392,4 +392,57 @@ pub async fn tenants_after(
         .all(db)
         .await?;
     tenant_views(db, rows).await
+}
+
+/// How long a preflight no run cites is kept after it expires (its per-tenant plan with it).
+pub const UNCITED_RETENTION_DAYS: i64 = 7;
+
+/// Deletes the preflights that expired [`UNCITED_RETENTION_DAYS`] ago and that no run cites,
+/// with their per-tenant plans; returns how many.
+pub async fn purge_uncited(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let before = now - Duration::days(UNCITED_RETENTION_DAYS);
+    let old = "SELECT p.id FROM preflights p WHERE p.expires_at < ? \
+               AND NOT EXISTS (SELECT 1 FROM operation_runs r WHERE r.preflight_id = p.id)";
+    let txn = db::begin_write(db).await?;
+    db::exec(
+        &txn,
+        &format!("DELETE FROM preflight_tenants WHERE preflight_id IN ({old})"),
+        vec![before.into()],
+    )
+    .await?;
+    let purged = db::exec(
+        &txn,
+        &format!("DELETE FROM preflights WHERE id IN ({old})"),
+        vec![before.into()],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(purged)
+}
+
+/// The chore that purges old uncited preflights (docs/spec.md §21).
+#[derive(Debug, Clone, Copy)]
+pub struct UncitedPreflights;
+
+impl crate::jobs::Chore for UncitedPreflights {
+    fn name(&self) -> &'static str {
+        "preflights.purge"
+    }
+
+    fn every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(3600)
+    }
+
+    fn tick<'a>(
+        &'a self,
+        ctx: &'a AppContext,
+    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let purged = purge_uncited(&ctx.db, ctx.now()).await?;
+            if purged > 0 {
+                tracing::info!(purged, "old preflights no run cites purged");
+            }
+            Ok(())
+        })
+    }
 }

@@ -16,6 +16,7 @@ use crate::entities::{
     operation_runs, operators, run_items, run_scope_tenants, tenants, workspaces,
 };
 use crate::runbooks::Registry;
+use crate::runs::attempts;
 use crate::runs::lineage::{self, RetryRef};
 
 /// A tenant as a person reads it: `name (external_id)`.
@@ -400,10 +401,13 @@ pub struct ItemView {
     pub error_sqlstate: Option<String>,
     /// While `retrying`: when the next attempt is due.
     pub next_attempt_at: Option<DateTime<Utc>>,
-    /// Started.
+    /// Started (its first attempt).
     pub started_at: Option<DateTime<Utc>>,
     /// Finished.
     pub completed_at: Option<DateTime<Utc>>,
+    /// Seconds its last attempt took (to now while it runs), leaving out the wait for a retry
+    /// and earlier attempts (docs/spec.md §21); null before its first attempt.
+    pub duration_seconds: Option<i64>,
     /// Tenant name (empty when the tenant was deleted).
     pub tenant_name: String,
 }
@@ -639,6 +643,54 @@ fn to_view(
     }
 }
 
+/// The latest run of a runbook, as its catalogue entry shows it (docs/spec.md §21).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LastRun {
+    /// Run id.
+    pub id: i64,
+    /// `queued`, `running` or `completed`.
+    pub status: RunStatus,
+    /// Set when completed.
+    pub outcome: Option<Outcome>,
+    /// When it completed (null while it is active).
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// The latest run (the highest id, whatever its scope or source) of each of `runbooks` that
+/// has one, by runbook key: one query for the whole catalogue.
+pub async fn last_runs(
+    db: &impl ConnectionTrait,
+    runbooks: &[&str],
+) -> Result<HashMap<String, LastRun>, DbErr> {
+    use operation_runs::Column as C;
+    if runbooks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut latest = Query::select();
+    latest
+        .expr(Func::max(Expr::col(C::Id)))
+        .from(operation_runs::Entity)
+        .and_where(C::RunbookKey.is_in(runbooks.iter().copied()))
+        .group_by_col(C::RunbookKey);
+    Ok(operation_runs::Entity::find()
+        .filter(C::Id.in_subquery(latest))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|run| {
+            (
+                run.runbook_key,
+                LastRun {
+                    id: run.id,
+                    status: run.status,
+                    outcome: run.outcome,
+                    completed_at: run.completed_at,
+                },
+            )
+        })
+        .collect())
+}
+
 /// The run with `id`.
 pub async fn find(
     db: &impl ConnectionTrait,
@@ -793,29 +845,31 @@ impl ItemFilter {
     }
 }
 
-/// One page of a run's items — failed first, then by tenant — and the total count.
+/// One page of a run's items — failed first, then by tenant — and the total count, as of `now`.
 pub async fn items(
     db: &impl ConnectionTrait,
     run_id: i64,
     status: Option<ItemStatus>,
     page: u64,
     per_page: u64,
+    now: DateTime<Utc>,
 ) -> Result<(Vec<ItemView>, u64), DbErr> {
     let filter = ItemFilter {
         status,
         search: None,
     };
-    items_matching(db, run_id, &filter, page, per_page).await
+    items_matching(db, run_id, &filter, page, per_page, now).await
 }
 
 /// One page of a run's items matching `filter` — the ones that need a look first (failed, then
-/// retrying, then running), then by tenant — and the total count.
+/// retrying, then running), then by tenant — and the total count, as of `now`.
 pub async fn items_matching(
     db: &impl ConnectionTrait,
     run_id: i64,
     filter: &ItemFilter,
     page: u64,
     per_page: u64,
+    now: DateTime<Utc>,
 ) -> Result<(Vec<ItemView>, u64), DbErr> {
     let query = filter.apply(run_id);
     let total = query.clone().count(db).await?;
@@ -832,17 +886,18 @@ pub async fn items_matching(
         .limit(per_page)
         .all(db)
         .await?;
-    Ok((item_views(db, rows).await?, total))
+    Ok((item_views(db, rows, now).await?, total))
 }
 
 /// The next `limit` items of `run_id` matching `filter` with a tenant id above
-/// `after_tenant_id`, by tenant: keyset pages for exports.
+/// `after_tenant_id`, by tenant, as of `now`: keyset pages for exports.
 pub async fn items_after(
     db: &impl ConnectionTrait,
     run_id: i64,
     filter: &ItemFilter,
     after_tenant_id: i64,
     limit: u64,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ItemView>, DbErr> {
     let rows = filter
         .apply(run_id)
@@ -851,19 +906,35 @@ pub async fn items_after(
         .limit(limit)
         .all(db)
         .await?;
-    item_views(db, rows).await
+    item_views(db, rows, now).await
 }
 
+/// The views of `rows`, with their tenants and last attempts loaded in one query each.
 async fn item_views(
     db: &impl ConnectionTrait,
     rows: Vec<run_items::Model>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ItemView>, DbErr> {
     let tenants = tenant_refs(db, rows.iter().map(|r| r.tenant_id)).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let last_attempts = attempts::last_of(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let tenant = tenants.get(&r.tenant_id);
+            let duration_seconds = match last_attempts.get(&r.id) {
+                Some(&(started, finished)) => Some(seconds(started, finished.unwrap_or(now))),
+                // An item from before attempts were recorded: its own start and end.
+                None => match (r.started_at, r.completed_at) {
+                    (Some(started), Some(completed)) => Some(seconds(started, completed)),
+                    (Some(started), None) if r.status == ItemStatus::Running => {
+                        Some(seconds(started, now))
+                    }
+                    _ => None,
+                },
+            };
             ItemView {
+                duration_seconds,
                 id: r.id,
                 tenant_external_id: tenant.map(|t| t.external_id.clone()).unwrap_or_default(),
                 tenant_name: tenant.map(|t| t.name.clone()).unwrap_or_default(),
@@ -881,6 +952,11 @@ async fn item_views(
             }
         })
         .collect())
+}
+
+/// Whole seconds from `from` to `to`, never negative.
+fn seconds(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_seconds().max(0)
 }
 
 /// A runbook's measured cost (docs/spec.md §21): one tenant takes `per_tenant` seconds, plus

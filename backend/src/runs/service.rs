@@ -2,7 +2,7 @@
 //! counters are incremented in SQL, never read-modify-written in memory.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
 
 use crate::audit::{self, Actor, Event};
 use crate::auth::RequestMeta;
@@ -11,6 +11,7 @@ use crate::db::{self, exec};
 use crate::domain::run::{ItemStatus, Outcome, RunStatus};
 use crate::entities::{operation_runs, run_items};
 use crate::runbooks::TenantReport;
+use crate::runs::attempts;
 use crate::runs::failure::ItemFailure;
 use crate::runs::query::{self, RunView};
 use crate::runs::transition::{self, Transition};
@@ -30,51 +31,65 @@ pub async fn mark_running(
         .map(|_| ())
 }
 
-/// Claims a pending item (or one whose worker was lost) for its job's `attempt`; false when
-/// it is no longer pending or running. The item's attempts are its job's, so an attempt the
-/// queue does not count (a job handed back at shutdown) is not counted here either.
+/// Claims a pending item (or one whose worker was lost) for its job's `attempt` by `worker`;
+/// false when it is no longer pending or running. The item's attempts are its job's, so an
+/// attempt the queue does not count (a job handed back at shutdown) is not counted here either.
+/// The attempt's row is opened in the same transaction (docs/spec.md §21).
 pub async fn start_item(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     item_id: i64,
     attempt: i32,
+    worker: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    Ok(exec(
-        db,
+    let txn = db::begin_write(db).await?;
+    let started = exec(
+        &txn,
         "UPDATE run_items SET status = 'running', attempts = ?, \
          started_at = COALESCE(started_at, ?), updated_at = ? \
          WHERE id = ? AND status IN ('pending', 'running')",
         vec![attempt.into(), now.into(), now.into(), item_id.into()],
     )
     .await?
-        == 1)
+        == 1;
+    if started {
+        attempts::begin(&txn, item_id, attempt, worker, now).await?;
+    }
+    txn.commit().await?;
+    Ok(started)
 }
 
 /// Inside the transaction that hands an item's job back unfinished: a `running` item returns
-/// to `pending`, its unfinished attempt not counted (the job's attempt is not counted either).
+/// to `pending`, its unfinished attempt not counted (the job's attempt is not counted either),
+/// nor listed among its attempts (docs/spec.md §21).
 pub async fn return_item(
     txn: &impl ConnectionTrait,
     item_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    exec(
+    let returned = exec(
         txn,
         "UPDATE run_items SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
          updated_at = ? \
          WHERE id = ? AND status = 'running'",
         vec![now.into(), item_id.into()],
     )
-    .await
-    .map(|_| ())
+    .await?;
+    if returned == 1 {
+        attempts::forget_open(txn, item_id).await?;
+    }
+    Ok(())
 }
 
-/// Claims a `retrying` item for its next attempt and takes it off the run's `retrying` count;
-/// false when it is no longer retrying (cancelled meanwhile).
+/// Claims a `retrying` item for its next attempt by `worker` and takes it off the run's
+/// `retrying` count; false when it is no longer retrying (cancelled meanwhile). The attempt's
+/// row is opened in the same transaction (docs/spec.md §21).
 pub async fn resume_item(
     ctx: &AppContext,
     run_id: i64,
     item_id: i64,
     attempt: i32,
+    worker: &str,
 ) -> Result<bool, DbErr> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.db).await?;
@@ -87,6 +102,7 @@ pub async fn resume_item(
     .await?
         == 1;
     if resumed {
+        attempts::begin(&txn, item_id, attempt, worker, now).await?;
         exec(
             &txn,
             "UPDATE operation_runs SET retrying = retrying - 1, updated_at = ? WHERE id = ?",
@@ -99,7 +115,8 @@ pub async fn resume_item(
 }
 
 /// Inside the transaction that reschedules the item's job: the item is `retrying` until
-/// `next_attempt_at`, with the failed attempt's error, and counts in the run's `retrying`.
+/// `next_attempt_at`, with the failed attempt's error, and counts in the run's `retrying`; the
+/// attempt ends with that error (docs/spec.md §21).
 pub async fn mark_retrying(
     txn: &impl ConnectionTrait,
     run_id: i64,
@@ -121,6 +138,8 @@ pub async fn mark_retrying(
         ],
     )
     .await?;
+    // The attempt failed whatever became of the item meanwhile.
+    attempts::end(txn, item_id, Some(failure), now).await?;
     if updated == 1 {
         exec(
             txn,
@@ -147,7 +166,8 @@ pub enum Recorded {
     },
 }
 
-/// Inside the tenant's transaction: marks the item succeeded and bumps the run's counters.
+/// Inside the tenant's transaction: marks the item succeeded, ends its attempt and bumps the
+/// run's counters.
 /// The counters are the transaction's last statement, so the run row stays locked only for
 /// the commit, not while the tenant is rebuilt.
 pub async fn record_success(
@@ -176,6 +196,7 @@ pub async fn record_success(
     if updated != 1 {
         return Ok(Recorded::AlreadyFinished);
     }
+    attempts::end(txn, item_id, None, now).await?;
     let row = txn
         .query_one_raw(db::stmt(
             txn.get_database_backend(),
@@ -200,8 +221,9 @@ pub async fn record_success(
     })
 }
 
-/// Marks an item failed for good (an error no retry can fix, or retries exhausted), counts
-/// it, audits `runbook.tenant.failed` and finalizes the run if it was the last item.
+/// Marks an item failed for good (an error no retry can fix, or retries exhausted), ends its
+/// open attempt with the error, counts it, audits `runbook.tenant.failed` and finalizes the
+/// run if it was the last item.
 pub async fn fail_item(
     ctx: &AppContext,
     run_id: i64,
@@ -231,6 +253,7 @@ pub async fn fail_item(
         )
         .await?;
         if updated == 1 {
+            attempts::end(&txn, item_id, Some(failure), now).await?;
             exec(
                 &txn,
                 "UPDATE operation_runs SET processed = processed + 1, failed = failed + 1, \
@@ -431,7 +454,7 @@ async fn completion_alert(
         status: Some(ItemStatus::Failed),
         search: None,
     };
-    let failed_tenants = query::items_after(db, view.id, &failed, 0, alerts::FAILED_TENANTS)
+    let failed_tenants = query::items_after(db, view.id, &failed, 0, alerts::FAILED_TENANTS, now)
         .await?
         .into_iter()
         .map(|item| alerts::FailedTenant {

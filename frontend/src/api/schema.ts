@@ -464,7 +464,8 @@ export interface paths {
         /**
          * List the runbooks.
          * @description Every runbook of the catalogue (key, version, title, description, rules, parameters' schema,
-         *     confirmation verb, whether it runs on deploy) with its active runs.
+         *     confirmation verb, whether it runs on deploy) with its active runs and its latest run
+         *     (`last_run`, null when it never ran).
          *
          *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
          */
@@ -487,7 +488,8 @@ export interface paths {
         /**
          * One runbook.
          * @description A runbook of the catalogue by key, with its rules (`rule_details`), the JSON Schema of its
-         *     parameters, its confirmation verb and its active runs. An unknown key is 404.
+         *     parameters, its confirmation verb, its active runs and its latest run (`last_run`). An unknown
+         *     key is 404.
          *
          *     Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
          */
@@ -729,6 +731,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/runs/{id}/items/{item_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an item's attempts.
+         * @description Every attempt of one tenant's item, oldest first: when it started and ended, its error with
+         *     the SQLSTATE when it failed, and the worker that ran it. An item that failed once and then
+         *     succeeded lists both attempts, the first with its error (the item itself keeps only the
+         *     last). An attempt handed back unfinished at a worker's shutdown is not counted in the item's
+         *     `attempts` and not listed. An unknown run, or an item of another run, is 404.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
+         */
+        get: operations["item_attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/ops/runs/{id}/retry-failed": {
         parameters: {
             query?: never;
@@ -855,6 +883,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An item's attempts, oldest first. */
+        AttemptList: {
+            /** @description Every attempt, oldest first. */
+            items: components["schemas"]["AttemptView"][];
+        };
+        /** @description One attempt of an item, oldest first in [`AttemptList`] (docs/spec.md §21 wire format). */
+        AttemptView: {
+            /**
+             * Format: int32
+             * @description The attempt's number (1-based), as the item's `attempts` counts it.
+             */
+            attempt: number;
+            /**
+             * @description Why it failed: the database's message once, with its SQLSTATE when there is one (null
+             *     for an attempt that succeeded or still runs).
+             */
+            error?: string | null;
+            /** @description The SQLSTATE of the error, when it came from the database. */
+            error_sqlstate?: string | null;
+            /**
+             * Format: date-time
+             * @description When it ended (null while it runs).
+             */
+            finished_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the attempt started.
+             */
+            started_at: string;
+            /**
+             * @description The worker that ran it: host, process id and the worker's index in its pool
+             *     (`web-1 pid 4242 worker 0`); null when unknown.
+             */
+            worker?: string | null;
+        };
         /** @description Cancel request. */
         CancelBody: {
             /** @description Why (10–500 characters). */
@@ -964,6 +1027,22 @@ export interface components {
          * @enum {string}
          */
         ItemStatus: "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "cancelled";
+        /** @description The latest run of a runbook, as its catalogue entry shows it (docs/spec.md §21). */
+        LastRun: {
+            /**
+             * Format: date-time
+             * @description When it completed (null while it is active).
+             */
+            completed_at?: string | null;
+            /**
+             * Format: int64
+             * @description Run id.
+             */
+            id: number;
+            outcome?: components["schemas"]["Outcome"] | null;
+            /** @description `queued`, `running` or `completed`. */
+            status: components["schemas"]["RunStatus"];
+        };
         /** @description Credentials. */
         LoginRequest: {
             /** @description Password. */
@@ -1402,6 +1481,7 @@ export interface components {
             description: string;
             /** @description Stable key. */
             key: string;
+            last_run?: components["schemas"]["LastRun"] | null;
             /** @description The JSON Schema of its `parameters` object (preflight and start requests). */
             parameters: Record<string, unknown>;
             /** @description Its rules, in order: key, name and a one-line description. */
@@ -4048,6 +4128,12 @@ export interface operations {
                              * @description Finished.
                              */
                             completed_at?: string | null;
+                            /**
+                             * Format: int64
+                             * @description Seconds its last attempt took (to now while it runs), leaving out the wait for a retry
+                             *     and earlier attempts (docs/spec.md §21); null before its first attempt.
+                             */
+                            duration_seconds?: number | null;
                             /** @description Last error: the database's message once, with its SQLSTATE when there is one. */
                             error?: string | null;
                             /**
@@ -4077,7 +4163,7 @@ export interface operations {
                             next_attempt_at?: string | null;
                             /**
                              * Format: date-time
-                             * @description Started.
+                             * @description Started (its first attempt).
                              */
                             started_at?: string | null;
                             /** @description Item status. */
@@ -4224,6 +4310,89 @@ export interface operations {
                 };
             };
             /** @description Invalid or unknown filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    item_attempts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+                /** @description Item id (an item of that run) */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Attempts, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptList"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run, or no such item in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id is not a 64-bit integer */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -100,8 +100,18 @@ export type ItemStatus = Schemas['ItemStatus'];
 /** One tenant of a run (`GET /ops/runs/{id}/items`, failed first). */
 export type RunItem = Narrow<ItemOf<operations['items']>, { changes_by_rule: Record<string, number> | null }>;
 
+/** One attempt of a run's item (`GET /ops/runs/{id}/items/{item_id}/attempts`, oldest first). */
+export type ItemAttempt = Present<Schemas['AttemptView']>;
+/** An item's attempts: a plain list, not a paginated envelope. */
+export type ItemAttemptList = Narrow<Schemas['AttemptList'], { items: ItemAttempt[] }>;
+
+/** A runbook's latest run, as its catalogue entry names it (docs/spec.md §21). */
+export type LastRun = Narrow<Schemas['LastRun'], { outcome: RunOutcome | null }>;
 /** Runbook catalogue entry (`GET /ops/runbooks`, `GET /ops/runbooks/{key}`). */
-export type Runbook = Narrow<Schemas['RunbookView'], { active_run: Run | null; active_runs: Run[] }>;
+export type Runbook = Narrow<
+  Schemas['RunbookView'],
+  { active_run: Run | null; active_runs: Run[]; last_run: LastRun | null }
+>;
 /** The catalogue is a plain list, not a paginated envelope. */
 export type RunbookList = Narrow<Schemas['RunbookList'], { items: Runbook[] }>;
 /** A targetable tenant (`GET /ops/tenants`); the API never lists the platform tenant. */

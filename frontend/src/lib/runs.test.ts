@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attemptDuration,
+  attemptOutcome,
   clockTime,
   csvHref,
   dayStart,
   itemDuration,
   itemError,
+  lastRunWords,
   outcomeWord,
   stallSentence,
+  timeAgo,
   timelineBars,
 } from './runs';
 
@@ -30,10 +34,13 @@ describe('stall banner words', () => {
 });
 
 describe('items', () => {
-  it('shows a duration from start to completion, or to now while running', () => {
-    expect(itemDuration({ started_at: '2030-01-01T12:00:00Z', completed_at: '2030-01-01T12:00:42Z' }, NOW)).toBe('42s');
-    expect(itemDuration({ started_at: '2030-01-01T12:08:00Z', completed_at: null }, NOW)).toBe('2m 30s');
-    expect(itemDuration({ started_at: null, completed_at: null }, NOW)).toBe('—');
+  it('shows its last attempt\'s duration, ticking on while it runs', () => {
+    // The last attempt's, as the server measured it; a running item's ticks on from then.
+    const asOf = NOW.getTime() - 10_000;
+    expect(itemDuration({ status: 'succeeded', duration_seconds: 42 }, NOW, asOf)).toBe('42s');
+    expect(itemDuration({ status: 'retrying', duration_seconds: 3 }, NOW, asOf)).toBe('3s');
+    expect(itemDuration({ status: 'running', duration_seconds: 140 }, NOW, asOf)).toBe('2m 30s');
+    expect(itemDuration({ status: 'pending', duration_seconds: null }, NOW, asOf)).toBe('—');
   });
 
   it('adds the SQLSTATE to the error text', () => {
@@ -48,9 +55,37 @@ describe('items', () => {
     expect(itemError({ error: null, error_sqlstate: null })).toBe('');
   });
 
+  it('words an attempt: its outcome and its duration', () => {
+    const failed = { started_at: '2030-01-01T12:00:00Z', finished_at: '2030-01-01T12:00:03Z', error: 'boom' };
+    expect(attemptOutcome(failed)).toBe('failed');
+    expect(attemptDuration(failed, NOW)).toBe('3s');
+    const succeeded = { ...failed, error: null };
+    expect(attemptOutcome(succeeded)).toBe('succeeded');
+    const running = { started_at: '2030-01-01T12:10:00Z', finished_at: null, error: null };
+    expect(attemptOutcome(running)).toBe('running');
+    expect(attemptDuration(running, NOW)).toBe('30s');
+  });
+
   it('words a retry outcome', () => {
     expect(outcomeWord('partially_succeeded')).toBe('partially succeeded');
     expect(outcomeWord(null)).toBe('running');
+  });
+});
+
+describe('a runbook\'s last run', () => {
+  it('says a completed run\'s outcome and how long ago it ended, an active one\'s status', () => {
+    const completed = { status: 'completed', outcome: 'partially_succeeded', completed_at: '2030-01-01T12:05:30Z' };
+    expect(lastRunWords(completed, NOW)).toBe('partially succeeded · 5 min ago');
+    expect(lastRunWords({ status: 'running', outcome: null, completed_at: null }, NOW)).toBe('running');
+    expect(lastRunWords({ status: 'queued', outcome: null, completed_at: null }, NOW)).toBe('queued');
+  });
+
+  it('rounds the time ago down to a coarse unit', () => {
+    expect(timeAgo('2030-01-01T12:10:00Z', NOW)).toBe('just now');
+    expect(timeAgo('2030-01-01T12:09:30Z', NOW)).toBe('1 min ago');
+    expect(timeAgo('2030-01-01T09:00:00Z', NOW)).toBe('3 h ago');
+    expect(timeAgo('2029-12-29T12:00:00Z', NOW)).toBe('3 days ago');
+    expect(timeAgo('not a time', NOW)).toBe('not a time');
   });
 });
 

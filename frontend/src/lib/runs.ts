@@ -33,14 +33,53 @@ export function stallOthers(stall: { running: number; others: string[] }): strin
   return `Also running without finishing: ${stall.others.join(', ')}${more}.`;
 }
 
-/** An item's time from start to completion (to `now` while it runs), or "—" before it starts. */
+/**
+ * An item's duration: its last attempt's, as the server measured it when the table was fetched
+ * (`asOf`, ms), plus the time since for an item still running; "—" before its first attempt.
+ * A retried item's time does not include the wait for its retry (docs/spec.md §21).
+ */
 export function itemDuration(
-  item: { started_at: string | null; completed_at: string | null },
+  item: { status: string; duration_seconds: number | null },
   now: Date,
+  asOf: number,
 ): string {
-  if (item.started_at === null) return '—';
-  const seconds = secondsBetween(item.started_at, item.completed_at ?? now.toISOString());
+  if (item.duration_seconds === null) return '—';
+  const since = item.status === 'running' ? Math.max(0, (now.getTime() - asOf) / 1000) : 0;
+  return formatDuration(item.duration_seconds + since);
+}
+
+/** An attempt's duration: from its start to its end, or to `now` while it runs. */
+export function attemptDuration(attempt: { started_at: string; finished_at: string | null }, now: Date): string {
+  const seconds = secondsBetween(attempt.started_at, attempt.finished_at ?? now.toISOString());
   return seconds === null ? '—' : formatDuration(seconds);
+}
+
+/** How an attempt ended, in a word: `running` while open, `failed` with an error, else `succeeded`. */
+export function attemptOutcome(attempt: { finished_at: string | null; error: string | null }): 'running' | 'failed' | 'succeeded' {
+  if (attempt.finished_at === null) return 'running';
+  return attempt.error ? 'failed' : 'succeeded';
+}
+
+/**
+ * A runbook's latest run in words for its catalogue card: `succeeded · 5 min ago` for a
+ * completed run, `running` (or `queued`) for an active one.
+ */
+export function lastRunWords(run: { status: string; outcome: string | null; completed_at: string | null }, now: Date): string {
+  if (run.status !== 'completed') return run.status;
+  const outcome = outcomeWord(run.outcome);
+  return run.completed_at === null ? outcome : `${outcome} · ${timeAgo(run.completed_at, now)}`;
+}
+
+/** How long ago an instant was, coarsely: `just now`, `5 min ago`, `3 h ago`, `2 days ago`. */
+export function timeAgo(value: string, now: Date): string {
+  const seconds = secondsBetween(value, now.toISOString());
+  if (seconds === null) return value;
+  if (seconds < 60) return 'just now';
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} days ago`;
 }
 
 /** An error as stored, with its SQLSTATE when the database gave one: `… (SQLSTATE 23514)`. */

@@ -59,7 +59,7 @@ impl BackgroundJob for TenantJob {
         ctx: &'a AppContext,
         job: &'a JobHandle,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(run(ctx, *self, job.attempts))
+        Box::pin(run(ctx, *self, job.attempts, &job.worker))
     }
 
     /// Between attempts the item is `retrying`, with the error and the next attempt's time.
@@ -148,7 +148,7 @@ async fn load_target(
 
 /// Runs one tenant's rebuild in its span: the tenant job of docs/spec.md §20, with the run,
 /// the item, the tenant, the attempt, how it ended and the rows it changed.
-async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<()> {
+async fn run(ctx: &AppContext, job: TenantJob, attempt: i32, worker: &str) -> anyhow::Result<()> {
     let span = tracing::info_span!(
         "run.tenant",
         run_id = job.run_id,
@@ -159,7 +159,9 @@ async fn run(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<(
         outcome = Empty,
         rows_changed = Empty,
     );
-    let result = execute(ctx, job, attempt).instrument(span.clone()).await;
+    let result = execute(ctx, job, attempt, worker)
+        .instrument(span.clone())
+        .await;
     if result.is_err() {
         span.record("outcome", "error");
     }
@@ -171,7 +173,12 @@ fn outcome(outcome: &str) {
     Span::current().record("outcome", outcome);
 }
 
-async fn execute(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Result<()> {
+async fn execute(
+    ctx: &AppContext,
+    job: TenantJob,
+    attempt: i32,
+    worker: &str,
+) -> anyhow::Result<()> {
     let TenantJob { run_id, item_id } = job;
     let Some(target) = load_target(&ctx.db, run_id, item_id).await? else {
         outcome("no_item");
@@ -207,9 +214,9 @@ async fn execute(ctx: &AppContext, job: TenantJob, attempt: i32) -> anyhow::Resu
         .ok_or_else(|| anyhow::anyhow!("unknown runbook {}", target.runbook_key))?;
     let now = ctx.now();
     let started = if target.item_status == ItemStatus::Retrying {
-        service::resume_item(ctx, run_id, item_id, attempt).await?
+        service::resume_item(ctx, run_id, item_id, attempt, worker).await?
     } else {
-        service::start_item(&ctx.db, item_id, attempt, now).await?
+        service::start_item(&ctx.db, item_id, attempt, worker, now).await?
     };
     if !started {
         outcome("not_started");

@@ -66,6 +66,7 @@ const ITEMS = {
       next_attempt_at: null,
       started_at: null,
       completed_at: null,
+      duration_seconds: null,
     },
   ],
   page: 1,
@@ -158,6 +159,56 @@ describe('RunDetailPage polling', () => {
   });
 });
 
+describe('RunDetailPage items', () => {
+  it("opens an item's attempts under its row with a disclosure button, and closes them again", async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, run('completed', 4)),
+      'GET /system/api/ops/runs/9/items': () =>
+        json(200, {
+          ...ITEMS,
+          items: [
+            { ...ITEMS.items[0], status: 'succeeded', error: null, attempts: 2, duration_seconds: 65 },
+            { ...ITEMS.items[0], id: 2, tenant_id: 6, tenant_external_id: 'tenant-006', status: 'pending', attempts: 0 },
+          ],
+        }),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+      'GET /system/api/ops/runs/9/items/1/attempts': () =>
+        json(200, {
+          items: [
+            { attempt: 1, started_at: '2030-01-01T00:00:01Z', finished_at: '2030-01-01T00:00:02Z', error: 'deadlock detected', error_sqlstate: '40P01', worker: 'w pid 1 worker 0' },
+            { attempt: 2, started_at: '2030-01-01T00:00:04Z', finished_at: '2030-01-01T00:01:09Z', error: null, error_sqlstate: null, worker: 'w pid 1 worker 1' },
+          ],
+        }),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
+    const toggle = await screen.findByRole('button', { name: 'Attempts (2)' });
+    // Its duration is its last attempt's, as the server says.
+    expect(toggle.closest('tr')?.textContent).toContain('1m 5s');
+    // An item that has not run yet has no attempts to show.
+    expect(screen.getAllByRole('button', { name: /^Attempts/ })).toHaveLength(1);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(backend.calls.some((call) => call.path.endsWith('/attempts'))).toBe(false);
+
+    toggle.focus();
+    expect(document.activeElement).toBe(toggle);
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    const panel = document.getElementById(toggle.getAttribute('aria-controls') ?? '');
+    expect(panel).not.toBeNull();
+    const list = await within(panel as HTMLElement).findByRole('list', { name: /^Attempts of Acme Tenant 5/ });
+    expect(within(list).getAllByRole('listitem')).toHaveLength(2);
+    expect(list.textContent).toContain('deadlock detected (SQLSTATE 40P01)');
+    // The list spans the table under the item's own row.
+    expect(panel?.closest('td')?.getAttribute('colspan')).toBe('9');
+    expect(panel?.closest('tr')?.previousElementSibling).toBe(toggle.closest('tr'));
+
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByRole('list', { name: /^Attempts of/ })).toBeNull();
+    expect(backend.unexpected).toEqual([]);
+  });
+});
+
 describe('RunDetailPage parameters', () => {
   const STALE_RUN = {
     ...run('completed', 4),
@@ -188,6 +239,7 @@ describe('RunDetailPage parameters', () => {
     confirmation_verb: 'CLOSE STALE IN',
     active_run: null,
     active_runs: [],
+    last_run: null,
   };
 
   function details() {
@@ -685,6 +737,7 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
           error_sqlstate: '23514',
           started_at: '2030-01-01T00:01:00Z',
           completed_at: '2030-01-01T00:01:42Z',
+          duration_seconds: 42,
         },
         {
           ...ITEMS.items[0],

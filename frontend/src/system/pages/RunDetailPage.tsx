@@ -22,6 +22,7 @@ import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { UnknownOption } from '../../shared/UnknownOption';
+import { ItemAttempts } from '../components/ItemAttempts';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
 import { RunProgress, RunStateBadge } from '../RunState';
 import { RunTimeline } from '../components/RunTimeline';
@@ -346,6 +347,8 @@ function ScopeWords({ scope }: { scope: Run['scope'] }) {
 }
 
 const ITEM_FILTERS = ['item_status', 'item_search'] as const;
+/** The items table's columns, which an item's attempts row spans. */
+const ITEM_COLUMNS = 9;
 const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
   { value: '', label: 'Any status' },
   { value: 'failed', label: 'Failed' },
@@ -402,6 +405,15 @@ function RunItems({
   useEffect(() => {
     if (!isFetching && Math.max(dataUpdatedAt, errorUpdatedAt) < asOf) void refetch();
   }, [asOf, isFetching, dataUpdatedAt, errorUpdatedAt, refetch]);
+  // The items whose attempts are shown (docs/spec.md §21), by item id; they stay open across
+  // polls and pages.
+  const [open, setOpen] = useState<ReadonlySet<number>>(() => new Set());
+  const toggle = (id: number) =>
+    setOpen((shown) => {
+      const next = new Set(shown);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
 
   return (
     <>
@@ -508,46 +520,68 @@ function RunItems({
               </thead>
               <tbody>
                 {items.data.items.map((item) => (
-                  <tr key={item.id} className={item.status === 'failed' ? 'row-failed' : undefined}>
-                    <td className="item-tenant">
-                      {item.tenant_name ? (
-                        <>
-                          {item.tenant_name} <code>({item.tenant_external_id})</code>
-                        </>
-                      ) : (
-                        <code>{item.tenant_external_id}</code>
-                      )}
-                    </td>
-                    <td>
-                      <span className={`badge badge-${item.status}`}>{item.status}</span>
-                      {item.status === 'retrying' && item.next_attempt_at && (
-                        <div className="item-next muted">
-                          next attempt {clockTime(item.next_attempt_at)}
-                        </div>
-                      )}
-                    </td>
-                    <td className="item-error">{itemError(item)}</td>
-                    <td className="numeric">{item.attempts}</td>
-                    <td className="nowrap" title={formatTimestamp(item.started_at)}>
-                      {item.started_at ? clockTime(item.started_at) : '—'}
-                    </td>
-                    <td className="nowrap" title={formatTimestamp(item.completed_at)}>
-                      {item.completed_at ? clockTime(item.completed_at) : '—'}
-                    </td>
-                    <td className="numeric nowrap">{itemDuration(item, now)}</td>
-                    <td className="numeric nowrap">
-                      {item.findings_changed} of {item.findings_examined}
-                    </td>
-                    <td className="item-rules">
-                      {Object.entries(item.changes_by_rule ?? {})
-                        .filter(([, count]) => (count ?? 0) > 0)
-                        .map(([rule, count]) => (
-                          <span key={rule} className="tag" title={ruleLabel(rules, rule)}>
-                            {rule}: {count}
-                          </span>
-                        ))}
-                    </td>
-                  </tr>
+                  <Fragment key={item.id}>
+                    <tr className={item.status === 'failed' ? 'row-failed' : undefined}>
+                      <td className="item-tenant">
+                        {item.tenant_name ? (
+                          <>
+                            {item.tenant_name} <code>({item.tenant_external_id})</code>
+                          </>
+                        ) : (
+                          <code>{item.tenant_external_id}</code>
+                        )}
+                        {item.attempts > 0 && (
+                          <div>
+                            <button
+                              type="button"
+                              className="disclosure"
+                              aria-expanded={open.has(item.id)}
+                              aria-controls={open.has(item.id) ? `${ids}-attempts-${item.id}` : undefined}
+                              onClick={() => toggle(item.id)}
+                            >
+                              Attempts ({item.attempts})
+                            </button>
+                          </div>
+                        )}
+                      </td>
+                      <td>
+                        <span className={`badge badge-${item.status}`}>{item.status}</span>
+                        {item.status === 'retrying' && item.next_attempt_at && (
+                          <div className="item-next muted">
+                            next attempt {clockTime(item.next_attempt_at)}
+                          </div>
+                        )}
+                      </td>
+                      <td className="item-error">{itemError(item)}</td>
+                      <td className="numeric">{item.attempts}</td>
+                      <td className="nowrap" title={formatTimestamp(item.started_at)}>
+                        {item.started_at ? clockTime(item.started_at) : '—'}
+                      </td>
+                      <td className="nowrap" title={formatTimestamp(item.completed_at)}>
+                        {item.completed_at ? clockTime(item.completed_at) : '—'}
+                      </td>
+                      <td className="numeric nowrap">{itemDuration(item, now, items.dataUpdatedAt)}</td>
+                      <td className="numeric nowrap">
+                        {item.findings_changed} of {item.findings_examined}
+                      </td>
+                      <td className="item-rules">
+                        {Object.entries(item.changes_by_rule ?? {})
+                          .filter(([, count]) => (count ?? 0) > 0)
+                          .map(([rule, count]) => (
+                            <span key={rule} className="tag" title={ruleLabel(rules, rule)}>
+                              {rule}: {count}
+                            </span>
+                          ))}
+                      </td>
+                    </tr>
+                    {open.has(item.id) && (
+                      <tr className="attempts-row">
+                        <td colSpan={ITEM_COLUMNS}>
+                          <ItemAttempts runId={run.id} item={item} now={now} id={`${ids}-attempts-${item.id}`} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
                 ))}
               </tbody>
             </table>

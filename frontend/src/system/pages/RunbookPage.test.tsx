@@ -56,6 +56,7 @@ function runbookView(key: string) {
     confirmation_verb: stale ? 'CLOSE STALE IN' : 'REBUILD',
     active_run: null,
     active_runs: [],
+    last_run: null,
   };
 }
 

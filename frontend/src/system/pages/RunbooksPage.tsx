@@ -2,17 +2,23 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { unwrap } from '../../api/client';
 import type { RunbookList } from '../../api/types';
+import { formatTimestamp } from '../../lib/format';
+import { lastRunWords } from '../../lib/runs';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { RunStateBadge } from '../RunState';
 import { api } from '../session';
 
-/** Runbook catalogue: each runbook links to its page (scope, preflight, start). */
+/**
+ * Runbook catalogue: each runbook links to its page (scope, preflight, start), and names its
+ * latest run ("Last run #12 · succeeded · 5 min ago", or "Never run"; docs/spec.md §21).
+ */
 export function RunbooksPage() {
   const runbooks = useQuery({
     queryKey: ['runbooks'],
     queryFn: ({ signal }): Promise<RunbookList> =>
       unwrap(api.GET('/system/api/ops/runbooks', { signal })),
   });
+  const now = new Date(runbooks.dataUpdatedAt || Date.now());
 
   return (
     <section>
@@ -48,6 +54,21 @@ export function RunbooksPage() {
                   ))}
                 </p>
               )}
+              <p className="last-run" data-testid="last-run">
+                {runbook.last_run ? (
+                  <>
+                    <Link to={`/ops/runs/${runbook.last_run.id}`}>Last run #{runbook.last_run.id}</Link>
+                    {' · '}
+                    <span
+                      title={runbook.last_run.completed_at ? formatTimestamp(runbook.last_run.completed_at) : undefined}
+                    >
+                      {lastRunWords(runbook.last_run, now)}
+                    </span>
+                  </>
+                ) : (
+                  'Never run'
+                )}
+              </p>
               {runbook.active_runs.length > 0 && (
                 <p>
                   Active:{' '}

@@ -7,11 +7,13 @@ use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
+use crate::runs::query;
 
 /// One runbook.
 ///
 /// A runbook of the catalogue by key, with its rules (`rule_details`), the JSON Schema of its
-/// parameters, its confirmation verb and its active runs. An unknown key is 404.
+/// parameters, its confirmation verb, its active runs and its latest run (`last_run`). An unknown
+/// key is 404.
 ///
 /// Who may call it: an operator with `ops.runbooks.view`. Changes nothing.
 #[utoipa::path(
@@ -33,5 +35,8 @@ pub async fn detail(
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunbooksView)?;
     let runbook = ctx.runbooks.find(&key).ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(view(&ctx, runbook).await?))
+    let last_run = query::last_runs(&ctx.db, &[runbook.key()])
+        .await?
+        .remove(runbook.key());
+    Ok(HttpResponse::Ok().json(view(&ctx, runbook, last_run).await?))
 }

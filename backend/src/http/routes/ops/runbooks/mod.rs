@@ -14,7 +14,7 @@ use crate::domain::run::{Reason, RunStatus, Scope, ScopeKind};
 use crate::entities::operation_runs;
 use crate::http::problem::ApiError;
 use crate::runbooks::{RuleInfo, Runbook};
-use crate::runs::query::{self, RunView};
+use crate::runs::query::{self, LastRun, RunView};
 
 /// A runbook of the catalogue, with its active runs.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -44,6 +44,9 @@ pub struct RunbookView {
     pub active_run: Option<RunView>,
     /// Every active run (several single-tenant runs may be active at once).
     pub active_runs: Vec<RunView>,
+    /// Its latest run (any scope, active or completed); null when it never ran
+    /// (docs/spec.md §21).
+    pub last_run: Option<LastRun>,
 }
 
 /// One rule of a runbook.
@@ -67,7 +70,12 @@ impl From<&RuleInfo> for RuleDetail {
     }
 }
 
-pub(super) async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<RunbookView, ApiError> {
+/// The catalogue entry of `runbook`, with `last_run` as [`query::last_runs`] found it.
+pub(super) async fn view(
+    ctx: &AppContext,
+    runbook: &dyn Runbook,
+    last_run: Option<LastRun>,
+) -> Result<RunbookView, ApiError> {
     let now = ctx.now();
     let mut active_runs = Vec::new();
     for run in operation_runs::Entity::find()
@@ -92,6 +100,7 @@ pub(super) async fn view(ctx: &AppContext, runbook: &dyn Runbook) -> Result<Runb
         confirmation_verb: runbook.confirmation_verb().to_owned(),
         active_run: active_runs.first().cloned(),
         active_runs,
+        last_run,
     })
 }
 

@@ -76,8 +76,15 @@ pub async fn items(
     let params = page.validate()?;
     query::find(&ctx.db, *id).await?.ok_or(ApiError::NotFound)?;
     let filter = filter.parse(&req, Listing::Paged)?;
-    let (rows, total) =
-        query::items_matching(&ctx.db, *id, &filter, params.page, params.per_page).await?;
+    let (rows, total) = query::items_matching(
+        &ctx.db,
+        *id,
+        &filter,
+        params.page,
+        params.per_page,
+        ctx.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Page::new(rows, params, total)))

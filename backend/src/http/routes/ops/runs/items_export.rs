@@ -53,7 +53,8 @@ pub async fn export(
             let ctx = ctx.clone();
             let filter = filter.clone();
             async move {
-                let items = query::items_after(&ctx.db, run_id, &filter, after, PAGE).await?;
+                let items =
+                    query::items_after(&ctx.db, run_id, &filter, after, PAGE, ctx.now()).await?;
                 let next = (items.len() as u64 == PAGE)
                     .then(|| items.last().map(|i| i.tenant_id))
                     .flatten();

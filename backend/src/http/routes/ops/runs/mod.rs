@@ -1,6 +1,7 @@
-//! Runs: list, CSV exports, detail, items, throughput timeline, progress events, cancel and
-//! retry (`/system/api/ops/runs...`).
+//! Runs: list, CSV exports, detail, items and their attempts, throughput timeline, progress
+//! events, cancel and retry (`/system/api/ops/runs...`).
 
+pub mod attempts;
 pub mod cancel;
 pub mod detail;
 pub mod events;
