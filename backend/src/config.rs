@@ -75,6 +75,9 @@ pub struct Settings {
     /// Largest accepted request body of any route and content type, in bytes (larger ones get
     /// 413 before they are read).
     pub max_body_bytes: usize,
+    /// Largest body of a preflight, start or tenant lookup that presents operator credentials:
+    /// a list scope names up to 10,000 tenants (docs/spec.md §21).
+    pub max_scope_body_bytes: usize,
     /// How long a client may take to send a request's headers, on every request of a
     /// connection (the first one gets 408; a later one has its connection closed).
     pub header_timeout: Duration,
@@ -292,6 +295,7 @@ impl Settings {
             api_rate_per_second: parse(&get, "API_RATE_PER_SECOND", 50)?,
             api_rate_burst: parse(&get, "API_RATE_BURST", 200)?,
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
+            max_scope_body_bytes: parse(&get, "MAX_SCOPE_BODY_BYTES", 512 * 1024)?,
             header_timeout: Duration::from_millis(parse(&get, "HEADER_TIMEOUT_MS", 5_000)?),
             keep_alive: Duration::from_secs(positive(&get, "KEEP_ALIVE_SECONDS", 5)?),
             max_connections_per_ip: positive(&get, "MAX_CONNECTIONS_PER_IP", 64)?,
@@ -633,6 +637,7 @@ mod tests {
     fn the_second_pass_limits_have_their_documented_defaults() {
         let s = settings(&[]).expect("settings");
         assert_eq!(s.max_body_bytes, 65_536);
+        assert_eq!(s.max_scope_body_bytes, 524_288);
         assert_eq!(s.keep_alive, Duration::from_secs(5));
         assert_eq!(s.max_connections_per_ip, 64);
         assert_eq!(s.max_connections, 4_096);

@@ -543,7 +543,56 @@ async fn old_uncited_preflights_are_purged(backend: Backend) {
     );
 }
 
+/// A list of 10,000 tenants fits a request that presents credentials (MAX_SCOPE_BODY_BYTES);
+/// an anonymous body that size is refused unread (MAX_BODY_BYTES).
+async fn a_list_of_10000_tenants_fits_the_request(backend: Backend) {
+    let api = Api::new(backend, SMALL).await;
+    let ids: Vec<String> = (0..10_000)
+        .map(|i| format!("ghost-tenant-{i:06}"))
+        .collect();
+    let body = json!({"scope": {"kind": "tenants", "external_ids": ids}});
+    assert!(body.to_string().len() > 200_000);
+    let (status, problem) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("{RB}/preflight"),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, 422, "read and refused by name, not 413");
+    assert_eq!(
+        problem["errors"]["scope.external_ids"]
+            .as_array()
+            .expect("messages")
+            .len(),
+        10_000
+    );
+    let res = api
+        .app
+        .client()
+        .post(api.app.url(&format!("{RB}/preflight")))
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        res.status().as_u16(),
+        413,
+        "no credentials, no larger allowance"
+    );
+    // Other routes keep MAX_BODY_BYTES, credentials or not.
+    let (status, _) = api
+        .call(
+            reqwest::Method::POST,
+            "/system/api/auth/tokens",
+            Some(json!({"name": "x".repeat(100_000)})),
+        )
+        .await;
+    assert_eq!(status, 413);
+}
+
 db_tests!(
+    a_list_of_10000_tenants_fits_the_request,
     old_uncited_preflights_are_purged,
     a_list_runs_over_exactly_its_tenants_with_the_phrase_of_their_number,
     bad_lists_are_refused_naming_each_bad_tenant_and_change_nothing,

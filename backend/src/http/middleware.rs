@@ -137,6 +137,34 @@ pub async fn body_deadline<B: MessageBody>(
     next.call(req).await
 }
 
+/// The operator-plane routes that take a list of tenants (docs/spec.md §21): a preflight, a
+/// start, a tenant lookup.
+fn takes_a_tenant_list(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    req.method() == actix_web::http::Method::POST
+        && (path == "/system/api/ops/tenants/lookup"
+            || (path.starts_with("/system/api/ops/runbooks/")
+                && (path.ends_with("/preflight") || path.ends_with("/runs"))))
+}
+
+/// `MAX_SCOPE_BODY_BYTES` for a request to a route that takes a list of tenants and presents
+/// operator credentials (a bearer token or the console's session cookie; they are checked
+/// after, and a request whose credentials fail is refused before its body is parsed), else
+/// `MAX_BODY_BYTES`: an anonymous client never gets the larger allowance.
+fn body_limit_of(req: &ServiceRequest, settings: &crate::config::Settings) -> usize {
+    let credentials = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .cookie(crate::http::session_store::cookie_name(
+                crate::auth::principal::Plane::System,
+            ))
+            .is_some();
+    if credentials && takes_a_tenant_list(req) {
+        settings.max_scope_body_bytes.max(settings.max_body_bytes)
+    } else {
+        settings.max_body_bytes
+    }
+}
+
 /// One limit for every body, on every route of both planes and whatever its content type:
 /// a declared `Content-Length` over `MAX_BODY_BYTES` gets 413 before a byte of the body is
 /// read, and a body without one (chunked) fails with `Overflow` (413 from every extractor) as
@@ -153,7 +181,7 @@ pub async fn body_limit<B: MessageBody>(
 
     let Some(limit) = req
         .app_data::<actix_web::web::Data<crate::context::AppContext>>()
-        .map(|ctx| ctx.settings.max_body_bytes)
+        .map(|ctx| body_limit_of(&req, &ctx.settings))
     else {
         return next
             .call(req)

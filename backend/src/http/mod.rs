@@ -60,7 +60,12 @@ impl Application {
     pub fn build_with_listener(ctx: AppContext, listener: TcpListener) -> anyhow::Result<Self> {
         let address = listener.local_addr()?;
         let static_dir = ctx.settings.static_dir.clone();
-        let max_body = ctx.settings.max_body_bytes;
+        // The extractors' own bound; `middleware::body_limit` holds each request to its route's
+        // limit (`MAX_BODY_BYTES`, or `MAX_SCOPE_BODY_BYTES` for a list of tenants).
+        let max_body = ctx
+            .settings
+            .max_body_bytes
+            .max(ctx.settings.max_scope_body_bytes);
         let header_timeout = ctx.settings.header_timeout;
         let keep_alive = ctx.settings.keep_alive;
         // Built once, outside the factory: the limiters' counters are shared by every worker.
