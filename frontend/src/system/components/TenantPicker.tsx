@@ -4,6 +4,7 @@ import { unwrap } from '../../api/client';
 import type { OpsTenant, Page } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { byName, targetableTenants } from '../../lib/runbook';
+import { useComboboxKeys } from '../../shared/useComboboxKeys';
 import { useDebounced } from '../../shared/useDebounced';
 import { api } from '../session';
 
@@ -26,7 +27,6 @@ export function TenantPicker({
   const listId = useId();
   const [text, setText] = useState(value ? value.name : '');
   const [open, setOpen] = useState(false);
-  const [active, setActive] = useState(0);
   const search = useDebounced(text, SEARCH_DEBOUNCE_MS);
   // A tenant named from outside after the first render (the runs filter names the tenant of a
   // reloaded URL once it has looked it up) fills the box, unless the operator typed in it.
@@ -47,7 +47,6 @@ export function TenantPicker({
     placeholderData: (previous) => previous,
   });
   const options = tenants.data ? byName(targetableTenants(tenants.data.items)) : [];
-  const activeIndex = Math.min(active, Math.max(0, options.length - 1));
   const optionId = (index: number) => `${listId}-option-${index}`;
 
   const choose = (tenant: OpsTenant) => {
@@ -56,27 +55,7 @@ export function TenantPicker({
     setOpen(false);
   };
 
-  const onKeyDown = (event: React.KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'ArrowDown') {
-      event.preventDefault();
-      if (!open) setOpen(true);
-      else setActive(Math.min(activeIndex + 1, options.length - 1));
-    } else if (event.key === 'ArrowUp') {
-      event.preventDefault();
-      setActive(Math.max(activeIndex - 1, 0));
-    } else if (event.key === 'Enter') {
-      if (open && options[activeIndex]) {
-        event.preventDefault();
-        choose(options[activeIndex]);
-      }
-    } else if (event.key === 'Escape') {
-      if (open) {
-        event.preventDefault();
-        event.stopPropagation();
-        setOpen(false);
-      }
-    }
-  };
+  const { activeIndex, setActive, onKeyDown } = useComboboxKeys(options, open, setOpen, choose);
 
   return (
     <div className="combobox">

@@ -4,6 +4,7 @@ import { unwrap } from '../../api/client';
 import type { Page, Workspace } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { tenantCount } from '../../lib/format';
+import { useComboboxKeys } from '../../shared/useComboboxKeys';
 import { useDebounced } from '../../shared/useDebounced';
 import { api } from '../session';
 
@@ -28,7 +29,6 @@ export function WorkspacePicker({
   const helpId = useId();
   const [text, setText] = useState(value ? value.name : '');
   const [open, setOpen] = useState(false);
-  const [active, setActive] = useState(0);
   const search = useDebounced(text, SEARCH_DEBOUNCE_MS);
   useEffect(() => {
     if (value) setText((typed) => (typed === '' ? value.name : typed));
@@ -47,7 +47,6 @@ export function WorkspacePicker({
     placeholderData: (previous) => previous,
   });
   const options = workspaces.data?.items ?? [];
-  const activeIndex = Math.min(active, Math.max(0, options.length - 1));
   const optionId = (index: number) => `${listId}-option-${index}`;
 
   const choose = (workspace: Workspace) => {
@@ -56,27 +55,7 @@ export function WorkspacePicker({
     setOpen(false);
   };
 
-  const onKeyDown = (event: React.KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'ArrowDown') {
-      event.preventDefault();
-      if (!open) setOpen(true);
-      else setActive(Math.min(activeIndex + 1, options.length - 1));
-    } else if (event.key === 'ArrowUp') {
-      event.preventDefault();
-      setActive(Math.max(activeIndex - 1, 0));
-    } else if (event.key === 'Enter') {
-      if (open && options[activeIndex]) {
-        event.preventDefault();
-        choose(options[activeIndex]);
-      }
-    } else if (event.key === 'Escape') {
-      if (open) {
-        event.preventDefault();
-        event.stopPropagation();
-        setOpen(false);
-      }
-    }
-  };
+  const { activeIndex, setActive, onKeyDown } = useComboboxKeys(options, open, setOpen, choose);
 
   return (
     <div className="combobox">

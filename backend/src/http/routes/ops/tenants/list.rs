@@ -26,6 +26,17 @@ pub struct TenantView {
     pub workspace_id: i64,
 }
 
+impl From<tenants::Model> for TenantView {
+    fn from(t: tenants::Model) -> Self {
+        Self {
+            id: t.id,
+            external_id: t.external_id,
+            name: t.name,
+            workspace_id: t.workspace_id,
+        }
+    }
+}
+
 /// Search filter.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,12 +89,7 @@ pub async fn list(
         .all(&ctx.db)
         .await?
         .into_iter()
-        .map(|t| TenantView {
-            id: t.id,
-            external_id: t.external_id,
-            name: t.name,
-            workspace_id: t.workspace_id,
-        })
+        .map(TenantView::from)
         .collect();
     Ok(HttpResponse::Ok().json(Page::new(items, params, total)))
 }

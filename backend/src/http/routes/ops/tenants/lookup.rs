@@ -78,16 +78,7 @@ pub async fn lookup(
     };
     let found = scope::lookup(&ctx.db, names.clone()).await?;
     Ok(HttpResponse::Ok().json(LookupResult {
-        found: found
-            .found
-            .into_iter()
-            .map(|t| TenantView {
-                id: t.id,
-                external_id: t.external_id,
-                name: t.name,
-                workspace_id: t.workspace_id,
-            })
-            .collect(),
+        found: found.found.into_iter().map(TenantView::from).collect(),
         missing: found.missing,
         platform: found.platform,
     }))
