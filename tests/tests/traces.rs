@@ -414,9 +414,13 @@ async fn the_trace_context_column_migrates_and_reaches_the_claim(backend: Backen
 
     let app = spawn_app(backend).await;
     app.allow_unfinished_jobs();
-    // A pool of its own: SQLite checks an `ALTER TABLE ... DROP COLUMN` against the schema the
-    // connection cached, and the app's connections may predate the column.
-    let db = app.database.connect().await;
+    // One connection of its own: SQLite checks an `ALTER TABLE ... DROP COLUMN` against the
+    // schema the connection cached, and the app's connections may predate the column; with one
+    // connection every step of the walk down and up sees the schema the step before left (with
+    // a pool of ten, the walk up once failed under load with "duplicate column name").
+    let db = atlas_ops::db::connect(&app.database.url, 1)
+        .await
+        .expect("connect");
     // Down to just before the trace migration, whatever came after it.
     let trace_migration = "m20261207_000002_add_job_trace_context";
     let applied = Migrator::get_applied_migrations(&db)
