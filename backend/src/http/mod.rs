@@ -42,13 +42,40 @@ pub struct Application {
     ctx: AppContext,
 }
 
+/// Connections the kernel queues for `accept` (capped by `net.core.somaxconn`). The standard
+/// library's `TcpListener::bind` asks for 128: a burst of connections from one address (which the
+/// per-IP cap then refuses) filled that queue, and another client's SYN was dropped and resent a
+/// second later (docs/security.md).
+const LISTEN_BACKLOG: i32 = 4096;
+
+/// A listening socket on `bind` with [`LISTEN_BACKLOG`] (and `SO_REUSEADDR`, as the standard
+/// library sets it on Unix).
+fn listen(bind: &str) -> std::io::Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    let address = bind.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("BIND {bind:?} names no address"),
+        )
+    })?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
+}
+
 /// How often refused-login counts of ended minutes are written to the audit log.
 const REFUSAL_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Application {
     /// Binds `ctx.settings.bind` (port 0 picks a free port) and builds the server.
     pub fn build(ctx: AppContext) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(&ctx.settings.bind)?;
+        let listener = listen(&ctx.settings.bind)?;
         Self::build_with_listener(ctx, listener)
     }
 
