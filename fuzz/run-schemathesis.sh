@@ -64,4 +64,4 @@ if [ -n "${FUZZ_SEED:-}" ]; then args+=(--seed "$FUZZ_SEED"); fi
 fuzz_log "running schemathesis against $FUZZ_BASE_URL (server log: $FUZZ_LOG; FUZZ_KEEP_TMP=1 keeps it)"
 # Not exec'd: the EXIT trap must still stop the server and drop the database afterwards. The
 # trap prints nothing, so schemathesis' summary stays the last output; its exit code is ours.
-"$FUZZ_VENV/bin/st" "${args[@]}" "$@"
+"$FUZZ_VENV/bin/st" --config-file "$(dirname "${BASH_SOURCE[0]}")/schemathesis.toml" "${args[@]}" "$@"

@@ -3333,6 +3333,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body larger than MAX_SCOPE_BODY_BYTES (with operator credentials; MAX_BODY_BYTES without) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not JSON */
             415: {
                 headers: {
@@ -3452,6 +3461,15 @@ export interface operations {
             };
             /** @description Overlapping active run, or the same Idempotency-Key is in progress */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_SCOPE_BODY_BYTES (with operator credentials; MAX_BODY_BYTES without) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4779,6 +4797,15 @@ export interface operations {
             };
             /** @description Missing ops.runbooks.view or CSRF token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_SCOPE_BODY_BYTES (with operator credentials; MAX_BODY_BYTES without) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

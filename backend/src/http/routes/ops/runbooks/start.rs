@@ -41,6 +41,7 @@ use crate::runs::{Initiator, RunError};
         (status = 403, description = "Missing ops.runbooks.run (or run_all_tenants), or CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown runbook", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Overlapping active run, or the same Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body larger than MAX_SCOPE_BODY_BYTES (with operator credentials; MAX_BODY_BYTES without)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid reason, phrase or parameters; a stale preflight (other scope or parameters, expired, tenants changed); a preflight another start already used (`code` preflight_used); a preflight that found nothing to change without `allow_no_changes` (`code` no_changes); Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         crate::http::responses::SystemSignedIn,

@@ -48,6 +48,7 @@ pub struct LookupResult {
         (status = 200, description = "What the list names", body = LookupResult),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing ops.runbooks.view or CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body larger than MAX_SCOPE_BODY_BYTES (with operator credentials; MAX_BODY_BYTES without)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both lists, or not 1–10,000 entries", body = Problem, content_type = "application/problem+json"),
         crate::http::responses::SystemSignedIn,
