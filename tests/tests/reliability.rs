@@ -208,6 +208,16 @@ async fn postgres_two_worker_processes_share_the_queue() {
     .await;
     let done = wait_until(&app, &completed(run_id), Duration::from_secs(60)).await;
     assert!(done, "run did not complete");
+    // The last tenant's transaction completes the run; its job row is deleted just after. Wait
+    // for that before the processes are killed (the teardown counts unfinished jobs).
+    let drained = wait_until(
+        &app,
+        "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM jobs \
+         WHERE status IN ('pending', 'running')",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(drained, "the workers finished their jobs");
     assert!(overlapped, "the two processes never worked in parallel");
     assert_eq!(
         count(
