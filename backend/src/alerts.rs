@@ -36,17 +36,26 @@ const PASS: u64 = 10;
 /// The webhook message about one run, as POSTed.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunAlert {
-    /// What happened: `operation_run.completed`.
+    /// What happened: `operation_run.completed`, or `operation_run.paused` (a failure budget
+    /// was spent).
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// Which occurrence of `kind` this is for the run (its pause episode; 0 for completion):
+    /// one alert is written per run, kind and episode.
+    #[serde(skip)]
+    pub episode: i32,
     /// The run.
     pub run_id: i64,
     /// Its runbook key.
     pub runbook: String,
     /// Its scope, as the run view shows it.
     pub scope: serde_json::Value,
-    /// How it ended.
-    pub outcome: Outcome,
+    /// How it ended (completion alerts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// Why it paused, as the run view shows it (pause alerts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pause: Option<serde_json::Value>,
     /// Its counts, as the run view shows them.
     pub counts: serde_json::Value,
     /// Its error summary.
@@ -57,8 +66,9 @@ pub struct RunAlert {
     pub console_url: Option<String>,
     /// Who started it, as the run view shows it.
     pub initiator: serde_json::Value,
-    /// When it completed.
-    pub completed_at: DateTime<Utc>,
+    /// When it completed (completion alerts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
 }
 
 /// One failed tenant named in an alert.
@@ -79,7 +89,8 @@ pub fn configured(ctx: &AppContext) -> bool {
     ctx.settings.alert_webhook_url.is_some()
 }
 
-/// Writes the outbox row for `alert` (inside the finalizing transaction); at most one per run.
+/// Writes the outbox row for `alert` (inside the run's transaction); at most one per run, kind
+/// and episode.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     alert: &RunAlert,
@@ -88,6 +99,8 @@ pub async fn enqueue(
     let payload = serde_json::to_value(alert).map_err(|e| DbErr::Custom(e.to_string()))?;
     alert_deliveries::Entity::insert(alert_deliveries::ActiveModel {
         run_id: Set(alert.run_id),
+        kind: Set(alert.kind.to_owned()),
+        episode: Set(alert.episode),
         payload: Set(payload),
         status: Set("pending".into()),
         attempts: Set(0),
@@ -98,7 +111,11 @@ pub async fn enqueue(
         updated_at: Set(now),
         ..Default::default()
     })
-    .on_conflict_do_nothing_on([alert_deliveries::Column::RunId])
+    .on_conflict_do_nothing_on([
+        alert_deliveries::Column::RunId,
+        alert_deliveries::Column::Kind,
+        alert_deliveries::Column::Episode,
+    ])
     .exec(db)
     .await
     .map(|_| ())

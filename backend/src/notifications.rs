@@ -1,6 +1,8 @@
 //! In-app notifications (Ops-UX contract): exactly one `OperationRunCompleted` for the run's
-//! initiator when it completes; nothing for queued or running, nothing for runs without an
-//! operator. Progress lives in the run detail, never here.
+//! initiator when it completes, and one `OperationRunPaused` each time the run pauses itself
+//! (a failure budget spent or a wave gate reached: it needs their action, docs/spec.md §13);
+//! nothing for queued or running, nothing for runs without an operator. Progress lives in the
+//! run detail, never here.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -18,13 +20,15 @@ use crate::runs::query::RunView;
 
 /// The kind written when a run completes.
 pub const RUN_COMPLETED: &str = "OperationRunCompleted";
+/// The kind written when a run pauses itself.
+pub const RUN_PAUSED: &str = "OperationRunPaused";
 
 /// A notification (wire format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct NotificationView {
     /// Id.
     pub id: i64,
-    /// `OperationRunCompleted`.
+    /// `OperationRunCompleted` or `OperationRunPaused`.
     pub kind: String,
     /// Short title.
     pub title: String,
@@ -57,7 +61,7 @@ impl From<notifications::Model> for NotificationView {
 }
 
 /// Writes the completion notification for the run's initiator (none without an operator).
-/// The unique index on (operator, kind, run) makes a second write a no-op.
+/// The unique index on (operator, kind, run, episode) makes a second write a no-op.
 pub async fn run_completed(
     db: &impl ConnectionTrait,
     run: &RunView,
@@ -89,10 +93,75 @@ pub async fn run_completed(
         "counts": run.counts,
         "link": format!("/system/ops/runs/{}", run.id),
     });
+    insert(
+        db,
+        initiator.id,
+        RUN_COMPLETED,
+        run.id,
+        0,
+        title,
+        body,
+        data,
+        now,
+    )
+    .await
+}
+
+/// Writes the notification of a run that paused itself (`why`, e.g. "its failure budget was
+/// spent") for its initiator (none without an operator): one per pause `episode`.
+pub async fn run_paused(
+    db: &impl ConnectionTrait,
+    run: &RunView,
+    why: &str,
+    episode: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(initiator) = &run.initiator else {
+        return Ok(());
+    };
+    let title = format!("Run #{} paused", run.id);
+    let body = format!(
+        "{} paused after {} of {} tenant(s) ({} failed): {why}. Resume or cancel it.",
+        run.runbook, run.counts.processed, run.counts.total, run.counts.failed
+    );
+    let data = serde_json::json!({
+        "run_id": run.id,
+        "runbook": run.runbook,
+        "pause": run.pause,
+        "counts": run.counts,
+        "link": format!("/system/ops/runs/{}", run.id),
+    });
+    insert(
+        db,
+        initiator.id,
+        RUN_PAUSED,
+        run.id,
+        episode,
+        title,
+        body,
+        data,
+        now,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    db: &impl ConnectionTrait,
+    operator_id: i64,
+    kind: &str,
+    run_id: i64,
+    episode: i32,
+    title: String,
+    body: String,
+    data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     notifications::Entity::insert(notifications::ActiveModel {
-        operator_id: Set(initiator.id),
-        kind: Set(RUN_COMPLETED.into()),
-        run_id: Set(Some(run.id)),
+        operator_id: Set(operator_id),
+        kind: Set(kind.into()),
+        run_id: Set(Some(run_id)),
+        episode: Set(episode),
         title: Set(title),
         body: Set(body),
         data: Set(data),
@@ -104,6 +173,7 @@ pub async fn run_completed(
         notifications::Column::OperatorId,
         notifications::Column::Kind,
         notifications::Column::RunId,
+        notifications::Column::Episode,
     ])
     .exec(db)
     .await

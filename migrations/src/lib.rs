@@ -17,6 +17,7 @@ mod m20261207_000002_add_job_trace_context;
 mod m20261207_000003_add_findings_tenant_status_index;
 mod m20261207_000004_add_chosen_scopes;
 mod m20261207_000005_create_run_item_attempts;
+mod m20261207_000006_add_run_control;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_add_findings_tenant_status_index::Migration),
             Box::new(m20261207_000004_add_chosen_scopes::Migration),
             Box::new(m20261207_000005_create_run_item_attempts::Migration),
+            Box::new(m20261207_000006_add_run_control::Migration),
         ]
     }
 }

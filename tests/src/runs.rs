@@ -94,6 +94,7 @@ pub fn start_request(pf: &PreflightResult, who: Option<&Initiator>) -> StartRequ
         confirmation: pf.confirmation.phrase.clone(),
         preflight_id: pf.preflight_id.clone(),
         allow_no_changes: false,
+        options: Default::default(),
         retry_of: None,
         meta: Default::default(),
         idempotency: None,

@@ -997,9 +997,16 @@ async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
         .expect("claim")
         .expect("tenant 5's job");
     let hung_item = hung.payload["item_id"].as_i64().expect("item");
-    service::start_item(&env.db, hung_item, hung.attempts, &hung.worker, ctx.now())
-        .await
-        .expect("start item");
+    service::start_item(
+        &ctx,
+        hung.payload["run_id"].as_i64().expect("run"),
+        hung_item,
+        hung.attempts,
+        &hung.worker,
+        false,
+    )
+    .await
+    .expect("start item");
     let a_minute_ago = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
     for sql in [
         format!("UPDATE operation_runs SET progressed_at = '{a_minute_ago}' WHERE id = {run_id}"),
@@ -1068,7 +1075,7 @@ async fn runs_show_prints_retrying_cancelled_and_the_stall(backend: Backend) {
     service::cancel(
         &ctx,
         run_id,
-        &who,
+        Some(&who),
         "stop this run for now",
         &atlas_ops::auth::RequestMeta::from_source("cli"),
     )

@@ -442,6 +442,7 @@ async fn non_numeric_ids_get_the_documented_422(backend: Backend) {
         let request = match method.as_str() {
             "GET" => client.get(&url),
             "DELETE" => client.delete(&url),
+            "PATCH" => client.patch(&url).json(&json!({})),
             _ => client.post(&url).json(&json!({})),
         };
         let res = request.bearer_auth(&token).send().await.expect("request");

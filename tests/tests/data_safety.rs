@@ -307,7 +307,7 @@ async fn postgres_a_job_handed_back_at_sigterm_can_be_cancelled() {
     let view = service::cancel(
         &app.ctx,
         run_id,
-        &who,
+        Some(&who),
         "the host is busy with this tenant",
         &RequestMeta::from_source("cli"),
     )
@@ -399,7 +399,7 @@ async fn the_reconciler_repairs_items_that_lost_their_job(backend: Backend) {
     let view = service::cancel(
         &app.ctx,
         run_id,
-        &who,
+        Some(&who),
         "stop this run right now",
         &RequestMeta::from_source("cli"),
     )
@@ -428,7 +428,7 @@ async fn a_run_cancelled_before_its_fan_out_reads_its_plan(backend: Backend) {
     service::cancel(
         &app.ctx,
         run_id,
-        &who,
+        Some(&who),
         "started the wrong runbook",
         &RequestMeta::from_source("cli"),
     )

@@ -687,7 +687,7 @@ async fn cancel_racing_completion_ends_in_exactly_one_terminal_state(backend: Ba
                     service::cancel(
                         &c.ctx,
                         id,
-                        &who,
+                        Some(&who),
                         "racing the last tenant",
                         &atlas_ops::auth::RequestMeta::from_source("cli"),
                     )

@@ -208,7 +208,7 @@ async fn cancelling_a_run_whose_item_waits_for_a_retry_completes_it(backend: Bac
     let view = service::cancel(
         &app.ctx,
         run_id,
-        &who,
+        Some(&who),
         "stop waiting for it",
         &atlas_ops::auth::RequestMeta::from_source("cli"),
     )
@@ -249,13 +249,20 @@ async fn a_late_retry_of_a_cancelled_run_cancels_its_item(backend: Backend) {
         .expect("the broken tenant's job");
     let item_id = item_of(&app, run_id, ids[3]).await.id;
     assert_eq!(held.payload["item_id"].as_i64(), Some(item_id));
-    service::start_item(&app.db, item_id, held.attempts, &held.worker, app.ctx.now())
-        .await
-        .expect("start");
+    service::start_item(
+        &app.ctx,
+        held.payload["run_id"].as_i64().expect("run"),
+        item_id,
+        held.attempts,
+        &held.worker,
+        false,
+    )
+    .await
+    .expect("start");
     let view = service::cancel(
         &app.ctx,
         run_id,
-        &who,
+        Some(&who),
         "cancel during an attempt",
         &atlas_ops::auth::RequestMeta::from_source("cli"),
     )
@@ -296,22 +303,24 @@ async fn a_cancelled_run_reads_its_real_progress_and_a_cancelling_one_has_no_eta
         .expect("claim")
         .expect("a tenant job");
     let held_item = held.payload["item_id"].as_i64().expect("item");
-    assert!(
+    assert_eq!(
         service::start_item(
-            &app.db,
+            &app.ctx,
+            held.payload["run_id"].as_i64().expect("run"),
             held_item,
             held.attempts,
             &held.worker,
-            app.ctx.now()
+            false
         )
         .await
-        .expect("start")
+        .expect("start"),
+        service::Started::Started
     );
     assert!(run_view(&app, run_id).await.eta_seconds.is_some());
     let view = service::cancel(
         &app.ctx,
         run_id,
-        &who,
+        Some(&who),
         "enough of this run",
         &atlas_ops::auth::RequestMeta::from_source("cli"),
     )
@@ -363,11 +372,12 @@ async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(b
         .expect("a tenant job");
     let hung_item = hung.payload["item_id"].as_i64().expect("item");
     service::start_item(
-        &app.db,
+        &app.ctx,
+        hung.payload["run_id"].as_i64().expect("run"),
         hung_item,
         hung.attempts,
         &hung.worker,
-        app.ctx.now(),
+        false,
     )
     .await
     .expect("start");
@@ -382,12 +392,14 @@ async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(b
         .expect("claim")
         .expect("another tenant job");
     let second_item = second.payload["item_id"].as_i64().expect("item");
+    app.clock.advance(chrono::Duration::seconds(1));
     service::start_item(
-        &app.db,
+        &app.ctx,
+        second.payload["run_id"].as_i64().expect("run"),
         second_item,
         second.attempts,
         &second.worker,
-        app.ctx.now() + chrono::Duration::seconds(1),
+        false,
     )
     .await
     .expect("start");
@@ -440,8 +452,8 @@ async fn a_run_with_no_item_finishing_is_stalled_on_its_longest_running_tenant(b
         .expect("external id");
     assert_eq!(stalled.others, [second_tenant], "{stalled:?}");
     assert_eq!(
-        stalled.since.timestamp(),
-        progressed.updated_at.timestamp(),
+        Some(stalled.since.timestamp()),
+        progressed.last_progress_at.map(|t| t.timestamp()),
         "since the last item finished"
     );
     // The ETag changes with the stall, so a polling client sees it.
@@ -856,16 +868,18 @@ async fn a_handed_back_attempt_is_not_listed_and_a_lost_worker_s_attempt_ends(ba
         .expect("claim")
         .expect("a tenant job");
     let item_id = held.payload["item_id"].as_i64().expect("item");
-    assert!(
+    assert_eq!(
         service::start_item(
-            &app.db,
+            &app.ctx,
+            held.payload["run_id"].as_i64().expect("run"),
             item_id,
             held.attempts,
             "host-a pid 1 worker 0",
-            app.ctx.now()
+            false
         )
         .await
-        .expect("start")
+        .expect("start"),
+        service::Started::Started
     );
     let op = viewer(&app).await;
     let (_, body) = attempts_of(&op, run_id, item_id).await;
@@ -897,16 +911,18 @@ async fn a_handed_back_attempt_is_not_listed_and_a_lost_worker_s_attempt_ends(ba
         .expect("the job again");
     assert_eq!(lost.payload["item_id"].as_i64(), Some(item_id));
     assert_eq!(lost.attempts, 1);
-    assert!(
+    assert_eq!(
         service::start_item(
-            &app.db,
+            &app.ctx,
+            lost.payload["run_id"].as_i64().expect("run"),
             item_id,
             lost.attempts,
             "host-b pid 2 worker 1",
-            app.ctx.now()
+            false
         )
         .await
-        .expect("start")
+        .expect("start"),
+        service::Started::Started
     );
     app.clock.advance(chrono::Duration::seconds(31));
     execute_jobs(&app, 1).await;
@@ -939,7 +955,7 @@ async fn the_migration_moves_old_cancelled_runs_to_the_new_counting(backend: Bac
     service::cancel(
         &app.ctx,
         run_id,
-        &who,
+        Some(&who),
         "cancelled before the upgrade",
         &atlas_ops::auth::RequestMeta::from_source("cli"),
     )

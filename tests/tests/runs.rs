@@ -29,6 +29,7 @@ fn start_request_for_retry(
         confirmation: None,
         preflight_id: String::new(),
         allow_no_changes: false,
+        options: Default::default(),
         retry_of: None,
         meta: Default::default(),
         idempotency: None,
@@ -454,11 +455,12 @@ async fn a_lost_worker_is_recovered_without_double_counting(backend: Backend) {
         .expect("a job");
     assert_eq!(lost.kind, "run.tenant");
     service::start_item(
-        &app.db,
+        &app.ctx,
+        started.run.id,
         lost.payload["item_id"].as_i64().expect("item"),
         lost.attempts,
         &lost.worker,
-        app.ctx.now(),
+        false,
     )
     .await
     .expect("start item");
@@ -481,7 +483,7 @@ async fn cancel_stops_pending_items(backend: Backend) {
     let view = service::cancel(
         &app.ctx,
         started.run.id,
-        &who,
+        Some(&who),
         "operator changed their mind",
         &atlas_ops::auth::RequestMeta::from_source("cli"),
     )
@@ -512,7 +514,7 @@ async fn cancel_stops_pending_items(backend: Backend) {
         service::cancel(
             &app.ctx,
             started.run.id,
-            &who,
+            Some(&who),
             "again, for good measure",
             &atlas_ops::auth::RequestMeta::from_source("cli")
         )
@@ -528,7 +530,7 @@ async fn cancel_before_the_fan_out_completes_once_it_runs(backend: Backend) {
     let view = service::cancel(
         &app.ctx,
         started.run.id,
-        &who,
+        Some(&who),
         "cancelled before any tenant ran",
         &atlas_ops::auth::RequestMeta::from_source("cli"),
     )

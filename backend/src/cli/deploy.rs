@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::auth::RequestMeta;
 use crate::cli::Exit;
-use crate::cli::runbooks::{InlineWorkers, outcome_exit, wait_for_run};
+use crate::cli::runbooks::{InlineWorkers, Waited, outcome_exit, wait_for_run};
 use crate::cli::server::open;
 use crate::config::Settings;
 use crate::context::AppContext;
@@ -228,6 +228,7 @@ async fn deploy_one(
                 // The deploy hook's own skip rule decides (docs/spec.md §7); a start it makes may find
                 // nothing to change.
                 allow_no_changes: true,
+                options: Default::default(),
                 retry_of: None,
                 meta: meta.clone(),
                 idempotency: None,
@@ -300,8 +301,8 @@ async fn deploy_one(
         *workers = Some(InlineWorkers::start(ctx));
     }
     let remaining = deadline.saturating_duration_since(Instant::now());
-    match wait_for_run(ctx, run_id, Some(remaining), !json).await? {
-        Some(view) => {
+    match wait_for_run(ctx, run_id, Some(remaining), !json, true).await? {
+        Waited::Completed(view) => {
             result.ok = outcome_exit(&view) == Exit::Succeeded;
             if !json {
                 let c = view.counts;
@@ -317,7 +318,15 @@ async fn deploy_one(
             }
             result.run = Some(view);
         }
-        None => {
+        // An operator paused it: the deploy does not wait for their decision.
+        Waited::Paused(view) => {
+            eprintln!(
+                "{label}: run #{run_id} was paused; it waits for an operator to resume or cancel it \
+                 (`atlas-ops runs show {run_id}`)"
+            );
+            result.run = Some(view);
+        }
+        Waited::TimedOut => {
             result.timed_out = true;
             eprintln!(
                 "{label}: timed out waiting for run #{run_id}; it goes on (follow it with `atlas-ops runs show {run_id}`)"

@@ -26,6 +26,33 @@ pub fn cli_meta() -> crate::auth::RequestMeta {
     }
 }
 
+/// The operator named by `--operator`, with their capabilities; `Err((exit, kind, message))`
+/// when there is none by that name (usage) or they are disabled (refused).
+pub async fn operator(
+    ctx: &crate::context::AppContext,
+    username: &str,
+) -> anyhow::Result<Result<crate::runs::Initiator, (Exit, &'static str, String)>> {
+    use crate::auth::operators;
+    Ok(match operators::find_operator(&ctx.db, username).await {
+        Ok(op) if op.disabled => Err((
+            Exit::Refused,
+            "forbidden",
+            format!("operator {} is disabled", op.username),
+        )),
+        Ok(op) => Ok(crate::runs::Initiator {
+            operator_id: op.id,
+            capabilities: operators::capabilities_of(&ctx.db, op.id).await?,
+            username: op.username,
+        }),
+        Err(operators::AccountError::NotFound(name)) => Err((
+            Exit::Usage,
+            "unknown_operator",
+            format!("no operator named {name:?}"),
+        )),
+        Err(e) => return Err(e.into()),
+    })
+}
+
 /// The exit status of the runbook, deploy-hook and run commands (docs/spec.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -39,6 +66,9 @@ pub enum Exit {
     /// 3: refused (conflict, stale preflight, wrong or missing phrase or reason, platform
     /// tenant, missing capability, declined at the prompt).
     Refused,
+    /// 4: with `--wait`, the run paused (its failure budget, a wave gate, or an operator) and
+    /// waits for a resume (docs/spec.md §13).
+    Paused,
 }
 
 impl Exit {
@@ -49,6 +79,7 @@ impl Exit {
             Exit::Failed => 1,
             Exit::Usage => 2,
             Exit::Refused => 3,
+            Exit::Paused => 4,
         }
     }
 }

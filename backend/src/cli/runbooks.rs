@@ -25,26 +25,28 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{RequestMeta, operators};
+use crate::auth::RequestMeta;
 use crate::cli::Exit;
 use crate::cli::server::open;
 use crate::config::Settings;
 use crate::context::AppContext;
+use crate::domain::control::{FailureBudget, RunOptions};
 use crate::domain::run::{ItemStatus, Outcome, Reason, RunStatus, Scope, Source};
 use crate::entities::tenants;
 use crate::jobs;
 use crate::runbooks::findings_lifecycle;
+use crate::runs::RunError;
 use crate::runs::preflight::{PreflightResult, preflight};
 use crate::runs::query::{self, RunView, ScopeView};
 use crate::runs::start::{StartRequest, start};
-use crate::runs::{Initiator, RunError};
 
 /// How often `--wait` reads the run record.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 const EXIT_CODES: &str = "Exit codes: 0 succeeded (or started without --wait), \
     1 failed or partially succeeded, 2 usage error, 3 refused (conflict, stale preflight, \
-    missing reason, wrong phrase, invalid parameters, platform tenant).";
+    missing reason, wrong phrase, invalid parameters or options, platform tenant), 4 paused \
+    (with --wait, unless --wait-through-pauses).";
 
 /// `atlas-ops findings ...`.
 #[derive(Debug, Subcommand)]
@@ -134,6 +136,67 @@ pub struct BackfillArgs {
     /// Machine-readable JSON on standard output instead of the tables.
     #[arg(long)]
     pub json: bool,
+    /// At most this many tenants run at once, across every worker (1–256).
+    #[arg(long, value_name = "N")]
+    pub max_concurrency: Option<i64>,
+    /// Pause the run when more than N tenants have failed (since it started or last resumed).
+    #[arg(long, value_name = "N")]
+    pub max_failed: Option<i64>,
+    /// Run in waves of cumulative tenant counts, e.g. `3,50`: the first 3 tenants, a pause,
+    /// up to 50, a pause, then the rest.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+    pub waves: Option<Vec<i64>>,
+    /// These tenants (external ids) run first, in this order.
+    #[arg(long, value_name = "EXTERNAL_ID,...", value_delimiter = ',')]
+    pub canary: Option<Vec<String>>,
+    /// With --wait: keep waiting while the run is paused (default: exit 4 at a pause).
+    #[arg(long)]
+    pub wait_through_pauses: bool,
+}
+
+/// The run options of the flags; canary tenants are looked up by external id (an unknown one
+/// is a usage error).
+async fn run_options(
+    ctx: &AppContext,
+    args: &BackfillArgs,
+) -> anyhow::Result<Result<RunOptions, String>> {
+    let canary_tenant_ids = match &args.canary {
+        None => None,
+        Some(external_ids) => {
+            let found = crate::runs::scope::lookup(
+                &ctx.db,
+                crate::domain::run::TenantList::ExternalIds(external_ids),
+            )
+            .await?;
+            if !found.missing.is_empty() || found.platform.is_some() {
+                let unknown: Vec<String> =
+                    found.missing.into_iter().chain(found.platform).collect();
+                return Ok(Err(format!(
+                    "--canary names no targetable tenant {}",
+                    unknown.join(", ")
+                )));
+            }
+            let by_external: std::collections::HashMap<&str, i64> = found
+                .found
+                .iter()
+                .map(|t| (t.external_id.as_str(), t.id))
+                .collect();
+            Some(
+                external_ids
+                    .iter()
+                    .filter_map(|id| by_external.get(id.trim()).copied())
+                    .collect(),
+            )
+        }
+    };
+    Ok(Ok(RunOptions {
+        max_concurrency: args.max_concurrency,
+        failure_budget: args
+            .max_failed
+            .map(|max_failed| FailureBudget { max_failed }),
+        waves: args.waves.clone(),
+        canary_tenant_ids,
+    }))
 }
 
 /// Asks the operator a question and reads the answer. Production reads the terminal
@@ -561,30 +624,14 @@ async fn backfill(
 
     let initiator = match &args.operator {
         None => None,
-        Some(username) => match operators::find_operator(&ctx.db, username).await {
-            Ok(op) if op.disabled => {
-                return Ok(refuse(
-                    report,
-                    Exit::Refused,
-                    "forbidden",
-                    &format!("operator {} is disabled", op.username),
-                ));
-            }
-            Ok(op) => Some(Initiator {
-                operator_id: op.id,
-                capabilities: operators::capabilities_of(&ctx.db, op.id).await?,
-                username: op.username,
-            }),
-            Err(operators::AccountError::NotFound(name)) => {
-                return Ok(refuse(
-                    report,
-                    Exit::Usage,
-                    "unknown_operator",
-                    &format!("no operator named {name:?}"),
-                ));
-            }
-            Err(e) => return Err(e.into()),
+        Some(username) => match crate::cli::operator(&ctx, username).await? {
+            Ok(initiator) => Some(initiator),
+            Err((exit, kind, message)) => return Ok(refuse(report, exit, kind, &message)),
         },
+    };
+    let options = match run_options(&ctx, args).await? {
+        Ok(options) => options,
+        Err(why) => return Ok(refuse(report, Exit::Usage, "options", &why)),
     };
 
     let meta = RequestMeta {
@@ -644,6 +691,7 @@ async fn backfill(
             confirmation,
             preflight_id: pf.preflight_id.clone(),
             allow_no_changes: args.yes || args.allow_no_changes,
+            options,
             retry_of: None,
             meta,
             idempotency: None,
@@ -681,13 +729,14 @@ async fn backfill(
         run_id,
         args.timeout_seconds.map(Duration::from_secs),
         !args.json,
+        !args.wait_through_pauses,
     )
     .await;
     if let Some(workers) = workers {
         workers.stop().await;
     }
     let exit = match waited? {
-        Some(view) => {
+        Waited::Completed(view) => {
             if !args.json {
                 print_summary(&ctx, &view).await?;
             }
@@ -695,7 +744,21 @@ async fn backfill(
             report.run = Some(view);
             exit
         }
-        None => {
+        Waited::Paused(view) => {
+            let pause = view.pause.as_ref();
+            eprintln!(
+                "run #{run_id} paused ({}): {}\n  {} of {} tenants processed, {} failed; resume it with \
+                 `atlas-ops runs resume {run_id} --reason ...` or cancel it with `atlas-ops runs cancel {run_id} --reason ...`",
+                pause.map_or("paused", |p| p.reason.as_str()),
+                pause.and_then(|p| p.text.as_deref()).unwrap_or(""),
+                view.counts.processed,
+                view.counts.total,
+                view.counts.failed,
+            );
+            report.run = Some(view);
+            Exit::Paused
+        }
+        Waited::TimedOut => {
             eprintln!(
                 "timed out waiting for run #{run_id}; it goes on (follow it with `atlas-ops runs show {run_id}`)"
             );
@@ -791,12 +854,26 @@ impl InlineWorkers {
 /// Polls run `run_id` every [`POLL_INTERVAL`] until it is completed, feeding a progress bar
 /// (drawn on standard error when it is a terminal and `show_bar`). Returns the completed run,
 /// or `None` when `timeout` passed first.
+/// How a wait for a run ended.
+#[derive(Debug)]
+pub enum Waited {
+    /// The run completed.
+    Completed(RunView),
+    /// The run paused (and the wait stops at pauses).
+    Paused(RunView),
+    /// The timeout passed first.
+    TimedOut,
+}
+
+/// Polls run `run_id` (with a progress bar when `show_bar`) until it completes, `timeout`
+/// passes or — when `stop_at_pause` — it pauses.
 pub async fn wait_for_run(
     ctx: &AppContext,
     run_id: i64,
     timeout: Option<Duration>,
     show_bar: bool,
-) -> anyhow::Result<Option<RunView>> {
+    stop_at_pause: bool,
+) -> anyhow::Result<Waited> {
     let deadline = timeout.map(|t| Instant::now() + t);
     let bar = if show_bar {
         ProgressBar::new(0)
@@ -823,10 +900,13 @@ pub async fn wait_for_run(
             view.status, counts.failed, counts.findings_changed
         ));
         if view.status == RunStatus::Completed {
-            break Some(view);
+            break Waited::Completed(view);
+        }
+        if stop_at_pause && view.status == RunStatus::Paused {
+            break Waited::Paused(view);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            break None;
+            break Waited::TimedOut;
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     };

@@ -1,5 +1,5 @@
-//! `atlas-ops runs list|show|attempts`: operation runs on a shell, from the same read models as
-//! the API.
+//! `atlas-ops runs list|show|attempts|pause|resume|cancel`: operation runs on a shell, from the
+//! same read models and services as the API.
 //!
 //! `--json` prints the API's wire format: the list envelope `{items, page, per_page, total}`,
 //! for `show` the run with its first page of items (failed first), and for `attempts` the
@@ -16,10 +16,11 @@ use crate::cli::Exit;
 use crate::cli::server::open;
 use crate::config::Settings;
 use crate::context::AppContext;
+use crate::domain::capability::Capability;
 use crate::domain::run::{Outcome, RunStatus, Source};
 use crate::export::{self, PAGE, RUN_COLUMNS};
-use crate::runs::attempts;
 use crate::runs::query::{self, RunFilter, RunView};
+use crate::runs::{RunError, attempts, control, service};
 
 /// The accepted values of a `--status`/`--outcome`/`--source` filter: the enum's stored names,
 /// so the CLI can never offer one the API does not know.
@@ -94,9 +95,36 @@ pub enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Pause a queued or running run: no further tenant starts; running ones finish
+    /// (`POST /ops/runs/{id}/pause`).
+    Pause(ControlArgs),
+    /// Resume a paused run (`POST /ops/runs/{id}/resume`).
+    Resume(ControlArgs),
+    /// Cancel an active run: tenants not started are cancelled, running ones finish
+    /// (`POST /ops/runs/{id}/cancel`).
+    Cancel(ControlArgs),
 }
 
-/// Runs `atlas-ops runs ...`: exit 0, or 1 when the run (or the item) does not exist.
+/// Flags of `runs pause|resume|cancel`.
+#[derive(Debug, clap::Args)]
+pub struct ControlArgs {
+    /// The run id.
+    pub id: i64,
+    /// Why, 10 to 500 characters (audited).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Act as this operator (their capabilities are checked: `ops.runs.control`, or
+    /// `ops.runs.cancel` to cancel); default: no operator.
+    #[arg(long, value_name = "USERNAME")]
+    pub operator: Option<String>,
+    /// The run afterwards as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `atlas-ops runs ...`: exit 0, or 1 when the run (or the item) does not exist; a
+/// pause, resume or cancel exits 3 when refused (the run's state, the reason, a capability)
+/// and 2 for an unknown operator.
 pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exit> {
     let conn = open(&settings).await?;
     let ctx = crate::app::context(conn, settings);
@@ -187,7 +215,72 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
             tenant,
             json,
         } => attempts(&ctx, run_id, item_id, tenant, json).await,
+        RunsCommand::Pause(args) => control(&ctx, Action::Pause, args).await,
+        RunsCommand::Resume(args) => control(&ctx, Action::Resume, args).await,
+        RunsCommand::Cancel(args) => control(&ctx, Action::Cancel, args).await,
     }
+}
+
+/// A run control command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+/// `runs pause|resume|cancel`: the same services as the API, with the operator's capability
+/// checked when one is named.
+async fn control(ctx: &AppContext, action: Action, args: ControlArgs) -> anyhow::Result<Exit> {
+    let reason = args.reason.trim();
+    if !crate::domain::run::REASON_TEXT_CHARS.contains(&reason.chars().count()) {
+        eprintln!("refused: --reason must be 10 to 500 characters");
+        return Ok(Exit::Refused);
+    }
+    let by = match &args.operator {
+        None => None,
+        Some(username) => match crate::cli::operator(ctx, username).await? {
+            Ok(by) => Some(by),
+            Err((exit, _, message)) => {
+                eprintln!("refused: {message}");
+                return Ok(exit);
+            }
+        },
+    };
+    let need = match action {
+        Action::Cancel => Capability::RunsCancel,
+        Action::Pause | Action::Resume => Capability::RunsControl,
+    };
+    if let Some(by) = &by
+        && !by.capabilities.contains(&need)
+    {
+        eprintln!("refused: operator {} lacks {need}", by.username);
+        return Ok(Exit::Refused);
+    }
+    let meta = crate::cli::cli_meta();
+    let done = match action {
+        Action::Pause => control::pause(ctx, args.id, by.as_ref(), reason, &meta).await,
+        Action::Resume => control::resume(ctx, args.id, by.as_ref(), reason, &meta).await,
+        Action::Cancel => service::cancel(ctx, args.id, by.as_ref(), reason, &meta).await,
+    };
+    let run = match done {
+        Ok(run) => run,
+        Err(RunError::RunNotFound) => {
+            eprintln!("run #{} not found", args.id);
+            return Ok(Exit::Failed);
+        }
+        Err(RunError::Db(e)) => return Err(e.into()),
+        Err(refused) => {
+            eprintln!("refused: {refused}");
+            return Ok(Exit::Refused);
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&run)?);
+    } else {
+        print_run(&run);
+    }
+    Ok(Exit::Succeeded)
 }
 
 /// `runs attempts`: the item's attempts (the item named by id, or by its tenant's external
@@ -312,6 +405,59 @@ fn print_run(r: &RunView) {
          {} retrying, {} cancelled",
         c.total, c.processed, c.succeeded, c.failed, c.skipped, c.retrying, c.cancelled
     );
+    if c.running > 0 {
+        println!("  running now        {}", c.running);
+    }
+    if let Some(pause) = &r.pause {
+        println!(
+            "  paused             since {} ({}{}){}",
+            pause.since.to_rfc3339(),
+            pause.reason,
+            pause
+                .by
+                .as_ref()
+                .map(|by| format!(", by {}", by.username))
+                .unwrap_or_default(),
+            pause
+                .text
+                .as_deref()
+                .map(|t| format!(": {t}"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(wave) = r.wave {
+        println!("  wave               {} of {}", wave.current, wave.of);
+    }
+    let o = &r.options;
+    if !o.is_empty() {
+        let mut parts = Vec::new();
+        if let Some(max) = o.max_concurrency {
+            parts.push(format!("max concurrency {max}"));
+        }
+        if let Some(budget) = o.failure_budget {
+            parts.push(format!("pause after {} failed", budget.max_failed + 1));
+        }
+        if let Some(waves) = &o.waves {
+            let waves: Vec<String> = waves.iter().map(i64::to_string).collect();
+            parts.push(format!("waves {}", waves.join(",")));
+        }
+        if let Some(canary) = &o.canary_tenant_ids {
+            parts.push(format!("{} canary tenant(s)", canary.len()));
+        }
+        println!("  options            {}", parts.join("; "));
+    }
+    if let Some(waiting) = r.waiting_for {
+        let why = match waiting.reason {
+            control::WaitReason::Workers => format!(
+                "a free worker ({} job(s) of other runs ahead)",
+                waiting.jobs_ahead.unwrap_or(0)
+            ),
+            control::WaitReason::Capped => "its concurrency cap".to_owned(),
+            control::WaitReason::Paused => "a resume".to_owned(),
+            control::WaitReason::WaveGate => "a resume to start the next wave".to_owned(),
+        };
+        println!("  waiting for        {why}");
+    }
     if let Some(stall) = &r.stalled {
         println!(
             "  stalled            since {}, waiting on tenant {} (#{})",

@@ -20,6 +20,8 @@ pub enum Capability {
     RunsView,
     /// Cancel a run.
     RunsCancel,
+    /// Pause and resume a run, and change its concurrency cap.
+    RunsControl,
     /// Read the audit log.
     AuditView,
     /// Manage operators.
@@ -28,12 +30,13 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in registry order.
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::RunbooksView,
         Capability::RunbooksRun,
         Capability::RunbooksRunAllTenants,
         Capability::RunsView,
         Capability::RunsCancel,
+        Capability::RunsControl,
         Capability::AuditView,
         Capability::OperatorsManage,
     ];
@@ -46,6 +49,7 @@ impl Capability {
             Capability::RunbooksRunAllTenants => "ops.runbooks.run_all_tenants",
             Capability::RunsView => "ops.runs.view",
             Capability::RunsCancel => "ops.runs.cancel",
+            Capability::RunsControl => "ops.runs.control",
             Capability::AuditView => "audit.view",
             Capability::OperatorsManage => "operators.manage",
         }
@@ -117,7 +121,7 @@ mod tests {
 
     #[test]
     fn lists_parse_all_and_subsets() {
-        assert_eq!(Capability::parse_list("all").map(|v| v.len()), Ok(7));
+        assert_eq!(Capability::parse_list("all").map(|v| v.len()), Ok(8));
         assert_eq!(
             Capability::parse_list("ops.runs.view, ops.runbooks.view,ops.runs.view"),
             Ok(vec![Capability::RunbooksView, Capability::RunsView])

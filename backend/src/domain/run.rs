@@ -445,12 +445,14 @@ string_enum!(
 );
 
 string_enum!(
-    /// Lifecycle of a run: queued → running → completed, never back.
+    /// Lifecycle of a run (docs/spec.md §4, §13): `queued → running ⇄ paused → completed`.
     RunStatus {
         /// Created, no tenant job started yet.
         Queued => "queued",
         /// At least one tenant job started.
         Running => "running",
+        /// Held: no item starts until it is resumed; items already running finish and count.
+        Paused => "paused",
         /// Finished; see the outcome.
         Completed => "completed",
     }
@@ -458,17 +460,24 @@ string_enum!(
 
 impl RunStatus {
     /// The statuses of a run that holds its lock and may still change: the overlap rules and
-    /// every "active runs" query use this one list.
-    pub const ACTIVE: [RunStatus; 2] = [RunStatus::Queued, RunStatus::Running];
+    /// every "active runs" query use this one list. A paused run keeps its lock.
+    pub const ACTIVE: [RunStatus; 3] = [RunStatus::Queued, RunStatus::Running, RunStatus::Paused];
 
-    /// Whether a run may move from `from` to `to` (docs/spec.md §4, §13): forward only,
-    /// `queued → running → completed`, and `queued → completed` for a run that ends before any
-    /// tenant starts (cancelled, or nothing to do).
+    /// Whether a run may move from `from` to `to` (docs/spec.md §4, §13): `queued → running`,
+    /// a pause from `queued` or `running`, a resume back to either (`queued` when no tenant has
+    /// started), and completion from any active status (a run cancelled, or with nothing to
+    /// do, completes before any tenant starts; a paused run completes when it is cancelled or
+    /// its last in-flight item was its last item). Nothing leaves `completed`.
     pub const fn can_become(from: RunStatus, to: RunStatus) -> bool {
         matches!(
             (from, to),
             (RunStatus::Queued, RunStatus::Running)
-                | (RunStatus::Queued | RunStatus::Running, RunStatus::Completed)
+                | (RunStatus::Queued | RunStatus::Running, RunStatus::Paused)
+                | (RunStatus::Paused, RunStatus::Running | RunStatus::Queued)
+                | (
+                    RunStatus::Queued | RunStatus::Running | RunStatus::Paused,
+                    RunStatus::Completed
+                )
         )
     }
 
@@ -485,6 +494,18 @@ impl RunStatus {
             .collect()
     }
 }
+
+string_enum!(
+    /// Why a run is paused (docs/spec.md §13).
+    PauseReason {
+        /// An operator paused it.
+        Operator => "operator",
+        /// More items failed than its failure budget allows since it started or last resumed.
+        FailureBudget => "failure_budget",
+        /// Every item of a wave finished: the next wave waits for a resume.
+        WaveGate => "wave_gate",
+    }
+);
 
 string_enum!(
     /// How a completed run ended.
@@ -578,14 +599,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_only_move_forward() {
+    fn runs_move_through_the_state_machine() {
         use sea_orm::Iterable;
         for from in RunStatus::iter() {
             assert!(!RunStatus::can_become(from, from), "{from} -> {from}");
             assert!(!RunStatus::can_become(RunStatus::Completed, from));
-            assert!(!RunStatus::can_become(from, RunStatus::Queued));
         }
         assert!(RunStatus::can_become(RunStatus::Queued, RunStatus::Running));
+        assert!(RunStatus::can_become(RunStatus::Running, RunStatus::Paused));
+        assert!(RunStatus::can_become(RunStatus::Paused, RunStatus::Running));
+        // Only a resume of a run no tenant started goes back to queued.
+        assert_eq!(
+            RunStatus::sources_of(RunStatus::Queued),
+            vec![RunStatus::Paused]
+        );
+        assert!(!RunStatus::can_become(
+            RunStatus::Running,
+            RunStatus::Queued
+        ));
         assert_eq!(
             RunStatus::sources_of(RunStatus::Completed),
             RunStatus::ACTIVE.to_vec()

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub run_id: i64,
+    pub kind: String,
+    pub episode: i32,
     pub payload: Json,
     pub status: String,
     pub attempts: i32,

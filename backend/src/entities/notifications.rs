@@ -16,6 +16,7 @@ pub struct Model {
     pub data: Json,
     pub read_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    pub episode: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::run::{Outcome, ReasonCode, RunStatus, ScopeKind, Source};
+use crate::domain::run::{Outcome, PauseReason, ReasonCode, RunStatus, ScopeKind, Source};
 
 /// One run.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -43,6 +43,20 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    pub options: Option<Json>,
+    pub max_failed: Option<i64>,
+    pub running: i64,
+    pub budget_base: i64,
+    pub pause_reason: Option<PauseReason>,
+    pub paused_by: Option<i64>,
+    pub pause_text: Option<String>,
+    pub paused_at: Option<DateTimeUtc>,
+    pub pause_episode: i32,
+    pub resumed_at: Option<DateTimeUtc>,
+    pub active_seconds: i64,
+    pub active_since: Option<DateTimeUtc>,
+    pub wave: Option<i32>,
+    pub gate_ordinal: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,7 @@
 //! `runs::execute`, nor the alerts; the composition root (`app.rs`) registers both.
 
 pub mod chores;
+pub mod groups;
 mod registry;
 pub mod worker;
 
@@ -36,10 +37,10 @@ pub use chores::{Chore, Chores};
 pub use registry::{BackgroundJob, JobHandle, JobRegistry};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::Value;
 
-use crate::db::{exec, stmt};
+use crate::db::exec;
 
 /// The queue every job of this service uses.
 pub const QUEUE: &str = "default";
@@ -61,13 +62,16 @@ pub async fn enqueue<J: BackgroundJob>(
 
 /// Adds one job of kind `J` per row of a query, in one statement, for fan-outs too large for
 /// one insert per job: `from` is the query's `FROM ... WHERE ...` (with `?` placeholders bound
-/// to `values`), `group`, `subject` and `payload` are SQL expressions over its rows giving each
-/// job's group (run) id, subject (see [`BackgroundJob::subject`]) and JSON payload (which must
-/// deserialize as `J`). A row whose subject already has a job of kind `J` gets none. Every job
-/// carries the current span's trace context (docs/spec.md §20).
+/// to `values`), `group`, `ordinal`, `subject` and `payload` are SQL expressions over its rows
+/// giving each job's group (run) id, its position in the [`groups`] row of that id (whose
+/// gates it then obeys), its subject (see [`BackgroundJob::subject`]) and its JSON payload
+/// (which must deserialize as `J`). A row whose subject already has a job of kind `J` gets
+/// none. Every job carries the current span's trace context (docs/spec.md §20).
+#[allow(clippy::too_many_arguments)]
 pub async fn enqueue_selected<J: BackgroundJob>(
     db: &impl ConnectionTrait,
     group: &str,
+    ordinal: &str,
     subject: &str,
     payload: &str,
     from: &str,
@@ -87,14 +91,20 @@ pub async fn enqueue_selected<J: BackgroundJob>(
     exec(
         db,
         &format!(
-            "INSERT INTO jobs (queue, kind, payload, status, run_id, subject_id, run_at, attempts, max_attempts, created_at, updated_at, trace_context) \
-             SELECT ?, ?, {payload}, 'pending', {group}, {subject}, ?, 0, ?, ?, ?, ? {from} \
+            "INSERT INTO jobs (queue, kind, payload, status, run_id, group_id, ordinal, subject_id, run_at, attempts, max_attempts, created_at, updated_at, trace_context) \
+             SELECT ?, ?, {payload}, 'pending', {group}, {group}, {ordinal}, {subject}, ?, 0, ?, ?, ?, ? {from} \
              ON CONFLICT DO NOTHING"
         ),
         all,
     )
     .await
 }
+
+/// What a job returns when it may not start after all (its group was held after the claim,
+/// docs/spec.md §13): the worker hands it back, its attempt not counted, as at shutdown.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the job may not start now: handed back")]
+pub struct HandBack;
 
 /// Withdraws the pending (not running) jobs of kind `J` in `group`; returns how many.
 pub async fn withdraw_pending<J: BackgroundJob>(
@@ -143,55 +153,14 @@ async fn insert(
     .map(|_| ())
 }
 
-/// Claims the next due job, if any, with a lease of `lease`.
+/// Claims the next due job, if any, with a lease of `lease` (see [`groups`] for the order and
+/// the gates of grouped jobs).
 pub async fn claim(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<JobHandle>, DbErr> {
-    let backend = db.get_database_backend();
-    let lock = match backend {
-        DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-        _ => "",
-    };
-    let token = uuid::Uuid::new_v4().to_string();
-    let sql = format!(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_token = ?, \
-         lease_expires_at = ?, heartbeat_at = ?, updated_at = ? \
-         WHERE id = (SELECT id FROM jobs WHERE queue = ? AND \
-                       ((status = 'pending' AND run_at <= ?) OR (status = 'running' AND lease_expires_at < ?)) \
-                     ORDER BY run_at, id LIMIT 1 {lock}) \
-           AND ((status = 'pending' AND run_at <= ?) OR (status = 'running' AND lease_expires_at < ?)) \
-         RETURNING id, kind, payload, attempts, max_attempts, trace_context"
-    );
-    let row = db
-        .query_one_raw(stmt(
-            backend,
-            &sql,
-            vec![
-                token.clone().into(),
-                (now + lease).into(),
-                now.into(),
-                now.into(),
-                QUEUE.into(),
-                now.into(),
-                now.into(),
-                now.into(),
-                now.into(),
-            ],
-        ))
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(JobHandle {
-        id: row.try_get("", "id")?,
-        kind: row.try_get("", "kind")?,
-        payload: row.try_get("", "payload")?,
-        attempts: row.try_get("", "attempts")?,
-        max_attempts: row.try_get("", "max_attempts")?,
-        lease_token: token,
-        trace_context: row.try_get("", "trace_context")?,
-        worker: worker::identity(None),
-    }))
+    groups::claim(db, now, lease).await
 }
 
 /// Extends the lease; false when the lease was lost (another worker reclaimed the job).

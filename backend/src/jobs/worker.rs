@@ -141,6 +141,12 @@ async fn handle(
         outcome("handed_back");
         return hand_back(ctx, &job).await;
     };
+    if let Err(error) = &result
+        && error.is::<super::HandBack>()
+    {
+        outcome("handed_back");
+        return hand_back(ctx, &job).await;
+    }
     if let Some(metrics) = crate::metrics::global() {
         metrics.observe_job(&job.kind, result.is_ok(), started.elapsed());
     }

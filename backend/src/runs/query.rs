@@ -11,13 +11,14 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::control::RunOptions;
 use crate::domain::run::{ItemStatus, Outcome, ReasonCode, RunStatus, ScopeKind, Source, Target};
 use crate::entities::{
     operation_runs, operators, run_items, run_scope_tenants, tenants, workspaces,
 };
 use crate::runbooks::Registry;
-use crate::runs::attempts;
 use crate::runs::lineage::{self, RetryRef};
+use crate::runs::{attempts, control};
 
 /// A tenant as a person reads it: `name (external_id)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -299,6 +300,8 @@ pub struct Counts {
     pub retrying: i64,
     /// Items cancelled before they ran (or while waiting for a retry).
     pub cancelled: i64,
+    /// Items started and not finished (in-flight; a paused run's finish and count).
+    pub running: i64,
 }
 
 /// A run (docs/spec.md §6 wire format).
@@ -320,7 +323,7 @@ pub struct RunView {
     pub planned_at: Option<DateTime<Utc>>,
     /// For a single-tenant run, the tenant's workspace.
     pub workspace_id: Option<i64>,
-    /// `queued`, `running` or `completed`.
+    /// `queued`, `running`, `paused` or `completed`.
     pub status: RunStatus,
     /// Set when completed.
     pub outcome: Option<Outcome>,
@@ -337,9 +340,22 @@ pub struct RunView {
     /// 0–100: processed items (succeeded, failed or skipped) of the total; cancelled items
     /// are not progress.
     pub progress_percent: f64,
-    /// Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
-    /// It grows while no item finishes; `last_progress_at` says since when.
+    /// Remaining seconds at the throughput observed over active time (null when unknown,
+    /// done, paused or cancelling). It grows while no item finishes; `last_progress_at` says
+    /// since when.
     pub eta_seconds: Option<i64>,
+    /// Seconds the run has been running: neither queued, nor paused (docs/spec.md §13).
+    pub active_seconds: i64,
+    /// Run control's options as started (and as changed since: `max_concurrency`); `{}` for a
+    /// run without any.
+    pub options: RunOptions,
+    /// Why, by whom and since when the run is paused; null unless `paused`.
+    pub pause: Option<control::PauseView>,
+    /// For a run with waves: the last released wave and how many there are; null without.
+    pub wave: Option<control::WaveView>,
+    /// Why the run's unstarted items are not starting (`workers`, `paused`, `capped`,
+    /// `wave_gate`); null when nothing waits, or the run is done.
+    pub waiting_for: Option<control::WaitingFor>,
     /// When an item of the run last finished (null before the first).
     pub last_progress_at: Option<DateTime<Utc>>,
     /// Set while the run is stalled: no item has finished for `max(30 s, 5 × the median item
@@ -460,7 +476,11 @@ async fn views_of(
     runs: Vec<(operation_runs::Model, Option<Stall>)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<RunView>, DbErr> {
-    let initiator_ids: Vec<i64> = runs.iter().filter_map(|(r, _)| r.initiator_id).collect();
+    let initiator_ids: Vec<i64> = runs
+        .iter()
+        .flat_map(|(r, _)| [r.initiator_id, r.paused_by])
+        .flatten()
+        .collect();
     let usernames: HashMap<i64, String> = if initiator_ids.is_empty() {
         HashMap::new()
     } else {
@@ -483,12 +503,18 @@ async fn views_of(
     let mut retried_by = lineage::retried_by(db, &completed).await?;
     let mut out = Vec::with_capacity(runs.len());
     for (run, stalled) in runs {
-        let initiator = run.initiator_id.and_then(|id| {
-            usernames.get(&id).map(|username| InitiatorView {
-                id,
-                username: username.clone(),
+        let operator = |id: Option<i64>| {
+            id.and_then(|id| {
+                usernames.get(&id).map(|username| InitiatorView {
+                    id,
+                    username: username.clone(),
+                })
             })
-        });
+        };
+        let initiator = operator(run.initiator_id);
+        let paused_by = operator(run.paused_by);
+        let options = control::options_of(&run);
+        let waiting_for = control::waiting_for(db, &run, &options, now).await?;
         let retries = retried_by.remove(&run.id).unwrap_or_default();
         // Only a run in a lineage (retried, or a retry itself) can have tenants settled later.
         let in_lineage = !retries.is_empty() || run.retry_of_run_id.is_some();
@@ -506,6 +532,7 @@ async fn views_of(
             _ => None,
         };
         let count = run.total.max(0) as u64;
+        let run_facts = run.clone();
         let scope = match (run.retry_of_run_id, run.scope_kind, run.scope_tenant_id) {
             (Some(of), _, _) => ScopeView::Tenants {
                 tenant_ids: lineage::retry_tenant_ids(db, &run, of, SCOPE_TENANTS_SHOWN as u64)
@@ -536,6 +563,10 @@ async fn views_of(
             (None, kind, _) => return Err(corrupt("run scope of", run.id, kind.as_str())),
         };
         let mut view = to_view(run, scope, initiator, retries, stalled, now);
+        view.pause = control::pause_view(&run_facts, paused_by);
+        view.wave = control::wave_view(&run_facts, &options);
+        view.options = options;
+        view.waiting_for = waiting_for;
         view.retryable_tenants = retryable;
         view.retry_confirmation = retry_confirmation;
         out.push(view);
@@ -575,7 +606,10 @@ fn to_view(
     let outcome = run.outcome;
     let source = run.source;
     let progress_percent = if run.total > 0 {
-        ((run.processed as f64 / run.total as f64) * 1000.0).round() / 10.0
+        ((run.processed as f64 / run.total as f64) * 1000.0)
+            .round()
+            .min(1000.0)
+            / 10.0
     } else if status == RunStatus::Completed {
         100.0
     } else {
@@ -583,12 +617,12 @@ fn to_view(
     };
     // A cancelling run's remaining items will not run: it has no ETA.
     let remaining = run.total - run.processed - run.cancelled;
-    let eta_seconds = match (status, run.started_at) {
-        (RunStatus::Running, Some(started))
-            if run.cancel_reason.is_none() && run.processed > 0 && remaining > 0 =>
-        {
-            let elapsed = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
-            let per_item = elapsed / run.processed as f64;
+    let active_seconds = control::active_seconds(&run, now);
+    // Paused time is not throughput: the rate is over active time only, and a paused run has
+    // no ETA.
+    let eta_seconds = match status {
+        RunStatus::Running if run.cancel_reason.is_none() && run.processed > 0 && remaining > 0 => {
+            let per_item = active_seconds as f64 / run.processed as f64;
             Some((per_item * remaining as f64).ceil() as i64)
         }
         _ => None,
@@ -624,9 +658,15 @@ fn to_view(
             findings_changed: run.findings_changed,
             retrying: run.retrying,
             cancelled: run.cancelled,
+            running: run.running,
         },
         progress_percent,
         eta_seconds,
+        active_seconds,
+        options: RunOptions::default(),
+        pause: None,
+        wave: None,
+        waiting_for: None,
         last_progress_at: run.progressed_at,
         stalled,
         error_summary: run.error_summary,
@@ -648,7 +688,7 @@ fn to_view(
 pub struct LastRun {
     /// Run id.
     pub id: i64,
-    /// `queued`, `running` or `completed`.
+    /// `queued`, `running`, `paused` or `completed`.
     pub status: RunStatus,
     /// Set when completed.
     pub outcome: Option<Outcome>,

@@ -238,18 +238,25 @@ async fn resume_fanout(ctx: &AppContext, run_id: i64, now: DateTime<Utc>) -> Res
         .db
         .query_one_raw(stmt(
             ctx.db.get_database_backend(),
-            "SELECT COALESCE(MAX(tenant_id), 0) AS after, \
+            "SELECT COALESCE(MAX(tenant_id), 0) AS after, COALESCE(MAX(ordinal), 0) AS last_ordinal, \
              (SELECT retry_of_run_id FROM operation_runs WHERE id = ?) AS retry_of \
              FROM run_items WHERE run_id = ?",
             vec![run_id.into(), run_id.into()],
         ))
         .await?;
-    let (after, retry_of) = match row {
+    let (after, last_ordinal, retry_of) = match row {
         Some(row) => (
             row.try_get::<i64>("", "after")?,
+            row.try_get::<i64>("", "last_ordinal")?,
             row.try_get::<Option<i64>>("", "retry_of")?,
         ),
-        None => (0, None),
+        None => (0, 0, None),
+    };
+    // Positions after the canary tenants' are given in order: the last one given says how many
+    // other tenants the fan-out has enqueued.
+    let canaries = match crate::runs::query::find(&ctx.db, run_id).await? {
+        Some(run) => crate::runs::control::options_of(&run).canary_count(),
+        None => return Ok(()),
     };
     // A dead fan-out job of this run would block the new one: it is replaced.
     exec(
@@ -264,6 +271,7 @@ async fn resume_fanout(ctx: &AppContext, run_id: i64, now: DateTime<Utc>) -> Res
             run_id,
             after_tenant_id: after,
             retry_of,
+            ordered: (last_ordinal - canaries).max(0),
         },
         Some(run_id),
         now,

@@ -236,6 +236,41 @@ pub async fn count(db: &impl ConnectionTrait, target: &Target) -> Result<u64, Db
     }
 }
 
+/// Those of `ids` that are not in `target` (canary tenants must be in scope, docs/spec.md §13).
+pub async fn outside(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
+    match target {
+        Target::AllTenants => {
+            let inside: std::collections::HashSet<i64> = targetable()
+                .select_only()
+                .column(tenants::Column::Id)
+                .filter(tenants::Column::Id.is_in(ids.to_vec()))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect();
+            Ok(ids
+                .iter()
+                .copied()
+                .filter(|id| !inside.contains(id))
+                .collect())
+        }
+        Target::Tenant(only) => Ok(ids.iter().copied().filter(|id| id != only).collect()),
+        Target::Tenants(listed)
+        | Target::Workspace {
+            tenant_ids: listed, ..
+        } => Ok(ids
+            .iter()
+            .copied()
+            .filter(|id| listed.binary_search(id).is_err())
+            .collect()),
+    }
+}
+
 /// One page of tenant ids in `target` after `after` (keyset), at most `limit`.
 pub async fn page(
     db: &impl ConnectionTrait,

@@ -2,7 +2,7 @@
 //! counters are incremented in SQL, never read-modify-written in memory.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 use crate::audit::{self, Actor, Event};
 use crate::auth::RequestMeta;
@@ -11,52 +11,108 @@ use crate::db::{self, exec};
 use crate::domain::run::{ItemStatus, Outcome, RunStatus};
 use crate::entities::{operation_runs, run_items};
 use crate::runbooks::TenantReport;
-use crate::runs::attempts;
 use crate::runs::failure::ItemFailure;
 use crate::runs::query::{self, RunView};
 use crate::runs::transition::{self, Transition};
 use crate::runs::{Initiator, RunError};
+use crate::runs::{attempts, control};
 use crate::{alerts, notifications};
 
-/// `queued → running`, by the first tenant job; a no-op afterwards.
-pub async fn mark_running(
-    db: &impl ConnectionTrait,
-    run_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    Transition::to(RunStatus::Running)
-        .setting("started_at = ?, ", vec![now.into()])
-        .apply(db, run_id, now)
-        .await
-        .map(|_| ())
+/// What [`start_item`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    /// The item is `running` for this attempt.
+    Started,
+    /// The item is no longer waiting (finished or cancelled meanwhile).
+    NotWaiting,
+    /// The run may not start items now (paused or being cancelled since the job was claimed):
+    /// the job goes back, its attempt not counted (docs/spec.md §13).
+    HandBack,
 }
 
-/// Claims a pending item (or one whose worker was lost) for its job's `attempt` by `worker`;
-/// false when it is no longer pending or running. The item's attempts are its job's, so an
-/// attempt the queue does not count (a job handed back at shutdown) is not counted here either.
-/// The attempt's row is opened in the same transaction (docs/spec.md §21).
+/// Starts an item (pending, one whose worker was lost, or — `retrying` — one waiting for its
+/// next attempt) for its job's `attempt` by `worker`. The run row comes first: the run must be
+/// queued or running and not being cancelled (an item already running — its job reclaimed,
+/// or run again — goes on whatever the run), and counts the item in `running`; a run that may
+/// not start items gives [`Started::HandBack`]. The item's attempts are its job's, so an
+/// attempt the queue does not count (a job handed back) is not counted here either. The
+/// attempt's row is opened, and a queued run becomes `running`, in the same transaction
+/// (docs/spec.md §13, §21).
 pub async fn start_item(
-    db: &DatabaseConnection,
+    ctx: &AppContext,
+    run_id: i64,
     item_id: i64,
     attempt: i32,
     worker: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let txn = db::begin_write(db).await?;
-    let started = exec(
+    retrying: bool,
+) -> Result<Started, DbErr> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let (startable, mut values) = transition::status_in(&[RunStatus::Queued, RunStatus::Running]);
+    values.splice(0..0, [item_id.into(), ctx.now().into(), run_id.into()]);
+    values.push(item_id.into());
+    let open = exec(
         &txn,
-        "UPDATE run_items SET status = 'running', attempts = ?, \
-         started_at = COALESCE(started_at, ?), updated_at = ? \
-         WHERE id = ? AND status IN ('pending', 'running')",
-        vec![attempt.into(), now.into(), now.into(), item_id.into()],
+        &format!(
+            "UPDATE operation_runs SET running = running + (SELECT COUNT(*) FROM run_items \
+               WHERE id = ? AND status IN ('pending', 'retrying')), updated_at = ? \
+             WHERE id = ? AND ((cancel_reason IS NULL AND {startable}) \
+               OR EXISTS (SELECT 1 FROM run_items WHERE id = ? AND status = 'running'))"
+        ),
+        values,
     )
     .await?
         == 1;
-    if started {
-        attempts::begin(&txn, item_id, attempt, worker, now).await?;
+    if !open {
+        txn.rollback().await?;
+        return Ok(Started::HandBack);
     }
+    // Read after the run row's lock: a pause that committed first has already handed this back.
+    let now = ctx.now();
+    let started = if retrying {
+        let resumed = exec(
+            &txn,
+            "UPDATE run_items SET status = 'running', attempts = ?, next_attempt_at = NULL, \
+             updated_at = ? WHERE id = ? AND status = 'retrying'",
+            vec![attempt.into(), now.into(), item_id.into()],
+        )
+        .await?
+            == 1;
+        if resumed {
+            exec(
+                &txn,
+                "UPDATE operation_runs SET retrying = retrying - 1 WHERE id = ?",
+                vec![run_id.into()],
+            )
+            .await?;
+        }
+        resumed
+    } else {
+        exec(
+            &txn,
+            "UPDATE run_items SET status = 'running', attempts = ?, \
+             started_at = COALESCE(started_at, ?), updated_at = ? \
+             WHERE id = ? AND status IN ('pending', 'running')",
+            vec![attempt.into(), now.into(), now.into(), item_id.into()],
+        )
+        .await?
+            == 1
+    };
+    if !started {
+        txn.rollback().await?;
+        return Ok(Started::NotWaiting);
+    }
+    attempts::begin(&txn, item_id, attempt, worker, now).await?;
+    // The first tenant makes a queued run running (and its active time starts).
+    Transition::to(RunStatus::Running)
+        .from(&[RunStatus::Queued])
+        .setting(
+            "started_at = ?, active_since = ?, ",
+            vec![now.into(), now.into()],
+        )
+        .apply(&txn, run_id, now)
+        .await?;
     txn.commit().await?;
-    Ok(started)
+    Ok(Started::Started)
 }
 
 /// Inside the transaction that hands an item's job back unfinished: a `running` item returns
@@ -77,41 +133,15 @@ pub async fn return_item(
     .await?;
     if returned == 1 {
         attempts::forget_open(txn, item_id).await?;
-    }
-    Ok(())
-}
-
-/// Claims a `retrying` item for its next attempt by `worker` and takes it off the run's
-/// `retrying` count; false when it is no longer retrying (cancelled meanwhile). The attempt's
-/// row is opened in the same transaction (docs/spec.md §21).
-pub async fn resume_item(
-    ctx: &AppContext,
-    run_id: i64,
-    item_id: i64,
-    attempt: i32,
-    worker: &str,
-) -> Result<bool, DbErr> {
-    let now = ctx.now();
-    let txn = db::begin_write(&ctx.db).await?;
-    let resumed = exec(
-        &txn,
-        "UPDATE run_items SET status = 'running', attempts = ?, next_attempt_at = NULL, \
-         updated_at = ? WHERE id = ? AND status = 'retrying'",
-        vec![attempt.into(), now.into(), item_id.into()],
-    )
-    .await?
-        == 1;
-    if resumed {
-        attempts::begin(&txn, item_id, attempt, worker, now).await?;
         exec(
-            &txn,
-            "UPDATE operation_runs SET retrying = retrying - 1, updated_at = ? WHERE id = ?",
-            vec![now.into(), run_id.into()],
+            txn,
+            "UPDATE operation_runs SET running = running - 1, updated_at = ? \
+             WHERE id = (SELECT run_id FROM run_items WHERE id = ?)",
+            vec![now.into(), item_id.into()],
         )
         .await?;
     }
-    txn.commit().await?;
-    Ok(resumed)
+    Ok(())
 }
 
 /// Inside the transaction that reschedules the item's job: the item is `retrying` until
@@ -125,29 +155,36 @@ pub async fn mark_retrying(
     next_attempt_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let updated = exec(
-        txn,
-        "UPDATE run_items SET status = 'retrying', last_error = ?, error_sqlstate = ?, \
-         next_attempt_at = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'running')",
-        vec![
-            failure.text().into(),
-            failure.sqlstate.clone().into(),
-            next_attempt_at.into(),
-            now.into(),
-            item_id.into(),
-        ],
-    )
-    .await?;
-    // The attempt failed whatever became of the item meanwhile.
-    attempts::end(txn, item_id, Some(failure), now).await?;
-    if updated == 1 {
-        exec(
+    // A running item leaves the run's `running` count as it waits.
+    for (from, was_running) in [("= 'running'", 1i64), ("= 'pending'", 0)] {
+        let updated = exec(
             txn,
-            "UPDATE operation_runs SET retrying = retrying + 1, updated_at = ? WHERE id = ?",
-            vec![now.into(), run_id.into()],
+            &format!(
+                "UPDATE run_items SET status = 'retrying', last_error = ?, error_sqlstate = ?, \
+                 next_attempt_at = ?, updated_at = ? WHERE id = ? AND status {from}"
+            ),
+            vec![
+                failure.text().into(),
+                failure.sqlstate.clone().into(),
+                next_attempt_at.into(),
+                now.into(),
+                item_id.into(),
+            ],
         )
         .await?;
+        if updated == 1 {
+            exec(
+                txn,
+                "UPDATE operation_runs SET retrying = retrying + 1, running = running - ?, \
+                 updated_at = ? WHERE id = ?",
+                vec![was_running.into(), now.into(), run_id.into()],
+            )
+            .await?;
+            break;
+        }
     }
+    // The attempt failed whatever became of the item meanwhile.
+    attempts::end(txn, item_id, Some(failure), now).await?;
     Ok(())
 }
 
@@ -163,7 +200,26 @@ pub enum Recorded {
     Counted {
         /// Whether to call [`try_finalize`] after commit.
         run_may_complete: bool,
+        /// Whether the run has a failure budget or a wave gate to check after commit
+        /// ([`control::check_gates`]).
+        gated: bool,
     },
+}
+
+/// What an item's counting statement returns about its run: whether every item may be
+/// processed (`may_complete`), and whether it has a gate to check (`gated`).
+const AFTER_ITEM: &str = "CASE WHEN enqueued_at IS NOT NULL AND processed + cancelled >= total \
+       THEN 1 ELSE 0 END AS may_complete, \
+     CASE WHEN max_failed IS NOT NULL OR gate_ordinal IS NOT NULL THEN 1 ELSE 0 END AS gated";
+
+/// Reads [`AFTER_ITEM`]'s row.
+fn after_item(row: Option<sea_orm::QueryResult>) -> Result<(bool, bool), DbErr> {
+    let Some(row) = row else {
+        return Ok((false, false));
+    };
+    let may_complete: i32 = row.try_get("", "may_complete")?;
+    let gated: i32 = row.try_get("", "gated")?;
+    Ok((may_complete == 1, gated == 1))
 }
 
 /// Inside the tenant's transaction: marks the item succeeded, ends its attempt and bumps the
@@ -200,10 +256,11 @@ pub async fn record_success(
     let row = txn
         .query_one_raw(db::stmt(
             txn.get_database_backend(),
-            "UPDATE operation_runs SET processed = processed + 1, succeeded = succeeded + 1, \
-             findings_changed = findings_changed + ?, progressed_at = ?, updated_at = ? WHERE id = ? \
-             RETURNING CASE WHEN enqueued_at IS NOT NULL AND processed + cancelled >= total \
-               THEN 1 ELSE 0 END AS may_complete",
+            &format!(
+                "UPDATE operation_runs SET processed = processed + 1, succeeded = succeeded + 1, \
+                 running = running - 1, findings_changed = findings_changed + ?, progressed_at = ?, \
+                 updated_at = ? WHERE id = ? RETURNING {AFTER_ITEM}"
+            ),
             vec![
                 (report.changed as i64).into(),
                 now.into(),
@@ -212,12 +269,10 @@ pub async fn record_success(
             ],
         ))
         .await?;
-    let may_complete: i32 = match row {
-        Some(row) => row.try_get("", "may_complete")?,
-        None => 0,
-    };
+    let (run_may_complete, gated) = after_item(row)?;
     Ok(Recorded::Counted {
-        run_may_complete: may_complete == 1,
+        run_may_complete,
+        gated,
     })
 }
 
@@ -234,8 +289,13 @@ pub async fn fail_item(
     let error = failure.text();
     let txn = db::begin_write(&ctx.db).await?;
     let mut updated = 0;
-    // A `retrying` item leaves the run's `retrying` count as it fails.
-    for (from, was_retrying) in [("IN ('pending', 'running')", 0i64), ("= 'retrying'", 1)] {
+    let mut gated = false;
+    // A `running` or `retrying` item leaves the run's count of those as it fails.
+    for (from, was_running, was_retrying) in [
+        ("= 'running'", 1i64, 0i64),
+        ("= 'pending'", 0, 0),
+        ("= 'retrying'", 0, 1),
+    ] {
         updated = exec(
             &txn,
             &format!(
@@ -254,13 +314,24 @@ pub async fn fail_item(
         .await?;
         if updated == 1 {
             attempts::end(&txn, item_id, Some(failure), now).await?;
-            exec(
-                &txn,
-                "UPDATE operation_runs SET processed = processed + 1, failed = failed + 1, \
-                 retrying = retrying - ?, progressed_at = ?, updated_at = ? WHERE id = ?",
-                vec![was_retrying.into(), now.into(), now.into(), run_id.into()],
-            )
-            .await?;
+            let row = txn
+                .query_one_raw(db::stmt(
+                    txn.get_database_backend(),
+                    &format!(
+                        "UPDATE operation_runs SET processed = processed + 1, failed = failed + 1, \
+                         running = running - ?, retrying = retrying - ?, progressed_at = ?, \
+                         updated_at = ? WHERE id = ? RETURNING {AFTER_ITEM}"
+                    ),
+                    vec![
+                        was_running.into(),
+                        was_retrying.into(),
+                        now.into(),
+                        now.into(),
+                        run_id.into(),
+                    ],
+                ))
+                .await?;
+            gated = after_item(row)?.1;
             break;
         }
     }
@@ -285,7 +356,9 @@ pub async fn fail_item(
             "sqlstate": failure.sqlstate,
         });
         audit::record(&ctx.db, event).await;
-        try_finalize(ctx, run_id).await?;
+        if try_finalize(ctx, run_id).await?.is_none() && gated {
+            control::check_gates(ctx, run_id).await?;
+        }
     }
     Ok(())
 }
@@ -373,7 +446,8 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         .setting(
             "outcome = CASE WHEN cancel_reason IS NOT NULL THEN ? WHEN total = 0 THEN ? \
                             WHEN failed = 0 THEN ? WHEN succeeded = 0 THEN ? ELSE ? END, \
-             active_scope_key = NULL, started_at = COALESCE(started_at, ?), completed_at = ?, ",
+             active_scope_key = NULL, started_at = COALESCE(started_at, ?), completed_at = ?, \
+             pause_reason = NULL, paused_by = NULL, pause_text = NULL, paused_at = NULL, ",
             vec![
                 Outcome::Cancelled.as_str().into(),
                 Outcome::Failed.as_str().into(),
@@ -398,6 +472,19 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         txn.rollback().await?;
         return Ok(None);
     };
+    // Its active time stops, and its job group goes with its last job.
+    let run = operation_runs::Model {
+        active_seconds: control::active_seconds(&run, now),
+        active_since: None,
+        ..run
+    };
+    exec(
+        &txn,
+        "UPDATE operation_runs SET active_seconds = ?, active_since = NULL WHERE id = ?",
+        vec![run.active_seconds.into(), run_id.into()],
+    )
+    .await?;
+    crate::jobs::groups::remove(&txn, run_id).await?;
     let outcome = run.outcome.unwrap_or(Outcome::Failed);
     let summary = match outcome {
         Outcome::Failed if run.total == 0 => Some("no tenant in scope".to_owned()),
@@ -422,7 +509,7 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
     let view = query::view(&txn, &ctx.runbooks, run, now).await?;
     notifications::run_completed(&txn, &view, outcome, now).await?;
     if matches!(outcome, Outcome::Failed | Outcome::PartiallySucceeded) && alerts::configured(ctx) {
-        let alert = completion_alert(ctx, &txn, &view, outcome, now).await?;
+        let alert = run_alert(ctx, &txn, &view, "operation_run.completed", 0, now).await?;
         alerts::enqueue(&txn, &alert, now).await?;
     }
     txn.commit().await?;
@@ -441,13 +528,14 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
     Ok(Some(outcome))
 }
 
-/// The webhook message about a run that completed `outcome`: its view's facts and the first
-/// failed tenants with their errors.
-async fn completion_alert(
+/// The webhook message `kind` (episode `episode`) about a run: its view's facts (outcome or
+/// pause) and the first failed tenants with their errors.
+pub async fn run_alert(
     ctx: &AppContext,
     db: &impl ConnectionTrait,
     view: &RunView,
-    outcome: Outcome,
+    kind: &'static str,
+    episode: i32,
     now: DateTime<Utc>,
 ) -> Result<alerts::RunAlert, DbErr> {
     let failed = query::ItemFilter {
@@ -466,11 +554,13 @@ async fn completion_alert(
         .collect();
     let json = |v: serde_json::Result<serde_json::Value>| v.unwrap_or_default();
     Ok(alerts::RunAlert {
-        kind: "operation_run.completed",
+        kind,
+        episode,
         run_id: view.id,
         runbook: view.runbook.clone(),
         scope: json(serde_json::to_value(&view.scope)),
-        outcome,
+        outcome: view.outcome,
+        pause: view.pause.as_ref().map(|p| json(serde_json::to_value(p))),
         counts: json(serde_json::to_value(view.counts)),
         error_summary: view.error_summary.clone(),
         failed_tenants,
@@ -480,7 +570,7 @@ async fn completion_alert(
             .as_ref()
             .map(|base| format!("{base}/system/ops/runs/{}", view.id)),
         initiator: json(serde_json::to_value(&view.initiator)),
-        completed_at: now,
+        completed_at: view.completed_at,
     })
 }
 
@@ -490,7 +580,7 @@ async fn completion_alert(
 pub async fn cancel(
     ctx: &AppContext,
     run_id: i64,
-    by: &Initiator,
+    by: Option<&Initiator>,
     reason: &str,
     meta: &RequestMeta,
 ) -> Result<RunView, RunError> {
@@ -509,7 +599,7 @@ pub async fn cancel(
         0..0,
         [
             reason.into(),
-            by.operator_id.into(),
+            by.map(|b| b.operator_id).into(),
             now.into(),
             run_id.into(),
         ],
@@ -554,14 +644,9 @@ pub async fn cancel(
     )
     .await?;
     crate::jobs::withdraw_pending::<crate::runs::execute::tenant::TenantJob>(&txn, run_id).await?;
+    crate::jobs::groups::cancelling(&txn, run_id).await?;
     txn.commit().await?;
-    let mut event = meta.event(
-        "runbook.run.cancelled",
-        Actor::Operator {
-            id: by.operator_id,
-            username: by.username.clone(),
-        },
-    );
+    let mut event = meta.event("runbook.run.cancelled", control::actor(by));
     event.target = Some(("operation_run", run_id.to_string()));
     event.metadata = serde_json::json!({ "reason": reason, "items_cancelled": cancelled });
     audit::record(&ctx.db, event).await;

@@ -46,7 +46,15 @@ pub async fn detect(
     if run.status != RunStatus::Running {
         return Ok(None);
     }
-    let Some(since) = run.progressed_at.or(run.started_at) else {
+    // A resumed run is not stalled at once: its quiet time starts again at the resume.
+    let Some(since) = run
+        .progressed_at
+        .or(run.started_at)
+        .map(|since| match run.resumed_at {
+            Some(resumed) => since.max(resumed),
+            None => since,
+        })
+    else {
         return Ok(None);
     };
     if now - since < MIN_STALL {

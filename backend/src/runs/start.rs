@@ -12,12 +12,13 @@ use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::db::{self, exec};
 use crate::domain::capability::Capability;
+use crate::domain::control::RunOptions;
 use crate::domain::run::{Reason, RunStatus, Scope, Source, Target, confirmation_phrase, confirms};
 use crate::entities::operation_runs;
-use crate::idempotency;
 use crate::runs::query::{self, RunView};
 use crate::runs::{Initiator, RunError};
-use crate::runs::{execute, lineage, preflight, scope};
+use crate::runs::{control, execute, lineage, preflight, scope};
+use crate::{idempotency, jobs};
 
 /// Everything a start needs.
 #[derive(Debug, Clone)]
@@ -41,6 +42,9 @@ pub struct StartRequest {
     pub preflight_id: String,
     /// Start even though the preflight found nothing to change.
     pub allow_no_changes: bool,
+    /// Run control's options (docs/spec.md §13); part of the run's identity for dedupe.
+    /// Ignored by `retry_failed`, whose retry runs without them.
+    pub options: RunOptions,
     /// When retrying the failed tenants of a run.
     pub retry_of: Option<i64>,
     /// Request metadata for the audit event.
@@ -143,6 +147,7 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
             pf.tenants_in_scope
         )));
     }
+    check_options(ctx, &req.options, &target, tenants_now).await?;
     if target.needs_phrase() {
         require_phrase(
             &confirmation_phrase(runbook.confirmation_verb(), tenants_now),
@@ -170,6 +175,30 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
         total: tenants_now,
     };
     create_locked(ctx, &req, runbook, &target, resolved.tenant, plan).await
+}
+
+/// Checks the options against the resolved scope: bounds, waves below the tenant count,
+/// canary tenants in scope and named once (a 422 naming the field).
+async fn check_options(
+    ctx: &AppContext,
+    options: &RunOptions,
+    target: &Target,
+    tenants: u64,
+) -> Result<(), RunError> {
+    options
+        .check(tenants, matches!(target, Target::Tenant(_)))
+        .map_err(|e| RunError::invalid(e.field, e.message))?;
+    if let Some(canary) = &options.canary_tenant_ids {
+        let outside = scope::outside(&ctx.db, target, canary).await?;
+        if !outside.is_empty() {
+            let ids: Vec<String> = outside.iter().map(i64::to_string).collect();
+            return Err(RunError::invalid(
+                "options.canary_tenant_ids",
+                format!("not in this run's scope: tenant {}", ids.join(", ")),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What a new run carries from its preflight (or, for a retry, from its source run).
@@ -235,7 +264,7 @@ async fn create_locked(
         .await?;
     for run in active {
         let scope = scope::of_run(&txn, &run).await?;
-        // The identity of a run: runbook, scope and (parsed) parameters.
+        // The identity of a run: runbook, scope, (parsed) parameters and options.
         let same_parameters = run
             .parameters
             .clone()
@@ -243,6 +272,7 @@ async fn create_locked(
             == plan.parameters;
         if scope == *target
             && same_parameters
+            && control::options_of(&run) == req.options
             && run.retry_of_run_id.is_none()
             && req.retry_of.is_none()
         {
@@ -290,6 +320,12 @@ async fn create_locked(
                 .or_else(|| target.workspace_id()),
         )
     });
+    let options = &req.options;
+    let options_json = (!options.is_empty())
+        .then(|| serde_json::to_value(options))
+        .transpose()
+        .map_err(|e| RunError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    let first_wave_end = options.wave_end(1);
     let run = operation_runs::ActiveModel {
         runbook_key: Set(runbook.key().to_owned()),
         runbook_version: Set(runbook.version()),
@@ -307,6 +343,10 @@ async fn create_locked(
         status: Set(RunStatus::Queued),
         total: Set(plan.total as i64),
         retry_of_run_id: Set(req.retry_of),
+        options: Set(options_json),
+        max_failed: Set(options.failure_budget.map(|b| b.max_failed)),
+        wave: Set(options.waves.as_ref().map(|_| 1)),
+        gate_ordinal: Set(first_wave_end),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -319,6 +359,17 @@ async fn create_locked(
     let span = tracing::Span::current();
     span.record("run_id", run.id);
     span.record("deduplicated", false);
+    // The tenant jobs' gates (pause, cap, waves) live in the run's job group.
+    jobs::groups::create(
+        &txn,
+        run.id,
+        jobs::groups::Limits {
+            max_running: options.max_concurrency,
+            released_ordinal: first_wave_end,
+        },
+        now,
+    )
+    .await?;
     execute::fanout::enqueue(&txn, run.id, req.retry_of, now).await?;
     let started = StartedRun {
         run: query::view(&txn, &ctx.runbooks, run, now).await?,
@@ -365,6 +416,7 @@ async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest,
         "preflight_id": req.preflight_id,
         "total": run.counts.total,
         "retry_of_run_id": req.retry_of,
+        "options": run.options,
     });
     audit::record(&ctx.db, event).await;
 }
@@ -410,6 +462,7 @@ pub async fn retry_failed(
     let target = Target::Tenants(tenant_ids);
     req.runbook = original.runbook_key.clone();
     req.retry_of = Some(run_id);
+    req.options = RunOptions::default();
     if let Some(initiator) = &req.initiator {
         let need = |cap: Capability| {
             if initiator.capabilities.contains(&cap) {

@@ -23,6 +23,8 @@ pub struct Transition<'a> {
     pub guard: &'a str,
     /// Values of `guard`'s placeholders.
     pub guard_values: Vec<Value>,
+    /// Only from these of the statuses that may become `to` (`None`: from any of them).
+    pub from: Option<&'a [RunStatus]>,
 }
 
 impl<'a> Transition<'a> {
@@ -34,7 +36,15 @@ impl<'a> Transition<'a> {
             set_values: Vec::new(),
             guard: "",
             guard_values: Vec::new(),
+            from: None,
         }
+    }
+
+    /// Only from `from` (those of them that may become [`Transition::to`]).
+    #[must_use]
+    pub fn from(mut self, from: &'a [RunStatus]) -> Self {
+        self.from = Some(from);
+        self
     }
 
     /// Also sets `set` (see [`Transition::set`]).
@@ -61,7 +71,11 @@ impl<'a> Transition<'a> {
         run_id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, DbErr> {
-        let (sources, source_values) = status_in(&RunStatus::sources_of(self.to));
+        let mut allowed = RunStatus::sources_of(self.to);
+        if let Some(from) = self.from {
+            allowed.retain(|status| from.contains(status));
+        }
+        let (sources, source_values) = status_in(&allowed);
         let mut values = vec![self.to.as_str().into()];
         values.extend(self.set_values);
         values.extend([now.into(), run_id.into()]);

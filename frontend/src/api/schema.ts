@@ -643,9 +643,9 @@ export interface paths {
         put?: never;
         /**
          * Cancel a run.
-         * @description Cancels an active run with a reason: pending items and items waiting for a retry become
-         *     `cancelled`, running ones finish, and the run completes with outcome `cancelled`. A completed
-         *     run, or one already being cancelled, is 409.
+         * @description Cancels an active run (queued, running or paused) with a reason: pending items and items
+         *     waiting for a retry become `cancelled`, running ones finish, and the run completes with
+         *     outcome `cancelled`. A completed run, or one already being cancelled, is 409.
          *
          *     Who may call it: an operator with `ops.runs.cancel`. Changes: the run's unstarted items and
          *     their jobs; the run's outcome once its running items finish; audit `runbook.run.cancelled`.
@@ -751,6 +751,83 @@ export interface paths {
         get: operations["item_attempts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a run's concurrency cap.
+         * @description Slows an active run down (or speeds it up) without stopping it: the claim applies the new
+         *     `max_concurrency` from the next job; items already running finish. A completed run is 409
+         *     (`invalid_state`).
+         *
+         *     Who may call it: an operator with `ops.runs.control`. Changes: the run's options; audit
+         *     `runbook.run.options_changed` (from, to, reason).
+         */
+        patch: operations["options"];
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a run.
+         * @description Pauses a queued or running run with a reason: its status is `paused` at once and no further
+         *     item starts, on any worker; items already running finish and count (`counts.running` shows
+         *     them). The run keeps its lock. Resume it with `/resume`, or cancel it. A paused, completed or
+         *     cancelling run is 409 (`invalid_state`), as is a run whose last items are already running.
+         *
+         *     Who may call it: an operator with `ops.runs.control`. Changes: the run's status and pause;
+         *     audit `runbook.run.paused`.
+         */
+        post: operations["pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a run.
+         * @description Resumes a paused run with a reason: it returns to `running` (`queued` when no tenant has
+         *     started) and its items start again. Its failure budget counts afresh from here, and a wave
+         *     that finished while it was paused is passed (the next wave starts). A run that is not
+         *     paused, or is being cancelled, is 409 (`invalid_state`).
+         *
+         *     Who may call it: an operator with `ops.runs.control`. Changes: the run's status; audit
+         *     `runbook.run.resumed`.
+         */
+        post: operations["resume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -918,11 +995,6 @@ export interface components {
              */
             worker?: string | null;
         };
-        /** @description Cancel request. */
-        CancelBody: {
-            /** @description Why (10–500 characters). */
-            reason: string;
-        };
         /** @description The typed confirmation an operator must give. */
         Confirmation: {
             /** @description The phrase to type, exactly. */
@@ -960,6 +1032,11 @@ export interface components {
              * @description Items between attempts, waiting for a retry.
              */
             retrying: number;
+            /**
+             * Format: int64
+             * @description Items started and not finished (in-flight; a paused run's finish and count).
+             */
+            running: number;
             /**
              * Format: int64
              * @description Items skipped (not applicable).
@@ -1007,6 +1084,15 @@ export interface components {
             /** @description The bearer JWT. */
             token: string;
         };
+        /** @description How many items may fail before the run pauses itself. */
+        FailureBudget: {
+            /**
+             * Format: int64
+             * @description The run pauses once more than this many items have failed since it started or was last
+             *     resumed (0 pauses it at the first failure).
+             */
+            max_failed: number;
+        };
         /** @description A probe's answer. */
         Health: {
             /** @description `ok` when healthy. */
@@ -1040,7 +1126,7 @@ export interface components {
              */
             id: number;
             outcome?: components["schemas"]["Outcome"] | null;
-            /** @description `queued`, `running` or `completed`. */
+            /** @description `queued`, `running`, `paused` or `completed`. */
             status: components["schemas"]["RunStatus"];
         };
         /** @description Credentials. */
@@ -1128,7 +1214,7 @@ export interface components {
              * @description Id.
              */
             id: number;
-            /** @description `OperationRunCompleted`. */
+            /** @description `OperationRunCompleted` or `OperationRunPaused`. */
             kind: string;
             /**
              * Format: date-time
@@ -1167,6 +1253,16 @@ export interface components {
             /** @description Username. */
             username: string;
         };
+        /** @description The options an active run's operator may change, with a reason. */
+        OptionsBody: {
+            /**
+             * Format: int64
+             * @description At most this many of the run's items run at once (1–256); `null` removes the cap.
+             */
+            max_concurrency?: number | null;
+            /** @description Why (10–500 characters). */
+            reason: string;
+        };
         /**
          * @description How a completed run ended.
          * @enum {string}
@@ -1178,6 +1274,24 @@ export interface components {
             current_password: string;
             /** @description The new password: 12–256 characters, not containing the username, not a common password. */
             new_password: string;
+        };
+        /**
+         * @description Why a run is paused (docs/spec.md §13).
+         * @enum {string}
+         */
+        PauseReason: "operator" | "failure_budget" | "wave_gate";
+        /** @description Why a run is paused, by whom and since when (the run view's `pause`). */
+        PauseView: {
+            by?: components["schemas"]["InitiatorView"] | null;
+            /** @description `operator`, `failure_budget` or `wave_gate`. */
+            reason: components["schemas"]["PauseReason"];
+            /**
+             * Format: date-time
+             * @description When it paused.
+             */
+            since: string;
+            /** @description The operator's reason, or what the run says about its own pause. */
+            text?: string | null;
         };
         /** @description Preflight request. */
         PreflightBody: {
@@ -1354,13 +1468,40 @@ export interface components {
             /** @description Short name (e.g. `first_seen`). */
             name: string;
         };
+        /** @description A run action's reason: pause, resume (and cancel, whose body is the same). */
+        RunActionBody: {
+            /** @description Why (10–500 characters). */
+            reason: string;
+        };
+        /** @description The options of a start (each optional; the default keeps a run unrestricted). */
+        RunOptions: {
+            /** @description Tenants (ids, in scope) that come first, in this order; then ascending tenant id. */
+            canary_tenant_ids?: number[] | null;
+            failure_budget?: components["schemas"]["FailureBudget"] | null;
+            /**
+             * Format: int64
+             * @description At most this many of the run's items run at once, across every worker (1–256).
+             */
+            max_concurrency?: number | null;
+            /**
+             * @description Cumulative tenant counts, strictly increasing and each below the tenants in scope: wave
+             *     1 is the first n1 tenants, wave 2 up to n2, the last wave the rest. The run pauses
+             *     (`wave_gate`) when every item of a wave has finished.
+             */
+            waves?: number[] | null;
+        };
         /**
-         * @description Lifecycle of a run: queued → running → completed, never back.
+         * @description Lifecycle of a run (docs/spec.md §4, §13): `queued → running ⇄ paused → completed`.
          * @enum {string}
          */
-        RunStatus: "queued" | "running" | "completed";
+        RunStatus: "queued" | "running" | "paused" | "completed";
         /** @description A run (docs/spec.md §6 wire format). */
         RunView: {
+            /**
+             * Format: int64
+             * @description Seconds the run has been running: neither queued, nor paused (docs/spec.md §13).
+             */
+            active_seconds: number;
             /** @description Cancellation reason, when cancelled. */
             cancel_reason?: string | null;
             /**
@@ -1385,8 +1526,9 @@ export interface components {
             error_summary?: string | null;
             /**
              * Format: int64
-             * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
-             *     It grows while no item finishes; `last_progress_at` says since when.
+             * @description Remaining seconds at the throughput observed over active time (null when unknown,
+             *     done, paused or cancelling). It grows while no item finishes; `last_progress_at` says
+             *     since when.
              */
             eta_seconds?: number | null;
             /**
@@ -1400,9 +1542,15 @@ export interface components {
              * @description When an item of the run last finished (null before the first).
              */
             last_progress_at?: string | null;
+            /**
+             * @description Run control's options as started (and as changed since: `max_concurrency`); `{}` for a
+             *     run without any.
+             */
+            options: components["schemas"]["RunOptions"];
             outcome?: components["schemas"]["Outcome"] | null;
             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
             parameters: Record<string, unknown>;
+            pause?: components["schemas"]["PauseView"] | null;
             /**
              * Format: date-time
              * @description The instant of the preflight the run was planned with (`null` for runs made before
@@ -1450,13 +1598,15 @@ export interface components {
              * @description First tenant job started.
              */
             started_at?: string | null;
-            /** @description `queued`, `running` or `completed`. */
+            /** @description `queued`, `running`, `paused` or `completed`. */
             status: components["schemas"]["RunStatus"];
             /**
              * Format: date-time
              * @description Last change of the record (drives the ETag).
              */
             updated_at: string;
+            waiting_for?: components["schemas"]["WaitingFor"] | null;
+            wave?: components["schemas"]["WaveView"] | null;
             /**
              * Format: int64
              * @description For a single-tenant run, the tenant's workspace.
@@ -1630,6 +1780,12 @@ export interface components {
             allow_no_changes?: boolean;
             /** @description The typed phrase (all tenants). */
             confirmation?: string | null;
+            /**
+             * @description Run control (docs/spec.md §13): concurrency cap, failure budget, waves, canary tenants.
+             *     Part of the run's identity: an active run with the same runbook, scope, parameters and
+             *     options is returned instead of a new one.
+             */
+            options?: components["schemas"]["RunOptions"];
             /** @description The runbook's parameters (must match the preflight's once parsed; default `{}`). */
             parameters?: Record<string, unknown> | null;
             /** @description The preflight confirmed against. */
@@ -1671,6 +1827,34 @@ export interface components {
              * @description Workspace.
              */
             workspace_id: number;
+        };
+        /**
+         * @description Why a run's unstarted items are not starting.
+         * @enum {string}
+         */
+        WaitReason: "workers" | "paused" | "capped" | "wave_gate";
+        /** @description What a run with unstarted items is waiting for (the run view's `waiting_for`). */
+        WaitingFor: {
+            /**
+             * Format: int64
+             * @description For `workers`: claimable jobs the round robin serves before this run's next one.
+             */
+            jobs_ahead?: number | null;
+            /** @description Why. */
+            reason: components["schemas"]["WaitReason"];
+        };
+        /** @description Where a run with waves is (the run view's `wave`). */
+        WaveView: {
+            /**
+             * Format: int64
+             * @description The last released wave (1-based).
+             */
+            current: number;
+            /**
+             * Format: int64
+             * @description How many waves there are.
+             */
+            of: number;
         };
         /** @description A workspace as a person reads it. */
         WorkspaceRef: {
@@ -3561,6 +3745,11 @@ export interface operations {
                     "application/json": {
                         /** @description The items of this page. */
                         items: {
+                            /**
+                             * Format: int64
+                             * @description Seconds the run has been running: neither queued, nor paused (docs/spec.md §13).
+                             */
+                            active_seconds: number;
                             /** @description Cancellation reason, when cancelled. */
                             cancel_reason?: string | null;
                             /**
@@ -3585,8 +3774,9 @@ export interface operations {
                             error_summary?: string | null;
                             /**
                              * Format: int64
-                             * @description Remaining seconds at the observed throughput (null when unknown, done, or cancelling).
-                             *     It grows while no item finishes; `last_progress_at` says since when.
+                             * @description Remaining seconds at the throughput observed over active time (null when unknown,
+                             *     done, paused or cancelling). It grows while no item finishes; `last_progress_at` says
+                             *     since when.
                              */
                             eta_seconds?: number | null;
                             /**
@@ -3600,9 +3790,15 @@ export interface operations {
                              * @description When an item of the run last finished (null before the first).
                              */
                             last_progress_at?: string | null;
+                            /**
+                             * @description Run control's options as started (and as changed since: `max_concurrency`); `{}` for a
+                             *     run without any.
+                             */
+                            options: components["schemas"]["RunOptions"];
                             outcome?: components["schemas"]["Outcome"] | null;
                             /** @description The runbook's parameters (parsed, defaults filled in; `{}` for a runbook without any). */
                             parameters: Record<string, unknown>;
+                            pause?: components["schemas"]["PauseView"] | null;
                             /**
                              * Format: date-time
                              * @description The instant of the preflight the run was planned with (`null` for runs made before
@@ -3650,13 +3846,15 @@ export interface operations {
                              * @description First tenant job started.
                              */
                             started_at?: string | null;
-                            /** @description `queued`, `running` or `completed`. */
+                            /** @description `queued`, `running`, `paused` or `completed`. */
                             status: components["schemas"]["RunStatus"];
                             /**
                              * Format: date-time
                              * @description Last change of the record (drives the ETag).
                              */
                             updated_at: string;
+                            waiting_for?: components["schemas"]["WaitingFor"] | null;
+                            wave?: components["schemas"]["WaveView"] | null;
                             /**
                              * Format: int64
                              * @description For a single-tenant run, the tenant's workspace.
@@ -3923,7 +4121,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CancelBody"];
+                "application/json": components["schemas"]["RunActionBody"];
             };
         };
         responses: {
@@ -4411,6 +4609,342 @@ export interface operations {
                 };
             };
             /** @description An id is not a 64-bit integer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptionsBody"];
+            };
+        };
+        responses: {
+            /** @description Run with its new options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.control or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Completed (`code` invalid_state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason, or max_concurrency outside 1–256 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunActionBody"];
+            };
+        };
+        responses: {
+            /** @description Run, paused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.control or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not queued or running, or being cancelled (`code` invalid_state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunActionBody"];
+            };
+        };
+        responses: {
+            /** @description Run, resumed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.control or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not paused, or being cancelled (`code` invalid_state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -31,6 +31,7 @@ export type Capability =
   | 'ops.runbooks.run_all_tenants'
   | 'ops.runs.view'
   | 'ops.runs.cancel'
+  | 'ops.runs.control'
   | 'audit.view'
   | 'operators.manage';
 
@@ -154,7 +155,7 @@ export type PreflightResult = Narrow<
   }
 >;
 export type StartRunRequest = Schemas['StartBody'];
-export type CancelRunRequest = Schemas['CancelBody'];
+export type CancelRunRequest = Schemas['RunActionBody'];
 /** `POST /ops/runs/{id}/retry-failed`; answers 201 with a `StartedRun`. */
 export type RetryFailedRequest = Schemas['RetryBody'];
 

@@ -124,6 +124,7 @@ export function formatScope(scope: ScopeView): string {
 const RUN_STATE_LABELS: Record<RunStatus | RunOutcome, string> = {
   queued: 'Queued',
   running: 'Running',
+  paused: 'Paused',
   completed: 'Completed',
   succeeded: 'Succeeded',
   partially_succeeded: 'Partially succeeded',

@@ -14,7 +14,7 @@ use crate::db::{self, exec};
 use crate::domain::run::ItemStatus;
 use crate::entities::{operation_runs, run_items};
 use crate::jobs::{self, BackgroundJob, JobHandle};
-use crate::runs::{lineage, scope, service};
+use crate::runs::{control, lineage, scope, service};
 
 /// Tenants per batch.
 const BATCH: u64 = 500;
@@ -29,6 +29,10 @@ pub struct FanOut {
     /// Retry-failed: only the tenants of this run that are still failed (none a later retry
     /// rebuilt).
     pub retry_of: Option<i64>,
+    /// Items enqueued so far that are not canary tenants: the next such tenant's position is
+    /// this plus the number of canary tenants plus one (docs/spec.md §13).
+    #[serde(default)]
+    pub ordered: i64,
 }
 
 /// Enqueues the fan-out of a new run (inside the start transaction).
@@ -42,6 +46,7 @@ pub async fn enqueue(
         run_id,
         after_tenant_id: 0,
         retry_of,
+        ordered: 0,
     };
     jobs::enqueue(db, &job, Some(run_id), now).await
 }
@@ -82,14 +87,19 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
     let run_id = payload.run_id;
     let mut enqueued = 0;
     // A retry enqueues the still-failed tenants of its source; any other run its scope's.
-    let target = match operation_runs::Entity::find_by_id(run_id)
+    let Some(run) = operation_runs::Entity::find_by_id(run_id)
         .one(&ctx.db)
         .await?
-    {
-        None => return Ok(()),
-        Some(_) if payload.retry_of.is_some() => None,
-        Some(run) => Some(scope::of_run(&ctx.db, &run).await?),
+    else {
+        return Ok(());
     };
+    let target = match payload.retry_of {
+        Some(_) => None,
+        None => Some(scope::of_run(&ctx.db, &run).await?),
+    };
+    // Each item's position in the run's order: canary tenants first, then ascending id.
+    let options = control::options_of(&run);
+    let canaries = options.canary_count();
     loop {
         let Some(run) = operation_runs::Entity::find_by_id(run_id)
             .one(&ctx.db)
@@ -112,16 +122,28 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         let Some(&last) = ids.last() else { break };
         let now = ctx.now();
         let txn = db::begin_write(&ctx.db).await?;
-        run_items::Entity::insert_many(ids.iter().map(|&tenant_id| run_items::ActiveModel {
-            run_id: Set(run_id),
-            tenant_id: Set(tenant_id),
-            status: Set(ItemStatus::Pending),
-            attempts: Set(0),
-            findings_examined: Set(0),
-            findings_changed: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        let ordinals: Vec<i64> = ids
+            .iter()
+            .map(|&tenant_id| {
+                options.canary_position(tenant_id).unwrap_or_else(|| {
+                    payload.ordered += 1;
+                    canaries + payload.ordered
+                })
+            })
+            .collect();
+        run_items::Entity::insert_many(ids.iter().zip(&ordinals).map(|(&tenant_id, &ordinal)| {
+            run_items::ActiveModel {
+                run_id: Set(run_id),
+                tenant_id: Set(tenant_id),
+                ordinal: Set(Some(ordinal)),
+                status: Set(ItemStatus::Pending),
+                attempts: Set(0),
+                findings_examined: Set(0),
+                findings_changed: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
         }))
         .on_conflict_do_nothing_on([run_items::Column::RunId, run_items::Column::TenantId])
         .exec(&txn)
@@ -130,6 +152,7 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         enqueued += jobs::enqueue_selected::<TenantJob>(
             &txn,
             "run_id",
+            "ordinal",
             "id",
             TenantJob::payload_sql(txn.get_database_backend()),
             "FROM run_items WHERE run_id = ? AND tenant_id > ? AND tenant_id <= ? AND status = 'pending'",

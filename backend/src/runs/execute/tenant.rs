@@ -10,11 +10,12 @@ use tracing::{Instrument, Span};
 
 use crate::context::AppContext;
 use crate::db;
-use crate::domain::run::{ItemStatus, RunStatus};
-use crate::jobs::{BackgroundJob, JobHandle};
+use crate::domain::run::ItemStatus;
+use crate::jobs::{self, BackgroundJob, JobHandle};
 use crate::runbooks;
+use crate::runs::control;
 use crate::runs::failure::ItemFailure;
-use crate::runs::service::{self, Recorded};
+use crate::runs::service::{self, Recorded, Started};
 
 /// The job of one tenant of a run (one item).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -103,7 +104,6 @@ struct Target {
     tenant_external_id: Option<String>,
     item_status: ItemStatus,
     runbook_key: String,
-    run_status: RunStatus,
     run_cancelled: bool,
     parameters: serde_json::Value,
     planned_at: chrono::DateTime<chrono::Utc>,
@@ -119,7 +119,7 @@ async fn load_target(
         .query_one_raw(db::stmt(
             db.get_database_backend(),
             "SELECT i.tenant_id, t.external_id AS tenant_external_id, i.status AS item_status, \
-             r.runbook_key, r.status AS run_status, r.cancel_reason, r.parameters, \
+             r.runbook_key, r.cancel_reason, r.parameters, \
              COALESCE(r.planned_at, r.created_at) AS planned_at \
              FROM run_items i JOIN operation_runs r ON r.id = i.run_id \
              LEFT JOIN tenants t ON t.id = i.tenant_id \
@@ -133,7 +133,6 @@ async fn load_target(
             tenant_external_id: row.try_get("", "tenant_external_id")?,
             item_status: row.try_get("", "item_status")?,
             runbook_key: row.try_get("", "runbook_key")?,
-            run_status: row.try_get("", "run_status")?,
             run_cancelled: row
                 .try_get::<Option<String>>("", "cancel_reason")?
                 .is_some(),
@@ -212,18 +211,17 @@ async fn execute(
         .runbooks
         .find(&target.runbook_key)
         .ok_or_else(|| anyhow::anyhow!("unknown runbook {}", target.runbook_key))?;
-    let now = ctx.now();
-    let started = if target.item_status == ItemStatus::Retrying {
-        service::resume_item(ctx, run_id, item_id, attempt, worker).await?
-    } else {
-        service::start_item(&ctx.db, item_id, attempt, worker, now).await?
-    };
-    if !started {
-        outcome("not_started");
-        return Ok(());
-    }
-    if target.run_status == RunStatus::Queued {
-        service::mark_running(&ctx.db, run_id, now).await?;
+    let retrying = target.item_status == ItemStatus::Retrying;
+    match service::start_item(ctx, run_id, item_id, attempt, worker, retrying).await? {
+        Started::Started => {}
+        Started::NotWaiting => {
+            outcome("not_started");
+            return Ok(());
+        }
+        Started::HandBack => {
+            outcome("handed_back");
+            return Err(jobs::HandBack.into());
+        }
     }
     let plan = runbooks::Plan {
         parameters: &target.parameters,
@@ -243,7 +241,13 @@ async fn execute(
         }
         .await;
         match applied {
-            Ok((report, Recorded::Counted { run_may_complete })) => {
+            Ok((
+                report,
+                Recorded::Counted {
+                    run_may_complete,
+                    gated,
+                },
+            )) => {
                 txn.commit().await?;
                 outcome("succeeded");
                 span.record("rows_changed", report.changed);
@@ -252,12 +256,12 @@ async fn execute(
                     examined = report.examined,
                     "tenant rebuilt"
                 );
-                Ok::<bool, DbErr>(run_may_complete)
+                Ok::<(bool, bool), DbErr>((run_may_complete, gated))
             }
             Ok((_, Recorded::AlreadyFinished)) => {
                 txn.rollback().await?;
                 outcome("already_finished");
-                Ok(false)
+                Ok((false, false))
             }
             Err(error) => {
                 txn.rollback().await?;
@@ -267,8 +271,9 @@ async fn execute(
     }
     .await;
     match recorded {
-        Ok(true) => service::try_finalize(ctx, run_id).await.map(|_| ()),
-        Ok(false) => Ok(()),
+        Ok((true, _)) => service::try_finalize(ctx, run_id).await.map(|_| ()),
+        Ok((false, true)) => control::check_gates(ctx, run_id).await,
+        Ok((false, false)) => Ok(()),
         Err(error) => {
             let error = match ItemFailure::lock_wait(&error) {
                 true => anyhow::Error::new(error).context(format!(

@@ -23,6 +23,7 @@ type Schemas = components['schemas'];
 const STATUS_LABELS: Record<Schemas['RunStatus'], string> = {
   queued: 'Queued',
   running: 'Running',
+  paused: 'Paused',
   completed: 'Completed',
 };
 const OUTCOME_LABELS: Record<Schemas['Outcome'], string> = {

@@ -5,6 +5,7 @@ pub mod list;
 pub mod preflight;
 pub mod start;
 
+use crate::domain::control::RunOptions;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -153,6 +154,11 @@ pub struct StartBody {
     /// refused with `no_changes`).
     #[serde(default)]
     pub allow_no_changes: bool,
+    /// Run control (docs/spec.md §13): concurrency cap, failure budget, waves, canary tenants.
+    /// Part of the run's identity: an active run with the same runbook, scope, parameters and
+    /// options is returned instead of a new one.
+    #[serde(default)]
+    pub options: RunOptions,
 }
 
 /// A required reason, parsed; 422 naming the field otherwise.

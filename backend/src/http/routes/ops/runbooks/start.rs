@@ -154,6 +154,7 @@ async fn run_start(
             confirmation: body.confirmation,
             preflight_id,
             allow_no_changes: body.allow_no_changes,
+            options: body.options,
             retry_of: None,
             meta: request_meta(req, source.as_str()),
             idempotency: claim,

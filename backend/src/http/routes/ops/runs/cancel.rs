@@ -1,9 +1,8 @@
 //! `POST /ops/runs/{id}/cancel`: cancel a run.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use super::RunActionBody;
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::http::guards::{Operator, request_meta};
@@ -12,26 +11,18 @@ use crate::http::routes::ops::source_of;
 use crate::runs::query::RunView;
 use crate::runs::{Initiator, service};
 
-/// Cancel request.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CancelBody {
-    /// Why (10–500 characters).
-    pub reason: String,
-}
-
 /// Cancel a run.
 ///
-/// Cancels an active run with a reason: pending items and items waiting for a retry become
-/// `cancelled`, running ones finish, and the run completes with outcome `cancelled`. A completed
-/// run, or one already being cancelled, is 409.
+/// Cancels an active run (queued, running or paused) with a reason: pending items and items
+/// waiting for a retry become `cancelled`, running ones finish, and the run completes with
+/// outcome `cancelled`. A completed run, or one already being cancelled, is 409.
 ///
 /// Who may call it: an operator with `ops.runs.cancel`. Changes: the run's unstarted items and
 /// their jobs; the run's outcome once its running items finish; audit `runbook.run.cancelled`.
 #[utoipa::path(
     tag = "ops",
     params(("id" = i64, Path, description = "Run id")),
-    request_body = CancelBody,
+    request_body = RunActionBody,
     responses(
         (status = 200, description = "Run after cancellation", body = RunView),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
@@ -49,18 +40,15 @@ pub async fn cancel(
     ctx: web::Data<AppContext>,
     operator: Operator,
     id: web::Path<i64>,
-    body: web::Json<CancelBody>,
+    body: web::Json<RunActionBody>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunsCancel)?;
-    let reason = body.reason.trim();
-    if !crate::domain::run::REASON_TEXT_CHARS.contains(&reason.chars().count()) {
-        return Err(ApiError::field("reason", "must be 10 to 500 characters"));
-    }
+    let reason = super::reason_text(&body.reason)?;
     let source = source_of(&operator);
     let view = service::cancel(
         &ctx,
         *id,
-        &Initiator::from(&operator.0),
+        Some(&Initiator::from(&operator.0)),
         reason,
         &request_meta(&req, source.as_str()),
     )

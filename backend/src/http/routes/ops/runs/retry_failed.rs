@@ -73,6 +73,7 @@ pub async fn retry_failed(
             confirmation: body.confirmation,
             preflight_id: String::new(),
             allow_no_changes: false,
+            options: Default::default(),
             retry_of: Some(*id),
             meta: request_meta(&req, source.as_str()),
             idempotency: None,
