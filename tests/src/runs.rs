@@ -44,6 +44,20 @@ pub async fn seed(app: &TestApp) -> Initiator {
     }
 }
 
+/// The operator `username` as an initiator, with their capabilities.
+pub async fn operator(app: &TestApp, username: &str) -> Initiator {
+    let op = operators::find_operator(&app.db, username)
+        .await
+        .expect("operator");
+    Initiator {
+        operator_id: op.id,
+        capabilities: operators::capabilities_of(&app.db, op.id)
+            .await
+            .expect("capabilities"),
+        username: op.username,
+    }
+}
+
 /// A reason that passes validation.
 pub fn reason() -> Reason {
     Reason::parse(

@@ -23,9 +23,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use atlas_ops::domain::capability::Capability;
+use atlas_ops::domain::control::RunOptions;
 use atlas_ops::domain::run::Scope;
 use atlas_ops::jobs;
-use atlas_ops::runs::{RunError, query, service};
+use atlas_ops::runs::start::start;
+use atlas_ops::runs::{RunError, control, query, service};
 use atlas_ops_tests::process::AtlasProcess;
 use atlas_ops_tests::runs::{
     break_audit, break_tenant, completed, count, drain, expected_after, finalizations,
@@ -137,18 +139,229 @@ struct SlowRun {
 }
 
 async fn slow_run(app: TestApp, seconds: f64) -> SlowRun {
+    slow_run_with(app, seconds, RunOptions::default()).await
+}
+
+/// [`slow_run`] with run control's `options` (docs/spec.md §13).
+async fn slow_run_with(app: TestApp, seconds: f64, options: RunOptions) -> SlowRun {
     let who = seed(&app).await;
     let before = snapshot(&app.db).await;
     slow_down_rebuilds(&app, seconds).await;
-    let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
-        .await
-        .run
-        .id;
+    let pf = preflight_of(&app, Scope::AllTenants, &who).await;
+    let mut req = start_request(&pf, Some(&who));
+    req.allow_no_changes = true;
+    req.options = options;
+    let run_id = start(&app.ctx, req).await.expect("start").run.id;
     SlowRun {
         app,
         before,
         run_id,
     }
+}
+
+/// The most items of run `run_id` seen running at once while it completes (sampled every
+/// 10 ms, up to 90 s).
+async fn most_running_until_completed(app: &TestApp, run_id: i64) -> i64 {
+    let mut most = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while std::time::Instant::now() < deadline {
+        let running = count(
+            &app.db,
+            &format!(
+                "SELECT COUNT(*) FROM run_items WHERE run_id = {run_id} AND status = 'running'"
+            ),
+        )
+        .await;
+        most = most.max(running);
+        if count(&app.db, &completed(run_id)).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    most
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_capped_run_across_two_worker_processes_never_exceeds_its_cap() {
+    let options = RunOptions {
+        max_concurrency: Some(2),
+        ..Default::default()
+    };
+    let SlowRun {
+        app,
+        before,
+        run_id,
+    } = slow_run_with(spawn_app(Backend::Postgres).await, 0.3, options).await;
+    let a = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
+    let _b = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
+    let most = most_running_until_completed(&app, run_id).await;
+    assert!(most <= 2, "{most} items ran at once under a cap of 2");
+    assert!(most >= 1);
+    assert_completes_cleanly(&app, run_id, &before, 1..=1, || a.log_text()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workers_sigkilled_while_a_run_is_capped_and_while_it_is_paused_lose_nothing() {
+    let options = RunOptions {
+        max_concurrency: Some(1),
+        ..Default::default()
+    };
+    let SlowRun {
+        app,
+        before,
+        run_id,
+    } = slow_run_with(spawn_app(Backend::Postgres).await, 0.8, options).await;
+    let who = atlas_ops_tests::runs::operator(&app, "runner").await;
+    let meta = atlas_ops::auth::RequestMeta::from_source("cli");
+    // Capped at 1: a worker with two tasks holds one tenant, and is killed in it.
+    let mut first = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
+    assert!(
+        wait_until(
+            &app,
+            "SELECT COUNT(*) FROM run_items WHERE status = 'running'",
+            Duration::from_secs(30)
+        )
+        .await,
+        "the worker never started a tenant:\n{}",
+        first.log_text()
+    );
+    first.kill();
+    // A new worker takes the dead one's tenant once its lease expires (the slot is not lost),
+    // then the run is paused with a tenant in hand, and that worker is killed too.
+    let mut second = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
+    assert!(
+        wait_until(
+            &app,
+            &format!("SELECT COUNT(*) FROM operation_runs WHERE id = {run_id} AND processed >= 2"),
+            Duration::from_secs(30)
+        )
+        .await,
+        "the run did not go on after the kill:\n{}",
+        second.log_text()
+    );
+    control::pause(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "checking the host mid-run",
+        &meta,
+    )
+    .await
+    .expect("pause");
+    second.kill();
+    // While paused, a fresh worker starts nothing (the dead worker's tenant waits too).
+    let third = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
+    let processed = count(
+        &app.db,
+        &format!("SELECT processed FROM operation_runs WHERE id = {run_id}"),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let paused_at = query::find(&app.db, run_id)
+        .await
+        .expect("find")
+        .expect("run")
+        .paused_at
+        .expect("paused");
+    let started_since = count(
+        &app.db,
+        &format!(
+            "SELECT COUNT(*) FROM run_item_attempts WHERE run_id = {run_id} AND started_at > '{}'",
+            paused_at.to_rfc3339()
+        ),
+    )
+    .await;
+    assert_eq!(
+        started_since,
+        0,
+        "an attempt started while paused:\n{}",
+        third.log_text()
+    );
+    assert!(
+        count(
+            &app.db,
+            &format!("SELECT processed FROM operation_runs WHERE id = {run_id}")
+        )
+        .await
+            <= processed + 1,
+        "tenants went on while paused"
+    );
+    control::resume(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "the host is fine, go on",
+        &meta,
+    )
+    .await
+    .expect("resume");
+    // Two tenants lost the attempt they were killed in, at most.
+    assert_completes_cleanly(&app, run_id, &before, 1..=2, || third.log_text()).await;
+    let run = query::find(&app.db, run_id)
+        .await
+        .expect("find")
+        .expect("run");
+    assert_eq!(run.running, 0, "the running counter ends at 0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sigterm_then_pause_then_cancel_completes_the_run() {
+    let SlowRun { app, run_id, .. } = slow_run(spawn_app(Backend::Postgres).await, 0.5).await;
+    let who = atlas_ops_tests::runs::operator(&app, "runner").await;
+    let meta = atlas_ops::auth::RequestMeta::from_source("cli");
+    let mut worker = AtlasProcess::worker(&bin(), &app.database.url, 1, &[]);
+    assert!(
+        wait_until(
+            &app,
+            "SELECT COUNT(*) FROM run_items WHERE status = 'running'",
+            Duration::from_secs(30)
+        )
+        .await,
+        "the worker never started a tenant:\n{}",
+        worker.log_text()
+    );
+    worker.terminate();
+    assert!(
+        worker.wait_exit(Duration::from_secs(30)).await.is_some(),
+        "the worker did not stop"
+    );
+    control::pause(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "the deploy is rolling back",
+        &meta,
+    )
+    .await
+    .expect("pause");
+    let cancelled = service::cancel(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "not needed after the rollback",
+        &meta,
+    )
+    .await
+    .expect("cancel");
+    assert_eq!(
+        cancelled.status,
+        atlas_ops::domain::run::RunStatus::Completed
+    );
+    assert_eq!(
+        cancelled.outcome,
+        Some(atlas_ops::domain::run::Outcome::Cancelled)
+    );
+    let c = cancelled.counts;
+    assert_eq!((c.processed + c.cancelled, c.total, c.running), (6, 6, 0));
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')"
+        )
+        .await,
+        0
+    );
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM job_groups").await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -365,7 +365,10 @@ async fn the_failure_budget_pauses_the_run_once_and_a_resume_counts_afresh(backe
     assert_eq!(paused.status, RunStatus::Paused);
     assert_eq!((paused.counts.processed, paused.counts.failed), (2, 2));
     let pause = paused.pause.clone().expect("pause");
-    assert_eq!((pause.reason, pause.by.clone()), (PauseReason::FailureBudget, None));
+    assert_eq!(
+        (pause.reason, pause.by.clone()),
+        (PauseReason::FailureBudget, None)
+    );
     assert!(
         pause
             .text
