@@ -1213,6 +1213,172 @@ async fn a_demo_restart_keeps_the_generated_secrets() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
+/// Run control from the shell (docs/spec.md §13): options on `runbooks run`, `--wait` exiting 4
+/// at a pause, and `runs pause|resume|cancel`.
+async fn run_options_and_pause_resume_cancel_from_the_cli(backend: Backend) {
+    let env = Env::new(backend).await;
+    let before = snapshot(&env.db).await;
+    let _worker = env.worker();
+    let rebuild = [
+        "runbooks",
+        "run",
+        "findings.lifecycle.rebuild",
+        "--all-tenants",
+        "--yes",
+    ];
+    // Refused options change nothing: a wave past the tenants in scope (3), an unknown canary (2).
+    let out = env
+        .run(&args(&rebuild, &args(&["--waves", "9"], &REASON)))
+        .await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("options.waves"), "{}", stderr(&out));
+    let out = env
+        .run(&args(&rebuild, &args(&["--canary", "tenant-404"], &REASON)))
+        .await;
+    expect_code(&out, 2);
+    assert!(stderr(&out).contains("tenant-404"), "{}", stderr(&out));
+    assert_eq!(env.count("SELECT COUNT(*) FROM operation_runs").await, 0);
+    // Two canary tenants in a first wave: `--wait` stops at the gate with exit 4.
+    let out = env
+        .run(&args(
+            &rebuild,
+            &args(
+                &[
+                    "--wait",
+                    "--waves",
+                    "2",
+                    "--canary",
+                    "tenant-005,tenant-003",
+                    "--max-concurrency",
+                    "1",
+                    "--max-failed",
+                    "0",
+                ],
+                &REASON,
+            ),
+        ))
+        .await;
+    expect_code(&out, 4);
+    assert!(
+        stderr(&out).contains("paused (wave_gate)"),
+        "{}",
+        stderr(&out)
+    );
+    let id = env
+        .count("SELECT MAX(id) FROM operation_runs")
+        .await
+        .to_string();
+    let shown = stdout_json(&env.run(&["runs", "show", &id, "--json"]).await);
+    assert_eq!(shown["status"], "paused");
+    assert_eq!(shown["wave"], json!({"current": 1, "of": 2}));
+    assert_eq!(shown["options"]["max_concurrency"], 1);
+    assert_eq!(shown["counts"]["succeeded"], 2);
+    let canaries: Vec<String> = shown["items"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["status"] == "succeeded")
+        .map(|i| {
+            i["tenant_external_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(canaries.len(), 2);
+    assert!(
+        canaries
+            .iter()
+            .all(|t| t == "tenant-005" || t == "tenant-003"),
+        "{canaries:?}"
+    );
+    let text = String::from_utf8_lossy(&env.run(&["runs", "show", &id]).await.stdout).into_owned();
+    assert!(
+        text.contains("paused") && text.contains("wave               1 of 2"),
+        "{text}"
+    );
+    // A pause of a paused run is refused (3); an unknown operator is a usage error (2).
+    let again = env
+        .run(&["runs", "pause", &id, "--reason", "pause it once more"])
+        .await;
+    expect_code(&again, 3);
+    let nobody = env
+        .run(&[
+            "runs",
+            "resume",
+            &id,
+            "--reason",
+            "the canaries look right",
+            "--operator",
+            "nobody",
+        ])
+        .await;
+    expect_code(&nobody, 2);
+    let out = env
+        .run(&[
+            "runs",
+            "resume",
+            &id,
+            "--reason",
+            "the canaries look right",
+            "--json",
+        ])
+        .await;
+    expect_code(&out, 0);
+    assert_eq!(stdout_json(&out)["status"], "running");
+    let done =
+        format!("SELECT COUNT(*) FROM operation_runs WHERE id = {id} AND status = 'completed'");
+    for _ in 0..600 {
+        if env.count(&done).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(env.count(&done).await, 1, "the resumed run completed");
+    assert_eq!(snapshot(&env.db).await, expected_after(&before));
+    // A run paused from the shell, then cancelled from it.
+    let out = env
+        .run(&args(&rebuild, &args(&["--waves", "1"], &REASON)))
+        .await;
+    expect_code(&out, 0);
+    let second = env
+        .count("SELECT MAX(id) FROM operation_runs")
+        .await
+        .to_string();
+    let paused = env
+        .run(&[
+            "runs",
+            "pause",
+            &second,
+            "--reason",
+            "hold it while we look",
+        ])
+        .await;
+    // The first wave may have reached its gate already: either way the run is paused now.
+    let shown = stdout_json(&env.run(&["runs", "show", &second, "--json"]).await);
+    assert_eq!(shown["status"], "paused", "{}", stderr(&paused));
+    let out = env
+        .run(&["runs", "cancel", &second, "--reason", "not needed any more"])
+        .await;
+    expect_code(&out, 0);
+    let cancelled = format!(
+        "SELECT COUNT(*) FROM operation_runs WHERE id = {second} AND outcome = 'cancelled'"
+    );
+    for _ in 0..600 {
+        if env.count(&cancelled).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(env.count(&cancelled).await, 1);
+    for action in ["runbook.run.resumed", "runbook.run.cancelled"] {
+        let audited = format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = '{action}' AND source = 'cli'"
+        );
+        assert_eq!(env.count(&audited).await, 1, "{action}");
+    }
+}
+
 db_tests!(
     tenants_file_and_workspace_scopes,
     runs_show_prints_retrying_cancelled_and_the_stall,
@@ -1226,4 +1392,5 @@ db_tests!(
     a_partial_run_exits_1,
     concurrent_deploys_make_one_run_and_a_clean_deploy_starts_nothing,
     deploy_times_out_without_workers,
+    run_options_and_pause_resume_cancel_from_the_cli,
 );

@@ -793,12 +793,12 @@ fn run_error(report: &mut JsonReport, error: RunError) -> anyhow::Result<Exit> {
             let fields: Vec<String> = errors
                 .iter()
                 .flat_map(|(field, msgs)| msgs.iter().map(move |m| format!("{field}: {m}")))
-                .filter(|line| !line.ends_with(detail.as_str()))
                 .collect();
-            if fields.is_empty() {
-                detail.clone()
-            } else {
-                format!("{detail} ({})", fields.join("; "))
+            match fields.as_slice() {
+                [] => detail.clone(),
+                // One field whose message is the summary: name the field once.
+                [only] if only.ends_with(detail.as_str()) => only.clone(),
+                _ => format!("{detail} ({})", fields.join("; ")),
             }
         }
         other => other.to_string(),
