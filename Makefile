@@ -71,6 +71,7 @@ bench:
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	@command -v sqlite3 >/dev/null || (apt-get update && apt-get install -y sqlite3)
 	$(CARGO) bench -p atlas-ops-tests --bench rebuild
+	$(CARGO) bench -p atlas-ops-tests --bench control
 
 # The linters below run from frontend/node_modules (pinned in package.json, installed by
 # `npm ci`) and never touch the network: Redocly's telemetry is off (here and in redocly.yaml)

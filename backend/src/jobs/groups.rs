@@ -119,9 +119,47 @@ pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
 
 /// A due job: pending and due, or running with an expired lease (its worker is gone).
 const DUE: &str = "((j.status = 'pending' AND j.run_at <= ?) OR (j.status = 'running' AND j.lease_expires_at < ?))";
+/// A pending job that is due (`?`: now).
+const PENDING: &str = "j.status = 'pending' AND j.run_at <= ?";
+/// A job whose worker is gone: running with an expired lease (`?`: now).
+const LOST: &str = "j.status = 'running' AND j.lease_expires_at < ?";
 
 /// Whether group `g` lets job `j` start, as far as its hold and released wave go.
 const RELEASED: &str = "(g.cancelling OR (NOT g.held AND (g.released_ordinal IS NULL OR j.ordinal <= g.released_ordinal)))";
+
+/// The groups that have a due job they let start: `FROM` this, then `WHERE` the returned
+/// condition, whose `?`s come first (the queue and `now` twice) wherever they sit. On
+/// PostgreSQL a `LATERAL ... LIMIT 1` probes each group's jobs through its index: as an
+/// `EXISTS`, the planner may hash every due job of every group, a paused run's included.
+fn with_due_jobs(backend: DbBackend) -> (String, &'static str) {
+    // Pending and lost jobs apart: each probe walks the (group, status, ordinal) index and
+    // stops at its first row, where one probe for both would collect the group's every job.
+    let probe = |state: &str| {
+        format!(
+            "SELECT 1 FROM jobs j WHERE j.group_id = g.id AND j.queue = ? AND {state} AND {RELEASED} LIMIT 1"
+        )
+    };
+    let (pending, lost) = (probe(PENDING), probe(LOST));
+    match backend {
+        DbBackend::Postgres => (
+            format!("job_groups g CROSS JOIN LATERAL (({pending}) UNION ALL ({lost}) LIMIT 1) due"),
+            "(g.cancelling OR NOT g.held)",
+        ),
+        _ => (
+            format!("job_groups g WHERE (EXISTS ({pending}) OR EXISTS ({lost})) AND"),
+            "(g.cancelling OR NOT g.held)",
+        ),
+    }
+}
+
+/// `FROM {groups} WHERE {condition}` over [`with_due_jobs`].
+fn due_groups(backend: DbBackend) -> String {
+    let (from, condition) = with_due_jobs(backend);
+    match backend {
+        DbBackend::Postgres => format!("{from} WHERE {condition}"),
+        _ => format!("{from} {condition}"),
+    }
+}
 
 /// How many claimable jobs the round robin serves before group `id`'s next one: the due
 /// ungrouped jobs, and one job of every other claimable group served less recently.
@@ -130,25 +168,27 @@ pub async fn ahead_of(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<i64, DbErr> {
+    let backend = db.get_database_backend();
     let sql = format!(
         "SELECT (SELECT COUNT(*) FROM jobs j WHERE j.group_id IS NULL AND j.queue = ? AND {DUE}) + \
-         (SELECT COUNT(*) FROM job_groups g, job_groups mine WHERE mine.id = ? AND g.id <> mine.id \
-            AND (g.cancelling OR NOT g.held) \
-            AND (mine.last_claimed_at IS NULL OR g.last_claimed_at IS NULL OR g.last_claimed_at < mine.last_claimed_at) \
-            AND EXISTS (SELECT 1 FROM jobs j WHERE j.group_id = g.id AND j.queue = ? AND {DUE} AND {RELEASED})) AS n"
+         (SELECT COUNT(*) FROM {} AND g.id <> ? AND (g.last_claimed_at IS NULL OR \
+            COALESCE(g.last_claimed_at < (SELECT last_claimed_at FROM job_groups WHERE id = ?), TRUE))) AS n",
+        due_groups(backend)
     );
     let row = db
         .query_one_raw(stmt(
-            db.get_database_backend(),
+            backend,
             &sql,
             vec![
                 QUEUE.into(),
                 now.into(),
                 now.into(),
-                id.into(),
                 QUEUE.into(),
                 now.into(),
+                QUEUE.into(),
                 now.into(),
+                id.into(),
+                id.into(),
             ],
         ))
         .await?;
@@ -217,17 +257,29 @@ pub async fn claim(
         .query_all_raw(stmt(
             backend,
             &format!(
-                "SELECT g.id, g.max_running FROM job_groups g WHERE (g.cancelling OR NOT g.held) \
-                 AND EXISTS (SELECT 1 FROM jobs j WHERE j.group_id = g.id AND j.queue = ? AND {DUE} AND {RELEASED}) \
+                "SELECT g.id, g.max_running, g.cancelling, g.released_ordinal FROM {} \
                  ORDER BY CASE WHEN g.last_claimed_at IS NULL THEN 0 ELSE 1 END, g.last_claimed_at, g.id \
-                 LIMIT ?"
+                 LIMIT ?",
+                due_groups(backend)
             ),
-            vec![QUEUE.into(), now.into(), now.into(), CANDIDATES.into()],
+            vec![
+                QUEUE.into(),
+                now.into(),
+                QUEUE.into(),
+                now.into(),
+                CANDIDATES.into(),
+            ],
         ))
         .await?;
     for group in groups {
         let id: i64 = group.try_get("", "id")?;
         let max_running: Option<i32> = group.try_get("", "max_running")?;
+        // The wave's last position (none for a cancelling group). A pause or cancel that
+        // commits after this read is caught where the job starts its item, which re-checks.
+        let released: Option<i64> = match group.try_get::<bool>("", "cancelling")? {
+            true => None,
+            false => group.try_get("", "released_ordinal")?,
+        };
         // Under a cap the group row is locked first, so the count below (a later statement,
         // hence a later snapshot) sees every claim committed before; another claimer holding
         // it means this claim tries the next group instead of waiting.
@@ -243,27 +295,38 @@ pub async fn claim(
                 continue;
             }
         }
+        // A lost job first (it skips the cap: a dead worker's slot never blocks the group),
+        // else the lowest pending position the cap allows.
         let (cap, cap_values): (&str, Vec<Value>) = match max_running {
             Some(max) => (
-                "AND (j.status = 'running' OR (SELECT COUNT(*) FROM jobs r WHERE r.group_id = ? \
-                   AND r.status = 'running') < ?)",
+                "AND (SELECT COUNT(*) FROM jobs r WHERE r.group_id = ? AND r.status = 'running') < ?",
                 vec![id.into(), max.into()],
             ),
             None => ("", Vec::new()),
         };
+        let (wave, wave_values): (&str, Vec<Value>) = match released {
+            Some(end) => ("AND j.ordinal <= ?", vec![end.into()]),
+            None => ("", Vec::new()),
+        };
+        // Equality on the group and the status, then the position: the (group, status,
+        // ordinal) index yields the first claimable job without sorting the group's jobs.
+        let pick = |state: &str, cap: &str| {
+            format!(
+                "SELECT j.id FROM jobs j WHERE j.group_id = ? AND j.queue = ? AND {state} {wave} {cap} \
+                 ORDER BY j.ordinal LIMIT 1 {skip_locked}"
+            )
+        };
         let grouped = format!(
-            "UPDATE jobs SET {set} WHERE id = (SELECT j.id FROM jobs j JOIN job_groups g ON g.id = j.group_id \
-               WHERE j.group_id = ? AND j.queue = ? AND {DUE} AND {RELEASED} {cap} \
-               ORDER BY j.ordinal, j.id LIMIT 1 {skip_locked_jobs}) \
+            "UPDATE jobs SET {set} WHERE id = COALESCE(({}), ({})) \
              AND ((status = 'pending' AND run_at <= ?) OR (status = 'running' AND lease_expires_at < ?)) \
              {returning}",
-            skip_locked_jobs = if postgres {
-                "FOR UPDATE OF j SKIP LOCKED"
-            } else {
-                ""
-            },
+            pick(LOST, ""),
+            pick(PENDING, cap),
         );
-        let mut values = vec![id.into(), QUEUE.into(), now.into(), now.into()];
+        let mut values = vec![id.into(), QUEUE.into(), now.into()];
+        values.extend(wave_values.clone());
+        values.extend([id.into(), QUEUE.into(), now.into()]);
+        values.extend(wave_values);
         values.extend(cap_values);
         values.extend([now.into(), now.into()]);
         let Some(row) = txn
