@@ -82,6 +82,17 @@ export type ScopeView = Schemas['ScopeView'];
 export type Stall = Schemas['Stall'];
 /** A later run that retried this run's failed tenants. */
 export type RetryRef = Narrow<Schemas['RetryRef'], { outcome: RunOutcome | null }>;
+/** Run control's options (docs/spec.md §13): concurrency cap, failure budget, waves, canary
+ * tenants. Each field is null (or left out) when not set. */
+export type RunOptions = Schemas['RunOptions'];
+export type PauseReason = Schemas['PauseReason'];
+/** Why a paused run is paused, by whom (null: the run paused itself) and since when. */
+export type PauseView = Narrow<Schemas['PauseView'], { by: Present<Schemas['InitiatorView']> | null }>;
+export type WaitReason = Schemas['WaitReason'];
+/** Why an active run's unstarted items are not starting; `jobs_ahead` only for `workers`. */
+export type WaitingFor = Present<Schemas['WaitingFor']>;
+/** The last released wave (1-based) of a run with waves, and how many there are. */
+export type WaveView = Schemas['WaveView'];
 export type Run = Narrow<
   Schemas['RunView'],
   {
@@ -90,6 +101,9 @@ export type Run = Narrow<
     scope: ScopeView;
     stalled: Stall | null;
     retried_by: RetryRef[];
+    pause: PauseView | null;
+    waiting_for: WaitingFor | null;
+    wave: WaveView | null;
   }
 >;
 /** The items of a run that finished in one minute (`GET /ops/runs/{id}/timeline`). */
@@ -155,7 +169,10 @@ export type PreflightResult = Narrow<
   }
 >;
 export type StartRunRequest = Schemas['StartBody'];
-export type CancelRunRequest = Schemas['RunActionBody'];
+/** The body of `POST /ops/runs/{id}/cancel`, `/pause` and `/resume`: why, 10–500 characters. */
+export type RunActionRequest = Schemas['RunActionBody'];
+/** `PATCH /ops/runs/{id}/options`: the new concurrency cap (null: none) and why. */
+export type RunOptionsChange = Schemas['OptionsBody'];
 /** `POST /ops/runs/{id}/retry-failed`; answers 201 with a `StartedRun`. */
 export type RetryFailedRequest = Schemas['RetryBody'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAnnouncement } from './announce';
 
-function run(status: 'queued' | 'running' | 'completed', processed: number, outcome: 'succeeded' | 'failed' | null = null) {
+function run(status: 'queued' | 'running' | 'paused' | 'completed', processed: number, outcome: 'succeeded' | 'failed' | null = null) {
   return {
     id: 7,
     status,
@@ -12,6 +12,14 @@ function run(status: 'queued' | 'running' | 'completed', processed: number, outc
 }
 
 describe('runAnnouncement (issue 16, obs. 11)', () => {
+  it('says a pause once, with how far the run got, and a resume', () => {
+    expect(runAnnouncement(run('running', 3), run('paused', 3))).toBe('Run #7 paused after 3 of 8 tenants, 0 failed.');
+    expect(runAnnouncement(run('paused', 3), run('paused', 4))).toBeNull();
+    expect(runAnnouncement(run('paused', 4), run('running', 4))).toBe('Run #7 resumed.');
+    expect(runAnnouncement(run('queued', 0), run('paused', 0))).toBe('Run #7 paused after 0 of 8 tenants, 0 failed.');
+    expect(runAnnouncement(run('paused', 0), run('queued', 0))).toBe('Run #7 resumed.');
+  });
+
   it('says nothing on the first load or on a poll without news', () => {
     expect(runAnnouncement(undefined, run('running', 1))).toBeNull();
     expect(runAnnouncement(run('running', 1), run('running', 1))).toBeNull();

@@ -26,6 +26,12 @@ export function runAnnouncement(previous: Watched | undefined, next: Watched): s
   if (next.status === 'completed' && previous.status !== 'completed') {
     return `Run #${next.id} completed: ${runState(next).label}. ${processed} of ${total} tenants processed, ${failed} failed.`;
   }
+  if (next.status === 'paused' && previous.status !== 'paused') {
+    return `Run #${next.id} paused after ${processed} of ${total} tenants, ${failed} failed.`;
+  }
+  if (previous.status === 'paused' && next.status !== 'paused') {
+    return `Run #${next.id} resumed.`;
+  }
   if (next.status === 'running' && previous.status === 'queued') {
     return `Run #${next.id} is running.`;
   }

@@ -104,6 +104,11 @@ describe('remainingLabel', () => {
       'Remaining: Estimating…',
     );
   });
+
+  it('says "paused", not a number or "Estimating…", while the run is paused', () => {
+    expect(remainingLabel({ ...run, status: 'paused', eta_seconds: null }, now)).toBe('Remaining: paused');
+    expect(remainingLabel({ ...run, status: 'running' }, now)).toBe('Remaining: About 53s');
+  });
 });
 
 describe('secondsBetween', () => {

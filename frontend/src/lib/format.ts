@@ -43,12 +43,20 @@ export const QUIET_SECONDS = 10;
 /**
  * The "Remaining" line of an active run. While no tenant finishes the estimate grows (the
  * elapsed time rises, the processed count does not): after {@link QUIET_SECONDS} it says so,
- * before a stall is detected; a stalled run has no estimate.
+ * before a stall is detected; a stalled run has no estimate, nor has a paused one (the server
+ * sends none: the time it stays paused is the operator's).
  */
 export function remainingLabel(
-  run: { eta_seconds: number | null; last_progress_at?: string | null; started_at: string | null; stalled: unknown },
+  run: {
+    status?: RunStatus;
+    eta_seconds: number | null;
+    last_progress_at?: string | null;
+    started_at: string | null;
+    stalled: unknown;
+  },
   nowMs: number,
 ): string {
+  if (run.status === 'paused') return 'Remaining: paused';
   if (run.stalled) return 'Remaining: unknown while stalled';
   const base = `Remaining: ${formatEta(run.eta_seconds)}`;
   const since = run.last_progress_at ?? run.started_at;

@@ -145,6 +145,10 @@ describe('startedToastTitle (issue 16, obs. 7)', () => {
     expect(startedToastTitle({ id: 38, status: 'queued', deduplicated: true })).toBe(
       'Run #38 is already queued',
     );
+    // Options are part of a run's identity: the same start returns the paused run it matches.
+    expect(startedToastTitle({ id: 38, status: 'paused', deduplicated: true })).toBe(
+      'Run #38 is already paused',
+    );
   });
 });
 

@@ -120,8 +120,7 @@ export function overlappingRun<R extends Pick<Run, 'status' | 'scope'>>(
 /** The intent toast of a start: "Run queued", or for a deduplicated start the run's real state. */
 export function startedToastTitle(run: Pick<Run, 'id' | 'status'> & { deduplicated: boolean }): string {
   if (!run.deduplicated) return 'Run queued';
-  const state = run.status === 'running' ? 'running' : run.status === 'queued' ? 'queued' : 'completed';
-  return `Run #${run.id} is already ${state}`;
+  return `Run #${run.id} is already ${run.status}`;
 }
 
 /** Whether a preflight found nothing to change (a start would do no work). */

@@ -13,6 +13,7 @@ export const ALL_CAPABILITIES: Capability[] = [
   'ops.runbooks.run_all_tenants',
   'ops.runs.view',
   'ops.runs.cancel',
+  'ops.runs.control',
   'audit.view',
 ];
 

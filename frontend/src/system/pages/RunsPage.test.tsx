@@ -241,3 +241,28 @@ describe('RunsPage filters and columns (docs/spec.md §18)', () => {
     expect(screen.getByRole('alert').textContent).toContain('Change the marked filter');
   });
 });
+
+describe('RunsPage paused runs (docs/spec.md §13)', () => {
+  it('shows a paused run with a badge of its own and filters on status=paused', async () => {
+    const paused = { ...run(8, 'succeeded'), status: 'paused', outcome: null, progress_percent: 30, duration_seconds: null, completed_at: null };
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: [paused, run(7, 'succeeded')], page: 1, per_page: 25, total: 2 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs' });
+    const table = await screen.findByRole('table', { name: 'Runs, newest first' });
+    const row = within(table).getAllByRole('row')[1]!;
+    const badge = within(row).getByText('Paused', { selector: '.badge' });
+    // Its own class (violet, dashed), not the running or queued one.
+    expect(badge.className).toBe('badge badge-paused');
+    expect(within(row).getByRole('progressbar').closest('.progress')!.className).toBe('progress progress-paused');
+    expect(row.textContent).toContain('30% Paused');
+
+    const status = screen.getByLabelText('Status') as HTMLSelectElement;
+    expect([...status.options].map((option) => option.value)).toEqual(['', 'queued', 'running', 'paused', 'completed']);
+    fireEvent.change(status, { target: { value: 'paused' } });
+    await waitFor(() =>
+      expect(backend.calls.filter((call) => call.path === '/system/api/ops/runs').at(-1)!.url.searchParams.get('status')).toBe('paused'),
+    );
+  });
+});
