@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Capability } from '../../api/types';
+import type { Capability, PauseView, RunOptions } from '../../api/types';
 import { deferred, fakeBackend, json } from '../../test/fakeBackend';
 import { ALL_CAPABILITIES, renderSystem } from '../../test/renderSystem';
 import { RunDetailPage } from './RunDetailPage';
@@ -16,7 +16,10 @@ vi.mock('../../lib/polling', async (importOriginal) => {
   };
 });
 
-function run(status: 'queued' | 'running' | 'completed', processed: number) {
+/** A run started without options, as the server sends it. */
+const NO_OPTIONS = { max_concurrency: null, failure_budget: null, waves: null, canary_tenant_ids: null };
+
+function run(status: 'queued' | 'running' | 'paused' | 'completed', processed: number) {
   return {
     id: 9,
     runbook: 'findings.lifecycle.rebuild',
@@ -31,9 +34,14 @@ function run(status: 'queued' | 'running' | 'completed', processed: number) {
     preflight_id: 'pf',
     parameters: {},
     planned_at: '2030-01-01T00:00:00Z',
-    counts: { total: 4, processed, succeeded: processed, failed: 0, skipped: 0, retrying: 0, cancelled: 0, findings_changed: 3 },
+    counts: { total: 4, processed, succeeded: processed, failed: 0, skipped: 0, retrying: 0, cancelled: 0, running: 0, findings_changed: 3 },
     progress_percent: (processed / 4) * 100,
-    eta_seconds: status === 'completed' ? null : 5,
+    eta_seconds: status === 'completed' || status === 'paused' ? null : 5,
+    active_seconds: 7,
+    options: NO_OPTIONS as RunOptions,
+    pause: null as PauseView | null,
+    wave: null as { current: number; of: number } | null,
+    waiting_for: null as { reason: 'workers' | 'paused' | 'capped' | 'wave_gate'; jobs_ahead: number | null } | null,
     error_summary: null,
     cancel_reason: null,
     retry_of_run_id: null,
@@ -633,7 +641,7 @@ describe('RunDetailPage items paging (issue 16, obs. 6)', () => {
 function bigRun(overrides: Record<string, unknown> = {}) {
   return {
     ...run('running', 0),
-    counts: { total: 1000, processed: 400, succeeded: 398, failed: 2, skipped: 0, retrying: 3, cancelled: 0, findings_changed: 1200 },
+    counts: { total: 1000, processed: 400, succeeded: 398, failed: 2, skipped: 0, retrying: 3, cancelled: 0, running: 2, findings_changed: 1200 },
     progress_percent: 40,
     ...overrides,
   };
@@ -662,7 +670,7 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
         outcome: 'cancelled',
         cancel_reason: 'Stopped for the maintenance window',
         completed_at: '2030-01-01T00:10:00Z',
-        counts: { total: 1000, processed: 400, succeeded: 400, failed: 0, skipped: 0, retrying: 0, cancelled: 600, findings_changed: 1200 },
+        counts: { total: 1000, processed: 400, succeeded: 400, failed: 0, skipped: 0, retrying: 0, cancelled: 600, running: 0, findings_changed: 1200 },
       }),
     );
     const status = await screen.findByText('Cancelled', { selector: '.run-status .badge' });
@@ -929,5 +937,346 @@ describe('RunDetailPage at 1,000 tenants (docs/spec.md §18)', () => {
     await screen.findByTestId('retried-by');
     const { dialog } = openRetry();
     expect(within(dialog).getByText('REBUILD 1 TENANTS', { selector: 'code' })).toBeTruthy();
+  });
+});
+
+/** A paused run over 1,000 tenants, with the server's `pause` and, for a wave gate, its waves. */
+function pausedRun(pause: Partial<PauseView> & Pick<PauseView, 'reason'>, overrides: Record<string, unknown> = {}) {
+  return bigRun({
+    status: 'paused',
+    eta_seconds: null,
+    pause: { by: null, text: null, since: new Date(Date.now() - 5 * 60_000).toISOString(), ...pause },
+    waiting_for: { reason: pause.reason === 'wave_gate' ? 'wave_gate' : 'paused', jobs_ahead: null },
+    ...overrides,
+  });
+}
+
+const CONTROL_ONLY: Capability[] = ['ops.runs.view', 'ops.runs.control'];
+const CANCEL_ONLY: Capability[] = ['ops.runs.view', 'ops.runs.cancel'];
+
+function renderWith(served: object, capabilities: Capability[], extra: Parameters<typeof fakeBackend>[0] = {}) {
+  const backend = fakeBackend({
+    'GET /system/api/ops/runs/9': () => json(200, served),
+    'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
+    'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+    ...extra,
+  });
+  const { queryClient } = renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities });
+  return Object.assign(backend, { queryClient });
+}
+
+const button = (name: string | RegExp) => screen.queryByRole('button', { name });
+
+describe('RunDetailPage pause banner (docs/spec.md §13)', () => {
+  it('says an operator pause: who, their reason, since when, the tenants still finishing, what next', async () => {
+    const since = new Date(Date.now() - 5 * 60_000).toISOString();
+    renderRun(
+      pausedRun({ reason: 'operator', by: { id: 2, username: 'grace' }, text: 'Support asked us to hold off', since }),
+    );
+    const banner = await screen.findByTestId('pause-banner');
+    expect(banner.textContent).toContain('Paused by grace.');
+    expect(banner.textContent).toContain('Reason: “Support asked us to hold off”');
+    expect(banner.textContent).toContain(`Paused since ${since.slice(0, 19).replace('T', ' ')} UTC (5 min ago) by grace.`);
+    expect(banner.textContent).toContain('2 tenants already running will finish; no other tenant starts until the run is resumed.');
+    expect(banner.textContent).toContain('Next: Resume to continue, or cancel the run.');
+    expect(within(banner).getByRole('button', { name: 'Resume…' })).toBeTruthy();
+    expect(within(banner).getByRole('button', { name: 'Cancel run…' })).toBeTruthy();
+    // The badge and the estimate say it too.
+    expect(screen.getByText('Paused', { selector: '.run-status .badge' })).toBeTruthy();
+    expect(screen.getByTestId('run-remaining').textContent).toBe('Remaining: paused');
+  });
+
+  it('says a failure-budget pause with the server\'s sentence, by the run itself, and shows the failed tenants', async () => {
+    const backend = renderRun(
+      pausedRun(
+        { reason: 'failure_budget', text: '2 tenant(s) failed since the run started; its failure budget allows 1' },
+        { counts: { ...bigRun().counts, running: 0 }, options: { ...NO_OPTIONS, failure_budget: { max_failed: 1 } } },
+      ),
+    );
+    Element.prototype.scrollIntoView = vi.fn();
+    const banner = await screen.findByTestId('pause-banner');
+    expect(banner.textContent).toContain('Paused itself: more tenants failed than its failure budget allows.');
+    expect(banner.textContent).toContain('2 tenant(s) failed since the run started; its failure budget allows 1.');
+    expect(banner.textContent).toContain('by the run itself.');
+    expect(banner.textContent).toContain('2 failed so far, 400 of 1000 processed.');
+    expect(banner.textContent).not.toContain('already running');
+    expect(banner.textContent).toContain(
+      'Next: Look at the failed tenants below, then resume to continue, or cancel the run. A resume counts the failure budget afresh.',
+    );
+    fireEvent.click(within(banner).getByRole('button', { name: 'Show the 2 failed tenants' }));
+    await waitFor(() => expect(itemCalls(backend).some((q) => q.get('status') === 'failed')).toBe(true));
+  });
+
+  it('says a wave gate with the wave it finished and the one a resume starts', async () => {
+    renderRun(
+      pausedRun(
+        { reason: 'wave_gate', text: 'wave 1 of 3 finished (5 tenants); resume to start wave 2' },
+        { wave: { current: 1, of: 3 }, options: { ...NO_OPTIONS, waves: [5, 50] } },
+      ),
+    );
+    const banner = await screen.findByTestId('pause-banner');
+    expect(banner.textContent).toContain('Paused itself after wave 1 of 3, for you to check it.');
+    expect(banner.textContent).toContain('Wave 1 of 3 finished (5 tenants); resume to start wave 2.');
+    expect(banner.textContent).toContain('Next: Check the tenants processed so far (below), then resume to continue with wave 2 of 3, or cancel the run.');
+    expect(within(banner).getByRole('button', { name: 'Resume with wave 2 of 3…' })).toBeTruthy();
+    expect(screen.getByTestId('run-wave').textContent).toBe('Wave 1 of 3');
+    // The banner says why nothing starts: no second line for `waiting_for`.
+    expect(screen.queryByTestId('run-waiting')).toBeNull();
+  });
+
+  it('offers only what the operator may do', async () => {
+    renderWith(pausedRun({ reason: 'operator', by: { id: 2, username: 'grace' }, text: 'Hold off for a moment' }), CANCEL_ONLY);
+    const banner = await screen.findByTestId('pause-banner');
+    expect(within(banner).queryByRole('button', { name: /Resume/ })).toBeNull();
+    expect(within(banner).getByRole('button', { name: 'Cancel run…' })).toBeTruthy();
+    expect(banner.textContent).toContain('Only an operator who may control runs can resume it.');
+  });
+});
+
+describe('RunDetailPage run controls (docs/spec.md §13)', () => {
+  it('offers Pause on a queued or running run with ops.runs.control, Resume on a paused one, Cancel on any active one', async () => {
+    renderRun(bigRun());
+    await screen.findByText('Running', { selector: '.run-status .badge' });
+    expect(button('Pause…')).toBeTruthy();
+    expect(button('Resume…')).toBeNull();
+    expect(button('Cancel run…')).toBeTruthy();
+    cleanup();
+
+    renderRun({ ...run('queued', 0), started_at: null });
+    await screen.findByText('Queued', { selector: '.run-status .badge' });
+    expect(button('Pause…')).toBeTruthy();
+    cleanup();
+
+    renderRun(pausedRun({ reason: 'operator', by: { id: 1, username: 'ada' }, text: 'Hold off for a moment' }));
+    await screen.findByText('Paused', { selector: '.run-status .badge' });
+    expect(button('Pause…')).toBeNull();
+    expect(screen.getAllByRole('button', { name: 'Resume…' })).toHaveLength(2);
+    expect(screen.getAllByRole('button', { name: 'Cancel run…' })).toHaveLength(2);
+    cleanup();
+
+    renderRun(run('completed', 4));
+    await screen.findByText('Succeeded', { selector: '.run-status .badge' });
+    expect(button('Pause…')).toBeNull();
+    expect(button('Resume…')).toBeNull();
+    expect(button('Cancel run…')).toBeNull();
+    expect(button('Change concurrency…')).toBeNull();
+  });
+
+  it('needs ops.runs.control to pause, resume or change concurrency, and ops.runs.cancel to cancel', async () => {
+    renderWith(bigRun(), CANCEL_ONLY);
+    await screen.findByText('Running', { selector: '.run-status .badge' });
+    expect(button('Pause…')).toBeNull();
+    expect(button('Change concurrency…')).toBeNull();
+    expect(button('Cancel run…')).toBeTruthy();
+    cleanup();
+
+    renderWith(bigRun(), CONTROL_ONLY);
+    await screen.findByText('Running', { selector: '.run-status .badge' });
+    expect(button('Pause…')).toBeTruthy();
+    expect(button('Change concurrency…')).toBeTruthy();
+    expect(button('Cancel run…')).toBeNull();
+  });
+
+  it('offers no pause while the run is being cancelled', async () => {
+    renderRun(bigRun({ cancel_reason: 'Stopped for the maintenance window' }));
+    await screen.findByText('Running', { selector: '.run-status .badge' });
+    expect(button('Pause…')).toBeNull();
+    expect(button('Cancel run…')).toBeNull();
+  });
+
+  it('pauses with a reason of 10–500 characters, sends {reason} and shows the paused run', async () => {
+    let served: object = bigRun();
+    const paused = pausedRun({ reason: 'operator', by: { id: 1, username: 'ada' }, text: 'Checking tenant-007 first' });
+    const backend = renderRun(
+      {},
+      {
+        'GET /system/api/ops/runs/9': () => json(200, served),
+        'POST /system/api/ops/runs/9/pause': () => {
+          served = paused;
+          return json(200, paused);
+        },
+      },
+    );
+    const invalidate = vi.spyOn(backend.queryClient, 'invalidateQueries');
+    fireEvent.click(await screen.findByRole('button', { name: 'Pause…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Pause run #9?' });
+    expect(dialog.textContent).toContain('the 2 tenants already running will finish');
+    expect(document.activeElement).toBe(within(dialog).getByLabelText('Reason for pausing'));
+    const confirm = within(dialog).getByRole('button', { name: 'Pause run' }) as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    fireEvent.change(within(dialog).getByLabelText('Reason for pausing'), { target: { value: 'too short' } });
+    expect(confirm.disabled).toBe(true);
+    expect(dialog.textContent).toContain('at least 10 characters');
+    fireEvent.change(within(dialog).getByLabelText('Reason for pausing'), { target: { value: '  Checking tenant-007 first  ' } });
+    expect(confirm.disabled).toBe(false);
+    fireEvent.click(confirm);
+
+    const banner = await screen.findByTestId('pause-banner');
+    expect(banner.textContent).toContain('Paused by ada.');
+    expect(screen.queryByRole('dialog')).toBeNull();
+    const post = backend.calls.find((call) => call.method === 'POST');
+    expect(post?.path).toBe('/system/api/ops/runs/9/pause');
+    expect(post?.body).toEqual({ reason: 'Checking tenant-007 first' });
+    // The run's own query, refreshed once (not every query that starts with it).
+    expect(invalidate.mock.calls.filter(([filters]) => JSON.stringify(filters?.queryKey) === '["run",9]')).toEqual([
+      [{ queryKey: ['run', 9], exact: true }],
+    ]);
+  });
+
+  it('resumes a wave-gated run into its next wave', async () => {
+    const gated = pausedRun(
+      { reason: 'wave_gate', text: 'wave 1 of 3 finished (5 tenants); resume to start wave 2' },
+      { wave: { current: 1, of: 3 }, options: { ...NO_OPTIONS, waves: [5, 50], failure_budget: { max_failed: 3 } } },
+    );
+    let served: object = gated;
+    const backend = renderRun({}, {
+      'GET /system/api/ops/runs/9': () => json(200, served),
+      'POST /system/api/ops/runs/9/resume': () => {
+        served = bigRun({ wave: { current: 2, of: 3 }, options: gated.options });
+        return json(200, served);
+      },
+    });
+    fireEvent.click(within(await screen.findByTestId('pause-banner')).getByRole('button', { name: 'Resume with wave 2 of 3…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Resume run #9?' });
+    expect(dialog.textContent).toContain('Its tenants start again with wave 2 of 3. The failure budget counts afresh from now.');
+    fireEvent.change(within(dialog).getByLabelText('Reason for resuming'), { target: { value: 'Wave 1 looks right to me' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Resume with wave 2 of 3' }));
+    await waitFor(() => expect(screen.queryByTestId('pause-banner')).toBeNull());
+    expect(screen.getByTestId('run-wave').textContent).toBe('Wave 2 of 3');
+    expect(backend.calls.find((call) => call.method === 'POST')?.body).toEqual({ reason: 'Wave 1 looks right to me' });
+  });
+
+  it('cancels a paused run through the same reason dialog', async () => {
+    let served: object = pausedRun({ reason: 'failure_budget', text: '3 tenant(s) failed since the run started; its failure budget allows 2' });
+    const backend = renderRun({}, {
+      'GET /system/api/ops/runs/9': () => json(200, served),
+      'POST /system/api/ops/runs/9/cancel': () => {
+        served = bigRun({ status: 'completed', outcome: 'cancelled', cancel_reason: 'Too many failures, look first' });
+        return json(200, served);
+      },
+    });
+    fireEvent.click(within(await screen.findByTestId('pause-banner')).getByRole('button', { name: 'Cancel run…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel run #9?' });
+    expect(dialog.textContent).toContain('The run is paused: cancelling ends it without resuming.');
+    expect(within(dialog).getByRole('button', { name: 'Keep paused' })).toBeTruthy();
+    fireEvent.change(within(dialog).getByLabelText('Reason for cancelling'), { target: { value: 'Too many failures, look first' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel run' }));
+    await screen.findByText('Cancelled', { selector: '.run-status .badge' });
+    expect(backend.calls.find((call) => call.method === 'POST')?.body).toEqual({ reason: 'Too many failures, look first' });
+  });
+
+  it('says a 409 in the dialog and refreshes the run', async () => {
+    const backend = renderRun(bigRun(), {
+      'POST /system/api/ops/runs/9/pause': () =>
+        problemResponse(409, { title: 'Conflict', code: 'invalid_state', detail: 'run #9 is finishing its last items and cannot pause' }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Pause…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Pause run #9?' });
+    fireEvent.change(within(dialog).getByLabelText('Reason for pausing'), { target: { value: 'Checking tenant-007 first' } });
+    const before = backend.calls.filter((call) => call.path === '/system/api/ops/runs/9').length;
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Pause run' }));
+    const alert = await within(dialog).findByRole('alert');
+    expect(alert.textContent).toContain('run #9 is finishing its last items and cannot pause');
+    await waitFor(() =>
+      expect(backend.calls.filter((call) => call.path === '/system/api/ops/runs/9').length).toBeGreaterThan(before),
+    );
+  });
+
+  it('shows a 422 on the reason beside it', async () => {
+    renderRun(bigRun(), {
+      'POST /system/api/ops/runs/9/pause': () =>
+        problemResponse(422, { title: 'Validation failed', detail: 'must be 10 to 500 characters', errors: { reason: ['must be 10 to 500 characters'] } }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Pause…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Pause run #9?' });
+    const reason = within(dialog).getByLabelText('Reason for pausing');
+    fireEvent.change(reason, { target: { value: 'Checking tenant-007 first' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Pause run' }));
+    await waitFor(() => expect(reason.getAttribute('aria-invalid')).toBe('true'));
+    expect(within(dialog).getAllByText('must be 10 to 500 characters')).toHaveLength(1);
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+  });
+
+  it('changes the concurrency cap with PATCH options, a number or none', async () => {
+    let served: object = bigRun({ options: { ...NO_OPTIONS, max_concurrency: 8 } });
+    const backend = renderRun({}, {
+      'GET /system/api/ops/runs/9': () => json(200, served),
+      'PATCH /system/api/ops/runs/9/options': ({ body }) => {
+        const cap = (body as { max_concurrency: number | null }).max_concurrency;
+        served = bigRun({ options: { ...NO_OPTIONS, max_concurrency: cap } });
+        return json(200, served);
+      },
+    });
+    expect((await screen.findByTestId('run-options')).textContent).toContain('At most 8 tenants at a time');
+    fireEvent.click(screen.getByRole('button', { name: 'Change concurrency…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Change the concurrency of run #9' });
+    const cap = within(dialog).getByLabelText('Max concurrency') as HTMLInputElement;
+    expect(cap.value).toBe('8');
+    expect(document.activeElement).toBe(cap);
+    const confirm = within(dialog).getByRole('button', { name: 'Change concurrency' }) as HTMLButtonElement;
+    fireEvent.change(within(dialog).getByLabelText('Reason for the change'), { target: { value: 'The database is busy today' } });
+    fireEvent.change(cap, { target: { value: '300' } });
+    expect(confirm.disabled).toBe(true);
+    expect(dialog.textContent).toContain('Give a whole number from 1 to 256, or leave it empty for no limit.');
+    fireEvent.change(cap, { target: { value: '2' } });
+    fireEvent.click(confirm);
+    await waitFor(() => expect(screen.getByTestId('run-options').textContent).toContain('At most 2 tenants at a time'));
+    const patch = backend.calls.find((call) => call.method === 'PATCH');
+    expect(patch?.body).toEqual({ max_concurrency: 2, reason: 'The database is busy today' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Change concurrency…' }));
+    const again = screen.getByRole('dialog', { name: 'Change the concurrency of run #9' });
+    fireEvent.change(within(again).getByLabelText('Max concurrency'), { target: { value: '' } });
+    fireEvent.change(within(again).getByLabelText('Reason for the change'), { target: { value: 'Quiet again, no limit' } });
+    fireEvent.click(within(again).getByRole('button', { name: 'Change concurrency' }));
+    await waitFor(() => expect(screen.getByTestId('run-options').textContent).toContain('No limit'));
+    expect(backend.calls.filter((call) => call.method === 'PATCH')[1]?.body).toEqual({
+      max_concurrency: null,
+      reason: 'Quiet again, no limit',
+    });
+  });
+});
+
+describe('RunDetailPage run state (docs/spec.md §13)', () => {
+  it('says what unstarted tenants wait for: a free worker, or the cap', async () => {
+    renderRun(bigRun({ waiting_for: { reason: 'workers', jobs_ahead: 40 } }));
+    expect((await screen.findByTestId('run-waiting')).textContent).toBe('Waiting for a free worker (40 jobs of other runs ahead).');
+    cleanup();
+    renderRun(bigRun({ waiting_for: { reason: 'capped', jobs_ahead: null }, options: { ...NO_OPTIONS, max_concurrency: 2 } }));
+    expect((await screen.findByTestId('run-waiting')).textContent).toBe('At its concurrency cap (2 running).');
+  });
+
+  it('shows the options, the tenants running now and the active time', async () => {
+    renderRun(
+      bigRun({
+        active_seconds: 125,
+        wave: { current: 2, of: 3 },
+        options: { max_concurrency: 4, failure_budget: { max_failed: 0 }, waves: [5, 50], canary_tenant_ids: [7, 8] },
+      }),
+      {
+        'GET /system/api/ops/tenants': ({ url }) => {
+          const id = Number(url.searchParams.get('id'));
+          return json(200, { items: [{ id, external_id: `tenant-00${id}`, name: `Acme Tenant ${id}`, workspace_id: 1 }], page: 1, per_page: 25, total: 1 });
+        },
+      },
+    );
+    const options = await screen.findByTestId('run-options');
+    expect(options.textContent).toContain('At most 4 tenants at a time');
+    expect(options.textContent).toContain('Pauses at the first failed tenant');
+    expect(options.textContent).toContain('First 5, then up to 50, then the rest (3 waves) — now wave 2 of 3');
+    await waitFor(() => expect(options.textContent).toContain('Acme Tenant 7 (tenant-007), Acme Tenant 8 (tenant-008) — first, in this order'));
+    expect(screen.getByTestId('run-wave').textContent).toBe('Wave 2 of 3');
+    expect(screen.getByTestId('run-active-time').textContent).toContain('2m 5s');
+    const counts = screen.getByRole('heading', { name: 'Tenants' }).nextElementSibling as HTMLElement;
+    expect(within(counts).getByText('Running now', { selector: 'dt' }).nextElementSibling?.textContent).toBe('2');
+  });
+
+  it('says "No limit" and "None" for a run started without options', async () => {
+    renderRun(bigRun());
+    const options = await screen.findByTestId('run-options');
+    expect(options.textContent).toContain('No limit');
+    expect(options.textContent).toContain('Failure budgetNone');
+    expect(screen.queryByTestId('run-wave')).toBeNull();
+    expect(screen.queryByTestId('pause-banner')).toBeNull();
   });
 });

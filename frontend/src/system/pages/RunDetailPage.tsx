@@ -1,8 +1,8 @@
-import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, Fragment, useEffect, useId, useRef, useState } from 'react';
+import { keepPreviousData, skipToken, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Fragment, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type { ItemStatus, Page, Run, RunItem, Runbook, RuleDetail } from '../../api/types';
+import type { ItemStatus, OpsTenant, Page, Run, RunItem, Runbook, RuleDetail } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import {
   formatDuration,
@@ -11,19 +11,22 @@ import {
   formatTimestamp,
   secondsBetween,
   tenantCount,
+  tenantLabel,
 } from '../../lib/format';
 import { refetchIntervalFor } from '../../lib/polling';
 import { runAnnouncement } from '../../lib/announce';
 import { describeParameters } from '../../lib/parameters';
 import { clockTime, csvHref, itemDuration, itemError, outcomeWord } from '../../lib/runs';
-import { REASON_MAX_CHARS, reasonLength, reasonTextError, ruleLabel } from '../../lib/runbook';
-import { Dialog } from '../../shared/Dialog';
+import { ruleLabel } from '../../lib/runbook';
+import { budgetWords, capWords, mayPause, mayResume, waitingSentence, wavesWords } from '../../lib/control';
 import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { UnknownOption } from '../../shared/UnknownOption';
 import { ItemAttempts } from '../components/ItemAttempts';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
+import { PauseBanner } from '../components/PauseBanner';
+import { CancelRunDialog, ConcurrencyDialog, PauseRunDialog, ResumeRunDialog } from '../components/RunActionDialogs';
 import { RunProgress, RunStateBadge } from '../RunState';
 import { RunTimeline } from '../components/RunTimeline';
 import { StallBanner } from '../components/StallBanner';
@@ -124,13 +127,24 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
   const ids = useId();
   const [, setItemFilters] = useUrlFilters(ITEM_FILTERS);
   const now = useNow(run.status !== 'completed');
-  const [cancelling, setCancelling] = useState(false);
+  const [action, setAction] = useState<'cancel' | 'pause' | 'resume' | 'concurrency' | null>(null);
   const [retrying, setRetrying] = useState(false);
   const completed = run.status === 'completed';
   const duration = secondsBetween(run.started_at, run.completed_at);
   const mayCancel =
     !completed && run.cancel_reason === null && operator.capabilities.includes('ops.runs.cancel');
+  // Run control (docs/spec.md §13): pause a queued or running run, resume a paused one, change the
+  // cap of any active one — each with `ops.runs.control`.
+  const mayControl = operator.capabilities.includes('ops.runs.control');
+  const mayPauseRun = mayControl && mayPause(run);
+  const mayResumeRun = mayControl && mayResume(run);
+  const mayChangeCap = mayControl && !completed && run.cancel_reason === null;
   const mayRetry = mayRetryFailed(run, operator.capabilities);
+  const waiting = waitingSentence(run.waiting_for, run.counts.running);
+  const showItems = (filters: { item_search?: string; item_status?: string }) => {
+    setItemFilters({ item_search: '', item_status: '', ...filters });
+    document.getElementById(`${ids}-items`)?.scrollIntoView?.({ block: 'start' });
+  };
   // The runbook's rule names and parameters schema, for an operator who may read runbooks; the
   // page reads fine without them (rule keys, parameter names in words).
   const mayViewRunbook = operator.capabilities.includes('ops.runbooks.view');
@@ -158,6 +172,11 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
       <div className="run-status">
         <RunStateBadge run={run} />
         <RunProgress run={run} label="Run progress" />
+        {run.wave && (
+          <span className="tag wave-tag" data-testid="run-wave">
+            Wave {run.wave.current} of {run.wave.of}
+          </span>
+        )}
         {run.counts.cancelled > 0 && (
           <span className="progress-aside" data-testid="cancelled-beside">
             {run.counts.cancelled} cancelled
@@ -168,13 +187,23 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
             {run.counts.retrying} retrying
           </span>
         )}
-        <span>
+        <span data-testid="run-remaining">
           {completed
             ? `Took ${duration === null ? '—' : formatDuration(duration)}`
             : remainingLabel(run, Date.now())}
         </span>
+        {mayPauseRun && (
+          <button type="button" className="button-secondary" onClick={() => setAction('pause')}>
+            Pause…
+          </button>
+        )}
+        {mayResumeRun && (
+          <button type="button" onClick={() => setAction('resume')}>
+            Resume…
+          </button>
+        )}
         {mayCancel && (
-          <button type="button" className="button-danger" onClick={() => setCancelling(true)}>
+          <button type="button" className="button-danger" onClick={() => setAction('cancel')}>
             Cancel run…
           </button>
         )}
@@ -184,6 +213,21 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
           </button>
         )}
       </div>
+      {waiting && (
+        <p className="run-waiting" data-testid="run-waiting">
+          {waiting}.
+        </p>
+      )}
+      {run.status === 'paused' && run.pause && (
+        <PauseBanner
+          run={run}
+          pause={run.pause}
+          now={now}
+          onResume={mayResumeRun ? () => setAction('resume') : null}
+          onCancel={mayCancel ? () => setAction('cancel') : null}
+          onShowFailed={() => showItems({ item_status: 'failed' })}
+        />
+      )}
       {run.cancel_reason !== null && (
         <p className="notice">
           {completed ? 'Cancelled' : 'Cancelling'}: {run.cancel_reason}
@@ -199,15 +243,15 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
           run={run}
           stall={run.stalled}
           now={now}
-          onCancel={mayCancel ? () => setCancelling(true) : null}
-          onOpenItem={(search) => {
-            // The stuck tenant's item: the items table filtered to it, scrolled into view.
-            setItemFilters({ item_search: search, item_status: '' });
-            document.getElementById(`${ids}-items`)?.scrollIntoView?.({ block: 'start' });
-          }}
+          onCancel={mayCancel ? () => setAction('cancel') : null}
+          // The stuck tenant's item: the items table filtered to it, scrolled into view.
+          onOpenItem={(search) => showItems({ item_search: search })}
         />
       )}
-      {cancelling && <CancelRunDialog run={run} onClose={() => setCancelling(false)} />}
+      {action === 'cancel' && <CancelRunDialog run={run} onClose={() => setAction(null)} />}
+      {action === 'pause' && <PauseRunDialog run={run} onClose={() => setAction(null)} />}
+      {action === 'resume' && <ResumeRunDialog run={run} onClose={() => setAction(null)} />}
+      {action === 'concurrency' && <ConcurrencyDialog run={run} onClose={() => setAction(null)} />}
       {retrying && <RetryFailedDialog run={run} onClose={() => setRetrying(false)} />}
 
       <h2>Tenants</h2>
@@ -225,6 +269,10 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
         <div>
           <dt>Failed</dt>
           <dd>{run.counts.failed}</dd>
+        </div>
+        <div>
+          <dt>Running now</dt>
+          <dd>{run.counts.running}</dd>
         </div>
         <div>
           <dt>Retrying</dt>
@@ -286,6 +334,42 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
             <dd>{formatTimestamp(run.planned_at)}</dd>
           </>
         )}
+        <dt>Run control</dt>
+        <dd data-testid="run-options">
+          <dl className="parameter-list">
+            <dt>Concurrency cap</dt>
+            <dd>
+              {capWords(run.options.max_concurrency)}
+              {mayChangeCap && (
+                <>
+                  {' '}
+                  <button type="button" className="button-link" onClick={() => setAction('concurrency')}>
+                    Change concurrency…
+                  </button>
+                </>
+              )}
+            </dd>
+            <dt>Failure budget</dt>
+            <dd>{budgetWords(run.options.failure_budget)}</dd>
+            <dt>Waves</dt>
+            <dd>
+              {wavesWords(run.options.waves)}
+              {run.wave && ` — now wave ${run.wave.current} of ${run.wave.of}`}
+            </dd>
+            {run.options.canary_tenant_ids != null && run.options.canary_tenant_ids.length > 0 && (
+              <>
+                <dt>Canary tenants</dt>
+                <dd>
+                  <CanaryTenants ids={run.options.canary_tenant_ids} named={mayViewRunbook} />
+                </dd>
+              </>
+            )}
+          </dl>
+        </dd>
+        <dt>Active time</dt>
+        <dd data-testid="run-active-time">
+          {formatDuration(run.active_seconds)} <span className="muted">(running; time queued or paused not counted)</span>
+        </dd>
         <dt>Reason</dt>
         <dd>
           <code>{run.reason.code}</code> — {run.reason.text}
@@ -598,81 +682,37 @@ function RunItems({
   );
 }
 
-/** Confirms a cancel and asks why (10–500 characters, as the server requires). */
-function CancelRunDialog({ run, onClose }: { run: Run; onClose: () => void }) {
-  const ids = useId();
-  const queryClient = useQueryClient();
-  const [reason, setReason] = useState('');
-  const [touched, setTouched] = useState(false);
-  const reasonError = reasonTextError(reason);
-  const cancel = useMutation({
-    mutationFn: (): Promise<Run> =>
-      unwrap(
-        api.POST('/system/api/ops/runs/{id}/cancel', {
-          params: { path: { id: run.id } },
-          body: { reason: reason.trim() },
-        }),
-      ),
-    onSuccess: (updated) => {
-      queryClient.setQueryData(['run', run.id], updated);
-      void queryClient.invalidateQueries({ queryKey: ['run', run.id] });
-      void queryClient.invalidateQueries({ queryKey: ['run-items', run.id] });
-      void queryClient.invalidateQueries({ queryKey: ['runs'] });
-      onClose();
-    },
+/** Canary tenants named more than this are counted, not listed. */
+const CANARY_NAMED = 10;
+
+/**
+ * A run's canary tenants, in their order, by name where the operator may look tenants up (as the
+ * runs list's tenant filter does, one id at a time); `#id` otherwise or while loading.
+ */
+function CanaryTenants({ ids, named }: { ids: number[]; named: boolean }) {
+  const shown = ids.slice(0, CANARY_NAMED);
+  const tenants = useQueries({
+    queries: shown.map((id) => ({
+      queryKey: ['ops-tenant', id],
+      queryFn: ({ signal }: { signal: AbortSignal }): Promise<Page<OpsTenant>> =>
+        unwrap(api.GET('/system/api/ops/tenants', { params: { query: { id } }, signal })),
+      enabled: named,
+      staleTime: 5 * 60_000,
+    })),
   });
-  const fieldErrors =
-    cancel.error instanceof ProblemError ? (cancel.error.errors.reason ?? null) : null;
-
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    setTouched(true);
-    if (reasonError === null) cancel.mutate();
-  };
-
   return (
-    <Dialog
-      title={`Cancel run #${run.id}?`}
-      onClose={onClose}
-      description={
-        <p>Pending tenants will not be processed; tenants already running finish first.</p>
-      }
-    >
-      <form onSubmit={onSubmit} noValidate>
-        <label htmlFor={`${ids}-reason`}>Reason for cancelling</label>
-        <textarea
-          id={`${ids}-reason`}
-          data-autofocus
-          rows={3}
-          value={reason}
-          aria-invalid={touched && reasonError !== null ? true : undefined}
-          aria-describedby={`${ids}-help`}
-          onChange={(event) => setReason(event.target.value)}
-          onBlur={() => setTouched(true)}
-        />
-        <p id={`${ids}-help`} className={touched && reasonError ? 'field-error' : 'field-help'}>
-          {reasonError && (touched || reason.length > 0)
-            ? reasonError
-            : `${reasonLength(reason)} / ${REASON_MAX_CHARS} characters`}
-        </p>
-        {cancel.isError && (
-          <div className="form-error" role="alert">
-            {fieldErrors ? fieldErrors.join(' ') : errorMessage(cancel.error)}
-          </div>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Keep running
-          </button>
-          <button
-            type="submit"
-            className="button-danger"
-            disabled={reasonError !== null || cancel.isPending}
-          >
-            {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <>
+      {shown.map((id, index) => {
+        const tenant = tenants[index]?.data?.items.find((candidate) => candidate.id === id);
+        return (
+          <Fragment key={id}>
+            {index > 0 && ', '}
+            {tenant ? tenantLabel(tenant) : `#${id}`}
+          </Fragment>
+        );
+      })}
+      {ids.length > CANARY_NAMED && ` and ${ids.length - CANARY_NAMED} more`}
+      <span className="muted"> — first, in this order</span>
+    </>
   );
 }
