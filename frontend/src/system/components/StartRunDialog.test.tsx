@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PreflightResult, Scope } from '../../api/types';
 import { ProblemError } from '../../api/client';
@@ -462,5 +462,177 @@ describe('StartRunDialog when the preflight found nothing to change (docs/spec.m
     expect(alert.textContent).toContain('This preflight has already started a run');
     expect(within(alert).getByRole('button', { name: 'Re-run preflight' })).toBeTruthy();
     expect(startButton().disabled).toBe(true);
+  });
+});
+
+describe('StartRunDialog advanced options (docs/spec.md §13)', () => {
+  const ADVANCED = /^Advanced: concurrency, failure budget, waves, canary tenants/;
+  const TENANTS = [
+    { id: 11, external_id: 'tenant-011', name: 'Acme Tenant 11', workspace_id: 1 },
+    { id: 4, external_id: 'tenant-004', name: 'Acme Tenant 4', workspace_id: 1 },
+  ];
+  const lookup = ({ body }: { body: unknown }) => {
+    const ids = (body as { external_ids: string[] }).external_ids;
+    return json(200, {
+      found: TENANTS.filter((tenant) => ids.includes(tenant.external_id)),
+      missing: ids.filter((id) => !TENANTS.some((tenant) => tenant.external_id === id)),
+      platform: null,
+    });
+  };
+
+  function openAdvanced() {
+    const toggle = screen.getByRole('button', { name: ADVANCED });
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+  }
+
+  function readyAllTenants() {
+    fillReason();
+    fireEvent.change(screen.getByLabelText(/to confirm/), { target: { value: PHRASE } });
+  }
+
+  it('is a collapsed disclosure whose four options each say what they do', () => {
+    open({ kind: 'all_tenants' });
+    const toggle = screen.getByRole('button', { name: ADVANCED });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByLabelText('Max concurrency')).toBeNull();
+    openAdvanced();
+    const help = (label: string) =>
+      document.getElementById(screen.getByLabelText(label).getAttribute('aria-describedby')!.split(' ')[0]!)?.textContent;
+    expect(help('Max concurrency')).toMatch(/^At most this many tenants are repaired at the same time, across all workers/);
+    expect(help('Failure budget')).toMatch(/^Pause the run by itself when more than this many tenants have failed/);
+    expect(help('Waves')).toMatch(/^Run in stages: e.g. 5, 50 repairs 5 tenants, pauses for you to check, then up to 50/);
+    expect(help('Canary tenants')).toMatch(/^These tenants go first, in this order \(external ids/);
+  });
+
+  it('leaves waves and canary tenants out of a one-tenant scope, and says why', () => {
+    open({ kind: 'tenant', tenant_id: 2 });
+    openAdvanced();
+    expect(screen.getByLabelText('Max concurrency')).toBeTruthy();
+    expect(screen.queryByLabelText('Waves')).toBeNull();
+    expect(screen.queryByLabelText('Canary tenants')).toBeNull();
+    expect(screen.getByTestId('stages-unavailable').textContent).toContain(
+      'Waves and canary tenants need more than one tenant in scope',
+    );
+  });
+
+  it('checks each option as the server does, beside it, and keeps Start disabled until they are fixed', () => {
+    open({ kind: 'all_tenants' });
+    readyAllTenants();
+    openAdvanced();
+    expect(startButton().disabled).toBe(false);
+    const cases: [string, string, RegExp][] = [
+      ['Max concurrency', '0', /whole number from 1 to 256/],
+      ['Max concurrency', '257', /whole number from 1 to 256/],
+      ['Failure budget', '-1', /0 or more/],
+      ['Waves', '5, 5', /larger than the one before/],
+      ['Waves', '25', /below the 25 tenants in scope/],
+      ['Canary tenants', 'tenant-004, tenant-004', /tenant-004 is named twice/],
+    ];
+    for (const [label, value, message] of cases) {
+      const input = screen.getByLabelText(label);
+      fireEvent.change(input, { target: { value } });
+      expect(input.getAttribute('aria-invalid')).toBe('true');
+      const described = input.getAttribute('aria-describedby')!.split(' ').map((id) => document.getElementById(id)?.textContent).join(' ');
+      expect(described).toMatch(message);
+      expect(startButton().disabled).toBe(true);
+      fireEvent.change(input, { target: { value: '' } });
+      expect(input.getAttribute('aria-invalid')).toBeNull();
+    }
+    expect(startButton().disabled).toBe(false);
+    // Collapsed, the disclosure still says something needs fixing.
+    fireEvent.change(screen.getByLabelText('Waves'), { target: { value: '0' } });
+    fireEvent.click(screen.getByRole('button', { name: ADVANCED }));
+    expect(screen.getByRole('button', { name: ADVANCED }).textContent).toMatch(/\(1 set\) — 1 to fix$/);
+  });
+
+  it('sends no options when none is set', async () => {
+    const backend = fakeBackend({ [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(42)) });
+    open({ kind: 'all_tenants' });
+    readyAllTenants();
+    openAdvanced();
+    fireEvent.click(startButton());
+    await screen.findByTestId('toast');
+    expect(backend.calls[0]?.body).not.toHaveProperty('options');
+  });
+
+  it('sends only the options that are set, the canary tenants looked up and sent as ids in order', async () => {
+    const backend = fakeBackend({
+      'POST /system/api/ops/tenants/lookup': lookup,
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(42)),
+    });
+    open({ kind: 'all_tenants' });
+    readyAllTenants();
+    openAdvanced();
+    fireEvent.change(screen.getByLabelText('Max concurrency'), { target: { value: '4' } });
+    fireEvent.change(screen.getByLabelText('Waves'), { target: { value: '5, 20' } });
+    const canary = screen.getByLabelText('Canary tenants');
+    fireEvent.change(canary, { target: { value: 'tenant-011\ntenant-004' } });
+    fireEvent.blur(canary);
+    expect(
+      await screen.findByText('First, in this order: Acme Tenant 11 (tenant-011), Acme Tenant 4 (tenant-004).'),
+    ).toBeTruthy();
+    fireEvent.click(startButton());
+    await screen.findByTestId('toast');
+    const start = backend.calls.find((call) => call.path.endsWith('/runs'));
+    expect(start?.body).toMatchObject({
+      options: { max_concurrency: 4, waves: [5, 20], canary_tenant_ids: [11, 4] },
+    });
+    expect((start?.body as { options: object }).options).not.toHaveProperty('failure_budget');
+    // Looked up once, when the field was left; the start used that answer.
+    expect(backend.calls.filter((call) => call.path.endsWith('/lookup'))).toHaveLength(1);
+  });
+
+  it('looks canary tenants up at Start when the field was not left, and refuses ids that name no tenant', async () => {
+    const backend = fakeBackend({
+      'POST /system/api/ops/tenants/lookup': lookup,
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(42)),
+    });
+    open({ kind: 'all_tenants' });
+    readyAllTenants();
+    openAdvanced();
+    fireEvent.change(screen.getByLabelText('Canary tenants'), { target: { value: 'tenant-004, tenant-999' } });
+    fireEvent.click(startButton());
+    expect(await screen.findByText('Not a tenant a runbook can target: tenant-999.')).toBeTruthy();
+    expect(backend.calls.some((call) => call.path.endsWith('/runs'))).toBe(false);
+    expect(startButton().disabled).toBe(true);
+  });
+
+  it('refuses canary tenants outside a workspace scope', async () => {
+    fakeBackend({ 'POST /system/api/ops/tenants/lookup': lookup });
+    renderSystem(
+      <StartRunDialog
+        runbook={RUNBOOK}
+        preflight={{ ...preflight({ kind: 'workspace', workspace_id: 2, workspace: { id: 2, name: 'Globex' }, count: 12 }), tenants_in_scope: 12 }}
+        scope={{ kind: 'workspace', workspace_id: 2 }}
+        onClose={vi.fn()}
+      />,
+    );
+    openAdvanced();
+    const canary = screen.getByLabelText('Canary tenants');
+    fireEvent.change(canary, { target: { value: 'tenant-004' } });
+    fireEvent.blur(canary);
+    expect(await screen.findByText(/^Not in this run's scope: tenant-004\./)).toBeTruthy();
+  });
+
+  it("shows the server's 422 on an option beside that option, once, and opens Advanced for it", async () => {
+    const message = 'each boundary must be below the 25 tenants in scope (the last wave is the rest)';
+    fakeBackend({
+      [`POST /system/api/ops/runbooks/${KEY}/runs`]: () =>
+        new Response(
+          JSON.stringify({ title: 'Unprocessable Entity', status: 422, detail: message, errors: { 'options.waves': [message] } }),
+          { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+    });
+    open({ kind: 'all_tenants' });
+    readyAllTenants();
+    openAdvanced();
+    fireEvent.change(screen.getByLabelText('Waves'), { target: { value: '5, 20' } });
+    fireEvent.click(screen.getByRole('button', { name: ADVANCED }));
+    fireEvent.click(startButton());
+    const waves = await screen.findByLabelText('Waves');
+    await waitFor(() => expect(waves.getAttribute('aria-invalid')).toBe('true'));
+    expect(screen.getAllByText(message)).toHaveLength(1);
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
@@ -7,11 +7,22 @@ import type {
   PreflightResult,
   ReasonCode,
   Runbook,
+  RunOptions,
   Scope,
   StartedRun,
   StartRunRequest,
 } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
+import {
+  EMPTY_OPTIONS,
+  OPTION_FIELDS,
+  type OptionsDraft,
+  canaryExternalIds,
+  canaryProblems,
+  canaryTenantIds,
+  checkOptions,
+  takesStages,
+} from '../../lib/control';
 import { errorMessage } from '../../lib/errors';
 import { scopeLabel, tenantCount } from '../../lib/format';
 import { parametersSentence } from '../../lib/parameters';
@@ -21,6 +32,8 @@ import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
+import { lookupTenants } from '../tenantLookup';
+import { type CanaryState, RunOptionsFields, optionInputId } from './RunOptionsFields';
 
 /**
  * The Start dialog, named after the runbook: what is being confirmed (scope, count, the
@@ -32,7 +45,9 @@ import { FieldErrorList } from '../../shared/FieldErrorList';
  * intent-only toast ("Run queued", or "Run #N is already running" for a deduplicated start) and
  * tells the page (`onStarted`), which discards the used preflight. 409 points to the active run
  * and keeps Start disabled; a stale preflight (422 on `preflight_id`) is said once, with a
- * "Re-run preflight" action; other 422s show the server's field errors.
+ * "Re-run preflight" action; other 422s show the server's field errors. Run control's options
+ * (docs/spec.md §13) are under "Advanced", checked as the server checks them, the canary tenants
+ * looked up by external id; only options that are set are sent.
  */
 export function StartRunDialog({
   runbook,
@@ -68,6 +83,41 @@ export function StartRunDialog({
   const nothingToChange = preflightFoundNothing(preflight);
   const [startAnyway, setStartAnyway] = useState(false);
 
+  // Run control's options ("Advanced", collapsed until opened).
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [draft, setDraft] = useState<OptionsDraft>(EMPTY_OPTIONS);
+  const tenantsInScope = preflight.tenants_in_scope;
+  const stages = takesStages(scope, tenantsInScope);
+  const checked = checkOptions(draft, { tenantsInScope, stages });
+  // Said as you type, as the reason's length is: Start stays disabled until they are fixed.
+  const optionsValid = Object.keys(checked.errors).length === 0;
+  // The canary tenants are looked up once the field is left (and again at Start, from the cache).
+  const canaryIds = stages ? canaryExternalIds(draft.canary) : [];
+  const [canaryLooked, setCanaryLooked] = useState<string[]>([]);
+  const canaryKey = (list: readonly string[]) => ['tenant-lookup', 'canary', ...list];
+  const canaryCurrent = canaryLooked.length > 0 && canaryLooked.join('\n') === canaryIds.join('\n');
+  const canaryLookup = useQuery({
+    queryKey: canaryKey(canaryLooked),
+    queryFn: () => lookupTenants(canaryLooked),
+    enabled: canaryCurrent && checked.errors.canary === undefined,
+    staleTime: 60_000,
+    retry: false,
+  });
+  const canaryProblem =
+    canaryCurrent && canaryLookup.data ? canaryProblems(canaryLooked, canaryLookup.data, scope) : null;
+  const canary: CanaryState = {
+    pending: canaryCurrent && canaryLookup.isFetching,
+    error: canaryCurrent ? canaryLookup.error : null,
+    problem: canaryProblem,
+    found:
+      canaryCurrent && canaryLookup.data && canaryProblem === null
+        ? canaryTenantIds(canaryLooked, canaryLookup.data.found).flatMap((id) => {
+            const tenant = canaryLookup.data.found.find((candidate) => candidate.id === id);
+            return tenant ? [tenant] : [];
+          })
+        : null,
+  };
+
   const required = preflight.confirmation.required;
   const expected = preflight.confirmation.phrase ?? '';
   const textError = reasonTextError(text);
@@ -100,6 +150,8 @@ export function StartRunDialog({
       if (error instanceof ProblemError && error.status === 409) {
         void queryClient.invalidateQueries({ queryKey: ['runbook', runbookKey] });
       }
+      // A refused option is said beside its field: open "Advanced" to show it.
+      if (Object.values(OPTION_FIELDS).some((field) => field in fieldErrors(error))) setAdvancedOpen(true);
     },
   });
 
@@ -111,13 +163,64 @@ export function StartRunDialog({
   // preflight (or the box) can start.
   const refusal = startRefusal(start.error);
   const stale = refusal !== null;
-  const shown = new Set(['reason.code', 'reason.text', 'reason', 'confirmation', 'preflight_id', 'allow_no_changes']);
+  const shown = new Set([
+    'reason.code',
+    'reason.text',
+    'reason',
+    'confirmation',
+    'preflight_id',
+    'allow_no_changes',
+    ...Object.values(OPTION_FIELDS),
+  ]);
   const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
+  // A 422 about an option alone is said beside that option, not a second time above the buttons.
+  const startMessage = start.isError ? errorMessage(start.error) : '';
+  const saidAtOption = Object.values(OPTION_FIELDS).some((field) => errors[field]?.join(' ') === startMessage);
   const canStart =
-    code !== '' && textError === null && phraseOk && !conflict && !stale && (!nothingToChange || startAnyway);
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    code !== '' &&
+    textError === null &&
+    phraseOk &&
+    !conflict &&
+    !stale &&
+    (!nothingToChange || startAnyway) &&
+    optionsValid &&
+    canaryProblem === null;
+  const [resolving, setResolving] = useState(false);
+
+  /** The canary tenants' ids, looked up now unless the field's lookup has them; null: none set. */
+  const resolveCanary = async (): Promise<number[] | null | 'refused'> => {
+    if (canaryIds.length === 0) return null;
+    setCanaryLooked(canaryIds);
+    try {
+      const lookup = await queryClient.fetchQuery({
+        queryKey: canaryKey(canaryIds),
+        queryFn: () => lookupTenants(canaryIds),
+        staleTime: 60_000,
+        retry: false,
+      });
+      return canaryProblems(canaryIds, lookup, scope) === null ? canaryTenantIds(canaryIds, lookup.found) : 'refused';
+    } catch {
+      return 'refused';
+    }
+  };
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!canStart || start.isPending) return;
+    if (!canStart || start.isPending || resolving) return;
+    setResolving(true);
+    const canaryTenants = await resolveCanary();
+    setResolving(false);
+    if (canaryTenants === 'refused') {
+      // Said beside the field (its lookup is the one just made): take the operator there.
+      setAdvancedOpen(true);
+      window.setTimeout(() => document.getElementById(optionInputId(ids, 'canary'))?.focus(), 0);
+      return;
+    }
+    // Only the options that are set (the API's default keeps a run unrestricted).
+    const options: RunOptions = {
+      ...checked.options,
+      ...(canaryTenants !== null ? { canary_tenant_ids: canaryTenants } : {}),
+    };
     start.mutate({
       scope,
       reason: { code, text: text.trim() },
@@ -126,6 +229,7 @@ export function StartRunDialog({
       parameters: preflight.parameters,
       // Sent only when the operator ticked "Start anyway" (the API's default is false).
       ...(nothingToChange && startAnyway ? { allow_no_changes: true } : {}),
+      ...(Object.keys(options).length > 0 ? { options } : {}),
     });
   };
 
@@ -157,7 +261,7 @@ export function StartRunDialog({
         </>
       }
     >
-      <form onSubmit={onSubmit} noValidate>
+      <form onSubmit={(event) => void onSubmit(event)} noValidate>
         <ReasonFields
           ids={ids}
           code={code}
@@ -218,6 +322,22 @@ export function StartRunDialog({
           </div>
         )}
 
+        <RunOptionsFields
+          ids={ids}
+          open={advancedOpen}
+          onToggle={() => setAdvancedOpen((isOpen) => !isOpen)}
+          draft={draft}
+          onChange={setDraft}
+          onBlur={(field) => {
+            if (field === 'canary' && checked.errors.canary === undefined) setCanaryLooked(canaryIds);
+          }}
+          errors={checked.errors}
+          serverErrors={errors}
+          stages={stages}
+          tenantsInScope={tenantsInScope}
+          canary={canary}
+        />
+
         {conflict && (
           <div className="form-error" role="alert">
             <p>
@@ -244,10 +364,10 @@ export function StartRunDialog({
             <FieldErrorList errors={otherErrors} />
           </div>
         )}
-        {start.isError && !conflict && !stale && (
+        {start.isError && !conflict && !stale && (!saidAtOption || otherErrors.length > 0) && (
           <div className="form-error" role="alert">
-            <p>{errorMessage(start.error)}</p>
-            <FieldErrorList errors={otherErrors} detail={errorMessage(start.error)} />
+            {!saidAtOption && <p>{startMessage}</p>}
+            <FieldErrorList errors={otherErrors} detail={startMessage} />
           </div>
         )}
 
@@ -255,8 +375,8 @@ export function StartRunDialog({
           <button type="button" className="button-secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" disabled={!canStart || start.isPending}>
-            {start.isPending ? 'Starting…' : 'Start run'}
+          <button type="submit" disabled={!canStart || start.isPending || resolving}>
+            {start.isPending ? 'Starting…' : resolving ? 'Looking up canary tenants…' : 'Start run'}
           </button>
         </div>
       </form>

@@ -3,7 +3,7 @@ import { Fragment } from 'react';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
-import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind, StartedRun, TenantLookup, Workspace } from '../../api/types';
+import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind, StartedRun, Workspace } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
 import { formatDuration, formatScope, formatTimestamp, scopeLabel, tenantLabel } from '../../lib/format';
 import {
@@ -18,16 +18,8 @@ import {
 } from '../../lib/parameters';
 import { ACTIVE_RUNS_POLL_INTERVAL_MS } from '../../lib/polling';
 import { MAX_TENANTS_WITHOUT_ALL_TENANTS, overlappingRun, preflightFoundNothing } from '../../lib/runbook';
-import {
-  type ListLookup,
-  LOOKUP_CHUNK,
-  MAX_LISTED_TENANTS,
-  chunked,
-  mergeLookups,
-  parsePastedIds,
-  refusedIds,
-  withoutRefused,
-} from '../../lib/tenantList';
+import { MAX_LISTED_TENANTS, parsePastedIds, refusedIds, withoutRefused } from '../../lib/tenantList';
+import { lookupTenants } from '../tenantLookup';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { ParameterForm, parameterInputId } from '../components/ParameterForm';
 import { fieldErrors } from '../components/ReasonFields';
@@ -74,18 +66,6 @@ export function RunbookPage() {
       )}
     </section>
   );
-}
-
-/**
- * Looks a pasted list up (`POST /ops/tenants/lookup`) in slices of 1,000 ids, one after the other,
- * so that a 10,000-id list stays far below the request body limit.
- */
-async function lookupTenants(ids: string[]): Promise<ListLookup<OpsTenant>> {
-  const lookupSlice = (slice: string[]): Promise<TenantLookup> =>
-    unwrap(api.POST('/system/api/ops/tenants/lookup', { body: { external_ids: slice } }));
-  const answers: TenantLookup[] = [];
-  for (const slice of chunked(ids, LOOKUP_CHUNK)) answers.push(await lookupSlice(slice));
-  return mergeLookups(ids, answers);
 }
 
 /** The labels of the scope kinds a runbook may allow, in the order they are offered. */
