@@ -3,7 +3,7 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeBackend, json } from '../../test/fakeBackend';
 import { renderSystem } from '../../test/renderSystem';
-import { NotificationsBell } from './NotificationsBell';
+import { NotificationsBell, notificationTarget } from './NotificationsBell';
 
 afterEach(() => {
   cleanup();
@@ -51,5 +51,34 @@ describe('NotificationsBell', () => {
     await waitFor(() => expect(within(panel).queryByRole('button', { name: 'Mark all as read' })).toBeNull());
     // Focus does not fall to <body> with the button (issue 22, item 8).
     expect(document.activeElement).toBe(within(panel).getByRole('heading', { name: 'Notifications' }));
+  });
+});
+
+describe('NotificationsBell paused runs (docs/spec.md §13)', () => {
+  it('marks a paused run\'s notification "Paused" and links the run', async () => {
+    const paused = {
+      ...notification(9, false),
+      kind: 'OperationRunPaused',
+      title: 'Run #9 paused',
+      body: 'findings.lifecycle.rebuild paused after 5 of 25 tenant(s) (0 failed): wave 1 of 3 finished (5 tenants); resume to start wave 2. Resume or cancel it.',
+      data: { run_id: 9, link: '/system/ops/runs/9' },
+    };
+    fakeBackend({
+      'GET /system/api/notifications': () =>
+        json(200, { items: [paused, { ...notification(8, true), kind: 'OperationRunCompleted' }], page: 1, per_page: 20, total: 2, unread: 1 }),
+    });
+    renderSystem(<NotificationsBell />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Notifications, 1 unread' }));
+    const items = within(screen.getByRole('region', { name: 'Notifications' })).getAllByRole('listitem');
+    expect(within(items[0]!).getByText('Paused', { selector: '.badge' })).toBeTruthy();
+    expect(items[0]!.textContent).toContain('Run #9 paused');
+    expect(within(items[0]!).getByRole('link', { name: 'View run #9' }).getAttribute('href')).toBe('/ops/runs/9');
+    expect(within(items[1]!).queryByText('Paused')).toBeNull();
+  });
+
+  it("links the run from data.link when the notification names no run_id", () => {
+    expect(notificationTarget({ run_id: null, data: { link: '/system/ops/runs/12' } })).toEqual({ to: '/ops/runs/12', label: 'View run #12' });
+    expect(notificationTarget({ run_id: null, data: {} })).toBeNull();
+    expect(notificationTarget({ run_id: 3, data: { link: '/system/ops/runs/12' } })).toEqual({ to: '/ops/runs/3', label: 'View run #3' });
   });
 });

@@ -11,6 +11,28 @@ import { api } from '../session';
 export const NOTIFICATIONS_POLL_MS = 15_000;
 
 /** Header bell: unread count, a dropdown of the latest notifications, mark as read. */
+/** Notification kinds the bell marks with a word of their own (any other kind reads by its title). */
+const KIND_BADGES: Record<string, { label: string; className: string }> = {
+  OperationRunPaused: { label: 'Paused', className: 'badge badge-paused' },
+};
+
+/**
+ * The console page a notification is about: its run (`run_id`), else the `data.link` the server
+ * gives (`/system/ops/runs/7`: the console's own path under its base), else none.
+ */
+export function notificationTarget(notification: Pick<Notification, 'run_id' | 'data'>): { to: string; label: string } | null {
+  if (notification.run_id !== null) {
+    return { to: `/ops/runs/${notification.run_id}`, label: `View run #${notification.run_id}` };
+  }
+  const link = notification.data.link;
+  if (typeof link === 'string' && link.startsWith('/system/')) {
+    const to = link.slice('/system'.length);
+    const run = /^\/ops\/runs\/(\d+)$/.exec(to);
+    return { to, label: run ? `View run #${run[1]}` : 'View' };
+  }
+  return null;
+}
+
 export function NotificationsBell() {
   const ids = useId();
   const queryClient = useQueryClient();
@@ -130,42 +152,47 @@ export function NotificationsBell() {
             <p className="muted">No notifications yet.</p>
           ) : (
             <ul className="bell-list">
-              {notifications.data.items.map((notification) => (
-                <li
-                  key={notification.id}
-                  className={notification.read_at === null ? 'unread' : undefined}
-                >
-                  <p>
-                    <strong>{notification.title}</strong>
-                    {notification.read_at === null && <span className="visually-hidden"> (unread)</span>}
-                  </p>
-                  <p>{notification.body}</p>
-                  <p className="muted">{formatTimestamp(notification.created_at)}</p>
-                  <p className="bell-actions">
-                    {notification.run_id !== null && (
-                      <Link
-                        to={`/ops/runs/${notification.run_id}`}
-                        onClick={() => {
-                          read(notification);
-                          setOpen(false);
-                        }}
-                      >
-                        View run #{notification.run_id}
-                      </Link>
-                    )}
-                    {notification.read_at === null && (
-                      <button
-                        type="button"
-                        className="button-link"
-                        onClick={() => read(notification)}
-                        disabled={markRead.isPending}
-                      >
-                        Mark as read
-                      </button>
-                    )}
-                  </p>
-                </li>
-              ))}
+              {notifications.data.items.map((notification) => {
+                const badge = KIND_BADGES[notification.kind];
+                const target = notificationTarget(notification);
+                return (
+                  <li
+                    key={notification.id}
+                    className={notification.read_at === null ? 'unread' : undefined}
+                  >
+                    <p>
+                      {badge && <><span className={badge.className}>{badge.label}</span>{' '}</>}
+                      <strong>{notification.title}</strong>
+                      {notification.read_at === null && <span className="visually-hidden"> (unread)</span>}
+                    </p>
+                    <p>{notification.body}</p>
+                    <p className="muted">{formatTimestamp(notification.created_at)}</p>
+                    <p className="bell-actions">
+                      {target && (
+                        <Link
+                          to={target.to}
+                          onClick={() => {
+                            read(notification);
+                            setOpen(false);
+                          }}
+                        >
+                          {target.label}
+                        </Link>
+                      )}
+                      {notification.read_at === null && (
+                        <button
+                          type="button"
+                          className="button-link"
+                          onClick={() => read(notification)}
+                          disabled={markRead.isPending}
+                        >
+                          Mark as read
+                        </button>
+                      )}
+                    </p>
+                  </li>
+                );
+              })}
             </ul>
           )}
         </div>
