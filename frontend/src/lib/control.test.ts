@@ -27,10 +27,10 @@ describe('pause words (docs/spec.md §13)', () => {
     expect(pauseHeadline({ reason: 'operator', by: ADA }, null)).toBe('Paused by ada.');
     expect(pauseHeadline({ reason: 'operator', by: null }, null)).toBe('Paused by an operator.');
     expect(pauseHeadline({ reason: 'failure_budget', by: null }, null)).toBe(
-      'Paused itself: more tenants failed than its failure budget allows.',
+      'Paused by the run itself: more tenants failed than its failure budget allows.',
     );
     expect(pauseHeadline({ reason: 'wave_gate', by: null }, { current: 1, of: 3 })).toBe(
-      'Paused itself after wave 1 of 3, for you to check it.',
+      'Paused by the run itself after wave 1 of 3, for you to check it.',
     );
   });
 
@@ -38,14 +38,14 @@ describe('pause words (docs/spec.md §13)', () => {
     const wave = { current: 1, of: 3 };
     const gate = { reason: 'wave_gate' as const, by: null, text: null, since: '' };
     expect(pauseNextStep({ pause: gate, wave }, BOTH)).toBe(
-      'Check the tenants processed so far (below), then resume to continue with wave 2 of 3, or cancel the run.',
+      'Check the tenants processed so far, then resume to continue with wave 2 of 3, or cancel the run.',
     );
     const budget = { ...gate, reason: 'failure_budget' as const };
     expect(pauseNextStep({ pause: budget, wave: null }, BOTH)).toBe(
-      'Look at the failed tenants below, then resume to continue, or cancel the run. A resume counts the failure budget afresh.',
+      'Look at the failed tenants, then resume to continue, or cancel the run. A resume counts the failure budget afresh.',
     );
     expect(pauseNextStep({ pause: budget, wave: null }, { canResume: false, canCancel: true })).toBe(
-      'Look at the failed tenants below, then cancel the run if it should not go on. Only an operator who may control runs can resume it.',
+      'Look at the failed tenants, then cancel the run if it should not go on. Only an operator who may control runs can resume it.',
     );
     const operator = { ...gate, reason: 'operator' as const, by: ADA };
     expect(pauseNextStep({ pause: operator, wave: null }, BOTH)).toBe('Resume to continue, or cancel the run.');

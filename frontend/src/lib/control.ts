@@ -46,11 +46,11 @@ export function pauseHeadline(pause: Pick<PauseView, 'reason' | 'by'>, wave: Wav
     case 'operator':
       return pause.by ? `Paused by ${pause.by.username}.` : 'Paused by an operator.';
     case 'failure_budget':
-      return 'Paused itself: more tenants failed than its failure budget allows.';
+      return 'Paused by the run itself: more tenants failed than its failure budget allows.';
     case 'wave_gate':
       return wave
-        ? `Paused itself after wave ${wave.current} of ${wave.of}, for you to check it.`
-        : 'Paused itself at the end of a wave, for you to check it.';
+        ? `Paused by the run itself after wave ${wave.current} of ${wave.of}, for you to check it.`
+        : 'Paused by the run itself at the end of a wave, for you to check it.';
   }
 }
 
@@ -77,9 +77,9 @@ export function pauseNextStep(
   const action = canResume && canCancel ? `${resume}, or cancel the run` : canResume ? resume : 'cancel the run if it should not go on';
   switch (run.pause?.reason) {
     case 'wave_gate':
-      return `Check the tenants processed so far (below), then ${action}.${others}`;
+      return `Check the tenants processed so far, then ${action}.${others}`;
     case 'failure_budget':
-      return `Look at the failed tenants below, then ${action}.${canResume ? ' A resume counts the failure budget afresh.' : others}`;
+      return `Look at the failed tenants, then ${action}.${canResume ? ' A resume counts the failure budget afresh.' : others}`;
     default:
       return `${action.charAt(0).toUpperCase()}${action.slice(1)}.${others}`;
   }

@@ -15,18 +15,31 @@ export function PauseBanner({
   now,
   onResume,
   onCancel,
-  onShowFailed,
+  onShowItems,
 }: {
   run: Pick<Run, 'wave' | 'counts' | 'pause'>;
   pause: PauseView;
   now: Date;
   onResume: (() => void) | null;
   onCancel: (() => void) | null;
-  onShowFailed: () => void;
+  /** Filters the items table to one status and scrolls it into view. */
+  onShowItems: (status: 'failed' | 'succeeded') => void;
 }) {
   const next = nextWave(run.wave);
   const inFlight = inFlightSentence(run.counts.running);
   const byOperator = pause.reason === 'operator';
+  const { processed, total, succeeded, failed } = run.counts;
+  // What to look at before resuming, filtered out of the items table (at 1,000 tenants the few
+  // a wave processed are far apart in it).
+  const shows: { status: 'failed' | 'succeeded'; count: number }[] =
+    pause.reason === 'failure_budget'
+      ? [{ status: 'failed', count: failed }]
+      : pause.reason === 'wave_gate'
+        ? [
+            { status: 'failed', count: failed },
+            { status: 'succeeded', count: succeeded },
+          ]
+        : [];
   return (
     <div className={`notice paused paused-${pause.reason}`} role="status" data-testid="pause-banner">
       <p className="paused-headline">
@@ -44,10 +57,10 @@ export function PauseBanner({
         </p>
       )}
       <p className="paused-since">
-        Paused since {formatTimestamp(pause.since)} ({timeAgo(pause.since, now)}) by{' '}
-        {pause.by ? <strong>{pause.by.username}</strong> : 'the run itself'}.
-        {run.counts.failed > 0 && ` ${run.counts.failed} failed so far, ${run.counts.processed} of ${run.counts.total} processed.`}
-        {run.counts.failed === 0 && ` ${run.counts.processed} of ${run.counts.total} tenants processed.`}
+        Since {formatTimestamp(pause.since)} ({timeAgo(pause.since, now)}),{' '}
+        {processed === 0
+          ? `before any of its ${total} tenants finished.`
+          : `after ${processed} of ${total} tenants: ${succeeded} succeeded, ${failed} failed.`}
       </p>
       {inFlight && <p className="paused-inflight">{inFlight}</p>}
       <p className="paused-next">
@@ -59,11 +72,13 @@ export function PauseBanner({
             {pause.reason === 'wave_gate' && next ? `Resume with ${next}…` : 'Resume…'}
           </button>
         )}
-        {pause.reason === 'failure_budget' && run.counts.failed > 0 && (
-          <button type="button" className="button-secondary" onClick={onShowFailed}>
-            Show the {run.counts.failed} failed {run.counts.failed === 1 ? 'tenant' : 'tenants'}
-          </button>
-        )}
+        {shows
+          .filter(({ count }) => count > 0)
+          .map(({ status, count }) => (
+            <button key={status} type="button" className="button-secondary" onClick={() => onShowItems(status)}>
+              Show the {count} {status} {count === 1 ? 'tenant' : 'tenants'}
+            </button>
+          ))}
         {onCancel && (
           <button type="button" className="button-danger" onClick={onCancel}>
             Cancel run…

@@ -976,7 +976,9 @@ describe('RunDetailPage pause banner (docs/spec.md §13)', () => {
     const banner = await screen.findByTestId('pause-banner');
     expect(banner.textContent).toContain('Paused by grace.');
     expect(banner.textContent).toContain('Reason: “Support asked us to hold off”');
-    expect(banner.textContent).toContain(`Paused since ${since.slice(0, 19).replace('T', ' ')} UTC (5 min ago) by grace.`);
+    expect(banner.textContent).toContain(
+      `Since ${since.slice(0, 19).replace('T', ' ')} UTC (5 min ago), after 400 of 1000 tenants: 398 succeeded, 2 failed.`,
+    );
     expect(banner.textContent).toContain('2 tenants already running will finish; no other tenant starts until the run is resumed.');
     expect(banner.textContent).toContain('Next: Resume to continue, or cancel the run.');
     expect(within(banner).getByRole('button', { name: 'Resume…' })).toBeTruthy();
@@ -995,29 +997,33 @@ describe('RunDetailPage pause banner (docs/spec.md §13)', () => {
     );
     Element.prototype.scrollIntoView = vi.fn();
     const banner = await screen.findByTestId('pause-banner');
-    expect(banner.textContent).toContain('Paused itself: more tenants failed than its failure budget allows.');
+    expect(banner.textContent).toContain('Paused by the run itself: more tenants failed than its failure budget allows.');
     expect(banner.textContent).toContain('2 tenant(s) failed since the run started; its failure budget allows 1.');
-    expect(banner.textContent).toContain('by the run itself.');
-    expect(banner.textContent).toContain('2 failed so far, 400 of 1000 processed.');
     expect(banner.textContent).not.toContain('already running');
     expect(banner.textContent).toContain(
-      'Next: Look at the failed tenants below, then resume to continue, or cancel the run. A resume counts the failure budget afresh.',
+      'Next: Look at the failed tenants, then resume to continue, or cancel the run. A resume counts the failure budget afresh.',
     );
+    expect(within(banner).queryByRole('button', { name: /succeeded tenants/ })).toBeNull();
     fireEvent.click(within(banner).getByRole('button', { name: 'Show the 2 failed tenants' }));
     await waitFor(() => expect(itemCalls(backend).some((q) => q.get('status') === 'failed')).toBe(true));
   });
 
   it('says a wave gate with the wave it finished and the one a resume starts', async () => {
-    renderRun(
+    const backend = renderRun(
       pausedRun(
         { reason: 'wave_gate', text: 'wave 1 of 3 finished (5 tenants); resume to start wave 2' },
         { wave: { current: 1, of: 3 }, options: { ...NO_OPTIONS, waves: [5, 50] } },
       ),
     );
     const banner = await screen.findByTestId('pause-banner');
-    expect(banner.textContent).toContain('Paused itself after wave 1 of 3, for you to check it.');
+    expect(banner.textContent).toContain('Paused by the run itself after wave 1 of 3, for you to check it.');
     expect(banner.textContent).toContain('Wave 1 of 3 finished (5 tenants); resume to start wave 2.');
-    expect(banner.textContent).toContain('Next: Check the tenants processed so far (below), then resume to continue with wave 2 of 3, or cancel the run.');
+    expect(banner.textContent).toContain('Next: Check the tenants processed so far, then resume to continue with wave 2 of 3, or cancel the run.');
+    // What the wave did, out of the 1,000: its failed and its succeeded tenants, a click away.
+    Element.prototype.scrollIntoView = vi.fn();
+    expect(within(banner).getByRole('button', { name: 'Show the 2 failed tenants' })).toBeTruthy();
+    fireEvent.click(within(banner).getByRole('button', { name: 'Show the 398 succeeded tenants' }));
+    await waitFor(() => expect(itemCalls(backend).some((q) => q.get('status') === 'succeeded')).toBe(true));
     expect(within(banner).getByRole('button', { name: 'Resume with wave 2 of 3…' })).toBeTruthy();
     expect(screen.getByTestId('run-wave').textContent).toBe('Wave 1 of 3');
     // The banner says why nothing starts: no second line for `waiting_for`.
@@ -1030,6 +1036,18 @@ describe('RunDetailPage pause banner (docs/spec.md §13)', () => {
     expect(within(banner).queryByRole('button', { name: /Resume/ })).toBeNull();
     expect(within(banner).getByRole('button', { name: 'Cancel run…' })).toBeTruthy();
     expect(banner.textContent).toContain('Only an operator who may control runs can resume it.');
+  });
+
+  it('says a run paused before any tenant finished so', async () => {
+    renderRun(
+      pausedRun(
+        { reason: 'operator', by: { id: 1, username: 'ada' }, text: 'Hold until the ticket is answered' },
+        { counts: { ...run('queued', 0).counts, total: 1000 }, progress_percent: 0 },
+      ),
+    );
+    const banner = await screen.findByTestId('pause-banner');
+    expect(banner.textContent).toMatch(/\(5 min ago\), before any of its 1000 tenants finished\./);
+    expect(banner.textContent).not.toContain('already running');
   });
 });
 

@@ -225,7 +225,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
           now={now}
           onResume={mayResumeRun ? () => setAction('resume') : null}
           onCancel={mayCancel ? () => setAction('cancel') : null}
-          onShowFailed={() => showItems({ item_status: 'failed' })}
+          onShowItems={(status) => showItems({ item_status: status })}
         />
       )}
       {run.cancel_reason !== null && (
