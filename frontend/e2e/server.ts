@@ -16,7 +16,8 @@ export const DEMO_PASSWORD = 'e2e-console-password';
 
 export interface RunningServer {
   baseUrl: string;
-  /** The SQLite URL the server uses, for CLI commands against the same database. */
+  /** The database URL the server uses, for CLI commands against the same database (SQLite,
+   * or PostgreSQL with E2E_POSTGRES_URL). */
   databaseUrl: string;
   /** The SQLite file itself, for the `sqlite3` CLI (the 1,000-tenant e2e breaks tenants there). */
   databasePath: string;
@@ -66,17 +67,38 @@ export interface SeedShape {
 }
 
 /**
- * `atlas-ops serve` on a free port with a fresh SQLite database, seeded with the default demo data
- * (`--seed-demo`) or, given a `shape`, by `atlas-ops demo seed` with that shape first; `settings`
- * are added to its environment (e.g. `WORKERS: '0'` for a server whose jobs a separate
- * `worker` process runs).
+ * With E2E_POSTGRES_URL (an admin URL such as `postgres://postgres@127.0.0.1:5432/postgres`) the
+ * server gets a fresh PostgreSQL database of its own instead of a SQLite file, made with
+ * `createdb` and dropped by `stop()`. The helpers that write the SQLite file through the `sqlite3`
+ * CLI (`slowFindingUpdates`, `databasePath`) need SQLite.
+ */
+const POSTGRES_ADMIN_URL = process.env.E2E_POSTGRES_URL;
+
+/** A fresh PostgreSQL database on E2E_POSTGRES_URL's server: its URL and how to drop it. */
+function freshPostgres(admin: string): { url: string; drop: () => void } {
+  const name = `atlas_e2e_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  execFileSync('createdb', ['--maintenance-db', admin, name]);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => execFileSync('dropdb', ['--maintenance-db', admin, '--if-exists', '--force', name]),
+  };
+}
+
+/**
+ * `atlas-ops serve` on a free port with a fresh SQLite database (PostgreSQL with E2E_POSTGRES_URL),
+ * seeded with the default demo data (`--seed-demo`) or, given a `shape`, by `atlas-ops demo seed`
+ * with that shape first; `settings` are added to its environment (e.g. `WORKERS: '0'` for a
+ * server whose jobs a separate `worker` process runs).
  */
 export async function startServer(shape?: SeedShape, settings: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'atlas-ops-e2e-'));
   const baseUrl = `http://127.0.0.1:${port}`;
   const databasePath = `${dataDir}/app.sqlite3`;
-  const databaseUrl = `sqlite://${databasePath}?mode=rwc`;
+  const postgres = POSTGRES_ADMIN_URL ? freshPostgres(POSTGRES_ADMIN_URL) : null;
+  const databaseUrl = postgres?.url ?? `sqlite://${databasePath}?mode=rwc`;
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -118,6 +140,7 @@ export async function startServer(shape?: SeedShape, settings: Record<string, st
   } catch (error) {
     child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
+    postgres?.drop();
     throw error;
   }
   return {
@@ -153,6 +176,7 @@ export async function startServer(shape?: SeedShape, settings: Record<string, st
         clearTimeout(timer);
       }
       rmSync(dataDir, { recursive: true, force: true });
+      postgres?.drop();
     },
   };
 }
