@@ -2,7 +2,6 @@
 // what its unstarted items wait for, its options as a summary, and the Start dialog's
 // "Advanced" options checked the way the server checks them.
 
-import type { operations } from '../api/schema';
 import type {
   OpsTenant,
   PauseView,
@@ -18,16 +17,9 @@ import { tenantCount } from './format';
 /** The largest concurrency cap the server accepts. */
 export const MAX_CONCURRENCY = 256;
 
-type ContractActionBody = operations['pause']['requestBody']['content']['application/json'];
-
-/**
- * The body of `POST /ops/runs/{id}/cancel`, `/pause` and `/resume` as the server reads it:
- * `{reason}`, trimmed. The generated contract types these three bodies as the start's
- * `{code, text}` (see `RunActionRequest`): this is the one place that sends them anyway.
- */
-export function runActionBody(reason: string): ContractActionBody {
-  const body: RunActionRequest = { reason: reason.trim() };
-  return body as unknown as ContractActionBody;
+/** The body of `POST /ops/runs/{id}/cancel`, `/pause` and `/resume`: the reason, trimmed. */
+export function runActionBody(reason: string): RunActionRequest {
+  return { reason: reason.trim() };
 }
 
 /** Whether a run can still be paused: queued or running, and not being cancelled. */
