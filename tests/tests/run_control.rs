@@ -848,7 +848,140 @@ async fn pause_resume_and_options_over_the_api(backend: Backend) {
     let _ = who;
 }
 
+/// Reads the stream until an event satisfies `done`; the events so far.
+async fn events_until(
+    res: &mut reqwest::Response,
+    text: &mut String,
+    done: impl Fn(&(String, Value)) -> bool,
+) -> Vec<(String, Value)> {
+    loop {
+        let all = atlas_ops_tests::sse::events(text);
+        if all.iter().any(&done) {
+            return all;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+            .await
+            .expect("an event in time")
+            .expect("chunk")
+            .expect("stream open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+async fn the_event_stream_carries_a_pause_and_a_resume_as_progress(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let run_id = start_with(&app, &who, RunOptions::default())
+        .await
+        .expect("start")
+        .run
+        .id;
+    let token = app.operator_token("watcher", &[Capability::RunsView]).await;
+    let mut res = app
+        .client()
+        .get(app.url(&format!("/system/api/ops/runs/{run_id}/events")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    let mut text = String::new();
+    events_until(&mut res, &mut text, |(_, run)| run["status"] == "queued").await;
+    control::pause(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "hold it for the stream",
+        &meta(),
+    )
+    .await
+    .expect("pause");
+    let all = events_until(&mut res, &mut text, |(_, run)| run["status"] == "paused").await;
+    let (name, paused) = all.last().expect("an event");
+    assert_eq!(name, "progress");
+    assert_eq!(paused["pause"]["reason"], "operator");
+    assert_eq!(paused["waiting_for"]["reason"], "paused");
+    control::resume(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "let the stream go on",
+        &meta(),
+    )
+    .await
+    .expect("resume");
+    let all = events_until(&mut res, &mut text, |(_, run)| {
+        run["status"] == "queued" && run["pause"].is_null()
+    })
+    .await;
+    assert!(
+        all.iter().all(|(n, _)| n == "progress"),
+        "no new event names: {all:?}"
+    );
+    drain(&app, run_id).await;
+}
+
+async fn a_resumed_run_is_not_stalled_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.allow_unfinished_jobs();
+    let who = seed(&app).await;
+    let run_id = start_with(&app, &who, RunOptions::default())
+        .await
+        .expect("start")
+        .run
+        .id;
+    execute_jobs(&app, 2).await;
+    // A worker holds a tenant (and hangs), the run is paused for ten minutes, then resumed.
+    let held = jobs::claim(&app.db, app.ctx.now(), chrono::Duration::seconds(3600))
+        .await
+        .expect("claim")
+        .expect("a tenant job");
+    let item = held.payload["item_id"].as_i64().expect("item");
+    service::start_item(&app.ctx, run_id, item, 1, &held.worker, false)
+        .await
+        .expect("start");
+    control::pause(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "look at the host first",
+        &meta(),
+    )
+    .await
+    .expect("pause");
+    app.clock.advance(chrono::Duration::seconds(600));
+    let paused = run_view(&app, run_id).await;
+    assert_eq!((paused.stalled.clone(), paused.eta_seconds), (None, None));
+    let resumed = control::resume(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "the host is fine now",
+        &meta(),
+    )
+    .await
+    .expect("resume");
+    assert_eq!(
+        resumed.stalled, None,
+        "quiet time starts again at the resume"
+    );
+    assert!(resumed.progress_percent <= 100.0);
+    // Still nothing finishing 31 s after the resume (over the 30 s floor): stalled since it.
+    app.clock.advance(chrono::Duration::seconds(31));
+    let stalled = run_view(&app, run_id)
+        .await
+        .stalled
+        .expect("stalled 31 s after the resume");
+    assert!(
+        stalled.since >= paused.pause.expect("paused").since,
+        "{stalled:?}"
+    );
+    assert_eq!(stalled.running, 1);
+}
+
 db_tests!(
+    the_event_stream_carries_a_pause_and_a_resume_as_progress,
+    a_resumed_run_is_not_stalled_at_once,
     a_capped_run_never_runs_more_items_than_its_cap,
     a_paused_run_starts_nothing_until_it_is_resumed,
     a_paused_run_can_be_cancelled,
