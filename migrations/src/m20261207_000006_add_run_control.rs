@@ -196,9 +196,16 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
-        // A run running at the upgrade has been active since it started.
+        // A run running at the upgrade has been active since it started, and counts the items
+        // running then.
         db.execute_unprepared(
             "UPDATE operation_runs SET active_since = started_at WHERE status = 'running'",
+        )
+        .await?;
+        db.execute_unprepared(
+            "UPDATE operation_runs SET running = (SELECT COUNT(*) FROM run_items i \
+               WHERE i.run_id = operation_runs.id AND i.status = 'running') \
+             WHERE status IN ('queued', 'running')",
         )
         .await?;
         add_columns(manager, RunItems::Table, vec![fk_null(RunItems::Ordinal)]).await?;

@@ -979,7 +979,69 @@ async fn a_resumed_run_is_not_stalled_at_once(backend: Backend) {
     assert_eq!(stalled.running, 1);
 }
 
+async fn a_requeued_tenant_keeps_its_runs_pause(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let run_id = start_with(&app, &who, RunOptions::default())
+        .await
+        .expect("start")
+        .run
+        .id;
+    execute_jobs(&app, 1).await;
+    control::pause(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "hold while the host is patched",
+        &meta(),
+    )
+    .await
+    .expect("pause");
+    // A tenant's job is lost; the reconciler gives it a new one, in the run's group.
+    let item = count(
+        &app.db,
+        &format!("SELECT MIN(id) FROM run_items WHERE run_id = {run_id}"),
+    )
+    .await;
+    app.db
+        .execute_unprepared(&format!(
+            "DELETE FROM jobs WHERE kind = 'run.tenant' AND subject_id = {item}"
+        ))
+        .await
+        .expect("lose the job");
+    app.clock.advance(chrono::Duration::minutes(2));
+    let repairs = atlas_ops::runs::reconcile::reconcile(&app.ctx)
+        .await
+        .expect("reconcile");
+    assert_eq!(repairs.requeued, 1);
+    assert_eq!(
+        count(
+            &app.db,
+            &format!("SELECT COUNT(*) FROM jobs WHERE subject_id = {item} AND group_id = {run_id} AND ordinal IS NOT NULL")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        try_execute_one(&app.ctx).await.expect("poll"),
+        Tick::Empty,
+        "still paused"
+    );
+    control::resume(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "the host is patched now",
+        &meta(),
+    )
+    .await
+    .expect("resume");
+    let run = drain(&app, run_id).await;
+    assert_eq!((run.counts.succeeded, run.counts.running), (6, 0));
+}
+
 db_tests!(
+    a_requeued_tenant_keeps_its_runs_pause,
     the_event_stream_carries_a_pause_and_a_resume_as_progress,
     a_resumed_run_is_not_stalled_at_once,
     a_capped_run_never_runs_more_items_than_its_cap,

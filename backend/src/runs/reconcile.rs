@@ -199,13 +199,16 @@ async fn stranded_items(
 async fn requeue(ctx: &AppContext, item: &Stranded, now: DateTime<Utc>) -> Result<(), DbErr> {
     let txn = db::begin_write(&ctx.db).await?;
     service::return_item(&txn, item.item_id, now).await?;
-    jobs::enqueue(
+    // In its run's job group at its position, as the fan-out enqueues it: the run's pause, cap
+    // and waves hold for a requeued tenant too.
+    jobs::enqueue_selected::<TenantJob>(
         &txn,
-        &TenantJob {
-            run_id: item.run_id,
-            item_id: item.item_id,
-        },
-        Some(item.run_id),
+        "run_id",
+        "ordinal",
+        "id",
+        TenantJob::payload_sql(txn.get_database_backend()),
+        "FROM run_items WHERE id = ?",
+        vec![item.item_id.into()],
         now,
     )
     .await?;
