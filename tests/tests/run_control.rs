@@ -1040,7 +1040,84 @@ async fn a_requeued_tenant_keeps_its_runs_pause(backend: Backend) {
     assert_eq!((run.counts.succeeded, run.counts.running), (6, 0));
 }
 
+async fn a_job_of_a_run_that_completed_meanwhile_finds_its_work_done(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = seed(&app).await;
+    let lease = chrono::Duration::seconds(30);
+    // The last tenant's job is claimed; the run is cancelled before it starts: it is done.
+    let run_id = start_with(&app, &who, RunOptions::default())
+        .await
+        .expect("start")
+        .run
+        .id;
+    execute_jobs(&app, 6).await;
+    let last = jobs::claim(&app.db, app.ctx.now(), lease)
+        .await
+        .expect("claim")
+        .expect("the last tenant's job");
+    let cancelled = service::cancel(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "racing the last tenant",
+        &meta(),
+    )
+    .await
+    .expect("cancel");
+    assert_eq!(cancelled.status, RunStatus::Completed);
+    app.ctx
+        .jobs
+        .run(&app.ctx, &last)
+        .await
+        .expect("nothing to hand back");
+    assert!(jobs::complete(&app.db, &last).await.expect("complete"));
+    // A job handed back while its run was paused, then the run cancelled and completed: the job
+    // leaves the removed group and is claimed like any other, finding its item cancelled.
+    let run_id = start_with(&app, &who, RunOptions::default())
+        .await
+        .expect("start")
+        .run
+        .id;
+    execute_jobs(&app, 6).await;
+    let last = jobs::claim(&app.db, app.ctx.now(), lease)
+        .await
+        .expect("claim")
+        .expect("the last tenant's job");
+    control::pause(
+        &app.ctx,
+        run_id,
+        Some(&who),
+        "hold the last tenant",
+        &meta(),
+    )
+    .await
+    .expect("pause");
+    let refused = app
+        .ctx
+        .jobs
+        .run(&app.ctx, &last)
+        .await
+        .expect_err("handed back");
+    assert!(refused.is::<HandBack>());
+    assert!(
+        jobs::release(&app.db, &last, app.ctx.now())
+            .await
+            .expect("release")
+    );
+    service::cancel(&app.ctx, run_id, Some(&who), "not needed any more", &meta())
+        .await
+        .expect("cancel");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM job_groups").await, 0);
+    run_due_jobs(&app).await;
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM jobs").await,
+        0,
+        "no job is stranded"
+    );
+}
+
 db_tests!(
+    a_job_of_a_run_that_completed_meanwhile_finds_its_work_done,
     a_requeued_tenant_keeps_its_runs_pause,
     the_event_stream_carries_a_pause_and_a_resume_as_progress,
     a_resumed_run_is_not_stalled_at_once,

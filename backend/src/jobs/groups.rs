@@ -110,8 +110,16 @@ pub async fn cancelling(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr>
     .map(|_| ())
 }
 
-/// Removes group `id` (what it grouped is finished).
+/// Removes group `id` (what it grouped is finished). A job of it still queued (one handed
+/// back as its run completed) leaves the group with it, so it is claimed as any ungrouped job
+/// and finds its work done.
 pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    exec(
+        db,
+        "UPDATE jobs SET group_id = NULL WHERE group_id = ?",
+        vec![id.into()],
+    )
+    .await?;
     exec(db, "DELETE FROM job_groups WHERE id = ?", vec![id.into()])
         .await
         .map(|_| ())

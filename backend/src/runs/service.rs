@@ -63,8 +63,24 @@ pub async fn start_item(
     .await?
         == 1;
     if !open {
+        // The run may not start items; an item no longer waiting (cancelled with its run) has
+        // nothing to hand back.
+        let waiting = txn
+            .query_one_raw(db::stmt(
+                txn.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM run_items WHERE id = ? AND status IN ('pending', 'retrying')",
+                vec![item_id.into()],
+            ))
+            .await?
+            .map(|row| row.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
         txn.rollback().await?;
-        return Ok(Started::HandBack);
+        return Ok(if waiting > 0 {
+            Started::HandBack
+        } else {
+            Started::NotWaiting
+        });
     }
     // Read after the run row's lock: a pause that committed first has already handed this back.
     let now = ctx.now();
