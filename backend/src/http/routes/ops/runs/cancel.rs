@@ -5,11 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use super::RunActionBody;
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
-use crate::http::guards::{Operator, request_meta};
+use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
-use crate::http::routes::ops::source_of;
 use crate::runs::query::RunView;
-use crate::runs::{Initiator, service};
+use crate::runs::service;
 
 /// Cancel a run.
 ///
@@ -42,16 +41,12 @@ pub async fn cancel(
     id: web::Path<i64>,
     body: web::Json<RunActionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    operator.require(Capability::RunsCancel)?;
-    let reason = super::reason_text(&body.reason)?;
-    let source = source_of(&operator);
-    let view = service::cancel(
-        &ctx,
-        *id,
-        Some(&Initiator::from(&operator.0)),
-        reason,
-        &request_meta(&req, source.as_str()),
+    super::act(
+        &req,
+        &operator,
+        Capability::RunsCancel,
+        &body,
+        async |by, reason, meta| service::cancel(&ctx, *id, Some(by), reason, meta).await,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(view))
+    .await
 }

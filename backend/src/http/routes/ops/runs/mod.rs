@@ -18,7 +18,15 @@ pub mod timeline;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::auth::RequestMeta;
+use crate::domain::capability::Capability;
+use crate::http::guards::{Operator, request_meta};
 use crate::http::problem::ApiError;
+use crate::http::routes::ops::source_of;
+use crate::runs::query::RunView;
+use crate::runs::{Initiator, RunError};
 
 /// A run action's reason: pause, resume (and cancel, whose body is the same).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -36,4 +44,21 @@ pub fn reason_text(reason: &str) -> Result<&str, ApiError> {
     } else {
         Err(ApiError::field("reason", "must be 10 to 500 characters"))
     }
+}
+
+/// A run action (cancel, pause, resume) by `operator` with `body`'s reason: the capability
+/// checked, the reason checked, the action done as them, the run view answered.
+pub async fn act(
+    req: &HttpRequest,
+    operator: &Operator,
+    capability: Capability,
+    body: &RunActionBody,
+    action: impl AsyncFnOnce(&Initiator, &str, &RequestMeta) -> Result<RunView, RunError>,
+) -> Result<HttpResponse, ApiError> {
+    operator.require(capability)?;
+    let reason = reason_text(&body.reason)?;
+    let source = source_of(operator);
+    let by = Initiator::from(&operator.0);
+    let view = action(&by, reason, &request_meta(req, source.as_str())).await?;
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -2,14 +2,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{RunActionBody, reason_text};
+use super::RunActionBody;
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
-use crate::http::guards::{Operator, request_meta};
+use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
-use crate::http::routes::ops::source_of;
+use crate::runs::control;
 use crate::runs::query::RunView;
-use crate::runs::{Initiator, control};
 
 /// Resume a run.
 ///
@@ -43,16 +42,12 @@ pub async fn resume(
     id: web::Path<i64>,
     body: web::Json<RunActionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    operator.require(Capability::RunsControl)?;
-    let reason = reason_text(&body.reason)?;
-    let source = source_of(&operator);
-    let view = control::resume(
-        &ctx,
-        *id,
-        Some(&Initiator::from(&operator.0)),
-        reason,
-        &request_meta(&req, source.as_str()),
+    super::act(
+        &req,
+        &operator,
+        Capability::RunsControl,
+        &body,
+        async |by, reason, meta| control::resume(&ctx, *id, Some(by), reason, meta).await,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(view))
+    .await
 }
