@@ -19,6 +19,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
+/// The `application_name` of every PostgreSQL connection of the service.
+pub const APPLICATION_NAME: &str = "atlas-ops";
+
 /// Opens a pool for `url` (`sqlite://...` or `postgres://...`).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
@@ -48,8 +51,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         // TLS as the URL or `PGSSLMODE` says, else the driver's default (`prefer`), on this host
         // too: with sqlx 0.9.1 setting TCP_NODELAY, `make bench` measures TLS over loopback as
         // plain (docs/operations.md, "TLS").
+        // Every connection of the service is named, so the health gate's oldest-transaction
+        // indicator can leave the service's own transactions out (docs/spec.md §14).
         let opts = PgConnectOptions::from_str(url)
-            .map_err(|e| DbErr::Custom(format!("invalid DATABASE_URL: {e}")))?;
+            .map_err(|e| DbErr::Custom(format!("invalid DATABASE_URL: {e}")))?
+            .application_name(APPLICATION_NAME);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

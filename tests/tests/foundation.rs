@@ -164,6 +164,29 @@ db_tests!(
     demo_seed_gives_every_rule_work_and_is_idempotent,
 );
 
+/// Every PostgreSQL connection of the service names itself `atlas-ops`, so the health gate can
+/// leave the service's own transactions out of the oldest-transaction indicator (docs/spec.md
+/// §14).
+#[tokio::test]
+async fn postgres_connections_are_named_atlas_ops() {
+    let database = TestDatabase::create(Backend::Postgres).await;
+    let db = atlas_ops::db::connect(&database.url, 1)
+        .await
+        .expect("connect");
+    let name: String = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        ))
+        .await
+        .expect("query")
+        .expect("a row")
+        .try_get_by_index(0)
+        .expect("name");
+    assert_eq!(name, atlas_ops::db::APPLICATION_NAME);
+    db.close().await.expect("close");
+}
+
 /// docs/spec.md §1 fixes the host tables' names, columns, types and nullability.
 #[tokio::test]
 async fn postgres_host_tables_match_the_spec() {
