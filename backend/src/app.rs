@@ -33,6 +33,20 @@ pub fn chores() -> Chores {
         .with(crate::runs::preflight::UncitedPreflights)
 }
 
+/// Starts `n` job workers and, when there is at least one, this process's chores and its
+/// health sampler (docs/spec.md §14): what `serve`, `worker` and the CLI's `--inline` run.
+pub fn spawn_workers(
+    ctx: &AppContext,
+    n: usize,
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = crate::jobs::worker::spawn(ctx, n, shutdown);
+    if n > 0 {
+        handles.push(crate::health::sampler::spawn(ctx, shutdown));
+    }
+    handles
+}
+
 /// The context of this process, on the system clock.
 pub fn context(db: DatabaseConnection, settings: Settings) -> AppContext {
     context_with_clock(db, settings, Arc::new(SystemClock))

@@ -112,11 +112,34 @@ pub struct Settings {
     pub sse_max_lifetime: Duration,
     /// Event streams one operator may hold open in one process.
     pub sse_max_per_operator: usize,
+    /// The database health gate (docs/spec.md §14).
+    pub health: HealthSettings,
     /// Secrets that were generated because they were missing (demo mode only).
     pub generated_secrets: Vec<&'static str>,
     /// Where demo mode keeps the secrets it generated, so that a restart keeps sessions and
     /// tokens valid (`None` in production mode, which never writes a secret).
     pub kept_secrets_file: Option<PathBuf>,
+}
+
+/// The database health gate's settings (docs/spec.md §14); a threshold of 0 turns its
+/// indicator off.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthSettings {
+    /// How often the sampler samples (`HEALTH_SAMPLE_SECONDS`, default 5; `HEALTH_SAMPLE_MS`
+    /// overrides it, for tests).
+    pub sample_every: Duration,
+    /// Healthy samples in a row that end a throttle (`HEALTH_RECOVERY_SAMPLES`, default 3).
+    pub recovery_samples: u32,
+    /// `HEALTH_MAX_OLDEST_TRANSACTION_SECONDS` (default 300).
+    pub max_oldest_transaction_seconds: f64,
+    /// `HEALTH_MAX_REPLICATION_LAG_SECONDS` (default 30).
+    pub max_replication_lag_seconds: f64,
+    /// `HEALTH_MAX_LOCK_WAITERS` (default 10).
+    pub max_lock_waiters: f64,
+    /// `HEALTH_WRAPAROUND_AUTOVACUUM` (default true).
+    pub wraparound_autovacuum: bool,
+    /// `HEALTH_CHECK_URL`: an external check, healthy on 2xx within 2 s.
+    pub check_url: Option<String>,
 }
 
 /// A setting that could not be read.
@@ -330,6 +353,27 @@ impl Settings {
             hash_wait: Duration::from_millis(parse(&get, "HASH_WAIT_MS", 2_000)?),
             sse_max_lifetime: Duration::from_secs(parse(&get, "SSE_MAX_SECONDS", 3_600)?),
             sse_max_per_operator: parse(&get, "SSE_MAX_PER_OPERATOR", 10)?,
+            health: HealthSettings {
+                sample_every: Duration::from_millis(positive(
+                    &get,
+                    "HEALTH_SAMPLE_MS",
+                    1_000 * positive(&get, "HEALTH_SAMPLE_SECONDS", 5)?,
+                )?),
+                recovery_samples: positive(&get, "HEALTH_RECOVERY_SAMPLES", 3)?,
+                max_oldest_transaction_seconds: parse(
+                    &get,
+                    "HEALTH_MAX_OLDEST_TRANSACTION_SECONDS",
+                    300.0,
+                )?,
+                max_replication_lag_seconds: parse(
+                    &get,
+                    "HEALTH_MAX_REPLICATION_LAG_SECONDS",
+                    30.0,
+                )?,
+                max_lock_waiters: parse(&get, "HEALTH_MAX_LOCK_WAITERS", 10.0)?,
+                wraparound_autovacuum: parse_bool(&get, "HEALTH_WRAPAROUND_AUTOVACUUM", true)?,
+                check_url: get("HEALTH_CHECK_URL").filter(|u| !u.trim().is_empty()),
+            },
             generated_secrets,
             kept_secrets_file: None,
         })

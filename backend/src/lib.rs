@@ -17,6 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod entities;
 pub mod export;
+pub mod health;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;

@@ -33,7 +33,6 @@ use crate::context::AppContext;
 use crate::domain::control::{FailureBudget, RunOptions};
 use crate::domain::run::{ItemStatus, Outcome, Reason, RunStatus, Scope, Source};
 use crate::entities::tenants;
-use crate::jobs;
 use crate::runbooks::findings_lifecycle;
 use crate::runs::RunError;
 use crate::runs::preflight::{PreflightResult, preflight};
@@ -838,7 +837,7 @@ impl InlineWorkers {
     /// Starts `WORKERS` (at least one) workers on `ctx`.
     pub fn start(ctx: &AppContext) -> Self {
         let shutdown = CancellationToken::new();
-        let handles = jobs::worker::spawn(ctx, ctx.settings.workers.max(1), &shutdown);
+        let handles = crate::app::spawn_workers(ctx, ctx.settings.workers.max(1), &shutdown);
         Self { shutdown, handles }
     }
 

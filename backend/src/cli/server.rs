@@ -4,7 +4,7 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::demo::{self, SeedOutcome, SeedShape};
-use crate::{db, http, jobs};
+use crate::{db, http};
 use tokio_util::sync::CancellationToken;
 
 /// Opens the database of `settings` with a pool sized for the server and its workers.
@@ -135,7 +135,7 @@ pub async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         );
     }
     let shutdown = CancellationToken::new();
-    let workers = jobs::worker::spawn(&ctx, ctx.settings.workers, &shutdown);
+    let workers = crate::app::spawn_workers(&ctx, ctx.settings.workers, &shutdown);
     tracing::info!(
         workers = workers.len(),
         "serving on {}/system (bound to {})",
@@ -163,7 +163,7 @@ pub async fn worker(settings: Settings, count: Option<usize>) -> anyhow::Result<
     let count = count.unwrap_or(settings.workers).max(1);
     let ctx = crate::app::context(conn, settings);
     let shutdown = CancellationToken::new();
-    let workers = jobs::worker::spawn(&ctx, count, &shutdown);
+    let workers = crate::app::spawn_workers(&ctx, count, &shutdown);
     tracing::info!(
         workers = count,
         "workers running; SIGTERM or Ctrl-C stops them gracefully"

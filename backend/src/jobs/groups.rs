@@ -15,6 +15,9 @@
 //!   runs), then its lowest position, so a one-tenant run started during a 10,000-tenant run
 //!   waits for one job, not for the whole run.
 //!
+//! While the health gate holds dispatch (`job_dispatch.held_until` in the future, docs/spec.md
+//! §14) no grouped job is claimed but a cancelling group's.
+//!
 //! A job without a group (a fan-out, any chore's job) may always be claimed, and is taken
 //! before grouped jobs. Claims never scan a held group's jobs: the group is filtered first and
 //! grouped and ungrouped jobs have their own partial indexes.
@@ -124,6 +127,26 @@ pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
         .await
         .map(|_| ())
 }
+
+/// Holds every group's jobs (not a cancelling group's) until `until`, or releases them
+/// (`None`): the health gate's hold on dispatch (docs/spec.md §14). A hold lapses by itself at
+/// `until`, so a holder that dies never freezes the queue.
+pub async fn hold_dispatch(
+    db: &impl ConnectionTrait,
+    until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    exec(
+        db,
+        "UPDATE job_dispatch SET held_until = ? WHERE id = 1",
+        vec![until.into()],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Grouped jobs may start: no dispatch hold in force (`?`: now), or the group is cancelling.
+const DISPATCHING: &str =
+    "(g.cancelling OR NOT EXISTS (SELECT 1 FROM job_dispatch d WHERE d.held_until > ?))";
 
 /// A due job: pending and due, or running with an expired lease (its worker is gone).
 const DUE: &str = "((j.status = 'pending' AND j.run_at <= ?) OR (j.status = 'running' AND j.lease_expires_at < ?))";
@@ -266,6 +289,7 @@ pub async fn claim(
             backend,
             &format!(
                 "SELECT g.id, g.max_running, g.cancelling, g.released_ordinal FROM {} \
+                 AND {DISPATCHING} \
                  ORDER BY CASE WHEN g.last_claimed_at IS NULL THEN 0 ELSE 1 END, g.last_claimed_at, g.id \
                  LIMIT ?",
                 due_groups(backend)
@@ -274,6 +298,7 @@ pub async fn claim(
                 QUEUE.into(),
                 now.into(),
                 QUEUE.into(),
+                now.into(),
                 now.into(),
                 CANDIDATES.into(),
             ],

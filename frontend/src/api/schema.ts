@@ -406,6 +406,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The database health gate.
+         * @description Whether tenants start now: `healthy`; `throttled` while an indicator is over its threshold
+         *     (or has not been under it for `HEALTH_RECOVERY_SAMPLES` samples yet), with the `reason`; or
+         *     `stale` when no sampler has sampled for three intervals (a stale gate holds nothing). Every
+         *     indicator as last sampled, with its value, threshold, whether the service's role can read it
+         *     (`available`; PostgreSQL's need `pg_monitor`) and whether it is `over`.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
+         */
+        get: operations["state"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/ops/preflights/{preflight_id}/tenants": {
         parameters: {
             query?: never;
@@ -1093,10 +1119,38 @@ export interface components {
              */
             max_failed: number;
         };
+        /**
+         * @description The gate's state.
+         * @enum {string}
+         */
+        GateState: "healthy" | "throttled" | "stale";
         /** @description A probe's answer. */
         Health: {
             /** @description `ok` when healthy. */
             status: string;
+        };
+        /** @description The gate as `GET /ops/health` shows it. */
+        HealthView: {
+            /**
+             * Format: int32
+             * @description Healthy samples in a row.
+             */
+            healthy_streak: number;
+            /** @description Every indicator as last sampled. */
+            indicators: components["schemas"]["Reading"][];
+            reason?: components["schemas"]["Reading"] | null;
+            /**
+             * Format: date-time
+             * @description When the last sample was taken (null before the first).
+             */
+            sampled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Since when it has been in that state (for `stale`: since the last sample).
+             */
+            since: string;
+            /** @description `healthy`, `throttled` or `stale`. */
+            state: components["schemas"]["GateState"];
         };
         /** @description The operator who started a run. */
         InitiatorView: {
@@ -1414,6 +1468,28 @@ export interface components {
              * @description The operator's unread notifications now (0 unless one arrived meanwhile).
              */
             unread: number;
+        };
+        /** @description One indicator's reading. */
+        Reading: {
+            /** @description Whether the service's role can read it (an unavailable indicator never gates). */
+            available: boolean;
+            /**
+             * @description `oldest_transaction_seconds`, `replication_lag_seconds`, `lock_waiters`,
+             *     `wraparound_autovacuum` or `external_check`.
+             */
+            name: string;
+            /** @description Whether it is over its threshold (gating). */
+            over: boolean;
+            /**
+             * Format: double
+             * @description The threshold it is held against.
+             */
+            threshold: number;
+            /**
+             * Format: double
+             * @description The value read (`null` when unavailable).
+             */
+            value?: number | null;
         };
         /** @description A reason as sent. */
         ReasonBody: {
@@ -3070,6 +3146,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The gate */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthView"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter (this endpoint takes none) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */

@@ -1,5 +1,6 @@
 //! Operator-plane runbook and run endpoints (`/system/api/ops/...`).
 
+pub mod health;
 pub mod preflights;
 pub mod runbooks;
 pub mod runs;

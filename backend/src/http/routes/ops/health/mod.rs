@@ -1,0 +1,3 @@
+//! The database health gate (`/system/api/ops/health`).
+
+pub mod state;
