@@ -31,6 +31,7 @@ pub fn chores() -> Chores {
         .with(crate::auth::purges::ExpiredThrottleWindows)
         .with(crate::runs::reconcile::Reconciler)
         .with(crate::runs::preflight::UncitedPreflights)
+        .with(crate::runs::throttle::Stamper)
 }
 
 /// Starts `n` job workers and, when there is at least one, this process's chores and its

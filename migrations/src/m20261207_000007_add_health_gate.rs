@@ -8,6 +8,7 @@
 //! - `job_dispatch`: queue-owned, one row: grouped (tenant) jobs are not claimed while
 //!   `held_until` is in the future. The sampler moves it forward with every unhealthy sample, so
 //!   a dead sampler's hold lapses by itself (a stale gate does not gate).
+//! - `operation_runs.throttle`: the episode an active run is throttled by (null otherwise).
 
 use crate::cols::{id, int_default, json_null, text, text_null, ts, ts_null};
 use sea_orm_migration::prelude::*;
@@ -45,6 +46,12 @@ enum JobDispatch {
     Table,
     Id,
     HeldUntil,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum OperationRuns {
+    Table,
+    Throttle,
 }
 
 #[async_trait::async_trait]
@@ -118,11 +125,26 @@ impl MigrationTrait for Migration {
             )
             .await?;
         db.execute_unprepared("INSERT INTO job_dispatch (id) VALUES (1)")
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OperationRuns::Table)
+                    .add_column(json_null(OperationRuns::Throttle))
+                    .to_owned(),
+            )
             .await
-            .map(|_| ())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OperationRuns::Table)
+                    .drop_column(OperationRuns::Throttle)
+                    .to_owned(),
+            )
+            .await?;
         for table in [
             JobDispatch::Table.into_iden(),
             HealthSamples::Table.into_iden(),

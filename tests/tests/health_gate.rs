@@ -32,6 +32,51 @@ async fn wait_for_gate(app: &TestApp, state: GateState) -> health::HealthView {
     panic!("the gate never became {state:?}: {:?}", gate(app).await);
 }
 
+async fn run_view(app: &TestApp, run_id: i64) -> atlas_ops::runs::query::RunView {
+    let run = atlas_ops::runs::query::find(&app.db, run_id)
+        .await
+        .expect("find")
+        .expect("run");
+    atlas_ops::runs::query::view(&app.db, &app.ctx.runbooks, run, app.ctx.now())
+        .await
+        .expect("view")
+}
+
+/// Waits (up to 10 s) for the run started during an episode to show it, and checks what it
+/// says: the indicator, no ETA, waiting for the gate.
+async fn assert_throttled(app: &TestApp, run_id: i64, indicator: &str) {
+    for _ in 0..200 {
+        let view = run_view(app, run_id).await;
+        if let Some(throttle) = &view.throttle {
+            assert_eq!(throttle.indicator, indicator);
+            assert_eq!(view.eta_seconds, None);
+            assert_eq!(
+                view.waiting_for.map(|w| w.reason),
+                Some(atlas_ops::runs::control::WaitReason::Throttled)
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("run {run_id} never showed the throttle");
+}
+
+/// One `runbook.run.throttled` and one `runbook.run.unthrottled` for the run's one episode.
+async fn assert_one_episode_audited(app: &TestApp, run_id: i64) {
+    for action in ["runbook.run.throttled", "runbook.run.unthrottled"] {
+        let n = count(
+            &app.db,
+            &format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = '{action}' AND target_id = '{run_id}'"
+            ),
+        )
+        .await;
+        assert_eq!(n, 1, "{action}");
+    }
+    let view = run_view(app, run_id).await;
+    assert_eq!(view.throttle, None, "the stamp is gone");
+}
+
 fn completed(run_id: i64) -> String {
     format!("SELECT COUNT(*) FROM operation_runs WHERE id = {run_id} AND status = 'completed'")
 }
@@ -60,6 +105,7 @@ async fn an_external_check_holds_every_run_until_it_recovers(backend: Backend) {
         .await
         .run
         .id;
+    assert_throttled(&app, run_id, "external_check").await;
     // The fan-out runs (it is no tenant); no tenant starts while the check fails.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(
@@ -94,6 +140,7 @@ async fn an_external_check_holds_every_run_until_it_recovers(backend: Backend) {
         worker.await.expect("worker");
     }
     assert_eq!(snapshot(&app.db).await, expected_after(&before));
+    assert_one_episode_audited(&app, run_id).await;
     let samples = count(
         &app.db,
         "SELECT COUNT(*) FROM health_samples WHERE indicator = 'external_check'",
@@ -165,6 +212,7 @@ async fn postgres_another_clients_long_transaction_holds_the_runs_and_the_servic
         worker.await.expect("worker");
     }
     assert_eq!(snapshot(&app.db).await, expected_after(&before));
+    assert_one_episode_audited(&app, run_id).await;
     let _ = other.close().await;
     let _ = own.close().await;
 }

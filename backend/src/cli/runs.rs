@@ -425,6 +425,15 @@ fn print_run(r: &RunView) {
                 .unwrap_or_default()
         );
     }
+    if let Some(t) = &r.throttle {
+        println!(
+            "  throttled          since {}: {} {} over {}",
+            t.since.to_rfc3339(),
+            t.indicator,
+            t.value.map_or("?".to_owned(), |v| format!("{v:.1}")),
+            t.threshold
+        );
+    }
     if let Some(wave) = r.wave {
         println!("  wave               {} of {}", wave.current, wave.of);
     }
@@ -454,6 +463,7 @@ fn print_run(r: &RunView) {
             ),
             control::WaitReason::Capped => "its concurrency cap".to_owned(),
             control::WaitReason::Paused => "a resume".to_owned(),
+            control::WaitReason::Throttled => "the database health gate".to_owned(),
             control::WaitReason::WaveGate => "a resume to start the next wave".to_owned(),
         };
         println!("  waiting for        {why}");

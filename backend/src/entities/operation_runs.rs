@@ -57,6 +57,7 @@ pub struct Model {
     pub active_since: Option<DateTimeUtc>,
     pub wave: Option<i32>,
     pub gate_ordinal: Option<i64>,
+    pub throttle: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -55,6 +55,8 @@ pub enum WaitReason {
     Workers,
     /// Paused by an operator or by its failure budget.
     Paused,
+    /// The database health gate holds every run (see the view's `throttle`).
+    Throttled,
     /// As many items are running as `max_concurrency` allows.
     Capped,
     /// Paused at the end of a wave.
@@ -123,6 +125,7 @@ pub async fn waiting_for(
     let reason = match (run.status, run.pause_reason) {
         (RunStatus::Paused, Some(PauseReason::WaveGate)) => WaitReason::WaveGate,
         (RunStatus::Paused, _) => WaitReason::Paused,
+        _ if run.throttle.is_some() => WaitReason::Throttled,
         _ if options
             .max_concurrency
             .is_some_and(|max| run.running >= max) =>
@@ -301,7 +304,8 @@ pub async fn resume(
     } else {
         RunStatus::Queued
     };
-    let active_since = (to == RunStatus::Running).then_some(now);
+    // A run resumed during a health episode stays out of active time until the episode ends.
+    let active_since = (to == RunStatus::Running && run.throttle.is_none()).then_some(now);
     let resumed = Transition::to(to)
         .from(&[RunStatus::Paused])
         .setting(

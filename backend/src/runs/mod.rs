@@ -16,6 +16,7 @@ pub mod scope;
 pub mod service;
 pub mod stall;
 pub mod start;
+pub mod throttle;
 pub mod timeline;
 pub mod transition;
 

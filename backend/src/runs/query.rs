@@ -341,20 +341,24 @@ pub struct RunView {
     /// are not progress.
     pub progress_percent: f64,
     /// Remaining seconds at the throughput observed over active time (null when unknown,
-    /// done, paused or cancelling). It grows while no item finishes; `last_progress_at` says
+    /// done, paused, throttled or cancelling). It grows while no item finishes; `last_progress_at` says
     /// since when.
     pub eta_seconds: Option<i64>,
-    /// Seconds the run has been running: neither queued, nor paused (docs/spec.md §13).
+    /// Seconds the run has been running: neither queued, nor paused, nor throttled
+    /// (docs/spec.md §13, §14).
     pub active_seconds: i64,
     /// Run control's options as started (and as changed since: `max_concurrency`); `{}` for a
     /// run without any.
     pub options: RunOptions,
     /// Why, by whom and since when the run is paused; null unless `paused`.
     pub pause: Option<control::PauseView>,
+    /// While the database health gate holds every run (docs/spec.md §14): the indicator over
+    /// its threshold, its value and threshold, and since when this run is held; null otherwise.
+    pub throttle: Option<crate::runs::throttle::ThrottleView>,
     /// For a run with waves: the last released wave and how many there are; null without.
     pub wave: Option<control::WaveView>,
-    /// Why the run's unstarted items are not starting (`workers`, `paused`, `capped`,
-    /// `wave_gate`); null when nothing waits, or the run is done.
+    /// Why the run's unstarted items are not starting (`workers`, `paused`, `throttled`,
+    /// `capped`, `wave_gate`); null when nothing waits, or the run is done.
     pub waiting_for: Option<control::WaitingFor>,
     /// When an item of the run last finished (null before the first).
     pub last_progress_at: Option<DateTime<Utc>>,
@@ -564,6 +568,7 @@ async fn views_of(
         };
         let mut view = to_view(run, scope, initiator, retries, stalled, now);
         view.pause = control::pause_view(&run_facts, paused_by);
+        view.throttle = crate::runs::throttle::throttle_view(&run_facts);
         view.wave = control::wave_view(&run_facts, &options);
         view.options = options;
         view.waiting_for = waiting_for;
@@ -665,6 +670,7 @@ fn to_view(
         active_seconds,
         options: RunOptions::default(),
         pause: None,
+        throttle: None,
         wave: None,
         waiting_for: None,
         last_progress_at: run.progressed_at,

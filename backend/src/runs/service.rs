@@ -122,7 +122,7 @@ pub async fn start_item(
     Transition::to(RunStatus::Running)
         .from(&[RunStatus::Queued])
         .setting(
-            "started_at = ?, active_since = ?, ",
+            "started_at = ?, active_since = CASE WHEN throttle IS NULL THEN ? ELSE NULL END, ",
             vec![now.into(), now.into()],
         )
         .apply(&txn, run_id, now)
@@ -488,15 +488,18 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         txn.rollback().await?;
         return Ok(None);
     };
-    // Its active time stops, and its job group goes with its last job.
+    // Its active time stops, and its job group goes with its last job; a run that completes
+    // during a health episode leaves it here (docs/spec.md §14).
+    let throttled = run.throttle.clone();
     let run = operation_runs::Model {
         active_seconds: control::active_seconds(&run, now),
         active_since: None,
+        throttle: None,
         ..run
     };
     exec(
         &txn,
-        "UPDATE operation_runs SET active_seconds = ?, active_since = NULL WHERE id = ?",
+        "UPDATE operation_runs SET active_seconds = ?, active_since = NULL, throttle = NULL WHERE id = ?",
         vec![run.active_seconds.into(), run_id.into()],
     )
     .await?;
@@ -529,6 +532,15 @@ pub async fn try_finalize(ctx: &AppContext, run_id: i64) -> Result<Option<Outcom
         alerts::enqueue(&txn, &alert, now).await?;
     }
     txn.commit().await?;
+    if let Some(throttle) = throttled {
+        crate::runs::throttle::audit_run(
+            ctx,
+            "runbook.run.unthrottled",
+            run_id,
+            serde_json::json!({ "throttle": throttle, "gate": "completed" }),
+        )
+        .await;
+    }
     let mut event = Event::new("runbook.run.completed", Actor::System);
     event.source = Some(view.source.as_str().to_owned());
     event.target = Some(("operation_run", run_id.to_string()));

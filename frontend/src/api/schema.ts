@@ -1575,7 +1575,8 @@ export interface components {
         RunView: {
             /**
              * Format: int64
-             * @description Seconds the run has been running: neither queued, nor paused (docs/spec.md §13).
+             * @description Seconds the run has been running: neither queued, nor paused, nor throttled
+             *     (docs/spec.md §13, §14).
              */
             active_seconds: number;
             /** @description Cancellation reason, when cancelled. */
@@ -1603,7 +1604,7 @@ export interface components {
             /**
              * Format: int64
              * @description Remaining seconds at the throughput observed over active time (null when unknown,
-             *     done, paused or cancelling). It grows while no item finishes; `last_progress_at` says
+             *     done, paused, throttled or cancelling). It grows while no item finishes; `last_progress_at` says
              *     since when.
              */
             eta_seconds?: number | null;
@@ -1676,6 +1677,7 @@ export interface components {
             started_at?: string | null;
             /** @description `queued`, `running`, `paused` or `completed`. */
             status: components["schemas"]["RunStatus"];
+            throttle?: components["schemas"]["ThrottleView"] | null;
             /**
              * Format: date-time
              * @description Last change of the record (drives the ETag).
@@ -1904,11 +1906,31 @@ export interface components {
              */
             workspace_id: number;
         };
+        /** @description Why a run is throttled (the run view's `throttle`). */
+        ThrottleView: {
+            /** @description The indicator over its threshold. */
+            indicator: string;
+            /**
+             * Format: date-time
+             * @description When the episode reached the run.
+             */
+            since: string;
+            /**
+             * Format: double
+             * @description Its threshold.
+             */
+            threshold: number;
+            /**
+             * Format: double
+             * @description Its value when the episode reached the run.
+             */
+            value?: number | null;
+        };
         /**
          * @description Why a run's unstarted items are not starting.
          * @enum {string}
          */
-        WaitReason: "workers" | "paused" | "capped" | "wave_gate";
+        WaitReason: "workers" | "paused" | "throttled" | "capped" | "wave_gate";
         /** @description What a run with unstarted items is waiting for (the run view's `waiting_for`). */
         WaitingFor: {
             /**
@@ -3892,7 +3914,8 @@ export interface operations {
                         items: {
                             /**
                              * Format: int64
-                             * @description Seconds the run has been running: neither queued, nor paused (docs/spec.md §13).
+                             * @description Seconds the run has been running: neither queued, nor paused, nor throttled
+                             *     (docs/spec.md §13, §14).
                              */
                             active_seconds: number;
                             /** @description Cancellation reason, when cancelled. */
@@ -3920,7 +3943,7 @@ export interface operations {
                             /**
                              * Format: int64
                              * @description Remaining seconds at the throughput observed over active time (null when unknown,
-                             *     done, paused or cancelling). It grows while no item finishes; `last_progress_at` says
+                             *     done, paused, throttled or cancelling). It grows while no item finishes; `last_progress_at` says
                              *     since when.
                              */
                             eta_seconds?: number | null;
@@ -3993,6 +4016,7 @@ export interface operations {
                             started_at?: string | null;
                             /** @description `queued`, `running`, `paused` or `completed`. */
                             status: components["schemas"]["RunStatus"];
+                            throttle?: components["schemas"]["ThrottleView"] | null;
                             /**
                              * Format: date-time
                              * @description Last change of the record (drives the ETag).

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'runbook.run.paused',
   'runbook.run.resumed',
   'runbook.run.options_changed',
+  'runbook.run.throttled',
+  'runbook.run.unthrottled',
   'runbook.run.reconciled',
   'runbook.tenant.failed',
   'alert.delivered',

@@ -87,6 +87,9 @@ describe('waitingSentence', () => {
     );
     expect(waitingSentence({ reason: 'workers', jobs_ahead: 0 }, 0)).toBe('Waiting for a free worker');
     expect(waitingSentence({ reason: 'capped', jobs_ahead: null }, 4)).toBe('At its concurrency cap (4 running)');
+    expect(waitingSentence({ reason: 'throttled', jobs_ahead: null }, 0)).toBe(
+      'Held by the database health gate: no tenant starts until the database is healthy again',
+    );
     expect(waitingSentence({ reason: 'paused', jobs_ahead: null }, 0)).toBeNull();
     expect(waitingSentence({ reason: 'wave_gate', jobs_ahead: null }, 0)).toBeNull();
     expect(waitingSentence(null, 0)).toBeNull();

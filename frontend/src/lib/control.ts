@@ -98,6 +98,8 @@ export function waitingSentence(waiting: WaitingFor | null, running: number): st
     }
     case 'capped':
       return `At its concurrency cap (${running} running)`;
+    case 'throttled':
+      return 'Held by the database health gate: no tenant starts until the database is healthy again';
     case 'paused':
     case 'wave_gate':
       return null;
