@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
@@ -23,6 +24,8 @@ pub struct Metrics {
     jobs: IntGaugeVec,
     job_duration: HistogramVec,
     trace_spans_dropped: IntCounterVec,
+    health_indicator: GaugeVec,
+    dispatch_throttled: IntGauge,
 }
 
 impl Metrics {
@@ -71,6 +74,19 @@ impl Metrics {
             &["reason"],
         )?;
         registry.register(Box::new(job_duration.clone()))?;
+        let health_indicator = GaugeVec::new(
+            Opts::new(
+                "atlas_health_indicator",
+                "The database health gate's indicators as last sampled (docs/spec.md §14)",
+            ),
+            &["indicator"],
+        )?;
+        let dispatch_throttled = IntGauge::new(
+            "atlas_dispatch_throttled",
+            "1 while the health gate holds every run's tenants, else 0",
+        )?;
+        registry.register(Box::new(health_indicator.clone()))?;
+        registry.register(Box::new(dispatch_throttled.clone()))?;
         registry.register(Box::new(trace_spans_dropped.clone()))?;
         // Both reasons read 0 until a span is dropped, rather than being absent.
         for reason in DROP_REASONS {
@@ -84,6 +100,8 @@ impl Metrics {
             jobs,
             job_duration,
             trace_spans_dropped,
+            health_indicator,
+            dispatch_throttled,
         })
     }
 
@@ -128,8 +146,22 @@ impl Metrics {
             .sum()
     }
 
-    /// Reloads the run and job gauges from the database (called on every scrape).
-    pub async fn refresh(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    /// Reloads the run, job and health gauges from the database (called on every scrape).
+    pub async fn refresh(
+        &self,
+        db: &impl ConnectionTrait,
+        health: &crate::health::HealthView,
+    ) -> Result<(), DbErr> {
+        for reading in &health.indicators {
+            if let Some(value) = reading.value {
+                self.health_indicator
+                    .with_label_values(&[reading.name.as_str()])
+                    .set(value);
+            }
+        }
+        self.dispatch_throttled.set(i64::from(
+            health.state == crate::health::GateState::Throttled,
+        ));
         let runs = counts(
             db,
             "SELECT status, COUNT(*) FROM operation_runs GROUP BY status",

@@ -101,6 +101,12 @@ async fn an_external_check_holds_every_run_until_it_recovers(backend: Backend) {
     let reason = throttled.reason.expect("a reason");
     assert_eq!(reason.name, "external_check");
     assert!(reason.over);
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(metrics.contains("atlas_dispatch_throttled 1"), "{metrics}");
+    assert!(
+        metrics.contains("atlas_health_indicator{indicator=\"external_check\"} 1"),
+        "{metrics}"
+    );
     let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
         .await
         .run
@@ -131,6 +137,43 @@ async fn an_external_check_holds_every_run_until_it_recovers(backend: Backend) {
     check.set_mode(Mode::Up);
     let healthy = wait_for_gate(&app, GateState::Healthy).await;
     assert!(healthy.healthy_streak >= 2);
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(metrics.contains("atlas_dispatch_throttled 0"), "{metrics}");
+    // Over the API: the gate, and its samples for the console's chart.
+    let token = app
+        .operator_token(
+            "watcher",
+            &[atlas_ops::domain::capability::Capability::RunsView],
+        )
+        .await;
+    let get = |path: &str| app.client().get(app.url(path)).bearer_auth(&token).send();
+    let res = get("/system/api/ops/health").await.expect("health");
+    assert_eq!(res.status(), 200);
+    let state: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(state["state"], "healthy");
+    let res = get("/system/api/ops/health/samples")
+        .await
+        .expect("samples");
+    assert_eq!(res.status(), 200);
+    let samples: serde_json::Value = res.json().await.expect("json");
+    let items = samples["items"].as_array().expect("items");
+    assert!(
+        items
+            .iter()
+            .any(|s| s["name"] == "external_check" && s["over"] == true)
+    );
+    assert!(
+        items
+            .iter()
+            .any(|s| s["name"] == "external_check" && s["over"] == false)
+    );
+    assert!(items.iter().all(|s| s["sampled_at"].is_string()));
+    for bad in ["?since=yesterday", "?limit=5"] {
+        let res = get(&format!("/system/api/ops/health/samples{bad}"))
+            .await
+            .expect("bad");
+        assert_eq!(res.status(), 422, "{bad}");
+    }
     assert!(
         wait_until(&app, &completed(run_id), Duration::from_secs(30)).await,
         "the run did not complete once healthy"

@@ -39,6 +39,7 @@ async fn metrics_report_requests_runs_and_jobs(backend: Backend) {
         "atlas_jobs",
         "atlas_job_duration_seconds_bucket",
         "atlas_trace_spans_dropped_total",
+        "atlas_dispatch_throttled",
     ] {
         assert!(
             text.contains(&format!("# TYPE {}", name.trim_end_matches("_bucket"))),

@@ -21,6 +21,9 @@ use crate::config::HealthSettings;
 use crate::db;
 pub use indicators::Reading;
 
+/// How long samples are kept.
+pub const KEEP: chrono::Duration = chrono::Duration::hours(1);
+
 /// Intervals without a sample after which the gate is stale.
 pub const STALE_AFTER_SAMPLES: i32 = 3;
 
@@ -120,4 +123,42 @@ pub async fn view(
         },
         indicators,
     })
+}
+
+/// One indicator's sample (`GET /ops/health/samples`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Sample {
+    /// When it was taken.
+    pub sampled_at: DateTime<Utc>,
+    /// The indicator's reading then.
+    #[serde(flatten)]
+    pub reading: Reading,
+}
+
+/// The samples since `since` (at most the last hour, which is all that is kept), oldest first.
+pub async fn samples(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<Sample>, DbErr> {
+    db.query_all_raw(db::stmt(
+        db.get_database_backend(),
+        "SELECT sampled_at, indicator, value, threshold, available, over FROM health_samples \
+         WHERE sampled_at >= ? ORDER BY sampled_at, id",
+        vec![since.into()],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Sample {
+            sampled_at: r.try_get("", "sampled_at")?,
+            reading: Reading {
+                name: r.try_get("", "indicator")?,
+                value: r.try_get("", "value")?,
+                threshold: r.try_get("", "threshold")?,
+                available: r.try_get("", "available")?,
+                over: r.try_get("", "over")?,
+            },
+        })
+    })
+    .collect()
 }

@@ -17,8 +17,7 @@ use crate::context::AppContext;
 use crate::db::{self, exec};
 use crate::jobs::groups;
 
-/// How long samples are kept.
-const KEEP: chrono::Duration = chrono::Duration::hours(1);
+use super::KEEP;
 
 /// Starts this process's sampler until `shutdown`.
 pub fn spawn(ctx: &AppContext, shutdown: &CancellationToken) -> JoinHandle<()> {

@@ -432,6 +432,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/health/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The health gate's samples.
+         * @description Every indicator's samples since `since` (at most the last hour, which is all the sampler
+         *     keeps), oldest first: what the console draws against each threshold.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
+         */
+        get: operations["samples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/ops/preflights/{preflight_id}/tenants": {
         parameters: {
             query?: never;
@@ -1725,6 +1748,19 @@ export interface components {
              * @description Logic version.
              */
             version: number;
+        };
+        /** @description One indicator's sample (`GET /ops/health/samples`). */
+        Sample: components["schemas"]["Reading"] & {
+            /**
+             * Format: date-time
+             * @description When it was taken.
+             */
+            sampled_at: string;
+        };
+        /** @description The samples, oldest first. */
+        SampleList: {
+            /** @description Every indicator's samples since `since`. */
+            items: components["schemas"]["Sample"][];
         };
         /**
          * @description Which tenants a run covers, as a request names them (docs/spec.md §5, §21): one tenant, all
@@ -3231,6 +3267,78 @@ export interface operations {
                 };
             };
             /** @description A query parameter (this endpoint takes none) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    samples: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 instant; default, and at the earliest, an hour ago (older samples are not kept). */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The samples */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleList"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An invalid `since`, or an unknown query parameter */
             422: {
                 headers: {
                     [name: string]: unknown;

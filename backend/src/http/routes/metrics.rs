@@ -56,7 +56,11 @@ pub async fn metrics(req: HttpRequest, ctx: web::Data<AppContext>) -> HttpRespon
         return HttpResponse::ServiceUnavailable().finish();
     };
     // A database hiccup leaves the gauges at their last values rather than failing the scrape.
-    if let Err(e) = metrics.refresh(&ctx.db).await {
+    let refreshed = match crate::health::view(&ctx.db, &ctx.settings.health, ctx.now()).await {
+        Ok(health) => metrics.refresh(&ctx.db, &health).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = refreshed {
         tracing::warn!(error = %e, "cannot refresh run and job gauges");
     }
     HttpResponse::Ok()

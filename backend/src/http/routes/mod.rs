@@ -38,6 +38,7 @@ pub fn system_api(cfg: &mut ServiceConfig) {
         .service(ops::tenants::lookup::lookup)
         .service(ops::workspaces::list::list)
         .service(ops::health::state::state)
+        .service(ops::health::samples::samples)
         .service(ops::runs::list::list)
         .service(ops::runs::export::export)
         .service(ops::runs::detail::detail)

@@ -1,3 +1,4 @@
 //! The database health gate (`/system/api/ops/health`).
 
+pub mod samples;
 pub mod state;
