@@ -100,15 +100,7 @@ pub async fn view(
             ))
             .await?
             .iter()
-            .map(|r| {
-                Ok(Reading {
-                    name: r.try_get("", "indicator")?,
-                    value: r.try_get("", "value")?,
-                    threshold: r.try_get("", "threshold")?,
-                    available: r.try_get("", "available")?,
-                    over: r.try_get("", "over")?,
-                })
-            })
+            .map(reading)
             .collect::<Result<Vec<_>, DbErr>>()?,
         None => Vec::new(),
     };
@@ -151,14 +143,19 @@ pub async fn samples(
     .map(|r| {
         Ok(Sample {
             sampled_at: r.try_get("", "sampled_at")?,
-            reading: Reading {
-                name: r.try_get("", "indicator")?,
-                value: r.try_get("", "value")?,
-                threshold: r.try_get("", "threshold")?,
-                available: r.try_get("", "available")?,
-                over: r.try_get("", "over")?,
-            },
+            reading: reading(r)?,
         })
     })
     .collect()
+}
+
+/// A `health_samples` row's reading.
+fn reading(row: &sea_orm::QueryResult) -> Result<Reading, DbErr> {
+    Ok(Reading {
+        name: row.try_get("", "indicator")?,
+        value: row.try_get("", "value")?,
+        threshold: row.try_get("", "threshold")?,
+        available: row.try_get("", "available")?,
+        over: row.try_get("", "over")?,
+    })
 }
