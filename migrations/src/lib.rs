@@ -19,6 +19,7 @@ mod m20261207_000004_add_chosen_scopes;
 mod m20261207_000005_create_run_item_attempts;
 mod m20261207_000006_add_run_control;
 mod m20261207_000007_add_health_gate;
+mod m20261207_000008_add_health_episodes;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000005_create_run_item_attempts::Migration),
             Box::new(m20261207_000006_add_run_control::Migration),
             Box::new(m20261207_000007_add_health_gate::Migration),
+            Box::new(m20261207_000008_add_health_episodes::Migration),
         ]
     }
 }

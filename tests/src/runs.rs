@@ -25,7 +25,12 @@ pub const SMALL: SeedShape = SeedShape {
 
 /// Seeds [`SMALL`] and creates an operator with every capability.
 pub async fn seed(app: &TestApp) -> Initiator {
-    demo::seed(&app.db, SMALL, Some("seed-password-0451".into()))
+    seed_shape(app, SMALL).await
+}
+
+/// Seeds `shape` and creates an operator with every capability.
+pub async fn seed_shape(app: &TestApp, shape: SeedShape) -> Initiator {
+    demo::seed(&app.db, shape, Some("seed-password-0451".into()))
         .await
         .expect("seed");
     let op = operators::create_operator(

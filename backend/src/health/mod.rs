@@ -55,6 +55,10 @@ pub struct HealthView {
     pub reason: Option<Reading>,
     /// Every indicator as last sampled.
     pub indicators: Vec<Reading>,
+    /// Seconds between samples (`HEALTH_SAMPLE_SECONDS`).
+    pub sample_every_seconds: f64,
+    /// Healthy samples in a row that end an episode (`HEALTH_RECOVERY_SAMPLES`).
+    pub recovery_samples: u32,
 }
 
 /// The gate now, with the last sample of every indicator.
@@ -114,6 +118,8 @@ pub async fn view(
             _ => None,
         },
         indicators,
+        sample_every_seconds: settings.sample_every.as_secs_f64(),
+        recovery_samples: settings.recovery_samples,
     })
 }
 
@@ -144,6 +150,40 @@ pub async fn samples(
         Ok(Sample {
             sampled_at: r.try_get("", "sampled_at")?,
             reading: reading(r)?,
+        })
+    })
+    .collect()
+}
+
+/// A throttled episode of the gate (`GET /ops/health/samples`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Episode {
+    /// When the gate closed.
+    pub started_at: DateTime<Utc>,
+    /// When it opened again; null while the episode lasts.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The indicator that closed it.
+    pub indicator: String,
+}
+
+/// The episodes that lasted into `since` or began after it, oldest first.
+pub async fn episodes(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<Episode>, DbErr> {
+    db.query_all_raw(db::stmt(
+        db.get_database_backend(),
+        "SELECT started_at, ended_at, indicator FROM health_episodes \
+         WHERE ended_at IS NULL OR ended_at >= ? ORDER BY started_at, id",
+        vec![since.into()],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Episode {
+            started_at: r.try_get("", "started_at")?,
+            ended_at: r.try_get("", "ended_at")?,
+            indicator: r.try_get("", "indicator")?,
         })
     })
     .collect()

@@ -142,6 +142,12 @@ async fn record(
         vec![(now - KEEP).into()],
     )
     .await?;
+    exec(
+        &txn,
+        "DELETE FROM health_episodes WHERE ended_at < ?",
+        vec![(now - KEEP).into()],
+    )
+    .await?;
     let row = txn
         .query_one_raw(db::stmt(
             txn.get_database_backend(),
@@ -168,6 +174,12 @@ async fn record(
             .await?;
             groups::hold_dispatch(&txn, Some(hold_until)).await?;
             if !was_throttled {
+                exec(
+                    &txn,
+                    "INSERT INTO health_episodes (started_at, indicator) VALUES (?, ?)",
+                    vec![now.into(), over.name.clone().into()],
+                )
+                .await?;
                 tracing::warn!(indicator = %over.name, value = ?over.value, threshold = over.threshold, "database unhealthy: tenants stop starting");
             }
         }
@@ -192,6 +204,12 @@ async fn record(
             .await?;
             if was_throttled {
                 groups::hold_dispatch(&txn, None).await?;
+                exec(
+                    &txn,
+                    "UPDATE health_episodes SET ended_at = ? WHERE ended_at IS NULL",
+                    vec![now.into()],
+                )
+                .await?;
                 tracing::info!("database healthy again: tenants start");
             }
         }

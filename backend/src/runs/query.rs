@@ -623,10 +623,15 @@ fn to_view(
     // A cancelling run's remaining items will not run: it has no ETA.
     let remaining = run.total - run.processed - run.cancelled;
     let active_seconds = control::active_seconds(&run, now);
-    // Paused time is not throughput: the rate is over active time only, and a paused run has
-    // no ETA.
+    // Paused and throttled time is not throughput: the rate is over active time only, and a
+    // paused run, or one the health gate holds for as long as the database needs, has no ETA.
     let eta_seconds = match status {
-        RunStatus::Running if run.cancel_reason.is_none() && run.processed > 0 && remaining > 0 => {
+        RunStatus::Running
+            if run.cancel_reason.is_none()
+                && run.throttle.is_none()
+                && run.processed > 0
+                && remaining > 0 =>
+        {
             let per_item = active_seconds as f64 / run.processed as f64;
             Some((per_item * remaining as f64).ceil() as i64)
         }

@@ -442,7 +442,8 @@ export interface paths {
         /**
          * The health gate's samples.
          * @description Every indicator's samples since `since` (at most the last hour, which is all the sampler
-         *     keeps), oldest first: what the console draws against each threshold.
+         *     keeps), oldest first, and the gate's throttled episodes over that span: what the console
+         *     draws against each threshold, with the episodes shaded.
          *
          *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
          */
@@ -1133,6 +1134,21 @@ export interface components {
             /** @description The bearer JWT. */
             token: string;
         };
+        /** @description A throttled episode of the gate (`GET /ops/health/samples`). */
+        Episode: {
+            /**
+             * Format: date-time
+             * @description When it opened again; null while the episode lasts.
+             */
+            ended_at?: string | null;
+            /** @description The indicator that closed it. */
+            indicator: string;
+            /**
+             * Format: date-time
+             * @description When the gate closed.
+             */
+            started_at: string;
+        };
         /** @description How many items may fail before the run pauses itself. */
         FailureBudget: {
             /**
@@ -1162,6 +1178,16 @@ export interface components {
             /** @description Every indicator as last sampled. */
             indicators: components["schemas"]["Reading"][];
             reason?: components["schemas"]["Reading"] | null;
+            /**
+             * Format: int32
+             * @description Healthy samples in a row that end an episode (`HEALTH_RECOVERY_SAMPLES`).
+             */
+            recovery_samples: number;
+            /**
+             * Format: double
+             * @description Seconds between samples (`HEALTH_SAMPLE_SECONDS`).
+             */
+            sample_every_seconds: number;
             /**
              * Format: date-time
              * @description When the last sample was taken (null before the first).
@@ -1759,6 +1785,11 @@ export interface components {
         };
         /** @description The samples, oldest first. */
         SampleList: {
+            /**
+             * @description The gate's throttled episodes over the same span (one still lasting has no `ended_at`),
+             *     which the console shades.
+             */
+            episodes: components["schemas"]["Episode"][];
             /** @description Every indicator's samples since `since`. */
             items: components["schemas"]["Sample"][];
         };

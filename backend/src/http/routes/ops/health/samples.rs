@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::context::AppContext;
 use crate::domain::capability::Capability;
-use crate::health::{self, Sample};
+use crate::health::{self, Episode, Sample};
 use crate::http::extract::{Listing, known_query};
 use crate::http::guards::Operator;
 use crate::http::problem::{ApiError, Problem};
@@ -25,12 +25,16 @@ pub struct SamplesQuery {
 pub struct SampleList {
     /// Every indicator's samples since `since`.
     pub items: Vec<Sample>,
+    /// The gate's throttled episodes over the same span (one still lasting has no `ended_at`),
+    /// which the console shades.
+    pub episodes: Vec<Episode>,
 }
 
 /// The health gate's samples.
 ///
 /// Every indicator's samples since `since` (at most the last hour, which is all the sampler
-/// keeps), oldest first: what the console draws against each threshold.
+/// keeps), oldest first, and the gate's throttled episodes over that span: what the console
+/// draws against each threshold, with the episodes shaded.
 ///
 /// Who may call it: an operator with `ops.runs.view`. Changes nothing.
 #[utoipa::path(
@@ -55,5 +59,6 @@ pub async fn samples(
     let earliest = ctx.now() - health::KEEP;
     let since = query.since.map_or(earliest, |since| since.max(earliest));
     let items = health::samples(&ctx.db, since).await?;
-    Ok(HttpResponse::Ok().json(SampleList { items }))
+    let episodes = health::episodes(&ctx.db, since).await?;
+    Ok(HttpResponse::Ok().json(SampleList { items, episodes }))
 }
