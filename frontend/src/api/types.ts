@@ -93,6 +93,24 @@ export type WaitReason = Schemas['WaitReason'];
 export type WaitingFor = Present<Schemas['WaitingFor']>;
 /** The last released wave (1-based) of a run with waves, and how many there are. */
 export type WaveView = Schemas['WaveView'];
+/** The database health gate holding an active run (docs/spec.md §14): the indicator over its
+ * threshold when the episode reached the run, and since when. */
+export type Throttle = Present<Schemas['ThrottleView']>;
+
+/** The database health gate's state (docs/spec.md §14). */
+export type GateState = Schemas['GateState'];
+/** One indicator of the health gate: its value (null when the service's role cannot read it),
+ * threshold, whether it is readable and whether it is over. */
+export type HealthReading = Present<Schemas['Reading']>;
+/** `GET /ops/health`: the gate, why it is throttled, every indicator as last sampled, and the
+ * sampler's settings. */
+export type HealthView = Narrow<Schemas['HealthView'], { reason: HealthReading | null; indicators: HealthReading[] }>;
+/** One indicator's sample (`GET /ops/health/samples`). */
+export type HealthSample = Present<Schemas['Sample']>;
+/** A throttled episode of the gate; `ended_at` is null while it lasts. */
+export type HealthEpisode = Present<Schemas['Episode']>;
+/** `GET /ops/health/samples`: the last hour's samples and episodes, oldest first. */
+export type HealthSamples = Narrow<Schemas['SampleList'], { items: HealthSample[]; episodes: HealthEpisode[] }>;
 export type Run = Narrow<
   Schemas['RunView'],
   {
@@ -104,6 +122,7 @@ export type Run = Narrow<
     pause: PauseView | null;
     waiting_for: WaitingFor | null;
     wave: WaveView | null;
+    throttle: Throttle | null;
   }
 >;
 /** The items of a run that finished in one minute (`GET /ops/runs/{id}/timeline`). */

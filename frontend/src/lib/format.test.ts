@@ -107,6 +107,10 @@ describe('remainingLabel', () => {
 
   it('says "paused", not a number or "Estimating…", while the run is paused', () => {
     expect(remainingLabel({ ...run, status: 'paused', eta_seconds: null }, now)).toBe('Remaining: paused');
+    // Held by the database health gate (docs/spec.md §14): the server sends no estimate either.
+    const held = { ...run, status: 'running' as const, eta_seconds: null, throttle: { indicator: 'external_check' } };
+    expect(remainingLabel(held, now)).toBe('Remaining: unknown while the health gate holds it');
+    expect(remainingLabel({ ...held, throttle: null, eta_seconds: 53 }, now)).toBe('Remaining: About 53s');
     expect(remainingLabel({ ...run, status: 'running' }, now)).toBe('Remaining: About 53s');
   });
 });

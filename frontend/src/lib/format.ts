@@ -44,7 +44,8 @@ export const QUIET_SECONDS = 10;
  * The "Remaining" line of an active run. While no tenant finishes the estimate grows (the
  * elapsed time rises, the processed count does not): after {@link QUIET_SECONDS} it says so,
  * before a stall is detected; a stalled run has no estimate, nor has a paused one (the server
- * sends none: the time it stays paused is the operator's).
+ * sends none: the time it stays paused is the operator's), nor one the database health gate holds
+ * (the time it is held is the database's, docs/spec.md §14).
  */
 export function remainingLabel(
   run: {
@@ -53,10 +54,12 @@ export function remainingLabel(
     last_progress_at?: string | null;
     started_at: string | null;
     stalled: unknown;
+    throttle?: unknown;
   },
   nowMs: number,
 ): string {
   if (run.status === 'paused') return 'Remaining: paused';
+  if (run.throttle != null && run.status !== 'completed') return 'Remaining: unknown while the health gate holds it';
   if (run.stalled) return 'Remaining: unknown while stalled';
   const base = `Remaining: ${formatEta(run.eta_seconds)}`;
   const since = run.last_progress_at ?? run.started_at;

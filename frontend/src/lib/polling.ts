@@ -24,3 +24,10 @@ export const ACTIVE_RUNS_POLL_INTERVAL_MS = 3000;
  * another operator starts appears within one poll (issue 22, item 4).
  */
 export const RUN_LIST_POLL_INTERVAL_MS = 5000;
+
+/**
+ * How often the database health page, and a throttle banner, ask for the gate (docs/spec.md §14):
+ * always, since the gate may close or open at any sample. The page asks for the samples as often,
+ * but only for those since the last it has.
+ */
+export const HEALTH_POLL_INTERVAL_MS = 3000;

@@ -67,7 +67,7 @@ describe('session bootstrap', () => {
 
     me.resolve(json(200, operatorSession(ALL_VIEW)));
     expect(await screen.findByRole('heading', { name: 'Runbooks' })).toBeTruthy();
-    expect(navLabels()).toEqual(['Runbooks', 'Runs', 'Audit log', 'Tokens', 'API docs']);
+    expect(navLabels()).toEqual(['Runbooks', 'Runs', 'Database health', 'Audit log', 'Tokens', 'API docs']);
     // A plain link out of the SPA router to the static Swagger UI page.
     expect(screen.getByRole('link', { name: 'API docs' }).getAttribute('href')).toBe('/system/api-docs/');
   });
@@ -266,7 +266,7 @@ describe('capabilities', () => {
     renderAt('/');
 
     expect(await screen.findByRole('heading', { name: 'Runs' })).toBeTruthy();
-    expect(navLabels()).toEqual(['Runs', 'Tokens', 'API docs']);
+    expect(navLabels()).toEqual(['Runs', 'Database health', 'Tokens', 'API docs']);
   });
 
   it('denies a page without its capability and does not call its API', async () => {
@@ -282,5 +282,17 @@ describe('capabilities', () => {
         .map((call) => call.path)
         .filter((path) => path !== '/system/api/notifications'),
     ).toEqual(['/system/api/auth/session']);
+  });
+
+  it('denies the Database health page without ops.runs.view and does not ask for the gate', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/auth/session': () => json(200, operatorSession(['audit.view'])),
+    });
+    renderAt('/ops/health');
+
+    expect(await screen.findByRole('heading', { name: 'Access denied' })).toBeTruthy();
+    expect(screen.getByText('ops.runs.view', { selector: 'code' })).toBeTruthy();
+    expect(navLabels()).toEqual(['Audit log', 'Tokens', 'API docs']);
+    expect(backend.calls.some((call) => call.path.startsWith('/system/api/ops/health'))).toBe(false);
   });
 });

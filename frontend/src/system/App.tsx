@@ -6,6 +6,7 @@ import { Layout } from './Layout';
 import { homePathFor } from './navigation';
 import { AccountPage } from './pages/AccountPage';
 import { AuditPage } from './pages/AuditPage';
+import { HealthPage } from './pages/HealthPage';
 import { RunbookPage } from './pages/RunbookPage';
 import { RunbooksPage } from './pages/RunbooksPage';
 import { RunDetailPage } from './pages/RunDetailPage';
@@ -74,6 +75,14 @@ export function App() {
           element={
             <RequireCapability capability="ops.runs.view">
               <RunDetailPage />
+            </RequireCapability>
+          }
+        />
+        <Route
+          path="ops/health"
+          element={
+            <RequireCapability capability="ops.runs.view">
+              <HealthPage />
             </RequireCapability>
           }
         />

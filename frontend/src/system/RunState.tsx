@@ -8,6 +8,19 @@ export function RunStateBadge({ run }: { run: Pick<Run, 'status' | 'outcome'> })
 }
 
 /**
+ * "Throttled" beside an active run's status while the database health gate holds it (docs/spec.md
+ * §14): its status stays queued or running, but no tenant of it starts.
+ */
+export function ThrottledTag({ run }: { run: Pick<Run, 'status' | 'throttle'> }) {
+  if (run.throttle == null || run.status === 'completed') return null;
+  return (
+    <span className="throttle-tag" title="Held by the database health gate: no tenant starts">
+      Throttled
+    </span>
+  );
+}
+
+/**
  * Native progress bar plus its percentage in text, coloured by what the run came to (issue 16,
  * obs. 3): running blue, succeeded green, partially succeeded amber, failed red, cancelled grey.
  * The colour is never alone: the state is written beside the percentage, and the bar's name

@@ -9,6 +9,7 @@ describe('visibleNavItems', () => {
     expect(labels(['ops.runbooks.view', 'ops.runs.view', 'audit.view'])).toEqual([
       'Runbooks',
       'Runs',
+      'Database health',
       'Audit log',
       'Tokens',
     ]);
@@ -20,7 +21,7 @@ describe('visibleNavItems', () => {
   });
 
   it('shows each page for its own capability only', () => {
-    expect(labels(['ops.runs.view'])).toEqual(['Runs', 'Tokens']);
+    expect(labels(['ops.runs.view'])).toEqual(['Runs', 'Database health', 'Tokens']);
     expect(labels(['audit.view'])).toEqual(['Audit log', 'Tokens']);
     expect(labels(['ops.runbooks.view'])).toEqual(['Runbooks', 'Tokens']);
   });

@@ -11,6 +11,7 @@ export interface NavItem {
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/ops/runbooks', label: 'Runbooks', capability: 'ops.runbooks.view' },
   { to: '/ops/runs', label: 'Runs', capability: 'ops.runs.view' },
+  { to: '/ops/health', label: 'Database health', capability: 'ops.runs.view' },
   { to: '/audit', label: 'Audit log', capability: 'audit.view' },
   { to: '/tokens', label: 'Tokens', capability: null },
 ];

@@ -1298,3 +1298,103 @@ describe('RunDetailPage run state (docs/spec.md §13)', () => {
     expect(screen.queryByTestId('pause-banner')).toBeNull();
   });
 });
+
+/** The gate as `GET /ops/health` answers while the external check fails. */
+function gate(overrides: Record<string, unknown> = {}) {
+  return {
+    state: 'throttled',
+    since: '2030-01-01T00:00:00Z',
+    healthy_streak: 0,
+    sampled_at: '2030-01-01T00:05:00Z',
+    reason: { name: 'external_check', value: 1, threshold: 0, available: true, over: true },
+    indicators: [{ name: 'external_check', value: 1, threshold: 0, available: true, over: true }],
+    sample_every_seconds: 5,
+    recovery_samples: 3,
+    ...overrides,
+  };
+}
+
+/** A running run the health gate holds since five minutes ago. */
+function throttledRun(throttle: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}) {
+  return bigRun({
+    waiting_for: { reason: 'throttled', jobs_ahead: null },
+    throttle: { indicator: 'external_check', value: 1, threshold: 0, since: new Date(Date.now() - 5 * 60_000).toISOString(), ...throttle },
+    ...overrides,
+  });
+}
+
+describe('RunDetailPage throttle banner (docs/spec.md §14)', () => {
+  it('says the run is held by the health gate: why, since when, what happens, when it resumes, what to do', async () => {
+    const since = new Date(Date.now() - 5 * 60_000).toISOString();
+    const backend = renderRun(throttledRun({ since }), { 'GET /system/api/ops/health': () => json(200, gate({ healthy_streak: 1 })) });
+    const banner = await screen.findByTestId('throttle-banner');
+    expect(banner.getAttribute('role')).toBe('status');
+    expect(banner.textContent).toContain('Held by the database health gate: External health check failing.');
+    expect(banner.textContent).toContain(`Since ${since.slice(0, 19).replace('T', ' ')} UTC (5 min ago).`);
+    expect(banner.textContent).toContain(
+      '2 tenants already running will finish; no other tenant of this run, or of any other, starts until the database is healthy again.',
+    );
+    // The gate's own settings, from GET /ops/health, and how far it has come.
+    await waitFor(() =>
+      expect(banner.textContent).toContain('It resumes by itself after 3 healthy samples in a row (about 15s) (1 of 3 so far).'),
+    );
+    expect(banner.textContent).toContain(
+      'What to do: Find out why the external health check (HEALTH_CHECK_URL) fails and fix it, or wait for it to pass. Database health shows every indicator against its threshold over the last hour.',
+    );
+    expect(banner.textContent).toContain('You can still pause or cancel the run.');
+    expect(within(banner).getByRole('link', { name: 'Open Database health' }).getAttribute('href')).toBe('/ops/health');
+    expect(within(banner).getByRole('button', { name: 'Pause…' })).toBeTruthy();
+    expect(within(banner).getByRole('button', { name: 'Cancel run…' })).toBeTruthy();
+    // Beside the status, and no second line for `waiting_for`.
+    expect(screen.getByText('Throttled', { selector: '.run-status .throttle-tag' })).toBeTruthy();
+    expect(screen.getByText('Running', { selector: '.run-status .badge' })).toBeTruthy();
+    expect(screen.queryByTestId('run-waiting')).toBeNull();
+    // No estimate: the time the gate holds the run is the database's.
+    expect(screen.getByTestId('run-remaining').textContent).toBe('Remaining: unknown while the health gate holds it');
+    expect(backend.unexpected.filter((call) => call.includes('/health'))).toEqual([]);
+  });
+
+  it('names a PostgreSQL indicator with its value and threshold, and what to look for', async () => {
+    renderRun(
+      throttledRun(
+        { indicator: 'oldest_transaction_seconds', value: 312.2, threshold: 300 },
+        { counts: { ...bigRun().counts, processed: 0, succeeded: 0, failed: 0, running: 0 }, progress_percent: 0 },
+      ),
+      { 'GET /system/api/ops/health': () => json(200, gate()) },
+    );
+    const banner = await screen.findByTestId('throttle-banner');
+    expect(banner.textContent).toContain('Held by the database health gate: Oldest transaction of another client: 312 s, threshold 300 s.');
+    expect(banner.textContent).toContain('None of its 1000 tenants has started');
+    expect(banner.textContent).toContain('What to do: Find the long transaction in pg_stat_activity');
+  });
+
+  it('opens the pause dialog from the banner, and offers only what the operator may do', async () => {
+    renderRun(throttledRun(), { 'GET /system/api/ops/health': () => json(200, gate()) });
+    fireEvent.click(within(await screen.findByTestId('throttle-banner')).getByRole('button', { name: 'Pause…' }));
+    expect(await screen.findByRole('dialog', { name: 'Pause run #9?' })).toBeTruthy();
+    cleanup();
+
+    renderWith(throttledRun(), ['ops.runs.view'], { 'GET /system/api/ops/health': () => json(200, gate()) });
+    const banner = await screen.findByTestId('throttle-banner');
+    expect(within(banner).queryByRole('button')).toBeNull();
+    expect(within(banner).getByRole('link', { name: 'Open Database health' })).toBeTruthy();
+    expect(banner.textContent).toContain('An operator who may control or cancel runs can still pause or cancel it.');
+  });
+
+  it('says the gate has opened while the run still carries its throttle', async () => {
+    renderRun(throttledRun(), { 'GET /system/api/ops/health': () => json(200, gate({ state: 'healthy', reason: null, healthy_streak: 3 })) });
+    const banner = await screen.findByTestId('throttle-banner');
+    await waitFor(() => expect(banner.textContent).toContain('The database is healthy again: tenants start again within a few seconds.'));
+  });
+
+  it('shows no banner without a throttle, nor on a completed run', async () => {
+    renderRun(bigRun());
+    await screen.findByTestId('run-options');
+    expect(screen.queryByTestId('throttle-banner')).toBeNull();
+    expect(document.querySelector('.throttle-tag')).toBeNull();
+    cleanup();
+    renderRun({ ...run('completed', 4), throttle: { indicator: 'external_check', value: 1, threshold: 0, since: '2030-01-01T00:00:00Z' } });
+    await screen.findByTestId('run-options');
+    expect(screen.queryByTestId('throttle-banner')).toBeNull();
+  });
+});

@@ -27,9 +27,10 @@ import { ItemAttempts } from '../components/ItemAttempts';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
 import { PauseBanner } from '../components/PauseBanner';
 import { CancelRunDialog, ConcurrencyDialog, PauseRunDialog, ResumeRunDialog } from '../components/RunActionDialogs';
-import { RunProgress, RunStateBadge } from '../RunState';
+import { RunProgress, RunStateBadge, ThrottledTag } from '../RunState';
 import { RunTimeline } from '../components/RunTimeline';
 import { StallBanner } from '../components/StallBanner';
+import { ThrottleBanner } from '../components/ThrottleBanner';
 import { api, useOperator } from '../session';
 
 const ITEMS_PER_PAGE = 100;
@@ -140,7 +141,10 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
   const mayResumeRun = mayControl && mayResume(run);
   const mayChangeCap = mayControl && !completed && run.cancel_reason === null;
   const mayRetry = mayRetryFailed(run, operator.capabilities);
-  const waiting = waitingSentence(run.waiting_for, run.counts.running);
+  // The database health gate holding the run (docs/spec.md §14): its banner says why nothing
+  // starts, so no second line for `waiting_for` says it again.
+  const throttled = run.throttle != null && !completed;
+  const waiting = throttled ? null : waitingSentence(run.waiting_for, run.counts.running);
   const showItems = (filters: { item_search?: string; item_status?: string }) => {
     setItemFilters({ item_search: '', item_status: '', ...filters });
     document.getElementById(`${ids}-items`)?.scrollIntoView?.({ block: 'start' });
@@ -171,6 +175,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
       )}
       <div className="run-status">
         <RunStateBadge run={run} />
+        <ThrottledTag run={run} />
         <RunProgress run={run} label="Run progress" />
         {run.wave && (
           <span className="tag wave-tag" data-testid="run-wave">
@@ -226,6 +231,15 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
           onResume={mayResumeRun ? () => setAction('resume') : null}
           onCancel={mayCancel ? () => setAction('cancel') : null}
           onShowItems={(status) => showItems({ item_status: status })}
+        />
+      )}
+      {throttled && run.throttle && (
+        <ThrottleBanner
+          run={run}
+          throttle={run.throttle}
+          now={now}
+          onPause={mayPauseRun ? () => setAction('pause') : null}
+          onCancel={mayCancel ? () => setAction('cancel') : null}
         />
       )}
       {run.cancel_reason !== null && (
@@ -368,7 +382,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
         </dd>
         <dt>Active time</dt>
         <dd data-testid="run-active-time">
-          {formatDuration(run.active_seconds)} <span className="muted">(running; time queued or paused not counted)</span>
+          {formatDuration(run.active_seconds)} <span className="muted">(running; time queued, paused or held by the health gate not counted)</span>
         </dd>
         <dt>Reason</dt>
         <dd>

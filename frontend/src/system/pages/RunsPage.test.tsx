@@ -266,3 +266,29 @@ describe('RunsPage paused runs (docs/spec.md §13)', () => {
     );
   });
 });
+
+describe('RunsPage throttled runs (docs/spec.md §14)', () => {
+  it('marks a run the database health gate holds beside its status', async () => {
+    const held = {
+      ...run(9, 'succeeded'),
+      status: 'running',
+      outcome: null,
+      progress_percent: 0,
+      duration_seconds: null,
+      completed_at: null,
+      throttle: { indicator: 'external_check', value: 1, threshold: 0, since: '2030-01-01T00:00:05Z' },
+    };
+    fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: [held, { ...run(7, 'succeeded'), throttle: null }], page: 1, per_page: 25, total: 2 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs' });
+    const table = await screen.findByRole('table', { name: 'Runs, newest first' });
+    const [heldRow, doneRow] = within(table).getAllByRole('row').slice(1);
+    expect(within(heldRow!).getByText('Running', { selector: '.badge' })).toBeTruthy();
+    const tag = within(heldRow!).getByText('Throttled');
+    expect(tag.className).toBe('throttle-tag');
+    expect(tag.getAttribute('title')).toBe('Held by the database health gate: no tenant starts');
+    expect(within(doneRow!).queryByText('Throttled')).toBeNull();
+  });
+});

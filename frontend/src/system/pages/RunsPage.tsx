@@ -11,7 +11,7 @@ import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { TenantPicker } from '../components/TenantPicker';
-import { RunProgress, RunStateBadge } from '../RunState';
+import { RunProgress, RunStateBadge, ThrottledTag } from '../RunState';
 import { api, useOperator } from '../session';
 
 const PER_PAGE = 25;
@@ -298,7 +298,10 @@ export function RunsPage() {
                       <Link to={`/ops/runs/${run.id}`}>#{run.id}</Link>
                     </td>
                     <td>
-                      <RunStateBadge run={run} />
+                      <span className="run-state-cell">
+                        <RunStateBadge run={run} />
+                        <ThrottledTag run={run} />
+                      </span>
                     </td>
                     <td>
                       <RunProgress run={run} label={`Run ${run.id} progress`} />
