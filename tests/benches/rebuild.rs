@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use atlas_ops::context::AppContext;
 use atlas_ops::domain::run::{Outcome, Reason, RunStatus, Scope, Source};
-use atlas_ops::jobs::worker;
 use atlas_ops::runs::preflight;
 use atlas_ops::runs::start::{StartRequest, start};
 use atlas_ops_tests::postgres;
@@ -570,7 +569,7 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
     .await
     .expect("operator");
     let shutdown = CancellationToken::new();
-    let handles = worker::spawn(&ctx, workers, &shutdown);
+    let handles = atlas_ops::app::spawn_workers(&ctx, workers, &shutdown);
     let first = pipeline_run(&ctx, REBUILD, serde_json::Value::Null).await;
     let (preflight_time, pipeline, changed) = (first.preflight, first.run, first.changed);
     let pipeline_sum = one_string(&pdb, &checksum_sql()).await;
@@ -677,7 +676,7 @@ async fn bench_sqlite(tenants: u64, per_tenant: u64) -> SqliteResult {
         .expect("connect");
     let ctx = atlas_ops::app::context(pdb.clone(), settings);
     let shutdown = CancellationToken::new();
-    let handles = worker::spawn(&ctx, workers, &shutdown);
+    let handles = atlas_ops::app::spawn_workers(&ctx, workers, &shutdown);
     let pipeline = pipeline_run(&ctx, REBUILD, serde_json::Value::Null)
         .await
         .run;
@@ -792,7 +791,7 @@ fn main() {
     let _ = writeln!(md, "# Benchmark results\n");
     let _ = writeln!(
         md,
-        "Machine: {} cores, PostgreSQL at DATABASE_URL/TEST_DATABASE_URL (local; TLS: `PGSSLMODE={}`). Command: `make bench` (`BENCH_SHAPES={shapes}`). Release build, 2 workers in the benchmark process (as `serve` runs them). Where the time goes and why: `bench/PROFILE.md`. {traces}\n",
+        "Machine: {} cores, PostgreSQL at DATABASE_URL/TEST_DATABASE_URL (local; TLS: `PGSSLMODE={}`). Command: `make bench` (`BENCH_SHAPES={shapes}`). Release build, 2 workers and the health sampler in the benchmark process (as `serve` runs them; default thresholds). Where the time goes and why: `bench/PROFILE.md`. {traces}\n",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),
