@@ -32,6 +32,7 @@ pub fn chores() -> Chores {
         .with(crate::runs::reconcile::Reconciler)
         .with(crate::runs::preflight::UncitedPreflights)
         .with(crate::runs::throttle::Stamper)
+        .with(crate::runs::changes::Purge)
 }
 
 /// Starts `n` job workers and, when there is at least one, this process's chores and its

@@ -114,6 +114,8 @@ pub struct Settings {
     pub sse_max_per_operator: usize,
     /// The database health gate (docs/spec.md §14).
     pub health: HealthSettings,
+    /// How long a completed run's change log is kept (`CHANGE_LOG_RETENTION_DAYS`, default 30).
+    pub change_log_retention: chrono::Duration,
     /// Secrets that were generated because they were missing (demo mode only).
     pub generated_secrets: Vec<&'static str>,
     /// Where demo mode keeps the secrets it generated, so that a restart keeps sessions and
@@ -353,6 +355,11 @@ impl Settings {
             hash_wait: Duration::from_millis(parse(&get, "HASH_WAIT_MS", 2_000)?),
             sse_max_lifetime: Duration::from_secs(parse(&get, "SSE_MAX_SECONDS", 3_600)?),
             sse_max_per_operator: parse(&get, "SSE_MAX_PER_OPERATOR", 10)?,
+            change_log_retention: chrono::Duration::days(positive(
+                &get,
+                "CHANGE_LOG_RETENTION_DAYS",
+                30,
+            )?),
             health: HealthSettings {
                 sample_every: Duration::from_millis(positive(
                     &get,
@@ -685,6 +692,7 @@ mod tests {
         assert_eq!(s.keep_alive, Duration::from_secs(5));
         assert_eq!(s.max_connections_per_ip, 64);
         assert_eq!(s.max_connections, 4_096);
+        assert_eq!(s.change_log_retention, chrono::Duration::days(30));
         assert_eq!(s.login_failures_per_ip_per_minute, 30);
         let s = settings(&[
             ("KEEP_ALIVE_SECONDS", "9"),

@@ -413,6 +413,50 @@ async fn yes_wait_completes_a_run_and_the_data_matches(backend: Backend) {
     expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("tenant-006"));
     expect_code(&env.run(&["runs", "show", "999999"]).await, 1);
+    // `runs changes`: the change log (docs/spec.md §15), one tenant's, as JSON and as text.
+    let out = env
+        .run(&[
+            "runs",
+            "changes",
+            &id,
+            "--tenant",
+            "tenant-002",
+            "--per-page",
+            "100",
+            "--json",
+        ])
+        .await;
+    expect_code(&out, 0);
+    let changes = stdout_json(&out);
+    let tenant_2 = &shown["items"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["tenant_external_id"] == "tenant-002")
+        .expect("tenant-002")
+        .clone();
+    assert_eq!(changes["total"], tenant_2["findings_changed"], "{changes}");
+    let first = &changes["items"][0];
+    assert_eq!(first["tenant_id"], tenant_2["tenant_id"]);
+    assert!(
+        first["after"].as_object().is_some_and(|a| !a.is_empty()),
+        "{first}"
+    );
+    let out = env.run(&["runs", "changes", &id, "--per-page", "1"]).await;
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(" changed row(s); page 1"), "{text}");
+    assert!(text.contains(" -> "), "{text}");
+    expect_code(
+        &env.run(&["runs", "changes", &id, "--tenant", "tenant-999"])
+            .await,
+        1,
+    );
+    expect_code(&env.run(&["runs", "changes", "999999"]).await, 1);
+    expect_code(
+        &env.run(&["runs", "changes", &id, "--per-page", "0"]).await,
+        2,
+    );
     let out = env.run(&["runs", "list", "--status", "queued"]).await;
     expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("no runs"));

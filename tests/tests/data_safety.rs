@@ -21,7 +21,7 @@ use atlas_ops::domain::run::ScopeKind;
 use atlas_ops::domain::run::{Outcome, RunStatus, Scope};
 use atlas_ops::jobs;
 use atlas_ops::runbooks::{
-    ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
+    ChangeLog, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
 };
 use atlas_ops::runs::start::start;
 use atlas_ops::runs::{preflight, query, reconcile, service};
@@ -636,6 +636,7 @@ impl Runbook for SlowRunbook {
         txn: &DatabaseTransaction,
         _tenant_id: i64,
         _plan: &Plan<'_>,
+        _log: &ChangeLog,
     ) -> Result<TenantReport, DbErr> {
         let hold = match txn.get_database_backend() {
             sea_orm::DbBackend::Postgres => Duration::from_secs(2),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use atlas_ops::domain::capability::Capability;
 use atlas_ops::domain::run::ScopeKind;
 use atlas_ops::runbooks::{
-    ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
+    ChangeLog, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
 };
 use atlas_ops_tests::runs::{SMALL, count, drain};
 use atlas_ops_tests::{Backend, db_tests, spawn_app_with_context};
@@ -112,6 +112,7 @@ impl Runbook for BumpTimesSeen {
         txn: &DatabaseTransaction,
         tenant_id: i64,
         plan: &Plan<'_>,
+        _log: &ChangeLog,
     ) -> Result<TenantReport, DbErr> {
         let severity = severity(plan);
         let n = matching(txn, tenant_id, &severity).await?;

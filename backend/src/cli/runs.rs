@@ -1,4 +1,4 @@
-//! `atlas-ops runs list|show|attempts|pause|resume|cancel`: operation runs on a shell, from the
+//! `atlas-ops runs list|show|attempts|changes|pause|resume|cancel`: operation runs on a shell, from the
 //! same read models and services as the API.
 //!
 //! `--json` prints the API's wire format: the list envelope `{items, page, per_page, total}`,
@@ -10,7 +10,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use sea_orm::Iterable;
+use sea_orm::{ColumnTrait, EntityTrait, Iterable, QueryFilter};
 
 use crate::cli::Exit;
 use crate::cli::server::open;
@@ -19,6 +19,7 @@ use crate::context::AppContext;
 use crate::domain::capability::Capability;
 use crate::domain::run::{Outcome, RunStatus, Source};
 use crate::export::{self, PAGE, RUN_COLUMNS};
+use crate::runs::changes as run_changes;
 use crate::runs::query::{self, RunFilter, RunView};
 use crate::runs::{RunError, attempts, control, service};
 
@@ -92,6 +93,24 @@ pub enum RunsCommand {
         #[arg(long, value_name = "EXTERNAL_ID")]
         tenant: Option<String>,
         /// Machine-readable JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What a run changed, row by row: each changed column's value before and the value
+    /// written (`GET /ops/runs/{id}/changes`, its change log).
+    Changes {
+        /// The run id.
+        id: i64,
+        /// Only this tenant's changes (its external id).
+        #[arg(long, value_name = "EXTERNAL_ID")]
+        tenant: Option<String>,
+        /// Page number, from 1.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        page: u64,
+        /// Rows per page (1-100).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100))]
+        per_page: u64,
+        /// Machine-readable JSON on standard output (the API's `{items, page, per_page, total}`).
         #[arg(long)]
         json: bool,
     },
@@ -209,6 +228,13 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
             }
             Ok(Exit::Succeeded)
         }
+        RunsCommand::Changes {
+            id,
+            tenant,
+            page,
+            per_page,
+            json,
+        } => changes(&ctx, id, tenant, (page, per_page), json).await,
         RunsCommand::Attempts {
             run_id,
             item_id,
@@ -279,6 +305,66 @@ async fn control(ctx: &AppContext, action: Action, args: ControlArgs) -> anyhow:
         println!("{}", serde_json::to_string_pretty(&run)?);
     } else {
         print_run(&run);
+    }
+    Ok(Exit::Succeeded)
+}
+
+/// `runs changes`: a page of the run's changed rows, as a table or JSON; exit 1 when the run
+/// or the tenant does not exist, or the run's change log has been purged.
+async fn changes(
+    ctx: &AppContext,
+    run_id: i64,
+    tenant: Option<String>,
+    (page, per_page): (u64, u64),
+    json: bool,
+) -> anyhow::Result<Exit> {
+    let Some(run) = query::find(&ctx.db, run_id).await? else {
+        eprintln!("run #{run_id} not found");
+        return Ok(Exit::Failed);
+    };
+    if run.changes_purged_at.is_some() {
+        eprintln!(
+            "run #{run_id}'s change log has been purged (kept CHANGE_LOG_RETENTION_DAYS after the run completes)"
+        );
+        return Ok(Exit::Failed);
+    }
+    let tenant_id = match tenant {
+        Some(external_id) => match crate::entities::tenants::Entity::find()
+            .filter(crate::entities::tenants::Column::ExternalId.eq(external_id.clone()))
+            .one(&ctx.db)
+            .await?
+        {
+            Some(t) => Some(t.id),
+            None => {
+                eprintln!("no tenant {external_id}");
+                return Ok(Exit::Failed);
+            }
+        },
+        None => None,
+    };
+    let (rows, total) =
+        run_changes::list(&ctx.db, run_id, tenant_id, (page - 1) * per_page, per_page).await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "items": rows, "page": page, "per_page": per_page, "total": total,
+            }))?
+        );
+        return Ok(Exit::Succeeded);
+    }
+    println!("run #{run_id}: {total} changed row(s); page {page}");
+    for row in &rows {
+        println!(
+            "  finding {} (tenant {}) [{}]",
+            row.finding_id,
+            row.tenant_id,
+            row.rules.join(", ")
+        );
+        for (column, after) in &row.after {
+            let before = row.before.get(column).unwrap_or(&serde_json::Value::Null);
+            println!("    {column}: {before} -> {after}");
+        }
     }
     Ok(Exit::Succeeded)
 }

@@ -58,6 +58,7 @@ pub struct Model {
     pub wave: Option<i32>,
     pub gate_ordinal: Option<i64>,
     pub throttle: Option<Json>,
+    pub changes_purged_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

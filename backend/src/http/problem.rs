@@ -62,6 +62,9 @@ pub enum ApiError {
         /// The active run, when a run blocks the request.
         active_run_id: Option<i64>,
     },
+    /// 410: the resource existed and is gone for good (a purged change log).
+    #[error("{0}")]
+    Gone(String),
     /// 413: body too large.
     #[error("request body is too large")]
     PayloadTooLarge,
@@ -200,6 +203,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } | ApiError::Refused { .. } => {

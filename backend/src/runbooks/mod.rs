@@ -16,6 +16,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::Serialize;
 
 use crate::domain::run::ScopeKind;
+pub use crate::runs::changes::{ChangeLog, ChangedRow};
 
 /// One rule of a runbook, as the API, the console and the CLI show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,12 +149,14 @@ pub trait Runbook: Send + Sync + 'static {
         sample_limit: usize,
     ) -> Result<TenantReport, DbErr>;
     /// Applies the repair for `tenant_id` inside `txn` (the caller commits it together with the
-    /// item's terminal status and the run's counters).
+    /// item's terminal status and the run's counters), recording every row it changes in `log`
+    /// batch by batch, in `txn` (docs/spec.md §15).
     async fn execute_tenant(
         &self,
         txn: &DatabaseTransaction,
         tenant_id: i64,
         plan: &Plan<'_>,
+        log: &ChangeLog,
     ) -> Result<TenantReport, DbErr>;
 
     /// The keys of [`Runbook::rules`], in order.

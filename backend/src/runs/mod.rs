@@ -5,6 +5,7 @@
 //! guarded SQL `UPDATE ... WHERE status = ...`, so two processes can never both apply it.
 
 pub mod attempts;
+pub mod changes;
 pub mod control;
 pub mod execute;
 pub mod failure;

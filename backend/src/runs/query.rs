@@ -355,6 +355,9 @@ pub struct RunView {
     /// While the database health gate holds every run (docs/spec.md §14): the indicator over
     /// its threshold, its value and threshold, and since when this run is held; null otherwise.
     pub throttle: Option<crate::runs::throttle::ThrottleView>,
+    /// Whether the run's change log is kept (`GET /ops/runs/{id}/changes`): false once
+    /// `CHANGE_LOG_RETENTION_DAYS` after its completion have purged it (docs/spec.md §15).
+    pub changes_available: bool,
     /// For a run with waves: the last released wave and how many there are; null without.
     pub wave: Option<control::WaveView>,
     /// Why the run's unstarted items are not starting (`workers`, `paused`, `throttled`,
@@ -676,6 +679,7 @@ fn to_view(
         options: RunOptions::default(),
         pause: None,
         throttle: None,
+        changes_available: run.changes_purged_at.is_none(),
         wave: None,
         waiting_for: None,
         last_progress_at: run.progressed_at,

@@ -707,6 +707,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/api/ops/runs/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a run's changes.
+         * @description Every row the run changed (its change log, docs/spec.md §15), by tenant and in the order
+         *     written, paginated: the finding, the rules that changed it, and each column it changed with
+         *     the value it overwrote (`before`) and the value it wrote (`after`). `tenant_id` keeps one
+         *     tenant's. A run whose log has passed `CHANGE_LOG_RETENTION_DAYS` answers 410; the run view's
+         *     `changes_available` says so beforehand.
+         *
+         *     Who may call it: an operator with `ops.runs.view`. Changes nothing.
+         */
+        get: operations["changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/api/ops/runs/{id}/events": {
         parameters: {
             query?: never;
@@ -1630,6 +1656,11 @@ export interface components {
             active_seconds: number;
             /** @description Cancellation reason, when cancelled. */
             cancel_reason?: string | null;
+            /**
+             * @description Whether the run's change log is kept (`GET /ops/runs/{id}/changes`): false once
+             *     `CHANGE_LOG_RETENTION_DAYS` after its completion have purged it (docs/spec.md §15).
+             */
+            changes_available: boolean;
             /**
              * Format: date-time
              * @description Completed.
@@ -4060,6 +4091,11 @@ export interface operations {
                             /** @description Cancellation reason, when cancelled. */
                             cancel_reason?: string | null;
                             /**
+                             * @description Whether the run's change log is kept (`GET /ops/runs/{id}/changes`): false once
+                             *     `CHANGE_LOG_RETENTION_DAYS` after its completion have purged it (docs/spec.md §15).
+                             */
+                            changes_available: boolean;
+                            /**
                              * Format: date-time
                              * @description Completed.
                              */
@@ -4497,6 +4533,138 @@ export interface operations {
                 };
             };
             /** @description Invalid reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changes: {
+        parameters: {
+            query?: {
+                /** @description Only this tenant's changed rows (the tenant's id). */
+                tenant_id?: number;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1..=100 (default 25). */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Changed rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        items: {
+                            /** @description Each column the run changed, with the value it wrote. */
+                            after: Record<string, unknown>;
+                            /** @description Each column the run changed, with the value it overwrote. */
+                            before: Record<string, unknown>;
+                            /**
+                             * Format: int64
+                             * @description The finding.
+                             */
+                            finding_id: number;
+                            /** @description The rules that changed it. */
+                            rules: string[];
+                            /**
+                             * Format: int64
+                             * @description Its tenant.
+                             */
+                            tenant_id: number;
+                        }[];
+                        /**
+                         * Format: int64
+                         * @description This page's number.
+                         */
+                        page: number;
+                        /**
+                         * Format: int64
+                         * @description The page size.
+                         */
+                        per_page: number;
+                        /**
+                         * Format: int64
+                         * @description Items over all pages.
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runs.view */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run's change log has been purged (retention) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or unknown filter, or invalid pagination */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -44,6 +44,7 @@ pub fn system_api(cfg: &mut ServiceConfig) {
         .service(ops::runs::detail::detail)
         .service(ops::runs::items::items)
         .service(ops::runs::attempts::item_attempts)
+        .service(ops::runs::changes::changes)
         .service(ops::runs::timeline::timeline)
         .service(ops::runs::items_export::export)
         .service(ops::runs::cancel::cancel)

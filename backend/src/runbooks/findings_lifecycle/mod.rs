@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use crate::domain::run::ScopeKind;
-use crate::runbooks::{ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object};
+use crate::runbooks::{
+    ChangeLog, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
+};
 use rules::{Rebuild, Rule};
 
 /// The runbook.
@@ -167,12 +169,15 @@ impl Runbook for FindingsLifecycleRebuild {
         txn: &DatabaseTransaction,
         tenant_id: i64,
         _plan: &Plan<'_>,
+        log: &ChangeLog,
     ) -> Result<TenantReport, DbErr> {
         let mut total = TenantReport::default();
         let mut batches = store::GroupBatches::for_writing(tenant_id);
         while let Some(batch) = batches.next(txn).await? {
             let rebuild = rules::rebuild(batch);
             if batches.write(txn, &rebuild.changes).await? {
+                log.record(txn, &store::changed_rows(&rebuild.changes))
+                    .await?;
                 total.merge(report(&rebuild, 0), 0);
             }
         }

@@ -17,10 +17,12 @@ use sea_orm::{
     QuerySelect, QueryTrait, Select, sea_query::Expr,
 };
 use serde::Serialize;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use super::rules::{Finding, FindingChange, Ts};
 use crate::entities::findings;
+use crate::runbooks::ChangedRow;
 
 /// Rows read per query; a batch may exceed it only by one recurrence-key group.
 const BATCH_ROWS: u64 = 2_000;
@@ -302,6 +304,50 @@ fn changed_columns(before: &Finding, after: &Finding) -> u16 {
     .iter()
     .enumerate()
     .fold(0, |mask, (i, &changed)| mask | (u16::from(changed) << i))
+}
+
+/// The change-log rows of `changes` (docs/spec.md §15): each changed column of each row, with
+/// its value before and the value written, as the API shows them.
+pub fn changed_rows(changes: &[FindingChange]) -> Vec<ChangedRow> {
+    changes
+        .iter()
+        .map(|change| {
+            let mask = changed_columns(&change.before, &change.after);
+            let (mut before, mut after) = (Map::new(), Map::new());
+            for (i, (column, _)) in WRITABLE.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    before.insert((*column).to_owned(), column_value(&change.before, i));
+                    after.insert((*column).to_owned(), column_value(&change.after, i));
+                }
+            }
+            ChangedRow {
+                id: change.after.id,
+                rules: change.rules.iter().map(ToString::to_string).collect(),
+                before,
+                after,
+            }
+        })
+        .collect()
+}
+
+/// The value of the `i`th of [`WRITABLE`] in `f`, as JSON.
+fn column_value(f: &Finding, i: usize) -> Value {
+    let ts = |t: Option<Ts>| {
+        t.map_or(Value::Null, |t| {
+            Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        })
+    };
+    match i {
+        0 => Value::String(f.status.clone()),
+        1 => ts(f.first_seen_at),
+        2 => ts(f.last_seen_at),
+        3 => f.times_seen.map_or(Value::Null, Value::from),
+        4 => ts(f.due_at),
+        5 => ts(f.triaged_at),
+        6 => ts(f.resolved_at),
+        7 => ts(f.closed_at),
+        _ => f.closed_reason.clone().map_or(Value::Null, Value::String),
+    }
 }
 
 /// Writes changed rows back in one `UPDATE ... FROM` over a single JSON parameter (one round

@@ -20,7 +20,10 @@ use utoipa::ToSchema;
 
 use crate::domain::run::ScopeKind;
 use crate::entities::findings;
-use crate::runbooks::{ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object};
+use crate::runbooks::{
+    ChangeLog, ChangedRow, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport,
+    parameters_object,
+};
 use rules::{Criteria, Finding};
 
 /// The runbook.
@@ -226,11 +229,12 @@ async fn batch(
 /// Walks the tenant's closable findings, applying S1; with `txn`, writes the closures.
 async fn apply(
     db: &impl ConnectionTrait,
-    write: bool,
+    log: Option<&ChangeLog>,
     tenant_id: i64,
     plan: &Plan<'_>,
     sample_limit: usize,
 ) -> Result<TenantReport, DbErr> {
+    let write = log.is_some();
     let criteria = criteria_of(plan)?;
     let mut report = TenantReport::default();
     let mut after_id = 0;
@@ -242,8 +246,17 @@ async fn apply(
         // Closed rows by which of `closed_reason` and `closed_at` change (`status` always
         // does): only changed columns are written.
         let mut closed: BTreeMap<(bool, bool), Vec<i64>> = BTreeMap::new();
+        let mut logged = Vec::new();
         for row in &rows {
             if let Some(after) = rules::close_stale(row, &criteria, plan.planned_at) {
+                if write {
+                    logged.push(ChangedRow::between(
+                        row.id,
+                        vec!["S1".to_owned()],
+                        &serde_json::to_value(row).map_err(|e| DbErr::Custom(e.to_string()))?,
+                        &serde_json::to_value(&after).map_err(|e| DbErr::Custom(e.to_string()))?,
+                    ));
+                }
                 if report.sample.len() < sample_limit {
                     report.sample.push(serde_json::json!({
                         "finding_id": row.id,
@@ -279,6 +292,9 @@ async fn apply(
                 .filter(findings::Column::Id.is_in(ids))
                 .exec(db)
                 .await?;
+        }
+        if let Some(log) = log {
+            log.record(db, &logged).await?;
         }
         if (rows.len() as u64) < BATCH_ROWS {
             break;
@@ -353,7 +369,7 @@ impl Runbook for CloseStaleFindings {
         plan: &Plan<'_>,
         sample_limit: usize,
     ) -> Result<TenantReport, DbErr> {
-        apply(db, false, tenant_id, plan, sample_limit).await
+        apply(db, None, tenant_id, plan, sample_limit).await
     }
 
     async fn execute_tenant(
@@ -361,8 +377,9 @@ impl Runbook for CloseStaleFindings {
         txn: &DatabaseTransaction,
         tenant_id: i64,
         plan: &Plan<'_>,
+        log: &ChangeLog,
     ) -> Result<TenantReport, DbErr> {
-        apply(txn, true, tenant_id, plan, 0).await
+        apply(txn, Some(log), tenant_id, plan, 0).await
     }
 }
 

@@ -13,6 +13,7 @@ use crate::db;
 use crate::domain::run::ItemStatus;
 use crate::jobs::{self, BackgroundJob, JobHandle};
 use crate::runbooks;
+use crate::runs::changes::ChangeLog;
 use crate::runs::control;
 use crate::runs::failure::ItemFailure;
 use crate::runs::service::{self, Recorded, Started};
@@ -232,8 +233,9 @@ async fn execute(
         let txn = db::begin_write(&ctx.db).await?;
         let applied = async {
             db::set_lock_timeout(&txn, lock_timeout).await?;
+            let log = ChangeLog::new(run_id, target.tenant_id, item_id, ctx.now());
             let report = runbook
-                .execute_tenant(&txn, target.tenant_id, &plan)
+                .execute_tenant(&txn, target.tenant_id, &plan, &log)
                 .await?;
             let recorded =
                 service::record_success(&txn, run_id, item_id, &report, ctx.now()).await?;

@@ -1,8 +1,9 @@
-//! Runs: list, CSV exports, detail, items and their attempts, throughput timeline, progress
-//! events, cancel, pause, resume, options and retry (`/system/api/ops/runs...`).
+//! Runs: list, CSV exports, detail, items and their attempts, changes, throughput timeline,
+//! progress events, cancel, pause, resume, options and retry (`/system/api/ops/runs...`).
 
 pub mod attempts;
 pub mod cancel;
+pub mod changes;
 pub mod detail;
 pub mod events;
 pub mod export;
