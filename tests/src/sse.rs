@@ -35,3 +35,24 @@ pub async fn read_until_closed(res: &mut reqwest::Response, within: Duration) ->
     .is_ok();
     (text, closed)
 }
+
+/// Reads `res` into `text` until an event satisfies `done` (each chunk within 10 s); every
+/// event so far.
+pub async fn events_until(
+    res: &mut reqwest::Response,
+    text: &mut String,
+    done: impl Fn(&(String, Value)) -> bool,
+) -> Vec<(String, Value)> {
+    loop {
+        let all = events(text);
+        if all.iter().any(&done) {
+            return all;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+            .await
+            .expect("an event in time")
+            .expect("chunk")
+            .expect("stream open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}

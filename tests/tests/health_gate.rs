@@ -12,6 +12,7 @@ use atlas_ops_tests::runs::{
     count, expected_after, preflight_and_start, seed, seed_shape, slow_down_rebuilds, snapshot,
     wait_until,
 };
+use atlas_ops_tests::sse::events_until;
 use atlas_ops_tests::webhook::{self, Mode};
 use atlas_ops_tests::{Backend, TestApp, db_tests, spawn_app_with};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -328,6 +329,26 @@ async fn a_run_resumed_during_an_episode_stays_unstarted_until_it_ends(backend: 
         "nothing had started"
     );
     assert_throttled(&app, run_id, "external_check").await;
+    // The event stream carries the throttle, and its end.
+    let token = app
+        .operator_token(
+            "watcher",
+            &[atlas_ops::domain::capability::Capability::RunsView],
+        )
+        .await;
+    let mut stream = app
+        .client()
+        .get(app.url(&format!("/system/api/ops/runs/{run_id}/events")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("events");
+    let mut text = String::new();
+    let seen = events_until(&mut stream, &mut text, |(_, run)| {
+        run["throttle"]["indicator"] == "external_check"
+    })
+    .await;
+    assert_eq!(seen.last().map(|(name, _)| name.as_str()), Some("progress"));
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(
         started_and_finished(&app, run_id).await,
@@ -335,6 +356,11 @@ async fn a_run_resumed_during_an_episode_stays_unstarted_until_it_ends(backend: 
         "a tenant started during the episode"
     );
     check.set_mode(Mode::Up);
+    events_until(&mut stream, &mut text, |(_, run)| {
+        run["throttle"].is_null() && run["status"] != "queued"
+    })
+    .await;
+    drop(stream);
     assert!(
         wait_until(&app, &completed(run_id), Duration::from_secs(30)).await,
         "the run did not complete once healthy"

@@ -848,26 +848,6 @@ async fn pause_resume_and_options_over_the_api(backend: Backend) {
     let _ = who;
 }
 
-/// Reads the stream until an event satisfies `done`; the events so far.
-async fn events_until(
-    res: &mut reqwest::Response,
-    text: &mut String,
-    done: impl Fn(&(String, Value)) -> bool,
-) -> Vec<(String, Value)> {
-    loop {
-        let all = atlas_ops_tests::sse::events(text);
-        if all.iter().any(&done) {
-            return all;
-        }
-        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
-            .await
-            .expect("an event in time")
-            .expect("chunk")
-            .expect("stream open");
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 async fn the_event_stream_carries_a_pause_and_a_resume_as_progress(backend: Backend) {
     let app = spawn_app(backend).await;
     let who = seed(&app).await;
@@ -886,7 +866,8 @@ async fn the_event_stream_carries_a_pause_and_a_resume_as_progress(backend: Back
         .expect("request");
     assert_eq!(res.status(), 200);
     let mut text = String::new();
-    events_until(&mut res, &mut text, |(_, run)| run["status"] == "queued").await;
+    atlas_ops_tests::sse::events_until(&mut res, &mut text, |(_, run)| run["status"] == "queued")
+        .await;
     control::pause(
         &app.ctx,
         run_id,
@@ -896,7 +877,10 @@ async fn the_event_stream_carries_a_pause_and_a_resume_as_progress(backend: Back
     )
     .await
     .expect("pause");
-    let all = events_until(&mut res, &mut text, |(_, run)| run["status"] == "paused").await;
+    let all = atlas_ops_tests::sse::events_until(&mut res, &mut text, |(_, run)| {
+        run["status"] == "paused"
+    })
+    .await;
     let (name, paused) = all.last().expect("an event");
     assert_eq!(name, "progress");
     assert_eq!(paused["pause"]["reason"], "operator");
@@ -910,7 +894,7 @@ async fn the_event_stream_carries_a_pause_and_a_resume_as_progress(backend: Back
     )
     .await
     .expect("resume");
-    let all = events_until(&mut res, &mut text, |(_, run)| {
+    let all = atlas_ops_tests::sse::events_until(&mut res, &mut text, |(_, run)| {
         run["status"] == "queued" && run["pause"].is_null()
     })
     .await;
