@@ -21,6 +21,7 @@ mod m20261207_000006_add_run_control;
 mod m20261207_000007_add_health_gate;
 mod m20261207_000008_add_health_episodes;
 mod m20261207_000009_add_change_log;
+mod m20261207_000010_add_drift_guard;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000007_add_health_gate::Migration),
             Box::new(m20261207_000008_add_health_episodes::Migration),
             Box::new(m20261207_000009_add_change_log::Migration),
+            Box::new(m20261207_000010_add_drift_guard::Migration),
         ]
     }
 }

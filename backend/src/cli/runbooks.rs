@@ -151,6 +151,10 @@ pub struct BackfillArgs {
     /// With --wait: keep waiting while the run is paused (default: exit 4 at a pause).
     #[arg(long)]
     pub wait_through_pauses: bool,
+    /// Turn the drift guard off (audited): write a tenant even when it would change far more
+    /// rows than the preflight predicted.
+    #[arg(long)]
+    pub no_drift_guard: bool,
 }
 
 /// The run options of the flags; canary tenants are looked up by external id (an unknown one
@@ -195,6 +199,7 @@ async fn run_options(
             .map(|max_failed| FailureBudget { max_failed }),
         waves: args.waves.clone(),
         canary_tenant_ids,
+        drift_guard: args.no_drift_guard.then_some(false),
     }))
 }
 

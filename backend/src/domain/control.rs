@@ -27,6 +27,11 @@ pub struct RunOptions {
     /// Tenants (ids, in scope) that come first, in this order; then ascending tenant id.
     #[serde(default)]
     pub canary_tenant_ids: Option<Vec<i64>>,
+    /// `false` turns the drift guard off for this run (audited with the start): a tenant that
+    /// would change far more rows than its preflight predicted is then written anyway
+    /// (docs/spec.md §15). Default on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_guard: Option<bool>,
 }
 
 /// How many items may fail before the run pauses itself.
@@ -66,7 +71,18 @@ pub fn check_max_concurrency(max: Option<i64>) -> Result<(), OptionError> {
     }
 }
 
+/// Whether a tenant predicted to change `predicted` rows drifted when it would change `found`:
+/// more than `predicted + max(10, predicted / 5)` (docs/spec.md §15).
+pub fn drifted(predicted: i64, found: u64) -> bool {
+    found as i64 > predicted + (predicted / 5).max(10)
+}
+
 impl RunOptions {
+    /// Whether the drift guard is on (it is unless turned off).
+    pub fn drift_guard(&self) -> bool {
+        self.drift_guard != Some(false)
+    }
+
     /// Whether no option is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
@@ -177,6 +193,28 @@ impl RunOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tenant_drifts_beyond_its_prediction_plus_a_fifth_and_at_least_ten() {
+        assert!(!drifted(0, 10));
+        assert!(drifted(0, 11));
+        assert!(!drifted(40, 50));
+        assert!(drifted(40, 51));
+        assert!(!drifted(1_000, 1_200));
+        assert!(drifted(1_000, 1_201));
+        assert!(
+            !drifted(1_000, 3),
+            "fewer rows than predicted is never drift"
+        );
+        assert!(RunOptions::default().drift_guard());
+        assert!(
+            !RunOptions {
+                drift_guard: Some(false),
+                ..Default::default()
+            }
+            .drift_guard()
+        );
+    }
 
     fn options(json: serde_json::Value) -> RunOptions {
         serde_json::from_value(json).expect("options")

@@ -1628,6 +1628,12 @@ export interface components {
         RunOptions: {
             /** @description Tenants (ids, in scope) that come first, in this order; then ascending tenant id. */
             canary_tenant_ids?: number[] | null;
+            /**
+             * @description `false` turns the drift guard off for this run (audited with the start): a tenant that
+             *     would change far more rows than its preflight predicted is then written anyway
+             *     (docs/spec.md §15). Default on.
+             */
+            drift_guard?: boolean | null;
             failure_budget?: components["schemas"]["FailureBudget"] | null;
             /**
              * Format: int64

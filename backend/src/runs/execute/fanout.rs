@@ -148,6 +148,34 @@ async fn run(ctx: &AppContext, mut payload: FanOut, job: &JobHandle) -> anyhow::
         .on_conflict_do_nothing_on([run_items::Column::RunId, run_items::Column::TenantId])
         .exec(&txn)
         .await?;
+        // The drift guard's predictions (docs/spec.md §15): the preflight's rows per tenant,
+        // or for a retry its source item's. A tenant the preflight did not see has none.
+        let (source, key) = match payload.retry_of {
+            Some(of) => (
+                "SELECT s.predicted_changes FROM run_items s WHERE s.run_id = ? \
+                 AND s.tenant_id = run_items.tenant_id",
+                sea_orm::Value::from(of),
+            ),
+            None => (
+                "SELECT p.changed FROM preflight_tenants p WHERE p.preflight_id = ? \
+                 AND p.tenant_id = run_items.tenant_id",
+                sea_orm::Value::from(run.preflight_id.clone()),
+            ),
+        };
+        exec(
+            &txn,
+            &format!(
+                "UPDATE run_items SET predicted_changes = ({source}) \
+                 WHERE run_id = ? AND tenant_id > ? AND tenant_id <= ?"
+            ),
+            vec![
+                key,
+                run_id.into(),
+                payload.after_tenant_id.into(),
+                last.into(),
+            ],
+        )
+        .await?;
         // One tenant job per new item, in one statement; the payload is `TenantJob`'s.
         enqueued += jobs::enqueue_selected::<TenantJob>(
             &txn,

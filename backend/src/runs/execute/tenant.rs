@@ -10,6 +10,7 @@ use tracing::{Instrument, Span};
 
 use crate::context::AppContext;
 use crate::db;
+use crate::domain::control::{RunOptions, drifted};
 use crate::domain::run::ItemStatus;
 use crate::jobs::{self, BackgroundJob, JobHandle};
 use crate::runbooks;
@@ -108,6 +109,8 @@ struct Target {
     run_cancelled: bool,
     parameters: serde_json::Value,
     planned_at: chrono::DateTime<chrono::Utc>,
+    /// The rows the preflight predicted, when the drift guard is on and there is a prediction.
+    guard: Option<i64>,
 }
 
 /// One query for the item and its run (a tenant job's first read).
@@ -120,7 +123,7 @@ async fn load_target(
         .query_one_raw(db::stmt(
             db.get_database_backend(),
             "SELECT i.tenant_id, t.external_id AS tenant_external_id, i.status AS item_status, \
-             r.runbook_key, r.cancel_reason, r.parameters, \
+             r.runbook_key, r.cancel_reason, r.parameters, r.options, i.predicted_changes, \
              COALESCE(r.planned_at, r.created_at) AS planned_at \
              FROM run_items i JOIN operation_runs r ON r.id = i.run_id \
              LEFT JOIN tenants t ON t.id = i.tenant_id \
@@ -141,6 +144,15 @@ async fn load_target(
                 .try_get::<Option<serde_json::Value>>("", "parameters")?
                 .unwrap_or_else(|| serde_json::json!({})),
             planned_at: row.try_get("", "planned_at")?,
+            guard: row
+                .try_get::<Option<i64>>("", "predicted_changes")?
+                .filter(|_| {
+                    row.try_get::<Option<serde_json::Value>>("", "options")
+                        .ok()
+                        .flatten()
+                        .and_then(|o| serde_json::from_value::<RunOptions>(o).ok())
+                        .is_none_or(|o| o.drift_guard())
+                }),
         })
     })
     .transpose()
@@ -237,19 +249,36 @@ async fn execute(
             let report = runbook
                 .execute_tenant(&txn, target.tenant_id, &plan, &log)
                 .await?;
+            if let Some(predicted) = target.guard
+                && drifted(predicted, report.changed)
+            {
+                return Ok(Err(ItemFailure {
+                    message: format!("drift: predicted {predicted}, found {}", report.changed),
+                    sqlstate: None,
+                }));
+            }
             let recorded =
                 service::record_success(&txn, run_id, item_id, &report, ctx.now()).await?;
-            Ok::<_, DbErr>((report, recorded))
+            Ok::<_, DbErr>(Ok((report, recorded)))
         }
         .await;
         match applied {
-            Ok((
+            Ok(Err(drift)) => {
+                // The data moved under the plan: nothing of this tenant is written, and no
+                // retry can help (docs/spec.md §15).
+                txn.rollback().await?;
+                outcome("failed");
+                tracing::warn!(error = %drift.message, "tenant drifted from its preflight");
+                service::fail_item(ctx, run_id, item_id, &drift).await?;
+                Ok((false, false))
+            }
+            Ok(Ok((
                 report,
                 Recorded::Counted {
                     run_may_complete,
                     gated,
                 },
-            )) => {
+            ))) => {
                 txn.commit().await?;
                 outcome("succeeded");
                 span.record("rows_changed", report.changed);
@@ -260,7 +289,7 @@ async fn execute(
                 );
                 Ok::<(bool, bool), DbErr>((run_may_complete, gated))
             }
-            Ok((_, Recorded::AlreadyFinished)) => {
+            Ok(Ok((_, Recorded::AlreadyFinished))) => {
                 txn.rollback().await?;
                 outcome("already_finished");
                 Ok((false, false))
