@@ -139,6 +139,11 @@ export type ItemAttempt = Present<Schemas['AttemptView']>;
 /** An item's attempts: a plain list, not a paginated envelope. */
 export type ItemAttemptList = Narrow<Schemas['AttemptList'], { items: ItemAttempt[] }>;
 
+/** One row a run changed, from its change log (`GET /ops/runs/{id}/changes`, docs/spec.md §15): the
+ * finding, its tenant, the rules that changed it, and only the columns it changed, each with the
+ * value it overwrote (`before`) and the value it wrote (`after`). */
+export type RunChange = ItemOf<operations['changes']>;
+
 /** A runbook's latest run, as its catalogue entry names it (docs/spec.md §21). */
 export type LastRun = Narrow<Schemas['LastRun'], { outcome: RunOutcome | null }>;
 /** Runbook catalogue entry (`GET /ops/runbooks`, `GET /ops/runbooks/{key}`). */

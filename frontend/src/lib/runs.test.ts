@@ -7,6 +7,7 @@ import {
   dayStart,
   itemDuration,
   itemError,
+  itemTenantLabel,
   lastRunWords,
   outcomeWord,
   stallSentence,
@@ -53,6 +54,11 @@ describe('items', () => {
       'UNIQUE constraint failed: t.id (SQLSTATE 23505)',
     );
     expect(itemError({ error: null, error_sqlstate: null })).toBe('');
+  });
+
+  it("names an item's tenant, one deleted since by its external id", () => {
+    expect(itemTenantLabel({ tenant_name: 'Acme Tenant 5', tenant_external_id: 'tenant-005' })).toBe('Acme Tenant 5 (tenant-005)');
+    expect(itemTenantLabel({ tenant_name: '', tenant_external_id: 'tenant-009' })).toBe('tenant-009');
   });
 
   it('words an attempt: its outcome and its duration', () => {

@@ -1,7 +1,7 @@
 // Helpers for reading a run at 1,000 tenants (docs/spec.md §18): the stall banner's words, an item's
 // duration, retry lineage, the CSV links and the per-minute chart's geometry.
 
-import { formatDuration, secondsBetween } from './format';
+import { formatDuration, secondsBetween, tenantLabel } from './format';
 
 /** `HH:MM:SS` of an RFC 3339 instant, in UTC like every time in the console. */
 export function clockTime(value: string): string {
@@ -80,6 +80,12 @@ export function timeAgo(value: string, now: Date): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours} h ago`;
   return `${Math.floor(hours / 24)} days ago`;
+}
+
+/** A run's item's tenant as a person reads it: `Acme Tenant 5 (tenant-005)`; one deleted since
+ * (no name) by its external id alone. */
+export function itemTenantLabel(item: { tenant_name: string; tenant_external_id: string }): string {
+  return item.tenant_name ? tenantLabel({ name: item.tenant_name, external_id: item.tenant_external_id }) : item.tenant_external_id;
 }
 
 /** An error as stored, with its SQLSTATE when the database gave one: `… (SQLSTATE 23514)`. */

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { unwrap } from '../../api/client';
 import type { ItemAttempt, ItemAttemptList, RunItem } from '../../api/types';
 import { formatTimestamp } from '../../lib/format';
-import { attemptDuration, attemptOutcome, clockTime, itemError } from '../../lib/runs';
+import { attemptDuration, attemptOutcome, clockTime, itemError, itemTenantLabel } from '../../lib/runs';
 import { ErrorState, LoadingState } from '../../shared/states';
 import { api } from '../session';
 
@@ -34,7 +34,7 @@ export function ItemAttempts({
         }),
       ),
   });
-  const tenant = item.tenant_name ? `${item.tenant_name} (${item.tenant_external_id})` : item.tenant_external_id;
+  const tenant = itemTenantLabel(item);
   return (
     <div className="attempts-panel" id={id}>
       {attempts.isPending ? (

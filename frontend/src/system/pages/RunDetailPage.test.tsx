@@ -49,6 +49,7 @@ function run(status: 'queued' | 'running' | 'paused' | 'completed', processed: n
     retried_by: [],
     retryable_tenants: 0,
     retry_confirmation: null as { required: boolean; phrase: string } | null,
+    changes_available: true,
     duration_seconds: status === 'completed' ? 8 : null,
     created_at: '2030-01-01T00:00:00Z',
     started_at: '2030-01-01T00:00:01Z',
@@ -628,12 +629,136 @@ describe('RunDetailPage items paging (issue 16, obs. 6)', () => {
 
     fireEvent.click(within(nav).getByRole('link', { name: 'Next' }));
     expect(scroll).toHaveBeenCalledTimes(1);
-    expect(scroll.mock.contexts[0]).toBe(screen.getByRole('heading', { name: 'Tenant items' }));
+    // The top of the tabs (Tenant items, Changes) above the table.
+    expect(scroll.mock.contexts[0]).toBe(screen.getByRole('tablist').parentElement);
     // Still the old rows, no loading state that would collapse the page.
     expect(screen.getByText('Page 1 Tenant')).toBeTruthy();
     expect(screen.queryByText('Loading items…')).toBeNull();
     second.resolve(json(200, page(2)));
     expect(await screen.findByText('Page 2 Tenant')).toBeTruthy();
+  });
+});
+
+describe('RunDetailPage changes (docs/spec.md §15)', () => {
+  const CHANGED_ITEMS = {
+    ...ITEMS,
+    items: [
+      { ...ITEMS.items[0], status: 'succeeded', error: null, findings_changed: 2, changes_by_rule: { R4: 2 } },
+      { ...ITEMS.items[0], id: 2, tenant_id: 6, tenant_external_id: 'tenant-006', tenant_name: 'Acme Tenant 6', status: 'succeeded', error: null },
+    ],
+    total: 2,
+  };
+  const CHANGES = {
+    items: [
+      { finding_id: 901, tenant_id: 5, rules: ['R4'], before: { status: 'acknowledged' }, after: { status: 'triaged' } },
+      { finding_id: 902, tenant_id: 5, rules: ['R4'], before: { status: 'open' }, after: { status: 'new' } },
+    ],
+    page: 1,
+    per_page: 50,
+    total: 2,
+  };
+  const changeCalls = (backend: ReturnType<typeof fakeBackend>) =>
+    backend.calls.filter((call) => call.path === '/system/api/ops/runs/9/changes').map((call) => call.url.searchParams);
+
+  it('loads the changes only once their tab is opened, and the items no more meanwhile', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, run('completed', 4)),
+      'GET /system/api/ops/runs/9/items': () => json(200, CHANGED_ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+      'GET /system/api/ops/runs/9/changes': () => json(200, CHANGES),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
+    const tablist = await screen.findByRole('tablist', { name: 'Run #9: tenant items and changes' });
+    const [itemsTab, changesTab] = within(tablist).getAllByRole('tab') as [HTMLElement, HTMLElement];
+    expect(itemsTab.textContent).toBe('Tenant items 4');
+    expect(changesTab.textContent).toBe('Changes 3');
+    expect(itemsTab.getAttribute('aria-selected')).toBe('true');
+    expect(changesTab.getAttribute('aria-selected')).toBe('false');
+    expect(changesTab.tabIndex).toBe(-1);
+    expect(await screen.findByText('Acme Tenant 6')).toBeTruthy();
+    expect(screen.getByRole('tabpanel', { name: /^Tenant items/ })).toBeTruthy();
+    expect(changeCalls(backend)).toHaveLength(0);
+
+    fireEvent.click(changesTab);
+    expect(changesTab.getAttribute('aria-selected')).toBe('true');
+    const panel = screen.getByRole('tabpanel', { name: /^Changes/ });
+    expect(await within(panel).findByText('2 rows changed')).toBeTruthy();
+    expect(within(panel).getAllByRole('listitem').map((line) => line.textContent)).toEqual([
+      'status: acknowledged → triaged',
+      'status: open → new',
+    ]);
+    // Named by the items the page has fetched.
+    expect(within(panel).getByRole('rowheader').textContent).toMatch(/^Acme Tenant 5 \(tenant-005\)/);
+    expect(screen.queryByText('Acme Tenant 6')).toBeNull();
+    const itemsCalls = itemCalls(backend).length;
+    await new Promise((wait) => setTimeout(wait, 200));
+    expect(itemCalls(backend)).toHaveLength(itemsCalls);
+    expect(changeCalls(backend)).toHaveLength(1);
+
+    // The arrow keys move between the tabs.
+    changesTab.focus();
+    fireEvent.keyDown(changesTab, { key: 'ArrowLeft' });
+    expect(itemsTab.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(itemsTab);
+    expect(await screen.findByText('Acme Tenant 6')).toBeTruthy();
+    fireEvent.keyDown(itemsTab, { key: 'End' });
+    expect(document.activeElement).toBe(changesTab);
+    expect(changesTab.getAttribute('aria-selected')).toBe('true');
+  });
+
+  it("opens the Changes tab filtered to an item's tenant from its row", async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, run('completed', 4)),
+      'GET /system/api/ops/runs/9/items': () => json(200, CHANGED_ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+      'GET /system/api/ops/runs/9/changes': () => json(200, CHANGES),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
+    const link = await screen.findByRole('link', { name: /^Show changes\W+of Acme Tenant 5 \(tenant-005\)$/ });
+    // Only for an item that changed something.
+    expect(screen.getAllByRole('link', { name: /^Show changes/ })).toHaveLength(1);
+    expect(link.getAttribute('href')).toBe('/ops/runs/9?view=changes&changes_tenant=5');
+
+    fireEvent.click(link);
+    const changesTab = screen.getByRole('tab', { name: /^Changes/ });
+    expect(changesTab.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(changesTab);
+    await waitFor(() => expect(screen.getByTestId('changes-total').textContent).toBe('2 rows changed in Acme Tenant 5 (tenant-005)'));
+    expect(changeCalls(backend).at(-1)?.get('tenant_id')).toBe('5');
+  });
+
+  it('offers no "Show changes" once the log was purged, and says so in the tab', async () => {
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, { ...run('completed', 4), changes_available: false }),
+      'GET /system/api/ops/runs/9/items': () => json(200, CHANGED_ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
+    await screen.findByText('Acme Tenant 6');
+    expect(screen.queryByRole('link', { name: /^Show changes/ })).toBeNull();
+    fireEvent.click(screen.getByRole('tab', { name: /^Changes/ }));
+    expect(
+      screen.getByText('The change log of this run was purged (kept CHANGE_LOG_RETENTION_DAYS days after completion)'),
+    ).toBeTruthy();
+    expect(changeCalls(backend)).toHaveLength(0);
+  });
+
+  it('fetches the changes again after each poll while the run is active, and no more once completed', async () => {
+    const states = [run('running', 1), run('running', 2), run('completed', 4)];
+    let served = 0;
+    const backend = fakeBackend({
+      'GET /system/api/ops/runs/9': () => json(200, states[Math.min(served++, states.length - 1)]),
+      'GET /system/api/ops/runs/9/items': () => json(200, CHANGED_ITEMS),
+      'GET /system/api/ops/runs/9/timeline': () => json(200, []),
+      'GET /system/api/ops/runs/9/changes': () => json(200, CHANGES),
+    });
+    renderSystem(<RunDetailPage />, { path: '/ops/runs/9?view=changes', route: '/ops/runs/:id', capabilities: ['ops.runs.view'] });
+    expect(await screen.findByText('Succeeded', { selector: '.run-status .badge' }, { timeout: 2000 })).toBeTruthy();
+    await waitFor(() => expect(changeCalls(backend)).toHaveLength(3));
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(changeCalls(backend)).toHaveLength(3);
+    expect(itemCalls(backend)).toHaveLength(0);
+    expect(screen.getByTestId('changes-total').textContent).toBe('2 rows changed');
   });
 });
 

@@ -1,6 +1,6 @@
 import { keepPreviousData, skipToken, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Fragment, useEffect, useId, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Fragment, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { ItemStatus, OpsTenant, Page, Run, RunItem, Runbook, RuleDetail } from '../../api/types';
 import { errorMessage } from '../../lib/errors';
@@ -16,7 +16,7 @@ import {
 import { refetchIntervalFor } from '../../lib/polling';
 import { runAnnouncement } from '../../lib/announce';
 import { describeParameters } from '../../lib/parameters';
-import { clockTime, csvHref, itemDuration, itemError, outcomeWord } from '../../lib/runs';
+import { clockTime, csvHref, itemDuration, itemError, itemTenantLabel, outcomeWord } from '../../lib/runs';
 import { ruleLabel } from '../../lib/runbook';
 import { budgetWords, capWords, mayPause, mayResume, waitingSentence, wavesWords } from '../../lib/control';
 import { cleared, useUrlFilters } from '../../shared/filters';
@@ -24,6 +24,7 @@ import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Paginatio
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
 import { UnknownOption } from '../../shared/UnknownOption';
 import { ItemAttempts } from '../components/ItemAttempts';
+import { CHANGES_TENANT, RunChanges } from '../components/RunChanges';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
 import { PauseBanner } from '../components/PauseBanner';
 import { CancelRunDialog, ConcurrencyDialog, PauseRunDialog, ResumeRunDialog } from '../components/RunActionDialogs';
@@ -126,7 +127,7 @@ export function RunDetailPage() {
 function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refreshError: Error | null }) {
   const operator = useOperator();
   const ids = useId();
-  const [, setItemFilters] = useUrlFilters(ITEM_FILTERS);
+  const [, setItemFilters] = useUrlFilters(RECORD_FILTERS);
   const now = useNow(run.status !== 'completed');
   const [action, setAction] = useState<'cancel' | 'pause' | 'resume' | 'concurrency' | null>(null);
   const [retrying, setRetrying] = useState(false);
@@ -146,7 +147,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
   const throttled = run.throttle != null && !completed;
   const waiting = throttled ? null : waitingSentence(run.waiting_for, run.counts.running);
   const showItems = (filters: { item_search?: string; item_status?: string }) => {
-    setItemFilters({ item_search: '', item_status: '', ...filters });
+    setItemFilters({ view: '', item_search: '', item_status: '', ...filters });
     document.getElementById(`${ids}-items`)?.scrollIntoView?.({ block: 'start' });
   };
   // The runbook's rule names and parameters schema, for an operator who may read runbooks; the
@@ -424,7 +425,14 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
         )}
       </dl>
 
-      <RunItems run={run} asOf={asOf} rules={runbook.data?.rule_details} headingId={`${ids}-items`} now={now} />
+      <RunRecords
+        run={run}
+        asOf={asOf}
+        rules={runbook.data?.rule_details}
+        topId={`${ids}-items`}
+        now={now}
+        mayLookUpTenants={mayViewRunbook}
+      />
     </>
   );
 }
@@ -445,6 +453,120 @@ function ScopeWords({ scope }: { scope: Run['scope'] }) {
 }
 
 const ITEM_FILTERS = ['item_status', 'item_search'] as const;
+
+/** `?view=changes` opens the Changes tab; unset, the Tenant items tab is open. */
+const VIEW_FILTERS = ['view'] as const;
+/** The filters `showItems` sets at once: the items view, and its search and status. */
+const RECORD_FILTERS = [...VIEW_FILTERS, ...ITEM_FILTERS] as const;
+const RECORD_TABS = [
+  { view: '', label: 'Tenant items' },
+  { view: 'changes', label: 'Changes' },
+] as const;
+
+/**
+ * What the run did per tenant, in two tabs (WAI-ARIA tabs, arrow keys between them): its items,
+ * and its change log (docs/spec.md §15) — each mounted, and so fetched, only while open. The open
+ * tab lives in the URL (`?view=changes`), so back, reload and shared links keep it; switching
+ * starts at page 1 of the other list. `topId` names the tab bar, which paging and the banners'
+ * "show the items" links scroll into view.
+ */
+function RunRecords({
+  run,
+  asOf,
+  rules,
+  topId,
+  now,
+  mayLookUpTenants,
+}: {
+  run: Run;
+  asOf: number;
+  rules: RuleDetail[] | undefined;
+  topId: string;
+  now: Date;
+  mayLookUpTenants: boolean;
+}) {
+  const ids = useId();
+  const [filters, setFilters] = useUrlFilters(VIEW_FILTERS);
+  const view = filters.view === 'changes' ? 'changes' : '';
+  const tabId = (tab: string) => `${ids}-tab-${tab || 'items'}`;
+  const panelId = (tab: string) => `${ids}-panel-${tab || 'items'}`;
+  const open = (tab: string) => {
+    if (tab !== view) setFilters({ view: tab });
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const index = RECORD_TABS.findIndex((tab) => tab.view === view);
+    const next =
+      event.key === 'ArrowRight'
+        ? (index + 1) % RECORD_TABS.length
+        : event.key === 'ArrowLeft'
+          ? (index - 1 + RECORD_TABS.length) % RECORD_TABS.length
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? RECORD_TABS.length - 1
+              : null;
+    if (next === null) return;
+    event.preventDefault();
+    const tab = RECORD_TABS[next]!;
+    open(tab.view);
+    document.getElementById(tabId(tab.view))?.focus();
+  };
+  const counts: Record<string, number> = { '': run.counts.total, changes: run.counts.findings_changed };
+  return (
+    <>
+      <div className="record-tabs" id={topId} tabIndex={-1}>
+        <div role="tablist" aria-label={`Run #${run.id}: tenant items and changes`} onKeyDown={onKeyDown}>
+          {RECORD_TABS.map((tab) => (
+            <button
+              key={tab.view}
+              type="button"
+              role="tab"
+              id={tabId(tab.view)}
+              aria-selected={tab.view === view}
+              aria-controls={panelId(tab.view)}
+              tabIndex={tab.view === view ? 0 : -1}
+              onClick={() => open(tab.view)}
+            >
+              {tab.label} <span className="tab-count">{(counts[tab.view] ?? 0).toLocaleString('en-US')}</span>
+            </button>
+          ))}
+        </div>
+      </div>
+      {RECORD_TABS.map((tab) => (
+        <div
+          key={tab.view}
+          role="tabpanel"
+          id={panelId(tab.view)}
+          aria-labelledby={tabId(tab.view)}
+          hidden={tab.view !== view}
+        >
+          {tab.view !== view ? null : tab.view === 'changes' ? (
+            <>
+              <h2 className="visually-hidden">Changes</h2>
+              <RunChanges
+                run={run}
+                asOf={asOf}
+                rules={rules}
+                scrollTargetId={topId}
+                mayLookUpTenants={mayLookUpTenants}
+              />
+            </>
+          ) : (
+            <RunItems
+              run={run}
+              asOf={asOf}
+              rules={rules}
+              scrollTargetId={topId}
+              now={now}
+              changesTabId={tabId('changes')}
+            />
+          )}
+        </div>
+      ))}
+    </>
+  );
+}
+
 /** The items table's columns, which an item's attempts row spans. */
 const ITEM_COLUMNS = 9;
 const ITEM_STATUSES: { value: '' | ItemStatus; label: string }[] = [
@@ -468,18 +590,30 @@ function RunItems({
   run,
   asOf,
   rules,
-  headingId,
+  scrollTargetId,
   now,
+  changesTabId,
 }: {
   run: Run;
   asOf: number;
   rules: RuleDetail[] | undefined;
-  headingId: string;
+  scrollTargetId: string;
   now: Date;
+  /** The Changes tab, which an item's "Show changes" link opens and focuses. */
+  changesTabId: string;
 }) {
   const ids = useId();
   const page = usePageParam();
   const [filters, setFilters] = useUrlFilters(ITEM_FILTERS);
+  // An item's "Show changes": the Changes tab filtered to its tenant, from page 1.
+  const [params] = useSearchParams();
+  const changesHref = (tenantId: number) => {
+    const next = new URLSearchParams(params);
+    next.set('view', 'changes');
+    next.set(CHANGES_TENANT, String(tenantId));
+    next.delete('page');
+    return `?${next.toString()}`;
+  };
   const { item_status: status, item_search: search } = filters;
   const items = useQuery({
     queryKey: ['run-items', run.id, { page, status, search }],
@@ -515,9 +649,7 @@ function RunItems({
 
   return (
     <>
-      <h2 id={headingId} tabIndex={-1}>
-        Tenant items
-      </h2>
+      <h2 className="visually-hidden">Tenant items</h2>
       <form
         className="filters"
         role="search"
@@ -661,6 +793,19 @@ function RunItems({
                       <td className="numeric nowrap">{itemDuration(item, now, items.dataUpdatedAt)}</td>
                       <td className="numeric nowrap">
                         {item.findings_changed} of {item.findings_examined}
+                        {item.findings_changed > 0 && run.changes_available && (
+                          <div>
+                            <Link
+                              to={changesHref(item.tenant_id)}
+                              onClick={() => {
+                                document.getElementById(changesTabId)?.focus();
+                                document.getElementById(scrollTargetId)?.scrollIntoView?.({ block: 'start' });
+                              }}
+                            >
+                              Show changes<span className="visually-hidden"> of {itemTenantLabel(item)}</span>
+                            </Link>
+                          </div>
+                        )}
                       </td>
                       <td className="item-rules">
                         {Object.entries(item.changes_by_rule ?? {})
@@ -688,7 +833,7 @@ function RunItems({
             page={page}
             perPage={items.data.per_page}
             total={items.data.total}
-            scrollTargetId={headingId}
+            scrollTargetId={scrollTargetId}
           />
         </>
       )}

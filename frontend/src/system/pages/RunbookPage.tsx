@@ -4,6 +4,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { OpsTenant, PreflightResult, Runbook, Scope, ScopeKind, StartedRun, Workspace } from '../../api/types';
+import { changeValue, changedFields } from '../../lib/changes';
 import { errorMessage } from '../../lib/errors';
 import { formatDuration, formatScope, formatTimestamp, scopeLabel, tenantLabel } from '../../lib/format';
 import {
@@ -414,9 +415,10 @@ function StartedNotice({ run }: { run: StartedRun }) {
   );
 }
 
+/** A sample's value as the run's change log reads one (`changeValue`): null is "empty". */
 function Value({ value }: { value: unknown }) {
-  if (value === null || value === undefined) return <span className="muted">null</span>;
-  return <>{typeof value === 'object' ? JSON.stringify(value) : String(value)}</>;
+  const shown = changeValue(value);
+  return shown.empty ? <span className="change-empty">{shown.text}</span> : <>{shown.text}</>;
 }
 
 /** Read-only preflight result: parameters, totals, counts per rule of the runbook, and the sample. */
@@ -579,16 +581,3 @@ function scopeWords(scope: PreflightResult['scope'], picked: Pick<OpsTenant, 'id
   const named = scope.tenant ?? (picked?.id === scope.tenant_id ? { ...picked } : null);
   return `tenant ${scopeLabel({ ...scope, tenant: named })}`;
 }
-
-/** Fields whose value differs between before and after (all fields when none differ). */
-function changedFields(
-  before: Record<string, unknown> | undefined,
-  after: Record<string, unknown> | undefined,
-): string[] {
-  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
-  const changed = keys.filter(
-    (key) => JSON.stringify(before?.[key]) !== JSON.stringify(after?.[key]),
-  );
-  return changed.length > 0 ? changed : keys.length > 0 ? keys : ['—'];
-}
-
