@@ -179,6 +179,21 @@ async fn a_host_write_committed_during_a_rebuild_is_never_lost(backend: Backend)
     assert_eq!(host_columns, written, "the host's committed write survives");
     assert_eq!(status, "triaged", "and the rebuild applied to it");
     assert!(triaged);
+    // The change log (docs/spec.md §15) holds the row once, however often its batch was read,
+    // with the values the rebuild overwrote: the host's columns are not the run's changes.
+    let (log, total) = atlas_ops::runs::changes::list(&app.db, run_id, Some(tenant), 0, 10_000)
+        .await
+        .expect("change log");
+    assert_eq!(total as i64, done.counts.findings_changed);
+    let logged: Vec<_> = log.iter().filter(|r| r.finding_id == target).collect();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(
+        logged[0].before.keys().collect::<Vec<_>>(),
+        ["status", "triaged_at"]
+    );
+    assert_eq!(logged[0].before["status"], "acknowledged");
+    assert_eq!(logged[0].before["triaged_at"], Value::Null);
+    assert_eq!(logged[0].after["status"], "triaged");
 }
 
 /// A rebuild that changes `status` and `triaged_at` of every row assigns no other column:
