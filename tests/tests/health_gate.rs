@@ -113,9 +113,11 @@ async fn stop(shutdown: CancellationToken, workers: Vec<tokio::task::JoinHandle<
     }
 }
 
-async fn an_external_check_holds_every_run_until_it_recovers(backend: Backend) {
+/// An app whose health gate watches a local external check answering as `mode`, sampled every
+/// 100 ms and released after 2 healthy samples; its workers poll every 20 ms.
+async fn checked_app(backend: Backend, mode: Mode) -> (webhook::Webhook, TestApp) {
     let check = webhook::start().await;
-    check.set_mode(Mode::Down);
+    check.set_mode(mode);
     let url = check.url.clone();
     let app = spawn_app_with(backend, move |s| {
         s.health.check_url = Some(url);
@@ -124,6 +126,11 @@ async fn an_external_check_holds_every_run_until_it_recovers(backend: Backend) {
         s.worker_poll = Duration::from_millis(20);
     })
     .await;
+    (check, app)
+}
+
+async fn an_external_check_holds_every_run_until_it_recovers(backend: Backend) {
+    let (check, app) = checked_app(backend, Mode::Down).await;
     let who = seed(&app).await;
     let before = snapshot(&app.db).await;
     assert_eq!(gate(&app).await.state, GateState::Stale, "no sampler yet");
@@ -296,16 +303,7 @@ async fn postgres_another_clients_long_transaction_holds_the_runs_and_the_servic
 /// A run resumed from a pause while the gate is throttled goes back to waiting — stamped with
 /// the throttle — and starts nothing until the episode ends.
 async fn a_run_resumed_during_an_episode_stays_unstarted_until_it_ends(backend: Backend) {
-    let check = webhook::start().await;
-    check.set_mode(Mode::Up);
-    let url = check.url.clone();
-    let app = spawn_app_with(backend, move |s| {
-        s.health.check_url = Some(url);
-        s.health.sample_every = Duration::from_millis(100);
-        s.health.recovery_samples = 2;
-        s.worker_poll = Duration::from_millis(20);
-    })
-    .await;
+    let (check, app) = checked_app(backend, Mode::Up).await;
     let who = seed(&app).await;
     let before = snapshot(&app.db).await;
     let run_id = preflight_and_start(&app, Scope::AllTenants, &who)
@@ -373,14 +371,7 @@ async fn a_run_resumed_during_an_episode_stays_unstarted_until_it_ends(backend: 
 /// The sampler has a connection of its own: with every connection of the service's pool taken
 /// (a stuck batch, a burst of requests), it still samples — and still holds the gate.
 async fn the_sampler_samples_while_the_pool_is_exhausted(backend: Backend) {
-    let check = webhook::start().await;
-    check.set_mode(Mode::Down);
-    let url = check.url.clone();
-    let app = spawn_app_with(backend, move |s| {
-        s.health.check_url = Some(url);
-        s.health.sample_every = Duration::from_millis(100);
-    })
-    .await;
+    let (_check, app) = checked_app(backend, Mode::Down).await;
     let shutdown = CancellationToken::new();
     let sampler = atlas_ops::health::sampler::spawn(&app.ctx, &shutdown);
     wait_for_gate(&app, GateState::Throttled).await;
