@@ -22,6 +22,7 @@ mod m20261207_000007_add_health_gate;
 mod m20261207_000008_add_health_episodes;
 mod m20261207_000009_add_change_log;
 mod m20261207_000010_add_drift_guard;
+mod m20261207_000011_add_revert;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000008_add_health_episodes::Migration),
             Box::new(m20261207_000009_add_change_log::Migration),
             Box::new(m20261207_000010_add_drift_guard::Migration),
+            Box::new(m20261207_000011_add_revert::Migration),
         ]
     }
 }

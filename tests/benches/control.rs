@@ -79,6 +79,7 @@ async fn preflighted(ctx: &AppContext, runbook: &str, scope: Scope) -> StartRequ
         allow_no_changes: true,
         options: Default::default(),
         retry_of: None,
+        reverts: None,
         meta: Default::default(),
         idempotency: None,
     }

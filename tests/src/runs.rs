@@ -115,6 +115,7 @@ pub fn start_request(pf: &PreflightResult, who: Option<&Initiator>) -> StartRequ
         allow_no_changes: false,
         options: Default::default(),
         retry_of: None,
+        reverts: None,
         meta: Default::default(),
         idempotency: None,
     }

@@ -21,7 +21,8 @@ use atlas_ops::domain::run::ScopeKind;
 use atlas_ops::domain::run::{Outcome, RunStatus, Scope};
 use atlas_ops::jobs;
 use atlas_ops::runbooks::{
-    ChangeLog, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
+    ChangeLog, ChangedRow, ParameterErrors, Plan, RestoreReport, RuleInfo, Runbook, TenantReport,
+    parameters_object,
 };
 use atlas_ops::runs::start::start;
 use atlas_ops::runs::{preflight, query, reconcile, service};
@@ -659,6 +660,24 @@ impl Runbook for SlowRunbook {
         };
         tokio::time::sleep(hold).await;
         Ok(one_change())
+    }
+    async fn check_restore(
+        &self,
+        _db: &DatabaseConnection,
+        _tenant_id: i64,
+        _rows: &[ChangedRow],
+        _sample_limit: usize,
+    ) -> Result<RestoreReport, DbErr> {
+        Ok(RestoreReport::default())
+    }
+    async fn restore(
+        &self,
+        _txn: &DatabaseTransaction,
+        _tenant_id: i64,
+        _rows: &[ChangedRow],
+        _log: &ChangeLog,
+    ) -> Result<RestoreReport, DbErr> {
+        Ok(RestoreReport::default())
     }
 }
 

@@ -301,7 +301,7 @@ async fn retry_lineage_settles_rebuilt_tenants(backend: Backend) {
     let second_id = second["id"].as_i64().expect("id");
     assert_eq!(
         second["scope"],
-        json!({"kind": "tenants", "tenant_ids": [a, b], "count": 2, "retry_of": first_id})
+        json!({"kind": "tenants", "tenant_ids": [a, b], "count": 2, "retry_of": first_id, "reverts_run_id": null})
     );
     assert_eq!(second["retry_of_run_id"], first_id);
     // Being retried changes the completed run's view (`retried_by`), so its ETag changes.

@@ -1,14 +1,16 @@
 //! A runbook is a module plus one registration (docs/spec.md §12): a third runbook, defined here and
 //! nowhere else, is registered in the test's context and goes through the whole platform —
-//! catalogue, parameters, preflight with its own phrase, start, the job pipeline, counts — with
-//! no change to the run machinery, the API or the workers.
+//! catalogue, parameters, preflight with its own phrase, start, the job pipeline, counts, its
+//! change log and its revert (docs/spec.md §15) — with no change to the run machinery, the API
+//! or the workers.
 
 use std::collections::BTreeMap;
 
 use atlas_ops::domain::capability::Capability;
 use atlas_ops::domain::run::ScopeKind;
 use atlas_ops::runbooks::{
-    ChangeLog, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
+    ChangeLog, ChangedRow, ParameterErrors, Plan, RestoreReport, RuleInfo, Runbook, TenantReport,
+    parameters_object, restore_findings,
 };
 use atlas_ops_tests::runs::{SMALL, count, drain};
 use atlas_ops_tests::{Backend, db_tests, spawn_app_with_context};
@@ -46,6 +48,7 @@ fn report(n: u64) -> TenantReport {
         changed: n,
         changes_by_rule: BTreeMap::from([("B1".to_owned(), n)]),
         sample: Vec::new(),
+        conflicts: 0,
     }
 }
 
@@ -112,17 +115,58 @@ impl Runbook for BumpTimesSeen {
         txn: &DatabaseTransaction,
         tenant_id: i64,
         plan: &Plan<'_>,
-        _log: &ChangeLog,
+        log: &ChangeLog,
     ) -> Result<TenantReport, DbErr> {
         let severity = severity(plan);
-        let n = matching(txn, tenant_id, &severity).await?;
+        let backend = txn.get_database_backend();
+        let rows = txn
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT id, times_seen FROM findings \
+                     WHERE tenant_id = {tenant_id} AND severity = '{severity}' ORDER BY id"
+                ),
+            ))
+            .await?;
+        let mut changed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let times_seen: Option<i32> = row.try_get("", "times_seen")?;
+            changed.push(ChangedRow {
+                id: row.try_get("", "id")?,
+                rules: vec!["B1".to_owned()],
+                before: serde_json::Map::from_iter([("times_seen".to_owned(), json!(times_seen))]),
+                after: serde_json::Map::from_iter([(
+                    "times_seen".to_owned(),
+                    json!(times_seen.unwrap_or(0) + 1),
+                )]),
+            });
+        }
         let sql = format!(
             "UPDATE findings SET times_seen = COALESCE(times_seen, 0) + 1 \
              WHERE tenant_id = {tenant_id} AND severity = '{severity}'"
         );
-        txn.execute_raw(Statement::from_string(txn.get_database_backend(), sql))
+        txn.execute_raw(Statement::from_string(backend, sql))
             .await?;
-        Ok(report(n))
+        log.record(txn, &changed).await?;
+        Ok(report(changed.len() as u64))
+    }
+    async fn check_restore(
+        &self,
+        db: &DatabaseConnection,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        sample_limit: usize,
+    ) -> Result<RestoreReport, DbErr> {
+        restore_findings(db, tenant_id, rows, None, sample_limit).await
+    }
+    async fn restore(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        log: &ChangeLog,
+    ) -> Result<RestoreReport, DbErr> {
+        restore_findings(txn, tenant_id, rows, Some(log), 0).await
     }
 }
 
@@ -141,6 +185,11 @@ async fn a_third_runbook_needs_only_its_module_and_one_registration(backend: Bac
         .await
         .expect("seed");
     let token = app.operator_token("bumper", &Capability::ALL).await;
+    let times_seen_before = count(
+        &app.db,
+        "SELECT CAST(COALESCE(SUM(times_seen), 0) AS BIGINT) FROM findings",
+    )
+    .await;
     let post = |path: String, body: Value| {
         let req = app
             .client()
@@ -206,6 +255,81 @@ async fn a_third_runbook_needs_only_its_module_and_one_registration(backend: Bac
     assert_eq!(done.outcome.map(|o| o.as_str()), Some("succeeded"));
     assert_eq!(done.counts.succeeded, 6);
     assert_eq!(done.counts.findings_changed, expected);
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT CAST(COALESCE(SUM(times_seen), 0) AS BIGINT) FROM findings"
+        )
+        .await,
+        times_seen_before + expected,
+    );
+
+    // Its change log puts it back through the API: revert preflight, then the revert, which a
+    // retry with the same Idempotency-Key replays instead of starting twice.
+    let (status, revert_pf) = post(
+        format!("/system/api/ops/runs/{}/revert/preflight", done.id),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{revert_pf}");
+    assert_eq!(revert_pf["kind"], "revert");
+    assert_eq!(revert_pf["rows_to_restore"], expected);
+    assert_eq!(revert_pf["confirmation"]["phrase"], "REVERT 6 TENANTS");
+    let body = json!({
+        "preflight_id": revert_pf["preflight_id"],
+        "reason": {"code": "other", "text": "prove a runbook's revert needs nothing more"},
+        "confirmation": "REVERT 6 TENANTS",
+    });
+    let send = |key: &'static str| {
+        let req = app
+            .client()
+            .post(app.url(&format!("/system/api/ops/runs/{}/revert", done.id)))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        async move {
+            let res = req.send().await.expect("request");
+            let location = res
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            (
+                res.status().as_u16(),
+                location,
+                res.json::<Value>().await.expect("json"),
+            )
+        }
+    };
+    let (status, location, revert_run) = send("revert-bump-1").await;
+    assert_eq!(status, 201, "{revert_run}");
+    assert_eq!(revert_run["kind"], "revert");
+    assert_eq!(revert_run["reverts_run_id"], done.id);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/system/api/ops/runs/{}", revert_run["id"]).as_str())
+    );
+    let (status, _, replayed) = send("revert-bump-1").await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        replayed["id"], revert_run["id"],
+        "replayed, not started twice"
+    );
+    let reverted = drain(&app, revert_run["id"].as_i64().expect("id")).await;
+    assert_eq!(reverted.counts.findings_changed, expected);
+    assert_eq!(reverted.counts.conflicts, 0);
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT CAST(COALESCE(SUM(times_seen), 0) AS BIGINT) FROM findings"
+        )
+        .await,
+        times_seen_before,
+    );
+    // Citing the used revert preflight again is refused, by code.
+    let (status, _, problem) = send("revert-bump-2").await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["code"], "preflight_used");
 }
 
 db_tests!(a_third_runbook_needs_only_its_module_and_one_registration);

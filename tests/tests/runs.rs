@@ -31,6 +31,7 @@ fn start_request_for_retry(
         allow_no_changes: false,
         options: Default::default(),
         retry_of: None,
+        reverts: None,
         meta: Default::default(),
         idempotency: None,
     }

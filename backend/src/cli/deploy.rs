@@ -2,7 +2,10 @@
 //!
 //! For every runbook marked *run on deploy*, in registry order:
 //! - **skip** it when the last completed all-tenants run of its *current version* (any source,
-//!   not a retry run) succeeded and changed no finding: the data is known to be clean;
+//!   not a derived run: neither a retry nor a revert) succeeded and changed no finding: the data
+//!   is known to be clean; or when that run was reverted (a completed revert of it exists): an
+//!   operator undid this version's repair on purpose, and the hook leaves it alone until the
+//!   version changes (docs/spec.md §15);
 //! - otherwise preflight all tenants and `start()` with source `deploy_hook`, no initiator,
 //!   reason `migration` ("deploy hook: runbook KEY vN") and the preflight's own phrase;
 //! - then **wait** for the run (polling, like `--wait`) until it completes or the timeout.
@@ -140,7 +143,8 @@ pub async fn run(settings: Settings, args: DeployArgs) -> anyhow::Result<Exit> {
     Ok(exit)
 }
 
-/// The last completed, non-retry, all-tenants run of `runbook` at `version`.
+/// The last completed, non-derived (neither a retry nor a revert), all-tenants run of `runbook`
+/// at `version`.
 async fn last_completed(
     ctx: &AppContext,
     runbook: &str,
@@ -152,10 +156,22 @@ async fn last_completed(
         .filter(operation_runs::Column::Status.eq(RunStatus::Completed.as_str()))
         .filter(operation_runs::Column::ScopeKind.eq(ScopeKind::AllTenants.as_str()))
         .filter(operation_runs::Column::RetryOfRunId.is_null())
+        .filter(operation_runs::Column::RevertsRunId.is_null())
         .order_by_desc(operation_runs::Column::CompletedAt)
         .order_by_desc(operation_runs::Column::Id)
         .one(&ctx.db)
         .await
+}
+
+/// The first completed revert run of run `run_id`, if any.
+async fn completed_revert(ctx: &AppContext, run_id: i64) -> Result<Option<i64>, sea_orm::DbErr> {
+    Ok(operation_runs::Entity::find()
+        .filter(operation_runs::Column::RevertsRunId.eq(run_id))
+        .filter(operation_runs::Column::Status.eq(RunStatus::Completed.as_str()))
+        .order_by_asc(operation_runs::Column::Id)
+        .one(&ctx.db)
+        .await?
+        .map(|run| run.id))
 }
 
 async fn deploy_one(
@@ -179,13 +195,28 @@ async fn deploy_one(
         ok: false,
     };
     let last = last_completed(ctx, key, version).await?;
-    if let Some(last) =
-        last.filter(|r| r.outcome == Some(Outcome::Succeeded) && r.findings_changed == 0)
-    {
-        result.detail = format!(
-            "the last completed all-tenants run of v{version} (#{}) succeeded and changed nothing",
+    let reverted = match &last {
+        Some(last) => completed_revert(ctx, last.id).await?,
+        None => None,
+    };
+    let skip = match (&last, reverted) {
+        (Some(last), Some(revert)) => Some(format!(
+            "the last completed all-tenants run of v{version} (#{}) was reverted by run #{revert}; \
+             this version is left alone until it changes",
             last.id
-        );
+        )),
+        (Some(last), None)
+            if last.outcome == Some(Outcome::Succeeded) && last.findings_changed == 0 =>
+        {
+            Some(format!(
+                "the last completed all-tenants run of v{version} (#{}) succeeded and changed nothing",
+                last.id
+            ))
+        }
+        _ => None,
+    };
+    if let Some(detail) = skip {
+        result.detail = detail;
         result.ok = true;
         if !json {
             println!("{label}: skipped: {}", result.detail);
@@ -230,6 +261,7 @@ async fn deploy_one(
                 allow_no_changes: true,
                 options: Default::default(),
                 retry_of: None,
+                reverts: None,
                 meta: meta.clone(),
                 idempotency: None,
             },

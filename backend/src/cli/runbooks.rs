@@ -34,10 +34,11 @@ use crate::domain::control::{FailureBudget, RunOptions};
 use crate::domain::run::{ItemStatus, Outcome, Reason, RunStatus, Scope, Source};
 use crate::entities::tenants;
 use crate::runbooks::findings_lifecycle;
-use crate::runs::RunError;
-use crate::runs::preflight::{PreflightResult, preflight};
+use crate::runs::preflight::{Confirmation, PreflightResult, preflight};
 use crate::runs::query::{self, RunView, ScopeView};
-use crate::runs::start::{StartRequest, start};
+use crate::runs::revert::{self, RevertPreflight};
+use crate::runs::start::{StartRequest, StartedRun, start};
+use crate::runs::{Initiator, RunError};
 
 /// How often `--wait` reads the run record.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -101,6 +102,15 @@ pub struct BackfillArgs {
     /// (`last_seen_before=30d`).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// Reason, confirmation, run control and waiting.
+    #[command(flatten)]
+    pub start: StartFlags,
+}
+
+/// The flags of a command that starts a run (`runbooks run`, `findings backfill-lifecycle`,
+/// `runs revert`): reason, confirmation, run control's options and waiting.
+#[derive(Debug, Clone, Args)]
+pub struct StartFlags {
     /// Reason code: data_repair, incident, migration, support_request or other.
     #[arg(long, value_name = "CODE")]
     pub reason_code: Option<String>,
@@ -110,11 +120,11 @@ pub struct BackfillArgs {
     /// Print the preflight and stop (read-only; no reason needed).
     #[arg(long, conflicts_with_all = ["confirm", "yes", "wait", "inline"])]
     pub preflight_only: bool,
-    /// The typed confirmation phrase (all tenants), e.g. "REBUILD 6 TENANTS".
+    /// The typed confirmation phrase, e.g. "REBUILD 6 TENANTS" or "REVERT 6 TENANTS".
     #[arg(long, value_name = "PHRASE", conflicts_with = "yes")]
     pub confirm: Option<String>,
-    /// Confirm without asking (for all tenants: the phrase of this very preflight); also starts
-    /// when the preflight found nothing to change.
+    /// Confirm without asking (for all tenants, or a revert of an all-tenants run: the phrase
+    /// of this very preflight); also starts when the preflight found nothing to change.
     #[arg(long)]
     pub yes: bool,
     /// Start even when the preflight found nothing to change (implied by --yes).
@@ -161,7 +171,7 @@ pub struct BackfillArgs {
 /// is a usage error).
 async fn run_options(
     ctx: &AppContext,
-    args: &BackfillArgs,
+    args: &StartFlags,
 ) -> anyhow::Result<Result<RunOptions, String>> {
     let canary_tenant_ids = match &args.canary {
         None => None,
@@ -287,14 +297,14 @@ pub fn read_tenants_file(path: &std::path::Path) -> Result<Vec<String>, String> 
 /// - one tenant: `--yes` or `--confirm` proceed; on a terminal a `y`/`yes` answer proceeds;
 ///   otherwise refused.
 pub fn confirm(
-    pf: &PreflightResult,
+    confirmation: &Confirmation,
     target: &str,
     confirm_flag: Option<&str>,
     yes: bool,
     prompt: &mut dyn Prompt,
 ) -> Result<Option<String>, String> {
-    if pf.confirmation.required {
-        let phrase = pf.confirmation.phrase.clone().unwrap_or_default();
+    if confirmation.required {
+        let phrase = confirmation.phrase.clone().unwrap_or_default();
         if let Some(given) = confirm_flag {
             return Ok(Some(given.to_owned()));
         }
@@ -338,7 +348,7 @@ pub fn confirm(
 /// What `--json` prints: one document on standard output.
 #[derive(Debug, Default, Serialize)]
 struct JsonReport {
-    preflight: Option<PreflightResult>,
+    preflight: Option<serde_json::Value>,
     run: Option<RunView>,
     deduplicated: Option<bool>,
     timed_out: bool,
@@ -518,11 +528,109 @@ pub async fn run_runbook(
 ) -> anyhow::Result<Exit> {
     let mut report = JsonReport::default();
     let exit = backfill(settings, key, &args, prompt, &mut report).await?;
-    if args.json {
+    if args.start.json {
         report.exit_code = exit.code();
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(exit)
+}
+
+/// `atlas-ops runs revert ID`, with an injectable prompt: the revert preflight, the typed
+/// confirmation, the revert run (docs/spec.md §15) and, with `--wait`, its end.
+pub async fn revert_run(
+    ctx: &AppContext,
+    run_id: i64,
+    flags: StartFlags,
+    prompt: &mut dyn Prompt,
+) -> anyhow::Result<Exit> {
+    let mut report = JsonReport::default();
+    let exit = revert(ctx, run_id, &flags, prompt, &mut report).await?;
+    if flags.json {
+        report.exit_code = exit.code();
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(exit)
+}
+
+async fn revert(
+    ctx: &AppContext,
+    run_id: i64,
+    flags: &StartFlags,
+    prompt: &mut dyn Prompt,
+    report: &mut JsonReport,
+) -> anyhow::Result<Exit> {
+    let reason = match reason_of(flags) {
+        Ok(reason) => reason,
+        Err((kind, why)) => return Ok(refuse(report, Exit::Refused, kind, &why)),
+    };
+    let (initiator, options) = match initiator_and_options(ctx, flags).await? {
+        Ok(both) => both,
+        Err((exit, kind, why)) => return Ok(refuse(report, exit, kind, why.as_str())),
+    };
+    let meta = RequestMeta {
+        source: Some(Source::Cli.as_str().to_owned()),
+        ..Default::default()
+    };
+    let pf = match revert::preflight(ctx, run_id, initiator.as_ref(), meta.clone()).await {
+        Ok(pf) => pf,
+        Err(RunError::RunNotFound) => {
+            return Ok(refuse(
+                report,
+                Exit::Failed,
+                "not_found",
+                &format!("run #{run_id} not found"),
+            ));
+        }
+        Err(e) => return run_error(report, e),
+    };
+    if !flags.json {
+        print_revert_preflight(&pf);
+    }
+    report.preflight = Some(serde_json::to_value(&pf)?);
+    let Some(reason) = reason else {
+        return Ok(Exit::Succeeded);
+    };
+    let target = format!(
+        "a revert of run #{run_id}: {} rows to restore in {}",
+        pf.rows_to_restore,
+        pf.scope.label()
+    );
+    let confirmation = match confirm(
+        &pf.confirmation,
+        &target,
+        flags.confirm.as_deref(),
+        flags.yes,
+        prompt,
+    ) {
+        Ok(c) => c,
+        Err(why) => return Ok(refuse(report, Exit::Refused, "not_confirmed", &why)),
+    };
+    let outcome = match revert::start(
+        ctx,
+        run_id,
+        StartRequest {
+            runbook: pf.runbook.clone(),
+            scope: Scope::AllTenants,
+            parameters: serde_json::Value::Null,
+            initiator,
+            reason,
+            source: Source::Cli,
+            confirmation,
+            preflight_id: pf.preflight_id.clone(),
+            allow_no_changes: flags.yes || flags.allow_no_changes,
+            options,
+            retry_of: None,
+            reverts: Some(run_id),
+            meta,
+            idempotency: None,
+        },
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(e) => return run_error(report, e),
+    };
+    follow(ctx, outcome, flags, report).await
 }
 
 fn refuse(report: &mut JsonReport, exit: Exit, kind: &str, message: &str) -> Exit {
@@ -554,32 +662,11 @@ async fn backfill(
         Ok(p) => p,
         Err(why) => return Ok(refuse(report, Exit::Usage, "usage", &why)),
     };
+    let flags = &args.start;
     // The reason is checked before the database is touched (docs/spec.md §7: refused, exit 3).
-    let reason = if args.preflight_only {
-        None
-    } else {
-        match (args.reason_code.as_deref(), args.reason.as_deref()) {
-            (Some(code), Some(text)) => match Reason::parse(code, text) {
-                Ok(reason) => Some(reason),
-                Err(e) => {
-                    return Ok(refuse(
-                        report,
-                        Exit::Refused,
-                        "invalid_reason",
-                        &e.to_string(),
-                    ));
-                }
-            },
-            _ => {
-                return Ok(refuse(
-                    report,
-                    Exit::Refused,
-                    "missing_reason",
-                    "every start needs a reason: --reason-code CODE --reason TEXT \
-                     (codes: data_repair, incident, migration, support_request, other)",
-                ));
-            }
-        }
+    let reason = match reason_of(flags) {
+        Ok(reason) => reason,
+        Err((kind, why)) => return Ok(refuse(report, Exit::Refused, kind, &why)),
     };
 
     let conn = open(&settings).await?;
@@ -626,16 +713,9 @@ async fn backfill(
         Scope::AllTenants
     };
 
-    let initiator = match &args.operator {
-        None => None,
-        Some(username) => match crate::cli::operator(&ctx, username).await? {
-            Ok(initiator) => Some(initiator),
-            Err((exit, kind, message)) => return Ok(refuse(report, exit, kind, &message)),
-        },
-    };
-    let options = match run_options(&ctx, args).await? {
-        Ok(options) => options,
-        Err(why) => return Ok(refuse(report, Exit::Usage, "options", &why)),
+    let (initiator, options) = match initiator_and_options(&ctx, flags).await? {
+        Ok(both) => both,
+        Err((exit, kind, why)) => return Ok(refuse(report, exit, kind, why.as_str())),
     };
 
     let meta = RequestMeta {
@@ -655,11 +735,11 @@ async fn backfill(
         Ok(pf) => pf,
         Err(e) => return run_error(report, e),
     };
-    if !args.json {
+    if !flags.json {
         print_preflight(&pf);
     }
-    report.preflight = Some(pf.clone());
-    if args.preflight_only {
+    report.preflight = Some(serde_json::to_value(&pf)?);
+    if flags.preflight_only {
         return Ok(Exit::Succeeded);
     }
     let Some(reason) = reason else {
@@ -678,7 +758,13 @@ async fn backfill(
         other => format!("the findings of {}", other.label()),
     };
     let target = format!("{} over {target}", runbook.title());
-    let confirmation = match confirm(&pf, &target, args.confirm.as_deref(), args.yes, prompt) {
+    let confirmation = match confirm(
+        &pf.confirmation,
+        &target,
+        flags.confirm.as_deref(),
+        flags.yes,
+        prompt,
+    ) {
         Ok(c) => c,
         Err(why) => return Ok(refuse(report, Exit::Refused, "not_confirmed", &why)),
     };
@@ -694,9 +780,10 @@ async fn backfill(
             source: Source::Cli,
             confirmation,
             preflight_id: pf.preflight_id.clone(),
-            allow_no_changes: args.yes || args.allow_no_changes,
+            allow_no_changes: flags.yes || flags.allow_no_changes,
             options,
             retry_of: None,
+            reverts: None,
             meta,
             idempotency: None,
         },
@@ -706,11 +793,59 @@ async fn backfill(
         Ok(outcome) => outcome,
         Err(e) => return run_error(report, e),
     };
+    follow(&ctx, outcome, flags, report).await
+}
+
+/// The reason of the flags (checked before the database is touched: docs/spec.md §7), `None`
+/// for `--preflight-only`; or the refusal's kind and message.
+fn reason_of(flags: &StartFlags) -> Result<Option<Reason>, (&'static str, String)> {
+    if flags.preflight_only {
+        return Ok(None);
+    }
+    match (flags.reason_code.as_deref(), flags.reason.as_deref()) {
+        (Some(code), Some(text)) => Reason::parse(code, text)
+            .map(Some)
+            .map_err(|e| ("invalid_reason", e.to_string())),
+        _ => Err((
+            "missing_reason",
+            "every start needs a reason: --reason-code CODE --reason TEXT \
+             (codes: data_repair, incident, migration, support_request, other)"
+                .to_owned(),
+        )),
+    }
+}
+
+/// The operator of `--operator` (if any) and the run options of the flags; or the refusal.
+async fn initiator_and_options(
+    ctx: &AppContext,
+    flags: &StartFlags,
+) -> anyhow::Result<Result<(Option<Initiator>, RunOptions), (Exit, &'static str, String)>> {
+    let initiator = match &flags.operator {
+        None => None,
+        Some(username) => match crate::cli::operator(ctx, username).await? {
+            Ok(initiator) => Some(initiator),
+            Err(refusal) => return Ok(Err(refusal)),
+        },
+    };
+    Ok(match run_options(ctx, flags).await? {
+        Ok(options) => Ok((initiator, options)),
+        Err(why) => Err((Exit::Usage, "options", why)),
+    })
+}
+
+/// After a start: says what was started and, with `--wait` or `--inline`, follows the run to
+/// its end (or a pause, or the timeout); the exit code reflects how it ended.
+async fn follow(
+    ctx: &AppContext,
+    outcome: StartedRun,
+    flags: &StartFlags,
+    report: &mut JsonReport,
+) -> anyhow::Result<Exit> {
     let run_id = outcome.run.id;
     if outcome.deduplicated {
         eprintln!("an identical run is already active: run #{run_id} (nothing new was started)");
     }
-    if !args.json {
+    if !flags.json {
         println!(
             "run #{run_id} {} ({} tenant(s))",
             if outcome.deduplicated {
@@ -723,17 +858,17 @@ async fn backfill(
     }
     report.deduplicated = Some(outcome.deduplicated);
     report.run = Some(outcome.run);
-    if !(args.wait || args.inline) {
+    if !(flags.wait || flags.inline) {
         return Ok(Exit::Succeeded);
     }
 
-    let workers = args.inline.then(|| InlineWorkers::start(&ctx));
+    let workers = flags.inline.then(|| InlineWorkers::start(ctx));
     let waited = wait_for_run(
-        &ctx,
+        ctx,
         run_id,
-        args.timeout_seconds.map(Duration::from_secs),
-        !args.json,
-        !args.wait_through_pauses,
+        flags.timeout_seconds.map(Duration::from_secs),
+        !flags.json,
+        !flags.wait_through_pauses,
     )
     .await;
     if let Some(workers) = workers {
@@ -741,8 +876,8 @@ async fn backfill(
     }
     let exit = match waited? {
         Waited::Completed(view) => {
-            if !args.json {
-                print_summary(&ctx, &view).await?;
+            if !flags.json {
+                print_summary(ctx, &view).await?;
             }
             let exit = outcome_exit(&view);
             report.run = Some(view);
@@ -784,6 +919,7 @@ fn run_error(report: &mut JsonReport, error: RunError) -> anyhow::Result<Exit> {
         RunError::Conflict { .. } => (Exit::Refused, "conflict"),
         RunError::Forbidden(_) => (Exit::Refused, "forbidden"),
         RunError::State { code, .. } => (Exit::Refused, *code),
+        RunError::ChangeLogExpired { .. } => (Exit::Refused, "change_log_expired"),
         RunError::UnknownRunbook(_) | RunError::RunNotFound | RunError::Db(_) => {
             return Err(error.into());
         }
@@ -962,6 +1098,68 @@ pub fn print_preflight(pf: &PreflightResult) {
     println!();
 }
 
+/// Prints a revert preflight as a readable table on standard output.
+pub fn print_revert_preflight(pf: &RevertPreflight) {
+    println!(
+        "Revert preflight of run #{} ({}) over {}",
+        pf.reverts_run_id,
+        pf.runbook,
+        pf.scope.label()
+    );
+    println!("  preflight id           {}", pf.preflight_id);
+    println!("  expires at             {}", pf.expires_at.to_rfc3339());
+    println!("  tenants in scope       {}", pf.tenants_in_scope);
+    println!("  rows in the change log {}", pf.rows_logged);
+    println!("  rows to restore        {}", pf.rows_to_restore);
+    println!("  rows already restored  {}", pf.rows_already_restored);
+    println!(
+        "  conflicts              {} (changed by the application since: left alone)",
+        pf.conflicts
+    );
+    if !pf.sample.is_empty() {
+        println!();
+        println!(
+            "  sample ({} of {} rows to restore):",
+            pf.sample.len(),
+            pf.rows_to_restore
+        );
+        for change in &pf.sample {
+            print_sample(change);
+        }
+    }
+    if !pf.conflict_sample.is_empty() {
+        println!();
+        println!(
+            "  conflicts ({} of {}, left alone):",
+            pf.conflict_sample.len(),
+            pf.conflicts
+        );
+        for conflict in &pf.conflict_sample {
+            println!(
+                "    finding {} (tenant {}):",
+                conflict["finding_id"], conflict["tenant_id"]
+            );
+            let Some(written) = conflict["written"].as_object() else {
+                continue;
+            };
+            for (field, value) in written {
+                match conflict["after"].as_object() {
+                    Some(now) => println!(
+                        "      {field}: the run wrote {value}, it holds {} now",
+                        now.get(field).unwrap_or(&serde_json::Value::Null)
+                    ),
+                    None => println!("      {field}: the run wrote {value}; the row is deleted"),
+                }
+            }
+        }
+    }
+    if let Some(phrase) = &pf.confirmation.phrase {
+        println!();
+        println!("  confirmation phrase    {phrase}");
+    }
+    println!();
+}
+
 fn print_sample(change: &serde_json::Value) {
     let rules: Vec<String> = change["rules"]
         .as_array()
@@ -1027,7 +1225,7 @@ pub async fn print_summary(ctx: &AppContext, run: &RunView) -> anyhow::Result<()
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, VecDeque};
+    use std::collections::VecDeque;
 
     use super::*;
     use crate::runs::preflight::Confirmation;
@@ -1060,32 +1258,11 @@ mod tests {
         }
     }
 
-    fn pf(all: bool) -> PreflightResult {
-        PreflightResult {
-            preflight_id: "pf".into(),
-            runbook: findings_lifecycle::KEY.into(),
-            scope: if all {
-                ScopeView::AllTenants
-            } else {
-                ScopeView::Tenant {
-                    tenant_id: 2,
-                    tenant: None,
-                }
-            },
-            parameters: serde_json::json!({}),
-            planned_at: chrono::Utc::now(),
-            tenants_in_scope: if all { 6 } else { 1 },
-            tenants_with_changes: 1,
-            findings_examined: 10,
-            findings_to_change: 3,
-            changes_by_rule: BTreeMap::new(),
-            sample: Vec::new(),
-            estimated_seconds: 1,
-            confirmation: Confirmation {
-                required: all,
-                phrase: all.then(|| "REBUILD 6 TENANTS".to_owned()),
-            },
-            expires_at: chrono::Utc::now(),
+    /// The confirmation of an all-tenants preflight (`all`) or a single tenant's.
+    fn pf(all: bool) -> Confirmation {
+        Confirmation {
+            required: all,
+            phrase: all.then(|| "REBUILD 6 TENANTS".to_owned()),
         }
     }
 

@@ -13,6 +13,7 @@ use clap::Subcommand;
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, QueryFilter};
 
 use crate::cli::Exit;
+use crate::cli::runbooks::{StartFlags, TerminalPrompt, revert_run};
 use crate::cli::server::open;
 use crate::config::Settings;
 use crate::context::AppContext;
@@ -113,6 +114,17 @@ pub enum RunsCommand {
         /// Machine-readable JSON on standard output (the API's `{items, page, per_page, total}`).
         #[arg(long)]
         json: bool,
+    },
+    /// Revert a completed run from its change log (`POST /ops/runs/{id}/revert/preflight`,
+    /// then `POST /ops/runs/{id}/revert`): rows the application changed since are left alone
+    /// and counted as conflicts. Needs a reason, and for a run over all tenants the typed phrase
+    /// `REVERT <n> TENANTS` (or --yes).
+    Revert {
+        /// The run id.
+        id: i64,
+        /// Reason, confirmation, run control and waiting.
+        #[command(flatten)]
+        start: StartFlags,
     },
     /// Pause a queued or running run: no further tenant starts; running ones finish
     /// (`POST /ops/runs/{id}/pause`).
@@ -244,6 +256,7 @@ pub async fn run(settings: Settings, command: RunsCommand) -> anyhow::Result<Exi
         RunsCommand::Pause(args) => control(&ctx, Action::Pause, args).await,
         RunsCommand::Resume(args) => control(&ctx, Action::Resume, args).await,
         RunsCommand::Cancel(args) => control(&ctx, Action::Cancel, args).await,
+        RunsCommand::Revert { id, start } => revert_run(&ctx, id, start, &mut TerminalPrompt).await,
     }
 }
 
@@ -480,6 +493,24 @@ fn print_run(r: &RunView) {
     let c = r.counts;
     println!("run #{} {} v{}", r.id, r.runbook, r.runbook_version);
     println!("  scope              {}", r.scope.label());
+    if let Some(of) = r.reverts_run_id {
+        println!(
+            "  revert of          run #{of}: {} rows restored, {} conflicts (changed by the \
+             application since: left alone)",
+            c.findings_changed, c.conflicts
+        );
+    }
+    if !r.reverted_by.is_empty() {
+        let reverts: Vec<String> = r
+            .reverted_by
+            .iter()
+            .map(|v| match v.outcome {
+                Some(outcome) => format!("#{} ({outcome})", v.id),
+                None => format!("#{} (active)", v.id),
+            })
+            .collect();
+        println!("  reverted by        {}", reverts.join(", "));
+    }
     println!(
         "  status             {}{}",
         r.status,

@@ -589,6 +589,32 @@ pub fn confirmation_phrase(verb: &str, tenants: u64) -> String {
     format!("{verb} {tenants} TENANTS")
 }
 
+/// The verb of a revert's typed phrase: `REVERT <n> TENANTS` (docs/spec.md §15).
+pub const REVERT_VERB: &str = "REVERT";
+
+/// What a run (or a preflight) does: a runbook's repair, or a revert of a completed run from
+/// its change log (docs/spec.md §15).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// The runbook's repair (a start or a retry of one).
+    #[default]
+    Run,
+    /// Puts back what another run changed (`reverts_run_id`).
+    Revert,
+}
+
+impl RunKind {
+    /// The kind of a run (or preflight) that reverts `reverts_run_id`, if any.
+    pub fn of(reverts_run_id: Option<i64>) -> Self {
+        if reverts_run_id.is_some() {
+            RunKind::Revert
+        } else {
+            RunKind::Run
+        }
+    }
+}
+
 /// Whether `typed` is exactly `phrase`: no trimming, no case folding.
 pub fn confirms(typed: Option<&str>, phrase: &str) -> bool {
     typed == Some(phrase)

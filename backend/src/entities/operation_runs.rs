@@ -59,6 +59,8 @@ pub struct Model {
     pub gate_ordinal: Option<i64>,
     pub throttle: Option<Json>,
     pub changes_purged_at: Option<DateTimeUtc>,
+    pub reverts_run_id: Option<i64>,
+    pub conflicts: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

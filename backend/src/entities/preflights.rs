@@ -20,6 +20,8 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub parameters: Option<Json>,
     pub scope_workspace_id: Option<i64>,
+    /// For a revert preflight: the run it would revert (docs/spec.md §15).
+    pub reverts_run_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

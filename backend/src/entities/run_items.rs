@@ -26,6 +26,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub ordinal: Option<i64>,
     pub predicted_changes: Option<i64>,
+    pub conflicts: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

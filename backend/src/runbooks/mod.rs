@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::domain::run::ScopeKind;
 pub use crate::runs::changes::{ChangeLog, ChangedRow};
+pub use findings_lifecycle::store::restore as restore_findings;
 
 /// One rule of a runbook, as the API, the console and the CLI show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,9 @@ pub struct TenantReport {
     pub changes_by_rule: BTreeMap<String, u64>,
     /// A few would-be changes (preflight only).
     pub sample: Vec<serde_json::Value>,
+    /// Rows a revert left alone: the application changed them since the reverted run wrote
+    /// them (0 for any other run).
+    pub conflicts: u64,
 }
 
 impl TenantReport {
@@ -101,11 +105,62 @@ impl TenantReport {
     pub fn merge(&mut self, other: TenantReport, sample_limit: usize) {
         self.examined += other.examined;
         self.changed += other.changed;
+        self.conflicts += other.conflicts;
         for (rule, n) in other.changes_by_rule {
             *self.changes_by_rule.entry(rule).or_default() += n;
         }
         let room = sample_limit.saturating_sub(self.sample.len());
         self.sample.extend(other.sample.into_iter().take(room));
+    }
+}
+
+/// How the rows of a run's change log stand now, for a revert (docs/spec.md §15): each row is
+/// to restore (every column the run changed still holds the value it wrote), already restored
+/// (they all hold the values it overwrote again) or a conflict (the application changed it
+/// since, or deleted it), which a revert leaves alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RestoreReport {
+    /// Rows of the log examined.
+    pub examined: u64,
+    /// Rows to restore (a revert preflight) or restored (a revert run).
+    pub restored: u64,
+    /// Rows that hold the values the run overwrote again.
+    pub already_restored: u64,
+    /// Rows changed (or deleted) since the run wrote them: left alone.
+    pub conflicts: u64,
+    /// A few rows to restore, whole, before and after (preflight only).
+    pub sample: Vec<serde_json::Value>,
+    /// A few conflicts: what the run overwrote and wrote, and the row now (preflight only).
+    pub conflict_sample: Vec<serde_json::Value>,
+}
+
+impl RestoreReport {
+    /// The rule key a revert counts its restored rows under (`changes_by_rule`).
+    pub const RULE: &'static str = "restore";
+
+    /// Adds `other` into `self`, keeping at most `sample_limit` samples of each kind.
+    pub fn merge(&mut self, other: RestoreReport, sample_limit: usize) {
+        self.examined += other.examined;
+        self.restored += other.restored;
+        self.already_restored += other.already_restored;
+        self.conflicts += other.conflicts;
+        let room = sample_limit.saturating_sub(self.sample.len());
+        self.sample.extend(other.sample.into_iter().take(room));
+        let room = sample_limit.saturating_sub(self.conflict_sample.len());
+        self.conflict_sample
+            .extend(other.conflict_sample.into_iter().take(room));
+    }
+
+    /// What a revert run's item reports: rows restored (counted under [`RestoreReport::RULE`])
+    /// of the rows examined, and the conflicts.
+    pub fn tenant_report(&self) -> TenantReport {
+        TenantReport {
+            examined: self.examined,
+            changed: self.restored,
+            changes_by_rule: BTreeMap::from([(Self::RULE.to_owned(), self.restored)]),
+            sample: Vec::new(),
+            conflicts: self.conflicts,
+        }
     }
 }
 
@@ -158,6 +213,28 @@ pub trait Runbook: Send + Sync + 'static {
         plan: &Plan<'_>,
         log: &ChangeLog,
     ) -> Result<TenantReport, DbErr>;
+
+    /// Read-only: how `rows` (one record of a run's change log, of `tenant_id`) stand now —
+    /// to restore, already restored or in conflict — with up to `sample_limit` samples of each
+    /// (docs/spec.md §15). The runbook owns its rows, so it owns their restore; values are
+    /// compared decoded (an instant by value, never as text).
+    async fn check_restore(
+        &self,
+        db: &DatabaseConnection,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        sample_limit: usize,
+    ) -> Result<RestoreReport, DbErr>;
+    /// Restores inside `txn` every row of `rows` that is to restore (all of its changed columns
+    /// or none), leaves the others alone, and records what it wrote in `log` (a revert has its
+    /// own change log, so it can be reverted in turn).
+    async fn restore(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        log: &ChangeLog,
+    ) -> Result<RestoreReport, DbErr>;
 
     /// The keys of [`Runbook::rules`], in order.
     fn rule_keys(&self) -> Vec<&'static str> {

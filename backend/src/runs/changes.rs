@@ -192,8 +192,54 @@ pub async fn list(
     Ok((page, total as u64))
 }
 
+/// The tenants of `run_id` with change-log rows after tenant `after` (keyset), at most `limit`:
+/// the tenants a revert of the run covers.
+pub async fn tenants_page(
+    db: &impl ConnectionTrait,
+    run_id: i64,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    db.query_all_raw(db::stmt(
+        db.get_database_backend(),
+        "SELECT DISTINCT tenant_id FROM run_changes WHERE run_id = ? AND tenant_id > ? \
+         ORDER BY tenant_id LIMIT ?",
+        vec![run_id.into(), after.into(), (limit as i64).into()],
+    ))
+    .await?
+    .iter()
+    .map(|row| row.try_get("", "tenant_id"))
+    .collect()
+}
+
+/// The record of `run_id`'s change log for `tenant_id` after record `after` (in the order
+/// written), with its id: a revert reads a tenant's log one record (at most [`RECORD_ROWS`]
+/// rows) at a time, so its memory stays bounded however large the tenant is.
+pub async fn next_record(
+    db: &impl ConnectionTrait,
+    run_id: i64,
+    tenant_id: i64,
+    after: i64,
+) -> Result<Option<(i64, Vec<ChangedRow>)>, DbErr> {
+    let Some(row) = db
+        .query_one_raw(db::stmt(
+            db.get_database_backend(),
+            "SELECT id, changes FROM run_changes WHERE run_id = ? AND tenant_id = ? AND id > ? \
+             ORDER BY id LIMIT 1",
+            vec![run_id.into(), tenant_id.into(), after.into()],
+        ))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let text: String = row.try_get("", "changes")?;
+    let rows = serde_json::from_str(&text).map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(Some((row.try_get("", "id")?, rows)))
+}
+
 /// Purges the change logs of runs completed more than `retention` before `now` (each whole,
-/// marking the run), and returns how many runs lost theirs.
+/// marking the run), and returns how many runs lost theirs. A run with an active revert keeps
+/// its log until the revert completes.
 pub async fn purge(
     db: &sea_orm::DatabaseConnection,
     now: DateTime<Utc>,
@@ -201,8 +247,10 @@ pub async fn purge(
 ) -> Result<u64, DbErr> {
     let txn = db::begin_write(db).await?;
     let cutoff = now - retention;
-    let expired = "SELECT id FROM operation_runs WHERE status = 'completed' \
-                   AND completed_at < ? AND changes_purged_at IS NULL";
+    let expired = "SELECT r.id FROM operation_runs r WHERE r.status = 'completed' \
+                   AND r.completed_at < ? AND r.changes_purged_at IS NULL \
+                   AND NOT EXISTS (SELECT 1 FROM operation_runs v WHERE v.reverts_run_id = r.id \
+                   AND v.status <> 'completed')";
     exec(
         &txn,
         &format!("DELETE FROM run_changes WHERE run_id IN ({expired})"),
@@ -211,8 +259,7 @@ pub async fn purge(
     .await?;
     let runs = exec(
         &txn,
-        "UPDATE operation_runs SET changes_purged_at = ? WHERE status = 'completed' \
-         AND completed_at < ? AND changes_purged_at IS NULL",
+        &format!("UPDATE operation_runs SET changes_purged_at = ? WHERE id IN ({expired})"),
         vec![now.into(), cutoff.into()],
     )
     .await?;

@@ -13,14 +13,14 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::run::{ItemStatus, Outcome, ScopeKind, confirmation_phrase};
+use crate::domain::run::{ItemStatus, Outcome, REVERT_VERB, ScopeKind, confirmation_phrase};
 use crate::entities::{operation_runs, run_items};
 use crate::runbooks::Runbook;
 
-/// A run that retried the failed tenants of another.
+/// A run derived from another: a retry of its failed tenants, or a revert of its changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RetryRef {
-    /// The retry run's id.
+    /// The derived run's id.
     pub id: i64,
     /// Its outcome (null while it is active).
     pub outcome: Option<Outcome>,
@@ -31,6 +31,24 @@ pub async fn retried_by(
     db: &impl ConnectionTrait,
     run_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<RetryRef>>, DbErr> {
+    derived_by(db, run_ids, operation_runs::Column::RetryOfRunId).await
+}
+
+/// The revert runs of each of `run_ids` (docs/spec.md §15), oldest first. A retry of a revert
+/// reverts the same run and counts too.
+pub async fn reverted_by(
+    db: &impl ConnectionTrait,
+    run_ids: &[i64],
+) -> Result<HashMap<i64, Vec<RetryRef>>, DbErr> {
+    derived_by(db, run_ids, operation_runs::Column::RevertsRunId).await
+}
+
+/// The runs whose `source` column names one of `run_ids`, by that run, oldest first.
+async fn derived_by(
+    db: &impl ConnectionTrait,
+    run_ids: &[i64],
+    source: operation_runs::Column,
+) -> Result<HashMap<i64, Vec<RetryRef>>, DbErr> {
     let mut by_run: HashMap<i64, Vec<RetryRef>> = HashMap::new();
     if run_ids.is_empty() {
         return Ok(by_run);
@@ -38,9 +56,9 @@ pub async fn retried_by(
     let rows: Vec<(i64, Option<i64>, Option<Outcome>)> = operation_runs::Entity::find()
         .select_only()
         .column(operation_runs::Column::Id)
-        .column(operation_runs::Column::RetryOfRunId)
+        .column(source)
         .column(operation_runs::Column::Outcome)
-        .filter(operation_runs::Column::RetryOfRunId.is_in(run_ids.iter().copied()))
+        .filter(source.is_in(run_ids.iter().copied()))
         .order_by_asc(operation_runs::Column::Id)
         .into_tuple()
         .all(db)
@@ -118,20 +136,25 @@ pub struct RetryConfirmation {
     pub phrase: String,
 }
 
-/// What a retry-failed of a completed run of `runbook` over a scope of `kind` needs confirmed,
-/// with `still_failed` tenants to retry (docs/spec.md §21): a retry of a run over all tenants, a
-/// list or a workspace must type the runbook's verb and those tenants (`CLOSE STALE IN 2
-/// TENANTS`), also when the run is itself a retry (it keeps its source's kind); a single-tenant
-/// run's retry needs no phrase. `retry_failed` checks the typed phrase against this and the run
-/// view shows it, so the two cannot differ.
-pub fn retry_confirmation(
-    runbook: &dyn Runbook,
-    kind: ScopeKind,
-    still_failed: u64,
-) -> RetryConfirmation {
+/// What a retry-failed of a completed run over a scope of `kind` needs confirmed, with
+/// `still_failed` tenants to retry (docs/spec.md §21): a retry of a run over all tenants, a
+/// list or a workspace must type the run's verb ([`verb_of`]) and those tenants (`CLOSE STALE
+/// IN 2 TENANTS`), also when the run is itself a retry (it keeps its source's kind); a
+/// single-tenant run's retry needs no phrase. `retry_failed` checks the typed phrase against
+/// this and the run view shows it, so the two cannot differ.
+pub fn retry_confirmation(verb: &str, kind: ScopeKind, still_failed: u64) -> RetryConfirmation {
     RetryConfirmation {
         required: kind != ScopeKind::Tenant,
-        phrase: confirmation_phrase(runbook.confirmation_verb(), still_failed),
+        phrase: confirmation_phrase(verb, still_failed),
+    }
+}
+
+/// The verb of a run's typed phrases: its runbook's, or `REVERT` for a revert run (and a
+/// retry of one).
+pub fn verb_of(runbook: &dyn Runbook, reverts_run_id: Option<i64>) -> &'static str {
+    match reverts_run_id {
+        Some(_) => REVERT_VERB,
+        None => runbook.confirmation_verb(),
     }
 }
 
@@ -205,18 +228,20 @@ mod tests {
             phrase: phrase.into(),
         };
         assert_eq!(
-            retry_confirmation(stale, ScopeKind::AllTenants, 2),
+            retry_confirmation(stale.confirmation_verb(), ScopeKind::AllTenants, 2),
             needs("CLOSE STALE IN 2 TENANTS")
         );
         assert_eq!(
-            retry_confirmation(rebuild, ScopeKind::AllTenants, 1),
+            retry_confirmation(rebuild.confirmation_verb(), ScopeKind::AllTenants, 1),
             needs("REBUILD 1 TENANTS")
         );
         assert_eq!(
-            retry_confirmation(rebuild, ScopeKind::Tenants, 3),
+            retry_confirmation(rebuild.confirmation_verb(), ScopeKind::Tenants, 3),
             needs("REBUILD 3 TENANTS")
         );
-        assert!(retry_confirmation(stale, ScopeKind::Workspace, 1).required);
-        assert!(!retry_confirmation(stale, ScopeKind::Tenant, 1).required);
+        assert!(retry_confirmation(stale.confirmation_verb(), ScopeKind::Workspace, 1).required);
+        assert!(!retry_confirmation(stale.confirmation_verb(), ScopeKind::Tenant, 1).required);
+        assert_eq!(verb_of(stale, Some(3)), "REVERT");
+        assert_eq!(verb_of(stale, None), "CLOSE STALE IN");
     }
 }

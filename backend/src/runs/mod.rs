@@ -13,6 +13,7 @@ pub mod lineage;
 pub mod preflight;
 pub mod query;
 pub mod reconcile;
+pub mod revert;
 pub mod scope;
 pub mod service;
 pub mod stall;
@@ -94,6 +95,16 @@ pub enum RunError {
         /// What is in the way.
         detail: String,
     },
+    /// The run's change log is gone (retention): it can no longer be reverted
+    /// (`change_log_expired`, 410).
+    #[error(
+        "run #{run_id}'s change log has been purged (it is kept CHANGE_LOG_RETENTION_DAYS after \
+         the run completes): it can no longer be reverted"
+    )]
+    ChangeLogExpired {
+        /// The run.
+        run_id: i64,
+    },
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -135,6 +146,7 @@ impl RunError {
             RunError::Invalid { .. } => Some("validation"),
             RunError::Refused { code, .. } | RunError::State { code, .. } => Some(code),
             RunError::Conflict { .. } => Some("overlap"),
+            RunError::ChangeLogExpired { .. } => Some("change_log_expired"),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::audit::{self, Actor};
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::db;
-use crate::domain::run::{Scope, ScopeKind, Target, confirmation_phrase};
+use crate::domain::run::{RunKind, Scope, ScopeKind, Target, confirmation_phrase};
 use crate::entities::{preflight_tenants, preflights};
 use crate::runbooks::{Plan, Runbook, TenantReport};
 use crate::runs::query::{ScopeView, TenantRef};
@@ -45,6 +45,9 @@ pub struct Confirmation {
 pub struct PreflightResult {
     /// Cite it when starting; expires at `expires_at`.
     pub preflight_id: String,
+    /// `run`: a preflight of the runbook's repair (a revert preflight is `revert`).
+    #[serde(default)]
+    pub kind: RunKind,
     /// Runbook key.
     pub runbook: String,
     /// The scope examined, resolved (`RunScope`: a list shows its first 100 tenants and
@@ -148,6 +151,7 @@ pub async fn preflight(
     let phrase = target.needs_phrase();
     let result = PreflightResult {
         preflight_id,
+        kind: RunKind::Run,
         runbook: runbook.key().to_owned(),
         scope: ScopeView::of_target(&ctx.db, &target, tenant.clone()).await?,
         parameters: parameters.clone(),
@@ -173,8 +177,7 @@ pub async fn preflight(
         },
         expires_at,
     };
-    let txn = db::begin_write(&ctx.db).await?;
-    preflights::ActiveModel {
+    let stored = preflights::ActiveModel {
         id: Set(result.preflight_id.clone()),
         runbook_key: Set(result.runbook.clone()),
         scope_kind: Set(target.kind()),
@@ -186,17 +189,9 @@ pub async fn preflight(
         created_at: Set(now),
         expires_at: Set(expires_at),
         parameters: Set(Some(parameters)),
-    }
-    .insert(&txn)
-    .await?;
-    let mut rows = per_tenant.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(TENANT_ROWS_PER_INSERT).collect();
-        preflight_tenants::Entity::insert_many(chunk)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await?;
+        reverts_run_id: Set(None),
+    };
+    store(&ctx.db, stored, per_tenant).await?;
     let mut event = meta.event(
         "runbook.preflighted",
         initiator.map_or(Actor::System, |i| Actor::Operator {
@@ -218,9 +213,27 @@ pub async fn preflight(
     Ok(result)
 }
 
+/// Stores a preflight and what it found per tenant, in one transaction.
+pub(super) async fn store(
+    db: &DatabaseConnection,
+    preflight: preflights::ActiveModel,
+    per_tenant: Vec<preflight_tenants::ActiveModel>,
+) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    preflight.insert(&txn).await?;
+    let mut rows = per_tenant.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(TENANT_ROWS_PER_INSERT).collect();
+        preflight_tenants::Entity::insert_many(chunk)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await
+}
+
 /// Adds `tenant_external_id` and `tenant_name` beside each sample's `tenant_id`, so a person
 /// reads which tenant a would-be change belongs to.
-async fn name_tenants(
+pub(super) async fn name_tenants(
     db: &impl ConnectionTrait,
     mut sample: Vec<serde_json::Value>,
 ) -> Result<Vec<serde_json::Value>, DbErr> {

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::control::RunOptions;
-use crate::domain::run::{ItemStatus, Outcome, ReasonCode, RunStatus, ScopeKind, Source, Target};
+use crate::domain::run::{
+    ItemStatus, Outcome, ReasonCode, RunKind, RunStatus, ScopeKind, Source, Target,
+};
 use crate::entities::{
     operation_runs, operators, run_items, run_scope_tenants, tenants, workspaces,
 };
@@ -167,6 +169,9 @@ pub enum ScopeView {
         count: u64,
         /// For a retry run: the run whose failed tenants it retries.
         retry_of: Option<i64>,
+        /// For a revert run (and a revert preflight): the run it reverts; its tenants are
+        /// those with change-log rows.
+        reverts_run_id: Option<i64>,
     },
     /// A workspace's tenants (fixed at the preflight).
     Workspace {
@@ -207,6 +212,11 @@ impl ScopeView {
                 retry_of: Some(retry_of),
                 ..
             } => format!("{count} tenants (retry of #{retry_of})"),
+            ScopeView::Tenants {
+                count,
+                reverts_run_id: Some(of),
+                ..
+            } => format!("{count} tenants (revert of #{of})"),
             ScopeView::Tenants { count, .. } => format!("{count} listed tenants"),
             ScopeView::Workspace {
                 workspace, count, ..
@@ -233,6 +243,7 @@ impl ScopeView {
                 tenant_ids: ids.iter().take(SCOPE_TENANTS_SHOWN).copied().collect(),
                 count: ids.len() as u64,
                 retry_of: None,
+                reverts_run_id: None,
             },
             Target::Workspace {
                 workspace_id,
@@ -302,6 +313,9 @@ pub struct Counts {
     pub cancelled: i64,
     /// Items started and not finished (in-flight; a paused run's finish and count).
     pub running: i64,
+    /// A revert run's rows left alone over all items: the application changed them since the
+    /// reverted run wrote them (0 for any other run).
+    pub conflicts: i64,
 }
 
 /// A run (docs/spec.md §6 wire format).
@@ -309,6 +323,13 @@ pub struct Counts {
 pub struct RunView {
     /// Run id.
     pub id: i64,
+    /// `run` (the runbook's repair, or a retry of one) or `revert` (puts back what
+    /// `reverts_run_id` changed).
+    pub kind: RunKind,
+    /// For a revert run: the run it reverts.
+    pub reverts_run_id: Option<i64>,
+    /// The revert runs of this run, oldest first.
+    pub reverted_by: Vec<RetryRef>,
     /// Runbook key.
     pub runbook: String,
     /// Runbook version that ran.
@@ -417,6 +438,9 @@ pub struct ItemView {
     /// Changes per rule.
     #[schema(value_type = Option<Object>)]
     pub changes_by_rule: Option<serde_json::Value>,
+    /// For a revert run: rows of this tenant left alone, changed by the application since the
+    /// reverted run wrote them.
+    pub conflicts: i64,
     /// Last error: the database's message once, with its SQLSTATE when there is one.
     pub error: Option<String>,
     /// The SQLSTATE of the last error, when it came from the database (on SQLite, constraint
@@ -508,6 +532,7 @@ async fn views_of(
         .map(|(r, _)| r.id)
         .collect();
     let mut retried_by = lineage::retried_by(db, &completed).await?;
+    let mut reverted_by = lineage::reverted_by(db, &completed).await?;
     let mut out = Vec::with_capacity(runs.len());
     for (run, stalled) in runs {
         let operator = |id: Option<i64>| {
@@ -533,9 +558,13 @@ async fn views_of(
         // What `start::retry_failed` checks the typed phrase against: a completed run with
         // tenants left to retry, of a runbook this process serves.
         let retry_confirmation = match runbooks.find(&run.runbook_key) {
-            Some(runbook) if run.status == RunStatus::Completed && retryable > 0 => Some(
-                lineage::retry_confirmation(runbook, run.scope_kind, retryable as u64),
-            ),
+            Some(runbook) if run.status == RunStatus::Completed && retryable > 0 => {
+                Some(lineage::retry_confirmation(
+                    lineage::verb_of(runbook, run.reverts_run_id),
+                    run.scope_kind,
+                    retryable as u64,
+                ))
+            }
             _ => None,
         };
         let count = run.total.max(0) as u64;
@@ -546,6 +575,13 @@ async fn views_of(
                     .await?,
                 count,
                 retry_of: Some(of),
+                reverts_run_id: run.reverts_run_id,
+            },
+            (None, _, _) if run.reverts_run_id.is_some() => ScopeView::Tenants {
+                tenant_ids: first_run_tenants(db, run.id).await?,
+                count,
+                retry_of: None,
+                reverts_run_id: run.reverts_run_id,
             },
             (None, ScopeKind::Tenant, Some(tenant_id)) => ScopeView::Tenant {
                 tenant_id,
@@ -556,6 +592,7 @@ async fn views_of(
                 tenant_ids: first_run_tenants(db, run.id).await?,
                 count,
                 retry_of: None,
+                reverts_run_id: None,
             },
             (None, ScopeKind::Workspace, None) => {
                 let workspace_id = run
@@ -569,7 +606,9 @@ async fn views_of(
             }
             (None, kind, _) => return Err(corrupt("run scope of", run.id, kind.as_str())),
         };
+        let reverts = reverted_by.remove(&run.id).unwrap_or_default();
         let mut view = to_view(run, scope, initiator, retries, stalled, now);
+        view.reverted_by = reverts;
         view.pause = control::pause_view(&run_facts, paused_by);
         view.throttle = crate::runs::throttle::throttle_view(&run_facts);
         view.wave = control::wave_view(&run_facts, &options);
@@ -647,6 +686,9 @@ fn to_view(
     });
     RunView {
         id: run.id,
+        kind: RunKind::of(run.reverts_run_id),
+        reverts_run_id: run.reverts_run_id,
+        reverted_by: Vec::new(),
         scope,
         runbook: run.runbook_key,
         runbook_version: run.runbook_version,
@@ -672,6 +714,7 @@ fn to_view(
             retrying: run.retrying,
             cancelled: run.cancelled,
             running: run.running,
+            conflicts: run.conflicts,
         },
         progress_percent,
         eta_seconds,
@@ -999,6 +1042,7 @@ async fn item_views(
                 findings_examined: r.findings_examined,
                 findings_changed: r.findings_changed,
                 changes_by_rule: r.changes_by_rule,
+                conflicts: r.conflicts,
                 error: r.last_error,
                 error_sqlstate: r.error_sqlstate,
                 next_attempt_at: r.next_attempt_at,

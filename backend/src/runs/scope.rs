@@ -347,7 +347,8 @@ pub async fn of_run(
             run.scope_kind.as_str()
         ))
     };
-    if run.retry_of_run_id.is_some() {
+    // A derived run (a retry, a revert) covers the tenants stored with it.
+    if run.retry_of_run_id.is_some() || run.reverts_run_id.is_some() {
         let ids = run_tenants(db, run.id).await?;
         return Ok(if ids.is_empty() {
             Target::AllTenants

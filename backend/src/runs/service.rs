@@ -253,12 +253,13 @@ pub async fn record_success(
     let updated = exec(
         txn,
         "UPDATE run_items SET status = 'succeeded', findings_examined = ?, findings_changed = ?, \
-         changes_by_rule = ?, last_error = NULL, error_sqlstate = NULL, completed_at = ?, updated_at = ? \
-         WHERE id = ? AND status = 'running'",
+         changes_by_rule = ?, conflicts = ?, last_error = NULL, error_sqlstate = NULL, \
+         completed_at = ?, updated_at = ? WHERE id = ? AND status = 'running'",
         vec![
             (report.examined as i64).into(),
             (report.changed as i64).into(),
             by_rule.into(),
+            (report.conflicts as i64).into(),
             now.into(),
             now.into(),
             item_id.into(),
@@ -274,11 +275,13 @@ pub async fn record_success(
             txn.get_database_backend(),
             &format!(
                 "UPDATE operation_runs SET processed = processed + 1, succeeded = succeeded + 1, \
-                 running = running - 1, findings_changed = findings_changed + ?, progressed_at = ?, \
-                 updated_at = ? WHERE id = ? RETURNING {AFTER_ITEM}"
+                 running = running - 1, findings_changed = findings_changed + ?, \
+                 conflicts = conflicts + ?, progressed_at = ?, updated_at = ? WHERE id = ? \
+                 RETURNING {AFTER_ITEM}"
             ),
             vec![
                 (report.changed as i64).into(),
+                (report.conflicts as i64).into(),
                 now.into(),
                 now.into(),
                 run_id.into(),

@@ -42,11 +42,13 @@ pub struct StartRequest {
     pub preflight_id: String,
     /// Start even though the preflight found nothing to change.
     pub allow_no_changes: bool,
-    /// Run control's options (docs/spec.md §13); part of the run's identity for dedupe.
-    /// Ignored by `retry_failed`, whose retry runs without them.
+    /// Run control's options (docs/spec.md §13, and the drift guard of §15); part of the run's
+    /// identity for dedupe. A retry and a revert take their own (a derived run never dedupes).
     pub options: RunOptions,
     /// When retrying the failed tenants of a run.
     pub retry_of: Option<i64>,
+    /// When reverting a run (set by [`crate::runs::revert::start`]).
+    pub reverts: Option<i64>,
     /// Request metadata for the audit event.
     pub meta: RequestMeta,
     /// The claimed `Idempotency-Key`, if the request carries one: the response is saved in the
@@ -100,14 +102,12 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
     {
         return Err(RunError::Forbidden(Capability::RunbooksRunAllTenants));
     }
-    let stale = |why: &str| RunError::Refused {
-        code: "preflight_stale",
-        field: "preflight_id",
-        detail: format!("preflight is stale: {why}"),
-    };
-    let pf = preflight::load(&ctx.db, &req.preflight_id)
-        .await?
-        .ok_or_else(|| stale("unknown preflight_id; run a new preflight"))?;
+    let pf = cited(ctx, &req, now).await?;
+    if pf.reverts_run_id.is_some() {
+        return Err(stale(
+            "it is a revert preflight; start it with POST /ops/runs/{id}/revert",
+        ));
+    }
     if pf.runbook_key != runbook.key() || pf.scope_kind != target.kind() {
         return Err(stale("it was made for another runbook or scope"));
     }
@@ -121,14 +121,6 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
             }
             _ => "it was made for another runbook or scope",
         }));
-    }
-    if let (Some(owner), Some(initiator)) = (pf.operator_id, &req.initiator)
-        && owner != initiator.operator_id
-    {
-        return Err(stale("it belongs to another operator"));
-    }
-    if pf.expires_at <= now {
-        return Err(stale("it expired; run a new preflight"));
     }
     if pf
         .parameters
@@ -177,9 +169,38 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
     create_locked(ctx, &req, runbook, &target, resolved.tenant, plan).await
 }
 
+/// A refusal of the cited preflight (422 `preflight_stale`), saying why.
+pub(super) fn stale(why: &str) -> RunError {
+    RunError::Refused {
+        code: "preflight_stale",
+        field: "preflight_id",
+        detail: format!("preflight is stale: {why}"),
+    }
+}
+
+/// The preflight `req` cites, if it exists, is the initiator's own and has not expired.
+pub(super) async fn cited(
+    ctx: &AppContext,
+    req: &StartRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::entities::preflights::Model, RunError> {
+    let pf = preflight::load(&ctx.db, &req.preflight_id)
+        .await?
+        .ok_or_else(|| stale("unknown preflight_id; run a new preflight"))?;
+    if let (Some(owner), Some(initiator)) = (pf.operator_id, &req.initiator)
+        && owner != initiator.operator_id
+    {
+        return Err(stale("it belongs to another operator"));
+    }
+    if pf.expires_at <= now {
+        return Err(stale("it expired; run a new preflight"));
+    }
+    Ok(pf)
+}
+
 /// Checks the options against the resolved scope: bounds, waves below the tenant count,
 /// canary tenants in scope and named once (a 422 naming the field).
-async fn check_options(
+pub(super) async fn check_options(
     ctx: &AppContext,
     options: &RunOptions,
     target: &Target,
@@ -202,18 +223,43 @@ async fn check_options(
 }
 
 /// What a new run carries from its preflight (or, for a retry, from its source run).
-struct Planned {
+pub(super) struct Planned {
     /// The stored scope columns (kind, tenant, workspace) when they are not the target's: a
     /// retry keeps its source's.
-    columns: Option<(crate::domain::run::ScopeKind, Option<i64>, Option<i64>)>,
-    preflight_id: Option<String>,
-    parameters: serde_json::Value,
-    planned_at: chrono::DateTime<chrono::Utc>,
-    total: u64,
+    pub(super) columns: Option<(crate::domain::run::ScopeKind, Option<i64>, Option<i64>)>,
+    pub(super) preflight_id: Option<String>,
+    pub(super) parameters: serde_json::Value,
+    pub(super) planned_at: chrono::DateTime<chrono::Utc>,
+    pub(super) total: u64,
+}
+
+/// A derived run (a retry, a revert) needs what its source needed: `ops.runbooks.run`, and
+/// `ops.runbooks.run_all_tenants` when the source or the derived run counts as all tenants
+/// (docs/spec.md, v2 conventions).
+pub(super) fn derived_capabilities(
+    req: &StartRequest,
+    source: &Target,
+    target: &Target,
+) -> Result<(), RunError> {
+    let Some(initiator) = &req.initiator else {
+        return Ok(());
+    };
+    let need = |cap: Capability| {
+        if initiator.capabilities.contains(&cap) {
+            Ok(())
+        } else {
+            Err(RunError::Forbidden(cap))
+        }
+    };
+    need(Capability::RunbooksRun)?;
+    if source.needs_all_tenants_capability() || target.needs_all_tenants_capability() {
+        need(Capability::RunbooksRunAllTenants)?;
+    }
+    Ok(())
 }
 
 /// A start (or retry) that needs a phrase needs it typed exactly.
-fn require_phrase(phrase: &str, typed: Option<&str>) -> Result<(), RunError> {
+pub(super) fn require_phrase(phrase: &str, typed: Option<&str>) -> Result<(), RunError> {
     if confirms(typed, phrase) {
         Ok(())
     } else {
@@ -238,7 +284,7 @@ fn require_phrase(phrase: &str, typed: Option<&str>) -> Result<(), RunError> {
         deduplicated = tracing::field::Empty,
     )
 )]
-async fn create_locked(
+pub(super) async fn create_locked(
     ctx: &AppContext,
     req: &StartRequest,
     runbook: &dyn crate::runbooks::Runbook,
@@ -274,7 +320,9 @@ async fn create_locked(
             && same_parameters
             && control::options_of(&run) == req.options
             && run.retry_of_run_id.is_none()
+            && run.reverts_run_id.is_none()
             && req.retry_of.is_none()
+            && req.reverts.is_none()
         {
             let span = tracing::Span::current();
             span.record("run_id", run.id);
@@ -343,6 +391,7 @@ async fn create_locked(
         status: Set(RunStatus::Queued),
         total: Set(plan.total as i64),
         retry_of_run_id: Set(req.retry_of),
+        reverts_run_id: Set(req.reverts),
         options: Set(options_json),
         max_failed: Set(options.failure_budget.map(|b| b.max_failed)),
         wave: Set(options.waves.as_ref().map(|_| 1)),
@@ -416,6 +465,7 @@ async fn audit_start(ctx: &AppContext, action: &'static str, req: &StartRequest,
         "preflight_id": req.preflight_id,
         "total": run.counts.total,
         "retry_of_run_id": req.retry_of,
+        "reverts_run_id": req.reverts,
         "options": run.options,
     });
     audit::record(&ctx.db, event).await;
@@ -462,24 +512,18 @@ pub async fn retry_failed(
     let target = Target::Tenants(tenant_ids);
     req.runbook = original.runbook_key.clone();
     req.retry_of = Some(run_id);
-    req.options = RunOptions::default();
-    if let Some(initiator) = &req.initiator {
-        let need = |cap: Capability| {
-            if initiator.capabilities.contains(&cap) {
-                Ok(())
-            } else {
-                Err(RunError::Forbidden(cap))
-            }
-        };
-        need(Capability::RunbooksRun)?;
-        if source.needs_all_tenants_capability() || target.needs_all_tenants_capability() {
-            need(Capability::RunbooksRunAllTenants)?;
-        }
-    }
-    let confirm = lineage::retry_confirmation(runbook, original.scope_kind, failed);
+    // A retry of a revert run reverts the same run (its tenant jobs restore).
+    req.reverts = original.reverts_run_id;
+    derived_capabilities(&req, &source, &target)?;
+    let confirm = lineage::retry_confirmation(
+        lineage::verb_of(runbook, original.reverts_run_id),
+        original.scope_kind,
+        failed,
+    );
     if confirm.required {
         require_phrase(&confirm.phrase, req.confirmation.as_deref())?;
     }
+    check_options(ctx, &req.options, &target, failed).await?;
     if let Target::Tenant(tenant_id) = source {
         scope::resolve(&ctx.db, runbook, &Scope::Tenant { tenant_id }).await?;
     }

@@ -52,6 +52,8 @@ pub fn system_api(cfg: &mut ServiceConfig) {
         .service(ops::runs::resume::resume)
         .service(ops::runs::options::options)
         .service(ops::runs::retry_failed::retry_failed)
+        .service(ops::runs::revert::revert_preflight)
+        .service(ops::runs::revert::revert)
         .service(ops::runs::events::run_events)
         .service(notifications::list::list_notifications)
         .service(notifications::read::read_notification)

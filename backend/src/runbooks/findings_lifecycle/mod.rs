@@ -5,7 +5,7 @@
 //! stays bounded however large a tenant is.
 
 pub mod rules;
-mod store;
+pub mod store;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +14,8 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use crate::domain::run::ScopeKind;
 use crate::runbooks::{
-    ChangeLog, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport, parameters_object,
+    ChangeLog, ChangedRow, ParameterErrors, Plan, RestoreReport, RuleInfo, Runbook, TenantReport,
+    parameters_object, restore_findings,
 };
 use rules::{Rebuild, Rule};
 
@@ -86,6 +87,7 @@ fn report(rebuild: &Rebuild, sample_limit: usize) -> TenantReport {
                 })
             })
             .collect(),
+        conflicts: 0,
     }
 }
 
@@ -182,5 +184,25 @@ impl Runbook for FindingsLifecycleRebuild {
             }
         }
         Ok(total)
+    }
+
+    async fn check_restore(
+        &self,
+        db: &DatabaseConnection,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        sample_limit: usize,
+    ) -> Result<RestoreReport, DbErr> {
+        restore_findings(db, tenant_id, rows, None, sample_limit).await
+    }
+
+    async fn restore(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        log: &ChangeLog,
+    ) -> Result<RestoreReport, DbErr> {
+        restore_findings(txn, tenant_id, rows, Some(log), 0).await
     }
 }

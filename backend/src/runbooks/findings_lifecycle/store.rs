@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use super::rules::{Finding, FindingChange, Ts};
 use crate::entities::findings;
-use crate::runbooks::ChangedRow;
+use crate::runbooks::{ChangeLog, ChangedRow, RestoreReport};
 
 /// Rows read per query; a batch may exceed it only by one recurrence-key group.
 const BATCH_ROWS: u64 = 2_000;
@@ -170,23 +170,7 @@ impl GroupBatches {
         self.versions.clear();
         rows.iter()
             .map(|r| {
-                let finding = Finding {
-                    id: r.try_get_by_index(0)?,
-                    tenant_id: r.try_get_by_index(1)?,
-                    recurrence_key: r.try_get_by_index(2)?,
-                    severity: r.try_get_by_index(3)?,
-                    status: r.try_get_by_index(4)?,
-                    first_seen_at: r.try_get_by_index(5)?,
-                    last_seen_at: r.try_get_by_index(6)?,
-                    times_seen: r.try_get_by_index(7)?,
-                    due_at: r.try_get_by_index(8)?,
-                    triaged_at: r.try_get_by_index(9)?,
-                    resolved_at: r.try_get_by_index(10)?,
-                    closed_at: r.try_get_by_index(11)?,
-                    closed_reason: r.try_get_by_index(12)?,
-                    created_at: r.try_get_by_index(13)?,
-                    updated_at: r.try_get_by_index(14)?,
-                };
+                let finding = decode(r)?;
                 if versioned {
                     self.versions.insert(finding.id, r.try_get_by_index(15)?);
                 }
@@ -194,6 +178,27 @@ impl GroupBatches {
             })
             .collect()
     }
+}
+
+/// One row of a query over [`COLUMNS`], by column position.
+fn decode(r: &sea_orm::QueryResult) -> Result<Finding, DbErr> {
+    Ok(Finding {
+        id: r.try_get_by_index(0)?,
+        tenant_id: r.try_get_by_index(1)?,
+        recurrence_key: r.try_get_by_index(2)?,
+        severity: r.try_get_by_index(3)?,
+        status: r.try_get_by_index(4)?,
+        first_seen_at: r.try_get_by_index(5)?,
+        last_seen_at: r.try_get_by_index(6)?,
+        times_seen: r.try_get_by_index(7)?,
+        due_at: r.try_get_by_index(8)?,
+        triaged_at: r.try_get_by_index(9)?,
+        resolved_at: r.try_get_by_index(10)?,
+        closed_at: r.try_get_by_index(11)?,
+        closed_reason: r.try_get_by_index(12)?,
+        created_at: r.try_get_by_index(13)?,
+        updated_at: r.try_get_by_index(14)?,
+    })
 }
 
 /// The columns [`GroupBatches::read`] decodes, in this order.
@@ -313,18 +318,11 @@ pub fn changed_rows(changes: &[FindingChange]) -> Vec<ChangedRow> {
         .iter()
         .map(|change| {
             let mask = changed_columns(&change.before, &change.after);
-            let (mut before, mut after) = (Map::new(), Map::new());
-            for (i, (column, _)) in WRITABLE.iter().enumerate() {
-                if mask & (1 << i) != 0 {
-                    before.insert((*column).to_owned(), column_value(&change.before, i));
-                    after.insert((*column).to_owned(), column_value(&change.after, i));
-                }
-            }
             ChangedRow {
                 id: change.after.id,
                 rules: change.rules.iter().map(ToString::to_string).collect(),
-                before,
-                after,
+                before: values_of(&change.before, mask),
+                after: values_of(&change.after, mask),
             }
         })
         .collect()
@@ -348,6 +346,182 @@ fn column_value(f: &Finding, i: usize) -> Value {
         7 => ts(f.closed_at),
         _ => f.closed_reason.clone().map_or(Value::Null, Value::String),
     }
+}
+
+/// `f` with each column of `values` (a change-log side: column name → JSON value) set to its
+/// decoded value; an unknown column or a value of the wrong type is an error, never guessed.
+fn with_values(f: &Finding, values: &Map<String, Value>) -> Result<Finding, DbErr> {
+    let bad = |column: &str, value: &Value| {
+        DbErr::Custom(format!(
+            "change log: finding {}: {value} is not a value of column {column}",
+            f.id
+        ))
+    };
+    let ts = |column: &str, value: &Value| match value {
+        Value::Null => Ok(None),
+        Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| Some(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| bad(column, value)),
+        _ => Err(bad(column, value)),
+    };
+    let text = |column: &str, value: &Value| match value {
+        Value::Null => Ok(None),
+        Value::String(text) => Ok(Some(text.clone())),
+        _ => Err(bad(column, value)),
+    };
+    let mut out = f.clone();
+    for (column, value) in values {
+        match column.as_str() {
+            "status" => out.status = text(column, value)?.ok_or_else(|| bad(column, value))?,
+            "first_seen_at" => out.first_seen_at = ts(column, value)?,
+            "last_seen_at" => out.last_seen_at = ts(column, value)?,
+            "times_seen" => {
+                out.times_seen = match value {
+                    Value::Null => None,
+                    _ => Some(
+                        value
+                            .as_i64()
+                            .and_then(|n| i32::try_from(n).ok())
+                            .ok_or_else(|| bad(column, value))?,
+                    ),
+                }
+            }
+            "due_at" => out.due_at = ts(column, value)?,
+            "triaged_at" => out.triaged_at = ts(column, value)?,
+            "resolved_at" => out.resolved_at = ts(column, value)?,
+            "closed_at" => out.closed_at = ts(column, value)?,
+            "closed_reason" => out.closed_reason = text(column, value)?,
+            _ => {
+                return Err(DbErr::Custom(format!(
+                    "change log: finding {}: unknown column {column}",
+                    f.id
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The columns of [`WRITABLE`] in `mask`, with their values in `f` (a change-log side).
+fn values_of(f: &Finding, mask: u16) -> Map<String, Value> {
+    WRITABLE
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(i, (column, _))| ((*column).to_owned(), column_value(f, i)))
+        .collect()
+}
+
+/// The revert of one change-log record of `tenant_id`'s findings (docs/spec.md §15), shared by
+/// every runbook that writes the `findings` table: each logged row is read now — locked on
+/// PostgreSQL when writing; SQLite's write transaction already excludes other writers — and
+/// compared decoded with what the run wrote. A row whose changed columns all still hold the
+/// written values is restored (all of them, to the values the run overwrote); one that holds
+/// the overwritten values again is already restored; any other, or a deleted one, is a
+/// conflict and left alone. With `log`, the restores are written and recorded in it (rule
+/// `restore`); without, only counted and sampled (`sample_limit` of each kind, whole rows).
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    rows: &[ChangedRow],
+    log: Option<&ChangeLog>,
+    sample_limit: usize,
+) -> Result<RestoreReport, DbErr> {
+    let backend = db.get_database_backend();
+    let mut query = select(tenant_id)
+        .filter(findings::Column::Id.is_in(rows.iter().map(|r| r.id)))
+        .order_by_asc(findings::Column::Id);
+    if log.is_some() && backend == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let now: HashMap<i64, Finding> = db
+        .query_all_raw(query.build(backend))
+        .await?
+        .iter()
+        .map(|r| decode(r).map(|f| (f.id, f)))
+        .collect::<Result<_, _>>()?;
+    let mut report = RestoreReport {
+        examined: rows.len() as u64,
+        ..RestoreReport::default()
+    };
+    let mut restores: Vec<(Finding, u16)> = Vec::new();
+    let mut logged = Vec::new();
+    for row in rows {
+        let current = now.get(&row.id);
+        let state = match current {
+            None => None,
+            Some(current) => {
+                let written = with_values(current, &row.after)?;
+                let overwritten = with_values(current, &row.before)?;
+                if changed_columns(current, &written) == 0 {
+                    Some(Ok((current, overwritten)))
+                } else if changed_columns(current, &overwritten) == 0 {
+                    Some(Err(()))
+                } else {
+                    None
+                }
+            }
+        };
+        match state {
+            Some(Ok((current, restored))) => {
+                report.restored += 1;
+                let mask = changed_columns(current, &restored);
+                if report.sample.len() < sample_limit {
+                    report.sample.push(serde_json::json!({
+                        "finding_id": row.id,
+                        "tenant_id": current.tenant_id,
+                        "rules": [RestoreReport::RULE],
+                        "reverts_rules": row.rules,
+                        "before": current,
+                        "after": restored,
+                    }));
+                }
+                if log.is_some() && mask != 0 {
+                    logged.push(ChangedRow {
+                        id: row.id,
+                        rules: vec![RestoreReport::RULE.to_owned()],
+                        before: values_of(current, mask),
+                        after: values_of(&restored, mask),
+                    });
+                    restores.push((restored, mask));
+                }
+            }
+            Some(Err(())) => report.already_restored += 1,
+            None => {
+                report.conflicts += 1;
+                if report.conflict_sample.len() < sample_limit {
+                    // What the run overwrote (a restore's values), what it wrote (what the
+                    // revert expected to find) and what the row holds now (null: deleted).
+                    let columns = WRITABLE
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (column, _))| row.after.contains_key(*column))
+                        .fold(0, |mask, (i, _)| mask | (1 << i));
+                    report.conflict_sample.push(serde_json::json!({
+                        "finding_id": row.id,
+                        "tenant_id": tenant_id,
+                        "rules": row.rules,
+                        "before": row.before,
+                        "written": row.after,
+                        "after": current.map(|f| values_of(f, columns)),
+                    }));
+                }
+            }
+        }
+    }
+    if let Some(log) = log {
+        let writes: Vec<Row<'_>> = restores
+            .iter()
+            .map(|(f, mask)| Row::of(f, None, *mask))
+            .collect();
+        if !write_changes(db, &writes).await? {
+            return Err(DbErr::Custom(format!(
+                "tenant {tenant_id}: a finding changed although it was locked for its restore"
+            )));
+        }
+        log.record(db, &logged).await?;
+    }
+    Ok(report)
 }
 
 /// Writes changed rows back in one `UPDATE ... FROM` over a single JSON parameter (one round

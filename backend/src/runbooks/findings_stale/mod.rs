@@ -21,8 +21,8 @@ use utoipa::ToSchema;
 use crate::domain::run::ScopeKind;
 use crate::entities::findings;
 use crate::runbooks::{
-    ChangeLog, ChangedRow, ParameterErrors, Plan, RuleInfo, Runbook, TenantReport,
-    parameters_object,
+    ChangeLog, ChangedRow, ParameterErrors, Plan, RestoreReport, RuleInfo, Runbook, TenantReport,
+    parameters_object, restore_findings,
 };
 use rules::{Criteria, Finding};
 
@@ -380,6 +380,26 @@ impl Runbook for CloseStaleFindings {
         log: &ChangeLog,
     ) -> Result<TenantReport, DbErr> {
         apply(txn, Some(log), tenant_id, plan, 0).await
+    }
+
+    async fn check_restore(
+        &self,
+        db: &DatabaseConnection,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        sample_limit: usize,
+    ) -> Result<RestoreReport, DbErr> {
+        restore_findings(db, tenant_id, rows, None, sample_limit).await
+    }
+
+    async fn restore(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant_id: i64,
+        rows: &[ChangedRow],
+        log: &ChangeLog,
+    ) -> Result<RestoreReport, DbErr> {
+        restore_findings(txn, tenant_id, rows, Some(log), 0).await
     }
 }
 

@@ -15,9 +15,9 @@ use crate::domain::run::ItemStatus;
 use crate::jobs::{self, BackgroundJob, JobHandle};
 use crate::runbooks;
 use crate::runs::changes::ChangeLog;
-use crate::runs::control;
 use crate::runs::failure::ItemFailure;
 use crate::runs::service::{self, Recorded, Started};
+use crate::runs::{RunError, control, revert};
 
 /// The job of one tenant of a run (one item).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -111,6 +111,9 @@ struct Target {
     planned_at: chrono::DateTime<chrono::Utc>,
     /// The rows the preflight predicted, when the drift guard is on and there is a prediction.
     guard: Option<i64>,
+    /// For a revert run: the run it reverts, and whether that run's change log was purged
+    /// since the revert started (it then fails, never restoring nothing in silence).
+    reverts: Option<(i64, bool)>,
 }
 
 /// One query for the item and its run (a tenant job's first read).
@@ -124,9 +127,11 @@ async fn load_target(
             db.get_database_backend(),
             "SELECT i.tenant_id, t.external_id AS tenant_external_id, i.status AS item_status, \
              r.runbook_key, r.cancel_reason, r.parameters, r.options, i.predicted_changes, \
-             COALESCE(r.planned_at, r.created_at) AS planned_at \
+             COALESCE(r.planned_at, r.created_at) AS planned_at, r.reverts_run_id, \
+             o.changes_purged_at AS reverted_log_purged_at \
              FROM run_items i JOIN operation_runs r ON r.id = i.run_id \
              LEFT JOIN tenants t ON t.id = i.tenant_id \
+             LEFT JOIN operation_runs o ON o.id = r.reverts_run_id \
              WHERE i.id = ? AND i.run_id = ?",
             vec![item_id.into(), run_id.into()],
         ))
@@ -153,6 +158,16 @@ async fn load_target(
                         .and_then(|o| serde_json::from_value::<RunOptions>(o).ok())
                         .is_none_or(|o| o.drift_guard())
                 }),
+            reverts: row
+                .try_get::<Option<i64>>("", "reverts_run_id")?
+                .map(|of| {
+                    row.try_get::<Option<chrono::DateTime<chrono::Utc>>>(
+                        "",
+                        "reverted_log_purged_at",
+                    )
+                    .map(|purged| (of, purged.is_some()))
+                })
+                .transpose()?,
         })
     })
     .transpose()
@@ -246,9 +261,22 @@ async fn execute(
         let applied = async {
             db::set_lock_timeout(&txn, lock_timeout).await?;
             let log = ChangeLog::new(run_id, target.tenant_id, item_id, ctx.now());
-            let report = runbook
-                .execute_tenant(&txn, target.tenant_id, &plan, &log)
-                .await?;
+            let report = match target.reverts {
+                Some((of, false)) => {
+                    revert::tenant(runbook, &txn, of, target.tenant_id, &log).await?
+                }
+                Some((of, true)) => {
+                    return Ok(Err(ItemFailure {
+                        message: RunError::ChangeLogExpired { run_id: of }.to_string(),
+                        sqlstate: None,
+                    }));
+                }
+                None => {
+                    runbook
+                        .execute_tenant(&txn, target.tenant_id, &plan, &log)
+                        .await?
+                }
+            };
             if let Some(predicted) = target.guard
                 && drifted(predicted, report.changed)
             {
@@ -264,11 +292,11 @@ async fn execute(
         .await;
         match applied {
             Ok(Err(drift)) => {
-                // The data moved under the plan: nothing of this tenant is written, and no
-                // retry can help (docs/spec.md §15).
+                // The data moved under the plan (or a revert's change log is gone): nothing of
+                // this tenant is written, and no retry can help (docs/spec.md §15).
                 txn.rollback().await?;
                 outcome("failed");
-                tracing::warn!(error = %drift.message, "tenant drifted from its preflight");
+                tracing::warn!(error = %drift.message, "tenant cannot be done as planned");
                 service::fail_item(ctx, run_id, item_id, &drift).await?;
                 Ok((false, false))
             }

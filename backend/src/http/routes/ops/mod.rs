@@ -40,6 +40,7 @@ impl From<RunError> for ApiError {
                 detail,
                 active_run_id: None,
             },
+            expired @ RunError::ChangeLogExpired { .. } => ApiError::Gone(expired.to_string()),
             RunError::Db(e) => e.into(),
         };
         match code {

@@ -57,17 +57,33 @@ pub async fn start(
 ) -> Result<HttpResponse, ApiError> {
     operator.require(Capability::RunbooksRun)?;
     let body = body.into_inner();
-    let claim = match idempotency_key(&req)? {
+    let fingerprint = format!(
+        "{}\n{}",
+        key.as_str(),
+        serde_json::to_string(&body).unwrap_or_default()
+    );
+    create_run(&req, &ctx, &operator, &fingerprint, async |claim| {
+        run_start(&req, &ctx, &operator, &key, body, claim).await
+    })
+    .await
+}
+
+/// Runs `create`, an action that creates a run (a start, a retry, a revert), under the
+/// request's `Idempotency-Key` if it carries one (docs/spec.md §4): a retry with the same key
+/// and `fingerprint` (the route's target and body) replays the first answer, one with another
+/// body is 422, one while the first is in progress 409; a refusal releases the key. Answers
+/// 201 + `Location` for a new run, 200 for a deduplicated one.
+pub async fn create_run(
+    req: &HttpRequest,
+    ctx: &AppContext,
+    operator: &Operator,
+    fingerprint: &str,
+    create: impl AsyncFnOnce(Option<idempotency::Claim>) -> Result<StartedRun, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let claim = match idempotency_key(req)? {
         None => None,
         Some(idem) => {
-            let hash = idempotency::fingerprint(
-                format!(
-                    "{}\n{}",
-                    key.as_str(),
-                    serde_json::to_string(&body).unwrap_or_default()
-                )
-                .as_bytes(),
-            );
+            let hash = idempotency::fingerprint(fingerprint.as_bytes());
             let principal = format!("operator:{}", operator.id);
             match idempotency::try_processing(&ctx.db, &principal, &idem, &hash, ctx.now()).await {
                 Ok(NextAction::StartProcessing(claim)) => Some(claim),
@@ -90,7 +106,7 @@ pub async fn start(
             }
         }
     };
-    let result = run_start(&req, &ctx, &operator, &key, body, claim.clone()).await;
+    let result = create(claim.clone()).await;
     if let (Err(_), Some(claim)) = (&result, &claim) {
         idempotency::release(&ctx.db, claim).await?;
     }
@@ -156,6 +172,7 @@ async fn run_start(
             allow_no_changes: body.allow_no_changes,
             options: body.options,
             retry_of: None,
+            reverts: None,
             meta: request_meta(req, source.as_str()),
             idempotency: claim,
         },

@@ -12,7 +12,7 @@ use crate::http::guards::Operator;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::problem::{ApiError, Problem};
 use crate::runs::changes::{ChangeView, list};
-use crate::runs::query;
+use crate::runs::{RunError, query};
 
 /// Which tenant's changes; an unknown query parameter is refused (422 naming it).
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,9 +57,7 @@ pub async fn changes(
     known_query(&req, &["tenant_id"], Listing::Paged)?;
     let run = query::find(&ctx.db, *id).await?.ok_or(ApiError::NotFound)?;
     if run.changes_purged_at.is_some() {
-        return Err(ApiError::Gone(
-            "this run's change log has been purged: it is kept CHANGE_LOG_RETENTION_DAYS after the run completes".into(),
-        ));
+        return Err(RunError::ChangeLogExpired { run_id: *id }.into());
     }
     let (rows, total) = list(
         &ctx.db,

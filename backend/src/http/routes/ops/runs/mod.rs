@@ -1,5 +1,6 @@
 //! Runs: list, CSV exports, detail, items and their attempts, changes, throughput timeline,
-//! progress events, cancel, pause, resume, options and retry (`/system/api/ops/runs...`).
+//! progress events, cancel, pause, resume, options, retry and revert
+//! (`/system/api/ops/runs...`).
 
 pub mod attempts;
 pub mod cancel;
@@ -14,6 +15,7 @@ pub mod options;
 pub mod pause;
 pub mod resume;
 pub mod retry_failed;
+pub mod revert;
 pub mod timeline;
 
 use serde::{Deserialize, Serialize};
