@@ -1423,6 +1423,128 @@ async fn run_options_and_pause_resume_cancel_from_the_cli(backend: Backend) {
     }
 }
 
+/// `runs revert` (docs/spec.md §15) and the deploy hook's skip of a reverted version: the
+/// hook's run is reverted from the CLI (preflight only, refusals, then `--yes --inline`), and
+/// the next deploy leaves the version alone until it changes.
+async fn runs_revert_and_the_deploy_hook_skips_a_reverted_version(backend: Backend) {
+    let env = Env::new(backend).await;
+    let before = env
+        .count("SELECT COUNT(*) FROM findings WHERE first_seen_at IS NULL")
+        .await;
+    assert!(before > 0, "the seed has findings the rebuild fills in");
+    let out = env.run(&["deploy-runbooks", "--inline", "--json"]).await;
+    expect_code(&out, 0);
+    let deployed = stdout_json(&out)["runbooks"][0]["run"].clone();
+    let id = deployed["id"].as_i64().expect("run id").to_string();
+    let changed = deployed["counts"]["findings_changed"]
+        .as_i64()
+        .expect("changed");
+    assert!(changed > 0);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM findings WHERE first_seen_at IS NULL")
+            .await,
+        0
+    );
+    let reason = [
+        "--reason-code",
+        "data_repair",
+        "--reason",
+        "undo the deploy's rebuild",
+    ];
+    let revert = |extra: &[&str]| {
+        let mut args = vec!["runs", "revert", id.as_str()];
+        args.extend_from_slice(extra);
+        args.iter()
+            .map(|a| (*a).to_owned())
+            .collect::<Vec<String>>()
+    };
+    let run = |args: Vec<String>| {
+        let env = &env;
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            env.run(&args).await
+        }
+    };
+    // Preflight only: read-only, no reason needed.
+    let out = run(revert(&["--preflight-only"])).await;
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("rows to restore        {changed}")),
+        "{text}"
+    );
+    assert!(text.contains("confirmation phrase    REVERT "), "{text}");
+    // Refusals exit 3 and start nothing: no reason; no phrase off a terminal; a wrong phrase.
+    expect_code(&run(revert(&[])).await, 3);
+    let out = run(revert(&[&reason[..], &["--json"]].concat())).await;
+    expect_code(&out, 3);
+    assert_eq!(stdout_json(&out)["error"]["kind"], "not_confirmed");
+    let out = run(revert(
+        &[&reason[..], &["--confirm", "REVERT 99 TENANTS"]].concat(),
+    ))
+    .await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("REVERT "), "{}", stderr(&out));
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM operation_runs WHERE reverts_run_id IS NOT NULL")
+            .await,
+        0
+    );
+    expect_code(
+        &env.run(&[
+            "runs",
+            "revert",
+            "999999",
+            "--reason-code",
+            "data_repair",
+            "--reason",
+            "undo a run that is not there",
+        ])
+        .await,
+        1,
+    );
+    // Confirmed and waited for, with in-process workers.
+    let out = run(revert(
+        &[&reason[..], &["--yes", "--inline", "--json"]].concat(),
+    ))
+    .await;
+    expect_code(&out, 0);
+    let report = stdout_json(&out);
+    assert_eq!(report["preflight"]["kind"], "revert");
+    let reverted = &report["run"];
+    assert_eq!(reverted["kind"], "revert");
+    assert_eq!(reverted["reverts_run_id"].to_string(), id);
+    assert_eq!(reverted["status"], "completed");
+    assert_eq!(reverted["counts"]["findings_changed"], changed);
+    assert_eq!(reverted["counts"]["conflicts"], 0);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM findings WHERE first_seen_at IS NULL")
+            .await,
+        before,
+        "the rebuild is undone"
+    );
+    let out = env.run(&["runs", "show", &id]).await;
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "reverted by        #{} (succeeded)",
+            reverted["id"]
+        )),
+        "{text}"
+    );
+    // The deploy hook leaves the reverted version alone (and needs no worker for that).
+    let runs = env.count("SELECT COUNT(*) FROM operation_runs").await;
+    let out = env.run(&["deploy-runbooks"]).await;
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("skipped") && text.contains("was reverted by run"),
+        "{text}"
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM operation_runs").await, runs);
+}
+
 db_tests!(
     tenants_file_and_workspace_scopes,
     runs_show_prints_retrying_cancelled_and_the_stall,
@@ -1437,4 +1559,5 @@ db_tests!(
     concurrent_deploys_make_one_run_and_a_clean_deploy_starts_nothing,
     deploy_times_out_without_workers,
     run_options_and_pause_resume_cancel_from_the_cli,
+    runs_revert_and_the_deploy_hook_skips_a_reverted_version,
 );

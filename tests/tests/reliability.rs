@@ -1,7 +1,8 @@
 //! The reliability suite (`make test-reliability`): faults, load and bad input. Nothing lost,
 //! nothing doubled, nothing leaked.
 //!
-//! - worker processes SIGKILLed again and again mid-run, and two processes sharing one queue;
+//! - worker processes SIGKILLed again and again mid-run (and mid-revert), and two processes
+//!   sharing one queue;
 //! - a PostgreSQL outage mid-run (the app's sessions terminated, new connections refused);
 //! - SIGTERM of the server mid-run, then a restart;
 //! - the audit table failing; the alert webhook down or hung;
@@ -27,7 +28,7 @@ use atlas_ops::domain::control::RunOptions;
 use atlas_ops::domain::run::Scope;
 use atlas_ops::jobs;
 use atlas_ops::runs::start::start;
-use atlas_ops::runs::{RunError, control, query, service};
+use atlas_ops::runs::{RunError, control, query, revert, service};
 use atlas_ops_tests::process::AtlasProcess;
 use atlas_ops_tests::runs::{
     break_audit, break_tenant, completed, count, drain, expected_after, finalizations,
@@ -364,19 +365,14 @@ async fn postgres_sigterm_then_pause_then_cancel_completes_the_run() {
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM job_groups").await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothing_twice() {
-    let SlowRun {
-        app,
-        before,
-        run_id,
-    } = slow_run(spawn_app(Backend::Postgres).await, 0.8).await;
+/// `rounds` times: starts a worker process, waits until it holds a tenant nobody was killed in
+/// (so no tenant loses more than one of its three attempts), and SIGKILLs it at a random point
+/// of that tenant (or just after).
+async fn sigkill_workers_mid_tenant(app: &TestApp, rounds: usize) {
     let mut rng = rand::rng();
     let mut killed_mid_tenant: HashSet<i64> = HashSet::new();
-    for round in 0..3 {
+    for round in 0..rounds {
         let mut worker = AtlasProcess::worker(&bin(), &app.database.url, 1, &[]);
-        // Wait for this worker to hold a tenant nobody was killed in, so no tenant loses more
-        // than one of its three attempts; then kill at a random point of it (or just after).
         let fresh = format!(
             "SELECT COUNT(*) FROM run_items WHERE status = 'running' AND attempts = 1{}",
             if killed_mid_tenant.is_empty() {
@@ -393,18 +389,113 @@ async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothi
             }
         );
         assert!(
-            wait_until(&app, &fresh, Duration::from_secs(30)).await,
+            wait_until(app, &fresh, Duration::from_secs(30)).await,
             "round {round}: the worker never started a tenant:\n{}",
             worker.log_text()
         );
         tokio::time::sleep(Duration::from_millis(rng.random_range(50..700))).await;
-        let at_kill = running_items(&app).await;
+        let at_kill = running_items(app).await;
         worker.kill();
         killed_mid_tenant.extend(at_kill);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workers_sigkilled_again_and_again_lose_nothing_and_count_nothing_twice() {
+    let SlowRun {
+        app,
+        before,
+        run_id,
+    } = slow_run(spawn_app(Backend::Postgres).await, 0.8).await;
+    sigkill_workers_mid_tenant(&app, 3).await;
     let last = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
     // An interrupted tenant was retried; none lost more than the one attempt it was killed in.
     assert_completes_cleanly(&app, run_id, &before, 2..=2, || last.log_text()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workers_sigkilled_mid_revert_restore_everything_once() {
+    let app = spawn_app(Backend::Postgres).await;
+    let who = seed(&app).await;
+    let before = snapshot(&app.db).await;
+    let rebuilt = preflight_and_start(&app, Scope::AllTenants, &who)
+        .await
+        .run
+        .id;
+    let rebuilt = drain(&app, rebuilt).await;
+    let logged = rebuilt.counts.findings_changed;
+    assert!(logged > 0);
+    slow_down_rebuilds(&app, 0.8).await;
+    let pf = revert::preflight(&app.ctx, rebuilt.id, Some(&who), Default::default())
+        .await
+        .expect("revert preflight");
+    let mut req = start_request(
+        &preflight_of(&app, Scope::AllTenants, &who).await,
+        Some(&who),
+    );
+    req.preflight_id = pf.preflight_id.clone();
+    req.confirmation = pf.confirmation.phrase.clone();
+    let revert_id = revert::start(&app.ctx, rebuilt.id, req)
+        .await
+        .expect("revert")
+        .run
+        .id;
+    sigkill_workers_mid_tenant(&app, 3).await;
+    let last = AtlasProcess::worker(&bin(), &app.database.url, 2, &[]);
+    assert!(
+        wait_until(&app, &completed(revert_id), Duration::from_secs(90)).await,
+        "the revert did not complete:\n{}",
+        last.log_text()
+    );
+    let run = query::find(&app.db, revert_id)
+        .await
+        .expect("find")
+        .expect("run");
+    assert_eq!(
+        run.outcome,
+        Some(atlas_ops::domain::run::Outcome::Succeeded)
+    );
+    assert_eq!(
+        (run.total, run.processed, run.succeeded, run.failed),
+        (
+            pf.tenants_in_scope as i64,
+            pf.tenants_in_scope as i64,
+            pf.tenants_in_scope as i64,
+            0
+        )
+    );
+    assert_eq!(
+        run.findings_changed, logged,
+        "every row restored, counted once"
+    );
+    assert_eq!(run.conflicts, 0);
+    assert_eq!(
+        count(
+            &app.db,
+            &format!(
+                "SELECT CAST(COALESCE(SUM(row_count), 0) AS BIGINT) FROM run_changes WHERE run_id = {revert_id}"
+            )
+        )
+        .await,
+        logged,
+        "each restore logged once"
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            &format!(
+                "SELECT CAST(MAX(attempts) AS BIGINT) FROM run_items WHERE run_id = {revert_id}"
+            )
+        )
+        .await,
+        2,
+        "a killed tenant was retried once"
+    );
+    assert_eq!(snapshot(&app.db).await, before, "the data is the original");
+    assert!(
+        wait_until(&app, &empty("jobs"), Duration::from_secs(20)).await,
+        "no job is left behind"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
