@@ -923,13 +923,73 @@ export interface paths {
          * Retry a run's failed tenants.
          * @description Starts a new run over the tenants of a completed run that are still failed — a tenant a later
          *     retry rebuilt is left out — under the same confirmation rules as a start (the phrase names the
-         *     run's `retryable_tenants`). The new run's `retry_of` names this one.
+         *     run's `retryable_tenants`). The new run's `retry_of` names this one; it takes its own
+         *     `options` (docs/spec.md §13, and `drift_guard`); a retry of a revert run is a revert too.
+         *     Supports `Idempotency-Key` as a start does.
          *
          *     Who may call it: an operator with `ops.runbooks.run` (and `ops.runbooks.run_all_tenants` when
          *     the run covered all tenants), with a reason. Changes: creates the new run and its jobs, as a
          *     start does; audit `runbook.run.started`.
          */
         post: operations["retry_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revert a run.
+         * @description Starts a **revert run** (`kind: revert`, `reverts_run_id`) from a fresh revert preflight: a
+         *     normal run of the same runbook — its lock, items, counts, options, pause, audit,
+         *     notification and alerts — over the tenants with change-log rows, whose tenant jobs put back
+         *     the values the run overwrote, each row only if every column the run changed still holds the
+         *     value it wrote (all of the row or none); the others are counted in `counts.conflicts`. It
+         *     writes its own change log, so it can be reverted in turn (a redo). Supports
+         *     `Idempotency-Key` as a start does.
+         *
+         *     Who may call it: an operator with the capabilities the run needed (`ops.runbooks.run`, and
+         *     `ops.runbooks.run_all_tenants` when it covered all tenants), with a reason. Changes: creates
+         *     the revert run and its jobs under the runbook's lock, marks the preflight used; audit
+         *     `runbook.run.started` (with `reverts_run_id`).
+         */
+        post: operations["revert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/api/ops/runs/{id}/revert/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preflight a revert.
+         * @description Read-only: reads the run's change log and tells, row by row, what a revert would restore
+         *     (every column the run changed still holds the value it wrote), what is restored already, and
+         *     what the application changed since (a **conflict**, left alone), with a sample of each. The
+         *     answer's `preflight_id` is cited by `POST /ops/runs/{id}/revert` within 15 minutes; its
+         *     `confirmation` names the phrase (`REVERT <n> TENANTS`) when the run covered all tenants.
+         *
+         *     Who may call it: an operator with `ops.runbooks.view`. Changes: stores the preflight; audit
+         *     `runbook.preflighted` (`kind: revert`).
+         */
+        post: operations["revert_preflight"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1088,6 +1148,12 @@ export interface components {
              * @description Items cancelled before they ran (or while waiting for a retry).
              */
             cancelled: number;
+            /**
+             * Format: int64
+             * @description A revert run's rows left alone over all items: the application changed them since the
+             *     reverted run wrote them (0 for any other run).
+             */
+            conflicts: number;
             /**
              * Format: int64
              * @description Items failed.
@@ -1468,6 +1534,8 @@ export interface components {
              * @description Findings that would change.
              */
             findings_to_change: number;
+            /** @description `run`: a preflight of the runbook's repair (a revert preflight is `revert`). */
+            kind?: components["schemas"]["RunKind"];
             /** @description The runbook's parameters, parsed (defaults filled in); a start must send the same. */
             parameters: Record<string, unknown>;
             /**
@@ -1589,6 +1657,8 @@ export interface components {
         RetryBody: {
             /** @description For an all-tenants run: `REBUILD <retryable_tenants> TENANTS`. */
             confirmation?: string | null;
+            /** @description Run control's options for the retry (docs/spec.md §13; `drift_guard` of §15). */
+            options?: components["schemas"]["RunOptions"];
             reason?: components["schemas"]["ReasonBody"] | null;
         };
         /**
@@ -1601,14 +1671,96 @@ export interface components {
             /** @description Whether the retry's `confirmation` must be `phrase`, typed exactly. */
             required: boolean;
         };
-        /** @description A run that retried the failed tenants of another. */
+        /** @description A run derived from another: a retry of its failed tenants, or a revert of its changes. */
         RetryRef: {
             /**
              * Format: int64
-             * @description The retry run's id.
+             * @description The derived run's id.
              */
             id: number;
             outcome?: components["schemas"]["Outcome"] | null;
+        };
+        /** @description Revert request. */
+        RevertBody: {
+            /**
+             * @description Start even though the revert preflight found no row to restore (default false: such a
+             *     revert is refused with `no_changes`).
+             */
+            allow_no_changes?: boolean;
+            /** @description The typed phrase, when the run covered all tenants: `REVERT <n> TENANTS`. */
+            confirmation?: string | null;
+            /** @description Run control's options for the revert run (docs/spec.md §13; `drift_guard` of §15). */
+            options?: components["schemas"]["RunOptions"];
+            /** @description The revert preflight confirmed against (`POST /ops/runs/{id}/revert/preflight`). */
+            preflight_id?: string | null;
+            reason?: components["schemas"]["ReasonBody"] | null;
+        };
+        /**
+         * @description A revert preflight's result (docs/spec.md §15): what reverting the run would restore, what
+         *     is restored already, and what the application changed since (left alone).
+         */
+        RevertPreflight: {
+            /** @description Typed confirmation: `REVERT <n> TENANTS` when the run covered all tenants. */
+            confirmation: components["schemas"]["Confirmation"];
+            /**
+             * @description A few conflicts: `before` (what the run overwrote), `written` (what it wrote) and
+             *     `after` (what the row holds now; null when it was deleted), each naming its tenant.
+             */
+            conflict_sample: Record<string, unknown>[];
+            /**
+             * Format: int64
+             * @description Rows the application changed (or deleted) since the run wrote them: left alone.
+             */
+            conflicts: number;
+            /**
+             * Format: date-time
+             * @description When the preflight expires.
+             */
+            expires_at: string;
+            /**
+             * @description Always `revert`; a start citing it is refused (`preflight_stale`), as a revert citing a
+             *     runbook preflight is.
+             */
+            kind: components["schemas"]["RunKind"];
+            /**
+             * Format: date-time
+             * @description The instant of this preflight.
+             */
+            planned_at: string;
+            /** @description Cite it in `POST /ops/runs/{id}/revert`; expires at `expires_at`. */
+            preflight_id: string;
+            /**
+             * Format: int64
+             * @description The run it would revert.
+             */
+            reverts_run_id: number;
+            /**
+             * Format: int64
+             * @description Rows that hold the values the run overwrote again (a revert already ran).
+             */
+            rows_already_restored: number;
+            /**
+             * Format: int64
+             * @description Rows of the change log.
+             */
+            rows_logged: number;
+            /**
+             * Format: int64
+             * @description Rows whose changed columns all still hold the values the run wrote: a revert puts back
+             *     the values it overwrote.
+             */
+            rows_to_restore: number;
+            /** @description Its runbook's key (a revert runs under the same lock). */
+            runbook: string;
+            /** @description A few rows to restore, whole, before and after (each naming its tenant). */
+            sample: Record<string, unknown>[];
+            /** @description The tenants with change-log rows: the revert run's items. */
+            scope: components["schemas"]["ScopeView"];
+            /**
+             * Format: int64
+             * @description Tenants with change-log rows.
+             */
+            tenants_in_scope: number;
         };
         /** @description One rule of a runbook. */
         RuleDetail: {
@@ -1624,6 +1776,12 @@ export interface components {
             /** @description Why (10–500 characters). */
             reason: string;
         };
+        /**
+         * @description What a run (or a preflight) does: a runbook's repair, or a revert of a completed run from
+         *     its change log (docs/spec.md §15).
+         * @enum {string}
+         */
+        RunKind: "run" | "revert";
         /** @description The options of a start (each optional; the default keeps a run unrestricted). */
         RunOptions: {
             /** @description Tenants (ids, in scope) that come first, in this order; then ascending tenant id. */
@@ -1701,6 +1859,11 @@ export interface components {
             id: number;
             initiator?: components["schemas"]["InitiatorView"] | null;
             /**
+             * @description `run` (the runbook's repair, or a retry of one) or `revert` (puts back what
+             *     `reverts_run_id` changed).
+             */
+            kind: components["schemas"]["RunKind"];
+            /**
              * Format: date-time
              * @description When an item of the run last finished (null before the first).
              */
@@ -1744,6 +1907,13 @@ export interface components {
              *     number its typed phrase names.
              */
             retryable_tenants: number;
+            /** @description The revert runs of this run, oldest first. */
+            reverted_by: components["schemas"]["RetryRef"][];
+            /**
+             * Format: int64
+             * @description For a revert run: the run it reverts.
+             */
+            reverts_run_id?: number | null;
             /** @description Runbook key. */
             runbook: string;
             /**
@@ -1897,6 +2067,12 @@ export interface components {
              * @description For a retry run: the run whose failed tenants it retries.
              */
             retry_of?: number | null;
+            /**
+             * Format: int64
+             * @description For a revert run (and a revert preflight): the run it reverts; its tenants are
+             *     those with change-log rows.
+             */
+            reverts_run_id?: number | null;
             /** @description The first [`SCOPE_TENANTS_SHOWN`] tenant ids, ascending. */
             tenant_ids: number[];
         } | {
@@ -4135,6 +4311,11 @@ export interface operations {
                             id: number;
                             initiator?: components["schemas"]["InitiatorView"] | null;
                             /**
+                             * @description `run` (the runbook's repair, or a retry of one) or `revert` (puts back what
+                             *     `reverts_run_id` changed).
+                             */
+                            kind: components["schemas"]["RunKind"];
+                            /**
                              * Format: date-time
                              * @description When an item of the run last finished (null before the first).
                              */
@@ -4178,6 +4359,13 @@ export interface operations {
                              *     number its typed phrase names.
                              */
                             retryable_tenants: number;
+                            /** @description The revert runs of this run, oldest first. */
+                            reverted_by: components["schemas"]["RetryRef"][];
+                            /**
+                             * Format: int64
+                             * @description For a revert run: the run it reverts.
+                             */
+                            reverts_run_id?: number | null;
                             /** @description Runbook key. */
                             runbook: string;
                             /**
@@ -4828,6 +5016,12 @@ export interface operations {
                             completed_at?: string | null;
                             /**
                              * Format: int64
+                             * @description For a revert run: rows of this tenant left alone, changed by the application since the
+                             *     reverted run wrote them.
+                             */
+                            conflicts: number;
+                            /**
+                             * Format: int64
                              * @description Seconds its last attempt took (to now while it runs), leaving out the wait for a retry
                              *     and earlier attempts (docs/spec.md §21); null before its first attempt.
                              */
@@ -5462,7 +5656,10 @@ export interface operations {
     retry_failed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 chars, kept 24 h) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Run id */
                 id: number;
@@ -5522,7 +5719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not completed, no tenant left to retry (none failed, or later retries rebuilt them all), or an overlapping run is active */
+            /** @description Not completed, no tenant left to retry (none failed, or later retries rebuilt them all), an overlapping run is active, or the same Idempotency-Key is in progress */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5540,7 +5737,232 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid reason or phrase */
+            /** @description Invalid reason, phrase or options; Idempotency-Key reused with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 chars, kept 24 h) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevertBody"];
+            };
+        };
+        responses: {
+            /** @description Revert run created */
+            201: {
+                headers: {
+                    /** @description The revert run */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedRun"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.run (or run_all_tenants), or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run has not completed (`code` invalid_state), an overlapping run is active (`code` overlap), or the same Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run's change log has been purged (`code` change_log_expired) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason, phrase or options; a stale preflight (not a revert preflight of this run, another operator's, expired) (`code` preflight_stale); a preflight another revert already used (`code` preflight_used); nothing to restore without `allow_no_changes` (`code` no_changes); Idempotency-Key reused with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: this client's rate limit over the operator API, or a limit of the operation itself (failed login or password attempts, open event streams per operator); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: the database is unreachable, or (login and password change) password hashing is busy; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry is likely to succeed; sent when the server knows (a busy password-hashing pool) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revert_preflight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a revert would do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevertPreflight"];
+                };
+            };
+            /** @description Not signed in: no session cookie or bearer token, or one that is invalid, expired or revoked, or whose user was disabled or changed password since */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing ops.runbooks.view, or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run has not completed, or changed no row (`code` invalid_state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run's change log has been purged (`code` change_log_expired) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A run id that is not a number */
             422: {
                 headers: {
                     [name: string]: unknown;

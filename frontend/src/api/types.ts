@@ -80,8 +80,12 @@ export type TenantRef = Schemas['TenantRef'];
 export type ScopeView = Schemas['ScopeView'];
 /** The run stopped making progress (docs/spec.md §18): since when, and the tenant it waits on. */
 export type Stall = Schemas['Stall'];
-/** A later run that retried this run's failed tenants. */
+/** A later run derived from this one: a retry of its failed tenants (`retried_by`), or a revert of
+ * its changes (`reverted_by`, docs/spec.md §15). */
 export type RetryRef = Narrow<Schemas['RetryRef'], { outcome: RunOutcome | null }>;
+/** What a run (or a preflight) does: `run`, a runbook's repair (or a retry of one), or `revert`,
+ * putting back what a completed run changed, from its change log (docs/spec.md §15). */
+export type RunKind = Schemas['RunKind'];
 /** Run control's options (docs/spec.md §13): concurrency cap, failure budget, waves, canary
  * tenants. Each field is null (or left out) when not set. */
 export type RunOptions = Schemas['RunOptions'];
@@ -119,6 +123,7 @@ export type Run = Narrow<
     scope: ScopeView;
     stalled: Stall | null;
     retried_by: RetryRef[];
+    reverted_by: RetryRef[];
     pause: PauseView | null;
     waiting_for: WaitingFor | null;
     wave: WaveView | null;
@@ -193,6 +198,49 @@ export type PreflightResult = Narrow<
   }
 >;
 export type StartRunRequest = Schemas['StartBody'];
+
+/** One row a revert would restore (`RevertPreflight.sample`), whole, as it is now (`before`) and
+ * as the revert would leave it (`after`); `reverts_rules` are the rules of the reverted run that
+ * changed it. Hand-written: the contract types the sample as free-form objects. */
+export type RevertSample = {
+  finding_id: number;
+  tenant_id: number;
+  tenant_name?: string;
+  tenant_external_id?: string;
+  /** Always `["restore"]`. */
+  rules: string[];
+  reverts_rules?: string[];
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+};
+
+/** One row a revert would leave alone (`RevertPreflight.conflict_sample`): the columns the run
+ * changed, with the value it overwrote (`before`), the value it wrote (`written`) and the value
+ * the row holds now (`after`; null when the row was deleted since). Hand-written, as above. */
+export type RevertConflict = {
+  finding_id: number;
+  tenant_id: number;
+  tenant_name?: string;
+  tenant_external_id?: string;
+  rules: string[];
+  before: Record<string, unknown>;
+  written: Record<string, unknown>;
+  after: Record<string, unknown> | null;
+};
+
+/** `POST /ops/runs/{id}/revert/preflight` (docs/spec.md §15): what a revert would restore, what is
+ * restored already, and what the application changed since (the conflicts, left alone). */
+export type RevertPreflight = Narrow<
+  Schemas['RevertPreflight'],
+  {
+    confirmation: Present<Schemas['Confirmation']>;
+    scope: ScopeView;
+    sample: RevertSample[];
+    conflict_sample: RevertConflict[];
+  }
+>;
+/** `POST /ops/runs/{id}/revert`; answers 201 with a `StartedRun`. */
+export type RevertRequest = Schemas['RevertBody'];
 /** The body of `POST /ops/runs/{id}/cancel`, `/pause` and `/resume`: why, 10–500 characters. */
 export type RunActionRequest = Schemas['RunActionBody'];
 /** `PATCH /ops/runs/{id}/options`: the new concurrency cap (null: none) and why. */

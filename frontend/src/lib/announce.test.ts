@@ -7,7 +7,7 @@ function run(status: 'queued' | 'running' | 'paused' | 'completed', processed: n
     status,
     outcome,
     progress_percent: (processed / 8) * 100,
-    counts: { total: 8, processed, succeeded: processed, failed: outcome === 'failed' ? 1 : 0, skipped: 0, retrying: 0, cancelled: 0, running: 0, findings_changed: 0 },
+    counts: { total: 8, processed, succeeded: processed, failed: outcome === 'failed' ? 1 : 0, skipped: 0, retrying: 0, cancelled: 0, running: 0, findings_changed: 0, conflicts: 0 },
   };
 }
 

@@ -6,9 +6,12 @@ import {
   changeSummary,
   changeValue,
   changedFields,
+  conflictLines,
   inColumnOrder,
   pickTenant,
+  rowCount,
   rowsChanged,
+  sameValue,
 } from './changes';
 
 describe('change values', () => {
@@ -114,5 +117,44 @@ describe('tenant filter', () => {
     expect(pickTenant('Acme', items)).toEqual({ choices: [items[0], items[1]] });
     // A tenant that changed nothing has no rows to show, even named exactly.
     expect(pickTenant('tenant-051', [items[2]!])).toEqual({ choices: [] });
+  });
+});
+
+describe('revert conflicts (docs/spec.md §15)', () => {
+  it('compares instants by the moment they name, never as text, and other values by their JSON', () => {
+    expect(sameValue('2026-03-02T10:00:00Z', '2026-03-02T10:00:00+00:00')).toBe(true);
+    expect(sameValue('2026-03-02T10:00:00Z', '2026-03-02T11:00:00+01:00')).toBe(true);
+    expect(sameValue('2026-03-02T10:00:00Z', '2026-03-02T10:00:01Z')).toBe(false);
+    expect(sameValue(null, undefined)).toBe(true);
+    expect(sameValue(26, 30)).toBe(false);
+    expect(sameValue('open', 'open')).toBe(true);
+  });
+
+  it('lists the columns that no longer hold what the run wrote, with what they hold now', () => {
+    const lines = conflictLines({
+      before: { due_at: null, first_seen_at: null, times_seen: 8 },
+      written: { due_at: '2025-01-04T01:19:00Z', first_seen_at: '2025-01-01T01:19:00Z', times_seen: 26 },
+      // The row as stored now: the same instants in SQLite's offset form, a new count.
+      after: { due_at: '2025-01-04T01:19:00+00:00', first_seen_at: '2025-01-01T01:19:00+00:00', times_seen: 30 },
+    });
+    expect(lines).toEqual([
+      {
+        column: 'times_seen',
+        before: { text: '8', empty: false },
+        written: { text: '26', empty: false },
+        now: { text: '30', empty: false },
+      },
+    ]);
+  });
+
+  it('lists every written column when none reads different, and says null for a deleted row', () => {
+    const same = conflictLines({ before: { status: 'open' }, written: { status: 'triaged' }, after: { status: 'triaged' } });
+    expect(same?.map((line) => line.column)).toEqual(['status']);
+    expect(conflictLines({ before: { resolved_at: null }, written: { resolved_at: '2025-01-31T18:14:00Z' }, after: null })).toBeNull();
+  });
+
+  it('counts rows', () => {
+    expect(rowCount(1)).toBe('1 row');
+    expect(rowCount(17944)).toBe('17,944 rows');
   });
 });

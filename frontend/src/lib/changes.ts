@@ -161,3 +161,52 @@ export function pickTenant<T extends TenantItem>(text: string, items: readonly T
   if (only && others.length === 0) return { pick: only };
   return { choices: changed };
 }
+
+/**
+ * Whether two values of a column are the same, as the server compares them (docs/spec.md §15):
+ * decoded, so an instant is compared by the moment it names, never as text (`+00:00` and `Z`
+ * forms alike), and anything else by its JSON.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string' && INSTANT.test(a) && INSTANT.test(b)) {
+    const left = Date.parse(a);
+    const right = Date.parse(b);
+    if (!Number.isNaN(left) && !Number.isNaN(right)) return left === right;
+  }
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** One column of a conflict: what the run overwrote, what it wrote, and what the row holds now. */
+export interface ConflictLine {
+  column: string;
+  before: ShownValue;
+  written: ShownValue;
+  now: ShownValue;
+}
+
+/**
+ * A conflict of a revert preflight (a row the application changed since the run wrote it) in
+ * words: the columns the run wrote that no longer hold what it wrote, in {@link CHANGE_COLUMNS}
+ * order — all of them when none reads different here — or null when the row was deleted since.
+ */
+export function conflictLines(conflict: {
+  before: Record<string, unknown>;
+  written: Record<string, unknown>;
+  after: Record<string, unknown> | null;
+}): ConflictLine[] | null {
+  const now = conflict.after;
+  if (now === null) return null;
+  const columns = inColumnOrder(Object.keys(conflict.written));
+  const moved = columns.filter((column) => !sameValue(conflict.written[column], now[column]));
+  return (moved.length > 0 ? moved : columns).map((column) => ({
+    column,
+    before: changeValue(conflict.before[column]),
+    written: changeValue(conflict.written[column]),
+    now: changeValue(now[column]),
+  }));
+}
+
+/** "1 row", "1,234 rows". */
+export function rowCount(total: number): string {
+  return `${total.toLocaleString('en-US')} ${total === 1 ? 'row' : 'rows'}`;
+}

@@ -7,7 +7,10 @@ import {
   canaryTenantIds,
   capWords,
   checkOptions,
+  driftGuardWords,
+  hasOptions,
   inFlightSentence,
+  optionsToSend,
   mayPause,
   mayResume,
   nextWave,
@@ -162,6 +165,25 @@ describe('checkOptions (the server rules, docs/spec.md §13)', () => {
       errors: {},
       options: null,
     });
+  });
+});
+
+describe('the drift guard (docs/spec.md §15)', () => {
+  it('is sent only when turned off: on is the API\'s default, so the key is left out', () => {
+    expect(optionsToSend(null, true)).toBeNull();
+    expect(optionsToSend(null, false)).toEqual({ drift_guard: false });
+    expect(optionsToSend({ max_concurrency: 4 }, true)).toEqual({ max_concurrency: 4 });
+    expect(optionsToSend({ max_concurrency: 4 }, false)).toEqual({ max_concurrency: 4, drift_guard: false });
+    expect(optionsToSend({ max_concurrency: 4 }, true)).not.toHaveProperty('drift_guard');
+  });
+
+  it('counts as an option once off, and reads on unless the run turned it off', () => {
+    expect(hasOptions({ drift_guard: false })).toBe(true);
+    expect(hasOptions({ drift_guard: true })).toBe(false);
+    expect(hasOptions({ max_concurrency: null })).toBe(false);
+    expect(driftGuardWords(undefined)).toMatch(/^On: /);
+    expect(driftGuardWords(null)).toMatch(/^On: /);
+    expect(driftGuardWords(false)).toMatch(/^Off \(turned off at the start\)/);
   });
 });
 

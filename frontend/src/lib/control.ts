@@ -106,15 +106,23 @@ export function waitingSentence(waiting: WaitingFor | null, running: number): st
   }
 }
 
-/** Whether a run was started with any option set. */
+/** Whether a run was started with any option set (the drift guard turned off counts). */
 export function hasOptions(options: RunOptions | null | undefined): boolean {
   if (!options) return false;
   return (
     options.max_concurrency != null ||
     options.failure_budget != null ||
     (options.waves != null && options.waves.length > 0) ||
-    (options.canary_tenant_ids != null && options.canary_tenant_ids.length > 0)
+    (options.canary_tenant_ids != null && options.canary_tenant_ids.length > 0) ||
+    options.drift_guard === false
   );
+}
+
+/** The drift guard of a run (docs/spec.md §15) in words: on unless its start turned it off. */
+export function driftGuardWords(on: boolean | null | undefined): string {
+  return on === false
+    ? 'Off (turned off at the start): every tenant was written, however many rows it changed'
+    : 'On: a tenant that would change far more rows than its preflight predicted fails, untouched';
 }
 
 /** The concurrency cap in words. */
@@ -157,6 +165,22 @@ export const OPTION_FIELDS = {
 } as const satisfies Record<keyof OptionsDraft, string>;
 
 export type OptionErrors = Partial<Record<keyof OptionsDraft, string>>;
+
+/** The request field of the drift guard (docs/spec.md §15), as a 422 would name it. */
+export const DRIFT_GUARD_FIELD = 'options.drift_guard';
+
+/** Every request field of the "Advanced" options: a 422 on one is said beside it. */
+export const ALL_OPTION_FIELDS: readonly string[] = [...Object.values(OPTION_FIELDS), DRIFT_GUARD_FIELD];
+
+/**
+ * The options a start, retry or revert sends: those set (`checkOptions`), and the drift guard
+ * only when it is turned off (`drift_guard: false`; on is the API's default, so the key is left
+ * out). Null when there is nothing to send.
+ */
+export function optionsToSend(options: RunOptions | null, driftGuard: boolean): RunOptions | null {
+  const all: RunOptions = { ...(options ?? {}), ...(driftGuard ? {} : { drift_guard: false }) };
+  return Object.keys(all).length > 0 ? all : null;
+}
 
 /** A whole number as typed (digits only), else null. */
 function wholeNumber(text: string): number | null {

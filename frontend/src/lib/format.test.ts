@@ -185,6 +185,25 @@ describe('scopeLabel (the server\'s words for a ScopeView)', () => {
     );
   });
 
+  it('says "(revert of #N)" for a revert run\'s tenants, as the server does (docs/spec.md §15)', () => {
+    expect(scopeLabel({ kind: 'tenants', tenant_ids: [4, 9, 11], count: 3, retry_of: null, reverts_run_id: 32 })).toBe(
+      '3 tenants (revert of #32)',
+    );
+    expect(scopeLabel({ kind: 'tenants', tenant_ids: [4], count: 1, retry_of: null, reverts_run_id: 32 })).toBe(
+      '1 tenant (revert of #32)',
+    );
+    expect(formatScope({ kind: 'tenants', tenant_ids: [4, 9], count: 2, retry_of: null, reverts_run_id: 32 })).toBe(
+      '2 tenants (revert of #32)',
+    );
+    // A list without either is the operator's list; a retry of a revert run reads as a retry.
+    expect(scopeLabel({ kind: 'tenants', tenant_ids: [4], count: 1, retry_of: null, reverts_run_id: null })).toBe(
+      '1 listed tenant',
+    );
+    expect(scopeLabel({ kind: 'tenants', tenant_ids: [4], count: 1, retry_of: 40, reverts_run_id: 32 })).toBe(
+      '1 tenant (retry of #40)',
+    );
+  });
+
   it('shows an internal id as "#n" where the view names nothing, never as a name', () => {
     expect(scopeLabel({ kind: 'tenant', tenant_id: 12 })).toBe('tenant #12');
     expect(scopeLabel({ kind: 'tenant', tenant_id: 12, tenant: null })).toBe('tenant #12');

@@ -100,10 +100,12 @@ export function tenantCount(n: number): string {
 }
 
 /**
- * A scope as the run view and the preflight give it (`ScopeView`, docs/spec.md §18, §21), in the
- * words the server uses for it: `all tenants`, `Acme (acme-001)`, `3 listed tenants`,
- * `2 tenants (retry of #32)`, `workspace Acme (12 tenants)`. A list scope is a retry only when
- * it says `retry_of`; its `tenant_ids` are the first 100 only, so the size is `count`. Where the
+ * A scope as the run view and the preflight give it (`ScopeView`, docs/spec.md §15, §18, §21), in
+ * the words the server uses for it: `all tenants`, `Acme (acme-001)`, `3 listed tenants`,
+ * `2 tenants (retry of #32)`, `3 tenants (revert of #32)`, `workspace Acme (12 tenants)`. A list
+ * scope is a retry only when it says `retry_of` (a retry of a revert run reads as a retry, as on
+ * the server), a revert when it says `reverts_run_id`; its `tenant_ids` are the first 100 only,
+ * so the size is `count`. Where the
  * view does not name the tenant or the workspace, its internal id is shown as `#43`, so it does
  * not read as a name.
  */
@@ -114,9 +116,9 @@ export function scopeLabel(scope: ScopeView): string {
     case 'tenant':
       return scope.tenant ? tenantLabel(scope.tenant) : `tenant #${scope.tenant_id}`;
     case 'tenants':
-      return scope.retry_of != null
-        ? `${tenantCount(scope.count)} (retry of #${scope.retry_of})`
-        : `${scope.count} listed ${scope.count === 1 ? 'tenant' : 'tenants'}`;
+      if (scope.retry_of != null) return `${tenantCount(scope.count)} (retry of #${scope.retry_of})`;
+      if (scope.reverts_run_id != null) return `${tenantCount(scope.count)} (revert of #${scope.reverts_run_id})`;
+      return `${scope.count} listed ${scope.count === 1 ? 'tenant' : 'tenants'}`;
     case 'workspace':
       return `workspace ${scope.workspace ? scope.workspace.name : `#${scope.workspace_id}`} (${tenantCount(scope.count)})`;
   }
@@ -124,7 +126,8 @@ export function scopeLabel(scope: ScopeView): string {
 
 /**
  * `scopeLabel` where it starts a cell or a sentence: `All tenants`, `Tenant Acme (acme-001)`,
- * `Tenant #43`, `3 listed tenants`, `2 tenants (retry of #32)`, `Workspace Acme (12 tenants)`.
+ * `Tenant #43`, `3 listed tenants`, `2 tenants (retry of #32)`, `3 tenants (revert of #32)`,
+ * `Workspace Acme (12 tenants)`.
  */
 export function formatScope(scope: ScopeView): string {
   const label = scopeLabel(scope);

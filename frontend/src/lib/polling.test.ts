@@ -12,6 +12,13 @@ describe('refetchIntervalFor', () => {
     expect(refetchIntervalFor({ status: 'completed' })).toBe(false);
   });
 
+  it('keeps polling a completed run while a retry or a revert of it is still active, for its outcome', () => {
+    expect(refetchIntervalFor({ status: 'completed', retried_by: [], reverted_by: [] })).toBe(false);
+    expect(refetchIntervalFor({ status: 'completed', reverted_by: [{ outcome: null }] })).toBe(2000);
+    expect(refetchIntervalFor({ status: 'completed', retried_by: [{ outcome: 'failed' }, { outcome: null }] })).toBe(2000);
+    expect(refetchIntervalFor({ status: 'completed', reverted_by: [{ outcome: 'succeeded' }] })).toBe(false);
+  });
+
   it('does not poll before the run has loaded', () => {
     expect(refetchIntervalFor(undefined)).toBe(false);
   });

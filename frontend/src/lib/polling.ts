@@ -3,13 +3,23 @@ import type { RunStatus } from '../api/types';
 /** How often run detail is polled while the run can still change (docs/spec.md §8: every 2 s). */
 export const RUN_POLL_INTERVAL_MS = 2000;
 
+/** A run derived from the one shown: a retry or a revert of it, with its outcome (null while active). */
+type Derived = { outcome: unknown };
+
 /**
  * TanStack Query `refetchInterval` for a run: poll while it is queued or running, stop once it
- * is completed (runs never leave `completed`), and do not poll before the first response.
+ * is completed (runs never leave `completed`) — unless a retry or a revert of it (docs/spec.md
+ * §15, §21) is still active, whose outcome its "Retried by" or "Reverted by" line shows: then
+ * until that one completes too (the server answers an unchanged view with a cheap 304). No polling
+ * before the first response.
  */
-export function refetchIntervalFor(run: { status: RunStatus } | undefined): number | false {
+export function refetchIntervalFor(
+  run: { status: RunStatus; retried_by?: Derived[]; reverted_by?: Derived[] } | undefined,
+): number | false {
   if (run === undefined) return false;
-  return run.status === 'completed' ? false : RUN_POLL_INTERVAL_MS;
+  if (run.status !== 'completed') return RUN_POLL_INTERVAL_MS;
+  const following = [...(run.retried_by ?? []), ...(run.reverted_by ?? [])].some((derived) => derived.outcome == null);
+  return following ? RUN_POLL_INTERVAL_MS : false;
 }
 
 /**

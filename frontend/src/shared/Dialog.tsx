@@ -14,11 +14,14 @@ export function Dialog({
   onClose,
   children,
   description,
+  className,
 }: {
   title: string;
   onClose: () => void;
   children: ReactNode;
   description?: ReactNode;
+  /** Added to the dialog's own class, e.g. `dialog-wide` for one that shows tables. */
+  className?: string;
 }) {
   const titleId = useId();
   const descriptionId = useId();
@@ -70,7 +73,7 @@ export function Dialog({
     <div className="dialog-backdrop">
       <div
         ref={ref}
-        className="dialog"
+        className={className ? `dialog ${className}` : 'dialog'}
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}

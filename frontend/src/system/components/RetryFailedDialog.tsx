@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { ProblemError, unwrap } from '../../api/client';
 import type { Capability, ReasonCode, RetryFailedRequest, Run, StartedRun } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
+import { ALL_OPTION_FIELDS, EMPTY_OPTIONS, type OptionsDraft, checkOptions, optionsToSend } from '../../lib/control';
 import { errorMessage } from '../../lib/errors';
 import { scopeLabel, tenantCount } from '../../lib/format';
 import { MAX_TENANTS_WITHOUT_ALL_TENANTS, reasonTextError } from '../../lib/runbook';
@@ -12,6 +13,7 @@ import { Dialog } from '../../shared/Dialog';
 import { useToasts } from '../../shared/Toasts';
 import { api } from '../session';
 import { FieldErrorList } from '../../shared/FieldErrorList';
+import { RunOptionsFields } from './RunOptionsFields';
 
 /**
  * Whether a retry of `run` needs `ops.runbooks.run_all_tenants`, by the server's rule (docs/spec.md
@@ -50,8 +52,10 @@ export function mayRetryFailed(
  * Starts a new run over the failed tenants of a completed run: reason code and text (10–500
  * characters) and, when the server requires one, the typed phrase — the run view's
  * `retry_confirmation`, never built here (docs/spec.md §21). Confirm stays disabled until all of
- * it is valid. 201 closes the dialog with the intent-only "Run queued" toast; 409 and 422 problem
- * documents are shown in the dialog, each message once.
+ * it is valid. "Advanced" offers run control's options for the retry (docs/spec.md §13; canary
+ * tenants are a start's) and the drift guard (§15), sent only when set (the guard: when off).
+ * 201 closes the dialog with the intent-only "Run queued" toast; 409 and 422 problem documents
+ * are shown in the dialog, each message once.
  */
 export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => void }) {
   const ids = useId();
@@ -62,12 +66,20 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
   const [textTouched, setTextTouched] = useState(false);
   const [phrase, setPhrase] = useState('');
   const phraseInput = useRef<HTMLInputElement>(null);
+  const failed = run.retryable_tenants;
+  // Run control's options and the drift guard ("Advanced", collapsed until opened).
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [draft, setDraft] = useState<OptionsDraft>(EMPTY_OPTIONS);
+  const [driftGuard, setDriftGuard] = useState(true);
+  const stages = failed > 1;
+  const checked = checkOptions({ ...draft, canary: '' }, { tenantsInScope: failed, stages });
+  const optionsValid = Object.keys(checked.errors).length === 0;
 
   const expected = run.retry_confirmation?.phrase ?? '';
   const required = run.retry_confirmation?.required ?? false;
   const textError = reasonTextError(text);
   const phraseOk = !required || phraseMatches(phrase, expected);
-  const canRetry = code !== '' && textError === null && phraseOk;
+  const canRetry = code !== '' && textError === null && phraseOk && optionsValid;
 
   const retry = useMutation({
     mutationFn: (body: RetryFailedRequest): Promise<StartedRun> =>
@@ -89,22 +101,26 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
     // A refused phrase is said beside its field (described by it): focus takes the operator there.
     onError: (error) => {
       if (fieldErrors(error).confirmation) phraseInput.current?.focus();
+      // A refused option is said beside its field: open "Advanced" to show it.
+      if (ALL_OPTION_FIELDS.some((field) => field in fieldErrors(error))) setAdvancedOpen(true);
     },
   });
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!canRetry || retry.isPending) return;
+    const options = optionsToSend(checked.options, driftGuard);
     retry.mutate({
       reason: { code, text: text.trim() },
       confirmation: required ? phrase : null,
+      ...(options !== null ? { options } : {}),
     });
   };
 
   const errors = fieldErrors(retry.error);
   const conflict =
     retry.error instanceof ProblemError && retry.error.status === 409 ? retry.error : null;
-  const shown = new Set(['reason.code', 'reason.text', 'reason', ...(required ? ['confirmation'] : [])]);
+  const shown = new Set(['reason.code', 'reason.text', 'reason', ...(required ? ['confirmation'] : []), ...ALL_OPTION_FIELDS]);
   const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
   // A refusal about one field (a wrong phrase: the problem's detail is that field's message) is
   // said beside the field, not a second time above the buttons.
@@ -112,7 +128,6 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
   const saidBesideField = Object.entries(errors).some(
     ([field, messages]) => shown.has(field) && messages.join(' ') === message,
   );
-  const failed = run.retryable_tenants;
 
   return (
     <Dialog
@@ -161,6 +176,22 @@ export function RetryFailedDialog({ run, onClose }: { run: Run; onClose: () => v
             <FieldError id={`${ids}-phrase-error`} messages={errors.confirmation} />
           </>
         )}
+
+        <RunOptionsFields
+          ids={ids}
+          open={advancedOpen}
+          onToggle={() => setAdvancedOpen((isOpen) => !isOpen)}
+          draft={draft}
+          onChange={setDraft}
+          onBlur={() => undefined}
+          errors={checked.errors}
+          serverErrors={errors}
+          stages={stages}
+          tenantsInScope={failed}
+          driftGuard={driftGuard}
+          onDriftGuard={setDriftGuard}
+          driftGuardHelp={`Fail a tenant, untouched, when it would change far more rows than run #${run.id}'s preflight predicted for it.`}
+        />
 
         {conflict && (
           <div className="form-error" role="alert">

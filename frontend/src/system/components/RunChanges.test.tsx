@@ -26,7 +26,7 @@ function run(overrides: Record<string, unknown> = {}) {
     id: 9,
     status: 'completed' as const,
     changes_available: true,
-    counts: { total: 4, processed: 4, succeeded: 4, failed: 0, skipped: 0, retrying: 0, cancelled: 0, running: 0, findings_changed: 3 },
+    counts: { total: 4, processed: 4, succeeded: 4, failed: 0, skipped: 0, retrying: 0, cancelled: 0, running: 0, findings_changed: 3, conflicts: 0 },
     ...overrides,
   };
 }

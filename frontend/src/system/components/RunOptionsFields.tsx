@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { OpsTenant } from '../../api/types';
-import { MAX_CONCURRENCY, OPTION_FIELDS, type OptionErrors, type OptionsDraft } from '../../lib/control';
+import { DRIFT_GUARD_FIELD, MAX_CONCURRENCY, OPTION_FIELDS, type OptionErrors, type OptionsDraft } from '../../lib/control';
 import { tenantLabel } from '../../lib/format';
 import { errorMessage } from '../../lib/errors';
 
@@ -24,12 +24,23 @@ export function optionInputId(ids: string, field: keyof OptionsDraft): string {
   return `${ids}-option-${field}`;
 }
 
+/** The drift guard's one line of help in the Start dialog (docs/spec.md §15). */
+export const DRIFT_GUARD_HELP =
+  'Fail a tenant, untouched, when it would change far more rows than this preflight predicted.';
+
+/** The id of the drift guard's checkbox. */
+export function driftGuardInputId(ids: string): string {
+  return `${ids}-option-drift-guard`;
+}
+
 /**
- * The Start dialog's "Advanced" section (docs/spec.md §13): collapsed by default, a disclosure,
- * with the four options of run control, each with one plain sentence saying what it does. Waves
- * and canary tenants need more than one tenant in scope: for one tenant they are left out, with
- * the reason. `errors` are the client's checks (shown once a field is left, or after a Start),
- * `serverErrors` the 422's `options.*` messages, each beside its field.
+ * The "Advanced" section of the Start, Retry and Revert dialogs (docs/spec.md §13, §15):
+ * collapsed by default, a disclosure, with the options of run control, each with one plain
+ * sentence saying what it does, and the drift guard, on unless unticked. Waves and canary
+ * tenants need more than one tenant in scope: for one tenant they are left out, with the reason.
+ * Canary tenants are offered where the dialog can look them up against its scope (`canary`; the
+ * Start dialog), else left out. `errors` are the client's checks (shown once a field is left, or
+ * after a Start), `serverErrors` the 422's `options.*` messages, each beside its field.
  */
 export function RunOptionsFields({
   ids,
@@ -42,7 +53,10 @@ export function RunOptionsFields({
   serverErrors,
   stages,
   tenantsInScope,
-  canary,
+  canary = null,
+  driftGuard,
+  onDriftGuard,
+  driftGuardHelp = DRIFT_GUARD_HELP,
 }: {
   ids: string;
   open: boolean;
@@ -56,12 +70,25 @@ export function RunOptionsFields({
   /** Whether the scope takes waves and canary tenants (more than one tenant). */
   stages: boolean;
   tenantsInScope: number;
-  canary: CanaryState;
+  /** The canary lookup; null: canary tenants are not offered here. */
+  canary?: CanaryState | null;
+  /** Whether the drift guard is on (the default). */
+  driftGuard: boolean;
+  onDriftGuard: (on: boolean) => void;
+  /** The drift guard's help line: what "predicted" means in this dialog. */
+  driftGuardHelp?: ReactNode;
 }) {
-  const toFix = (Object.keys(OPTION_FIELDS) as (keyof OptionsDraft)[]).filter(
-    (field) => errors[field] !== undefined || serverErrors[OPTION_FIELDS[field]] !== undefined,
-  ).length;
-  const set = Object.values(draft).filter((value) => value.trim() !== '').length;
+  const offered = (Object.keys(OPTION_FIELDS) as (keyof OptionsDraft)[]).filter(
+    (field) => field !== 'canary' || canary !== null,
+  );
+  const toFix =
+    offered.filter((field) => errors[field] !== undefined || serverErrors[OPTION_FIELDS[field]] !== undefined).length +
+    (serverErrors[DRIFT_GUARD_FIELD] !== undefined ? 1 : 0);
+  const set =
+    offered.filter((field) => draft[field].trim() !== '').length + (driftGuard ? 0 : 1);
+  const names = ['concurrency', 'failure budget', 'waves', ...(canary !== null ? ['canary tenants'] : []), 'drift guard'];
+  const driftId = driftGuardInputId(ids);
+  const driftServer = serverErrors[DRIFT_GUARD_FIELD];
   const field = (
     name: keyof OptionsDraft,
     label: string,
@@ -124,7 +151,7 @@ export function RunOptionsFields({
         aria-controls={`${ids}-advanced`}
         onClick={onToggle}
       >
-        Advanced: concurrency, failure budget, waves, canary tenants
+        Advanced: {names.join(', ')}
         {!open && set > 0 && ` (${set} set)`}
         {!open && toFix > 0 && ` — ${toFix} to fix`}
       </button>
@@ -161,25 +188,55 @@ export function RunOptionsFields({
                 </>,
                 (props) => <input {...props} className="input-medium" autoComplete="off" spellCheck={false} placeholder="5, 50" />,
               )}
-              {field(
-                'canary',
-                'Canary tenants',
-                <>
-                  These tenants go first, in this order (external ids, separated by commas or new
-                  lines).
-                </>,
-                (props) => (
-                  <textarea {...props} rows={2} autoComplete="off" spellCheck={false} placeholder="tenant-001, tenant-002" />
-                ),
-                <CanaryNote canary={canary} />,
-              )}
+              {canary !== null &&
+                field(
+                  'canary',
+                  'Canary tenants',
+                  <>
+                    These tenants go first, in this order (external ids, separated by commas or new
+                    lines).
+                  </>,
+                  (props) => (
+                    <textarea {...props} rows={2} autoComplete="off" spellCheck={false} placeholder="tenant-001, tenant-002" />
+                  ),
+                  <CanaryNote canary={canary} />,
+                )}
             </>
           ) : (
             <p className="field-help" data-testid="stages-unavailable">
-              Waves and canary tenants need more than one tenant in scope; this run covers one
-              tenant.
+              {canary !== null ? 'Waves and canary tenants need' : 'Waves need'} more than one tenant in scope;
+              this run covers one tenant.
             </p>
           )}
+          <div className="option-field drift-guard">
+            <label className="checkbox" htmlFor={driftId}>
+              <input
+                id={driftId}
+                type="checkbox"
+                checked={driftGuard}
+                aria-invalid={driftServer ? true : undefined}
+                aria-describedby={[`${driftId}-help`, driftGuard ? null : `${driftId}-off`, driftServer ? `${driftId}-server` : null]
+                  .filter(Boolean)
+                  .join(' ')}
+                onChange={(event) => onDriftGuard(event.target.checked)}
+              />
+              Drift guard
+            </label>
+            <p id={`${driftId}-help`} className="field-help">
+              {driftGuardHelp}
+            </p>
+            {!driftGuard && (
+              <p id={`${driftId}-off`} className="field-help drift-guard-off">
+                Off for this run: every tenant is written, however many rows it changes. Turning it
+                off is recorded in the audit log.
+              </p>
+            )}
+            {driftServer && (
+              <p id={`${driftId}-server`} className="field-error">
+                {driftServer.join(' ')}
+              </p>
+            )}
+          </div>
         </fieldset>
       )}
     </div>

@@ -36,6 +36,7 @@ function preflight(scope: PreflightResult['scope']): PreflightResult {
   const all = scope.kind === 'all_tenants';
   return {
     preflight_id: 'pf-1',
+    kind: 'run',
     runbook: KEY,
     scope,
     parameters: {},
@@ -613,6 +614,44 @@ describe('StartRunDialog advanced options (docs/spec.md §13)', () => {
     fireEvent.change(canary, { target: { value: 'tenant-004' } });
     fireEvent.blur(canary);
     expect(await screen.findByText(/^Not in this run's scope: tenant-004\./)).toBeTruthy();
+  });
+
+  it('has a drift guard, on by default with one line of help, that sends drift_guard: false only when unticked (docs/spec.md §15)', async () => {
+    const backend = fakeBackend({ [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(42)) });
+    open({ kind: 'all_tenants' });
+    readyAllTenants();
+    const toggle = screen.getByRole('button', { name: ADVANCED });
+    expect(toggle.textContent).toBe('Advanced: concurrency, failure budget, waves, canary tenants, drift guard');
+    openAdvanced();
+    const guard = screen.getByRole('checkbox', { name: 'Drift guard' }) as HTMLInputElement;
+    expect(guard.checked).toBe(true);
+    const described = () => guard.getAttribute('aria-describedby')!.split(' ').map((id) => document.getElementById(id)?.textContent);
+    expect(described()).toEqual([
+      'Fail a tenant, untouched, when it would change far more rows than this preflight predicted.',
+    ]);
+    fireEvent.click(guard);
+    expect(guard.checked).toBe(false);
+    expect(described()[1]).toMatch(/^Off for this run: every tenant is written, however many rows it changes/);
+    // Collapsed, the disclosure counts it as set.
+    fireEvent.click(toggle);
+    expect(toggle.textContent).toMatch(/drift guard \(1 set\)$/);
+    fireEvent.click(startButton());
+    await screen.findByTestId('toast');
+    expect((backend.calls[0]?.body as { options: unknown }).options).toEqual({ drift_guard: false });
+  });
+
+  it('sends no drift_guard key while the guard is on, beside other options', async () => {
+    const backend = fakeBackend({ [`POST /system/api/ops/runbooks/${KEY}/runs`]: () => json(201, run(42)) });
+    open({ kind: 'all_tenants' });
+    readyAllTenants();
+    openAdvanced();
+    fireEvent.change(screen.getByLabelText('Max concurrency'), { target: { value: '3' } });
+    // Off, then on again: back to the default, which is not sent.
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Drift guard' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Drift guard' }));
+    fireEvent.click(startButton());
+    await screen.findByTestId('toast');
+    expect((backend.calls[0]?.body as { options: unknown }).options).toEqual({ max_concurrency: 3 });
   });
 
   it("shows the server's 422 on an option beside that option, once, and opens Advanced for it", async () => {

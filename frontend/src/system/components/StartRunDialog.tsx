@@ -7,20 +7,20 @@ import type {
   PreflightResult,
   ReasonCode,
   Runbook,
-  RunOptions,
   Scope,
   StartedRun,
   StartRunRequest,
 } from '../../api/types';
 import { phraseMatches } from '../../lib/confirmation';
 import {
+  ALL_OPTION_FIELDS,
   EMPTY_OPTIONS,
-  OPTION_FIELDS,
   type OptionsDraft,
   canaryExternalIds,
   canaryProblems,
   canaryTenantIds,
   checkOptions,
+  optionsToSend,
   takesStages,
 } from '../../lib/control';
 import { errorMessage } from '../../lib/errors';
@@ -47,7 +47,8 @@ import { type CanaryState, RunOptionsFields, optionInputId } from './RunOptionsF
  * and keeps Start disabled; a stale preflight (422 on `preflight_id`) is said once, with a
  * "Re-run preflight" action; other 422s show the server's field errors. Run control's options
  * (docs/spec.md §13) are under "Advanced", checked as the server checks them, the canary tenants
- * looked up by external id; only options that are set are sent.
+ * looked up by external id; only options that are set are sent, and the drift guard (docs/spec.md §15)
+ * only when it is turned off (`drift_guard: false`).
  */
 export function StartRunDialog({
   runbook,
@@ -86,6 +87,8 @@ export function StartRunDialog({
   // Run control's options ("Advanced", collapsed until opened).
   const [advancedOpen, setAdvancedOpen] = useState(false);
   const [draft, setDraft] = useState<OptionsDraft>(EMPTY_OPTIONS);
+  // The drift guard (docs/spec.md §15): on unless unticked; only "off" is sent.
+  const [driftGuard, setDriftGuard] = useState(true);
   const tenantsInScope = preflight.tenants_in_scope;
   const stages = takesStages(scope, tenantsInScope);
   const checked = checkOptions(draft, { tenantsInScope, stages });
@@ -151,7 +154,7 @@ export function StartRunDialog({
         void queryClient.invalidateQueries({ queryKey: ['runbook', runbookKey] });
       }
       // A refused option is said beside its field: open "Advanced" to show it.
-      if (Object.values(OPTION_FIELDS).some((field) => field in fieldErrors(error))) setAdvancedOpen(true);
+      if (ALL_OPTION_FIELDS.some((field) => field in fieldErrors(error))) setAdvancedOpen(true);
     },
   });
 
@@ -170,12 +173,12 @@ export function StartRunDialog({
     'confirmation',
     'preflight_id',
     'allow_no_changes',
-    ...Object.values(OPTION_FIELDS),
+    ...ALL_OPTION_FIELDS,
   ]);
   const otherErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
   // A 422 about an option alone is said beside that option, not a second time above the buttons.
   const startMessage = start.isError ? errorMessage(start.error) : '';
-  const saidAtOption = Object.values(OPTION_FIELDS).some((field) => errors[field]?.join(' ') === startMessage);
+  const saidAtOption = ALL_OPTION_FIELDS.some((field) => errors[field]?.join(' ') === startMessage);
   const canStart =
     code !== '' &&
     textError === null &&
@@ -216,11 +219,12 @@ export function StartRunDialog({
       window.setTimeout(() => document.getElementById(optionInputId(ids, 'canary'))?.focus(), 0);
       return;
     }
-    // Only the options that are set (the API's default keeps a run unrestricted).
-    const options: RunOptions = {
-      ...checked.options,
-      ...(canaryTenants !== null ? { canary_tenant_ids: canaryTenants } : {}),
-    };
+    // Only the options that are set (the API's default keeps a run unrestricted), and the drift
+    // guard only when it is turned off.
+    const options = optionsToSend(
+      { ...checked.options, ...(canaryTenants !== null ? { canary_tenant_ids: canaryTenants } : {}) },
+      driftGuard,
+    );
     start.mutate({
       scope,
       reason: { code, text: text.trim() },
@@ -229,7 +233,7 @@ export function StartRunDialog({
       parameters: preflight.parameters,
       // Sent only when the operator ticked "Start anyway" (the API's default is false).
       ...(nothingToChange && startAnyway ? { allow_no_changes: true } : {}),
-      ...(Object.keys(options).length > 0 ? { options } : {}),
+      ...(options !== null ? { options } : {}),
     });
   };
 
@@ -336,6 +340,8 @@ export function StartRunDialog({
           stages={stages}
           tenantsInScope={tenantsInScope}
           canary={canary}
+          driftGuard={driftGuard}
+          onDriftGuard={setDriftGuard}
         />
 
         {conflict && (

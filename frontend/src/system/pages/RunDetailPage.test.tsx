@@ -22,6 +22,9 @@ const NO_OPTIONS = { max_concurrency: null, failure_budget: null, waves: null, c
 function run(status: 'queued' | 'running' | 'paused' | 'completed', processed: number) {
   return {
     id: 9,
+    kind: 'run' as 'run' | 'revert',
+    reverts_run_id: null as number | null,
+    reverted_by: [] as { id: number; outcome: string | null }[],
     runbook: 'findings.lifecycle.rebuild',
     runbook_version: 1,
     scope: { kind: 'all_tenants' },
@@ -34,7 +37,7 @@ function run(status: 'queued' | 'running' | 'paused' | 'completed', processed: n
     preflight_id: 'pf',
     parameters: {},
     planned_at: '2030-01-01T00:00:00Z',
-    counts: { total: 4, processed, succeeded: processed, failed: 0, skipped: 0, retrying: 0, cancelled: 0, running: 0, findings_changed: 3 },
+    counts: { total: 4, processed, succeeded: processed, failed: 0, skipped: 0, retrying: 0, cancelled: 0, running: 0, findings_changed: 3, conflicts: 0 },
     progress_percent: (processed / 4) * 100,
     eta_seconds: status === 'completed' || status === 'paused' ? null : 5,
     active_seconds: 7,
@@ -1521,5 +1524,186 @@ describe('RunDetailPage throttle banner (docs/spec.md §14)', () => {
     renderRun({ ...run('completed', 4), throttle: { indicator: 'external_check', value: 1, threshold: 0, since: '2030-01-01T00:00:00Z' } });
     await screen.findByTestId('run-options');
     expect(screen.queryByTestId('throttle-banner')).toBeNull();
+  });
+});
+
+describe('RunDetailPage revert (docs/spec.md §15)', () => {
+  const revertButton = () => screen.queryByRole('button', { name: 'Revert…' });
+  const RUN_ONLY: Capability[] = ['ops.runs.view', 'ops.runbooks.view', 'ops.runbooks.run'];
+
+  async function show(served: object, capabilities: Capability[] = ALL_CAPABILITIES, extra: Parameters<typeof fakeBackend>[0] = {}) {
+    const backend = renderWith(served, capabilities, extra);
+    await screen.findByRole('progressbar', { name: 'Run progress' });
+    return backend;
+  }
+
+  it('offers Revert… on a completed run that changed rows and kept its change log', async () => {
+    await show(run('completed', 4));
+    const button = revertButton() as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+    expect(screen.queryByTestId('revert-unavailable')).toBeNull();
+  });
+
+  it('does not offer it while the run is active, when it changed nothing, or without the capabilities', async () => {
+    await show(run('running', 2));
+    expect(revertButton()).toBeNull();
+    cleanup();
+    await show({ ...run('completed', 4), counts: { ...run('completed', 4).counts, findings_changed: 0 } });
+    expect(revertButton()).toBeNull();
+    cleanup();
+    // An all-tenants run needs ops.runbooks.run_all_tenants too; any run needs run and view.
+    await show(run('completed', 4), RUN_ONLY);
+    expect(revertButton()).toBeNull();
+    cleanup();
+    await show({ ...run('completed', 4), scope: { kind: 'tenant', tenant_id: 5 } }, RUN_ONLY);
+    expect(revertButton()).not.toBeNull();
+    cleanup();
+    await show({ ...run('completed', 4), scope: { kind: 'tenant', tenant_id: 5 } }, ['ops.runs.view', 'ops.runbooks.run']);
+    expect(revertButton()).toBeNull();
+    cleanup();
+    await show(run('completed', 4), ['ops.runs.view']);
+    expect(revertButton()).toBeNull();
+  });
+
+  it('shows it disabled, saying why, once the change log has been purged', async () => {
+    await show({ ...run('completed', 4), changes_available: false });
+    const button = revertButton() as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    const why = document.getElementById(button.getAttribute('aria-describedby')!);
+    expect(why?.textContent).toMatch(/^The change log of run #9 has been purged/);
+  });
+
+  it('opens the Revert dialog, which runs the revert preflight and says its problem', async () => {
+    const backend = await show(run('completed', 4), ALL_CAPABILITIES, {
+      'POST /system/api/ops/runs/9/revert/preflight': () =>
+        new Response(JSON.stringify({ type: 'about:blank', status: 410, title: 'Gone', code: 'change_log_expired' }), {
+          status: 410,
+          headers: { 'Content-Type': 'application/problem+json' },
+        }),
+    });
+    fireEvent.click(revertButton()!);
+    const dialog = screen.getByRole('dialog', { name: 'Revert run #9' });
+    expect((await within(dialog).findByRole('alert')).textContent).toMatch(/^The change log of run #9 has been purged/);
+    expect(backend.calls.filter((call) => call.path === '/system/api/ops/runs/9/revert/preflight')).toHaveLength(1);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('reads a revert run: its "Revert of run #N" link, scope, restored findings, conflicts and items with conflicts', async () => {
+    const served = {
+      ...run('completed', 4),
+      kind: 'revert',
+      reverts_run_id: 32,
+      scope: { kind: 'tenants', tenant_ids: [5, 6], count: 2, retry_of: null, reverts_run_id: 32 },
+      counts: { ...run('completed', 4).counts, findings_changed: 40, conflicts: 2 },
+    };
+    const items = {
+      ...ITEMS,
+      items: [{ ...ITEMS.items[0], status: 'succeeded', error: null, attempts: 1, findings_examined: 42, findings_changed: 40, changes_by_rule: { restore: 40 }, conflicts: 2 }],
+    };
+    await show(served, ALL_CAPABILITIES, { 'GET /system/api/ops/runs/9/items': () => json(200, items) });
+    const lineage = screen.getByTestId('revert-of');
+    expect(within(lineage).getByRole('link', { name: 'Revert of run #32' }).getAttribute('href')).toBe('/ops/runs/32');
+    expect(lineage.textContent).toContain('leaves alone the rows the application changed since');
+    const scope = screen.getByTestId('run-scope');
+    expect(scope.textContent).toBe('2 tenants (revert of #32)');
+    expect(within(scope).getByRole('link', { name: '#32' }).getAttribute('href')).toBe('/ops/runs/32');
+    const counts = screen.getByRole('heading', { name: 'Tenants' }).nextElementSibling as HTMLElement;
+    const count = (term: string) => within(counts).getByText(term, { selector: 'dt' }).nextElementSibling?.textContent;
+    expect(count('Findings restored')).toBe('40');
+    expect(count('Conflicts')).toBe('2');
+    expect(screen.getByTestId('run-conflicts').textContent).toBe(
+      '2 conflicts — rows the application changed since run #32 wrote them; left alone.',
+    );
+    const conflicts = await screen.findByTestId('item-conflicts');
+    expect(conflicts.textContent).toBe('2 conflicts (rows the application changed since; left alone)');
+    expect(conflicts.closest('tr')?.textContent).toContain('40 of 42');
+    // A revert run can be reverted in turn (a redo).
+    expect(revertButton()).not.toBeNull();
+  });
+
+  it('says nothing of reverts on a plain run, and counts no conflicts there', async () => {
+    await show(run('completed', 4));
+    expect(screen.queryByTestId('revert-of')).toBeNull();
+    expect(screen.queryByTestId('reverted-by')).toBeNull();
+    expect(screen.queryByTestId('run-conflicts')).toBeNull();
+    expect(screen.queryByText('Conflicts', { selector: 'dt' })).toBeNull();
+    expect(screen.getByText('Findings changed', { selector: '.counts dt' })).toBeTruthy();
+  });
+
+  it('links every revert of a reverted run, oldest first, with its outcome', async () => {
+    await show({
+      ...run('completed', 4),
+      reverted_by: [
+        { id: 33, outcome: 'succeeded' },
+        { id: 35, outcome: null },
+      ],
+    });
+    const line = screen.getByTestId('reverted-by');
+    expect(line.textContent).toBe('Reverted by #33 (succeeded), #35 (running).');
+    expect(within(line).getByRole('link', { name: '#33' }).getAttribute('href')).toBe('/ops/runs/33');
+    expect(within(line).getByRole('link', { name: '#35' }).getAttribute('href')).toBe('/ops/runs/35');
+  });
+
+  it("follows an active revert's outcome on the reverted run's page, then stops polling", async () => {
+    const states = [
+      { ...run('completed', 4), reverted_by: [{ id: 33, outcome: null }] },
+      { ...run('completed', 4), reverted_by: [{ id: 33, outcome: 'succeeded' }] },
+    ];
+    let served = 0;
+    const backend = await show(states[0]!, ALL_CAPABILITIES, {
+      'GET /system/api/ops/runs/9': () => json(200, states[Math.min(served++, 1)]),
+    });
+    expect(screen.getByTestId('reverted-by').textContent).toBe('Reverted by #33 (running).');
+    await waitFor(() => expect(screen.getByTestId('reverted-by').textContent).toBe('Reverted by #33 (succeeded).'));
+    const polls = () => backend.calls.filter((call) => call.path === '/system/api/ops/runs/9').length;
+    const after = polls();
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(polls()).toBe(after);
+  });
+
+  it('says whether the drift guard was on, under Run control', async () => {
+    await show(run('completed', 4));
+    const options = screen.getByTestId('run-options');
+    const guard = () => within(options).getByText('Drift guard', { selector: 'dt' }).nextElementSibling?.textContent;
+    expect(guard()).toMatch(/^On: /);
+    cleanup();
+    await show({ ...run('completed', 4), options: { ...NO_OPTIONS, drift_guard: false } });
+    expect(within(screen.getByTestId('run-options')).getByText('Drift guard', { selector: 'dt' }).nextElementSibling?.textContent).toMatch(
+      /^Off \(turned off at the start\)/,
+    );
+  });
+});
+
+describe('RunDetailPage retry with options (docs/spec.md §13, §15)', () => {
+  it('sends options: {drift_guard: false} only once the drift guard is unticked', async () => {
+    const backend = await showRun(withFailures('completed', 2), ALL_CAPABILITIES, {
+      'POST /system/api/ops/runs/9/retry-failed': () =>
+        json(201, { ...withFailures('completed', 0), id: 77, status: 'queued', deduplicated: false }),
+    });
+    const { dialog, confirm } = openRetry();
+    fillReason(dialog);
+    fireEvent.change(within(dialog).getByLabelText(/to confirm/), { target: { value: 'REBUILD 2 TENANTS' } });
+    const advanced = within(dialog).getByRole('button', { name: /^Advanced: concurrency, failure budget, waves, drift guard$/ });
+    expect(advanced.getAttribute('aria-expanded')).toBe('false');
+    fireEvent.click(advanced);
+    const guard = within(dialog).getByRole('checkbox', { name: 'Drift guard' }) as HTMLInputElement;
+    expect(guard.checked).toBe(true);
+    expect(document.getElementById(guard.getAttribute('aria-describedby')!.split(' ')[0]!)?.textContent).toBe(
+      "Fail a tenant, untouched, when it would change far more rows than run #9's preflight predicted for it.",
+    );
+    fireEvent.click(guard);
+    // A wave boundary the server would refuse keeps confirm disabled, said beside it.
+    fireEvent.change(within(dialog).getByLabelText('Waves'), { target: { value: '2' } });
+    expect(confirm.disabled).toBe(true);
+    fireEvent.change(within(dialog).getByLabelText('Waves'), { target: { value: '' } });
+    expect(confirm.disabled).toBe(false);
+    fireEvent.click(confirm);
+    await screen.findByTestId('toast');
+    expect(backend.calls.find((call) => call.method === 'POST')?.body).toEqual({
+      reason: { code: 'incident', text: 'Retry after the outage' },
+      confirmation: 'REBUILD 2 TENANTS',
+      options: { drift_guard: false },
+    });
   });
 });

@@ -18,7 +18,7 @@ import { runAnnouncement } from '../../lib/announce';
 import { describeParameters } from '../../lib/parameters';
 import { clockTime, csvHref, itemDuration, itemError, itemTenantLabel, outcomeWord } from '../../lib/runs';
 import { ruleLabel } from '../../lib/runbook';
-import { budgetWords, capWords, mayPause, mayResume, waitingSentence, wavesWords } from '../../lib/control';
+import { budgetWords, capWords, driftGuardWords, mayPause, mayResume, waitingSentence, wavesWords } from '../../lib/control';
 import { cleared, useUrlFilters } from '../../shared/filters';
 import { BeyondLastPage, Pagination, usePageParam } from '../../shared/Pagination';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/states';
@@ -26,6 +26,7 @@ import { UnknownOption } from '../../shared/UnknownOption';
 import { ItemAttempts } from '../components/ItemAttempts';
 import { CHANGES_TENANT, RunChanges } from '../components/RunChanges';
 import { mayRetryFailed, RetryFailedDialog } from '../components/RetryFailedDialog';
+import { changeLogPurged, RevertDialog, revertOffer } from '../components/RevertDialog';
 import { PauseBanner } from '../components/PauseBanner';
 import { CancelRunDialog, ConcurrencyDialog, PauseRunDialog, ResumeRunDialog } from '../components/RunActionDialogs';
 import { RunProgress, RunStateBadge, ThrottledTag } from '../RunState';
@@ -118,7 +119,13 @@ export function RunDetailPage() {
       ) : run.isError && run.data === undefined ? (
         <ErrorState error={run.error} onRetry={() => void run.refetch()} />
       ) : (
-        <RunSummary run={run.data} asOf={run.dataUpdatedAt} refreshError={run.isError ? run.error : null} />
+        // Keyed by run: another run's page (a revert just started opens it) starts with no dialog open.
+        <RunSummary
+          key={run.data.id}
+          run={run.data}
+          asOf={run.dataUpdatedAt}
+          refreshError={run.isError ? run.error : null}
+        />
       )}
     </section>
   );
@@ -131,6 +138,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
   const now = useNow(run.status !== 'completed');
   const [action, setAction] = useState<'cancel' | 'pause' | 'resume' | 'concurrency' | null>(null);
   const [retrying, setRetrying] = useState(false);
+  const [reverting, setReverting] = useState(false);
   const completed = run.status === 'completed';
   const duration = secondsBetween(run.started_at, run.completed_at);
   const mayCancel =
@@ -142,6 +150,10 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
   const mayResumeRun = mayControl && mayResume(run);
   const mayChangeCap = mayControl && !completed && run.cancel_reason === null;
   const mayRetry = mayRetryFailed(run, operator.capabilities);
+  // Undo (docs/spec.md §15): offered for a completed run that changed rows; shown disabled, with
+  // why, once its change log has been purged.
+  const revert = revertOffer(run, operator.capabilities);
+  const isRevert = run.kind === 'revert' && run.reverts_run_id != null;
   // The database health gate holding the run (docs/spec.md §14): its banner says why nothing
   // starts, so no second line for `waiting_for` says it again.
   const throttled = run.throttle != null && !completed;
@@ -173,6 +185,28 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
         <p className="form-error" role="alert">
           Live updates paused: {errorMessage(refreshError)}
         </p>
+      )}
+      {(isRevert || run.reverted_by.length > 0) && (
+        <div className="run-lineage">
+          {isRevert && (
+            <p className="lineage-revert" data-testid="revert-of">
+              <Link to={`/ops/runs/${run.reverts_run_id}`}>Revert of run #{run.reverts_run_id}</Link>: puts back the
+              values run #{run.reverts_run_id} overwrote, and leaves alone the rows the application changed since.
+            </p>
+          )}
+          {run.reverted_by.length > 0 && (
+            <p className="lineage-reverted" data-testid="reverted-by">
+              Reverted by{' '}
+              {run.reverted_by.map((by, index) => (
+                <Fragment key={by.id}>
+                  {index > 0 && ', '}
+                  <Link to={`/ops/runs/${by.id}`}>#{by.id}</Link> ({outcomeWord(by.outcome)})
+                </Fragment>
+              ))}
+              .
+            </p>
+          )}
+        </div>
       )}
       <div className="run-status">
         <RunStateBadge run={run} />
@@ -218,7 +252,22 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
             Retry failed tenants…
           </button>
         )}
+        {revert === 'revert' && (
+          <button type="button" className="button-secondary" onClick={() => setReverting(true)}>
+            Revert…
+          </button>
+        )}
+        {revert === 'purged' && (
+          <button type="button" className="button-secondary" disabled aria-describedby={`${ids}-revert-why`}>
+            Revert…
+          </button>
+        )}
       </div>
+      {revert === 'purged' && (
+        <p id={`${ids}-revert-why`} className="field-help" data-testid="revert-unavailable">
+          {changeLogPurged(run.id)}
+        </p>
+      )}
       {waiting && (
         <p className="run-waiting" data-testid="run-waiting">
           {waiting}.
@@ -268,6 +317,7 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
       {action === 'resume' && <ResumeRunDialog run={run} onClose={() => setAction(null)} />}
       {action === 'concurrency' && <ConcurrencyDialog run={run} onClose={() => setAction(null)} />}
       {retrying && <RetryFailedDialog run={run} onClose={() => setRetrying(false)} />}
+      {reverting && <RevertDialog run={run} onClose={() => setReverting(false)} />}
 
       <h2>Tenants</h2>
       <dl className="counts">
@@ -302,10 +352,23 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
           <dd>{run.counts.cancelled}</dd>
         </div>
         <div>
-          <dt>Findings changed</dt>
+          <dt>{isRevert ? 'Findings restored' : 'Findings changed'}</dt>
           <dd>{run.counts.findings_changed}</dd>
         </div>
+        {isRevert && (
+          <div className={run.counts.conflicts > 0 ? 'count-warn' : undefined}>
+            <dt>Conflicts</dt>
+            <dd>{run.counts.conflicts}</dd>
+          </div>
+        )}
       </dl>
+      {isRevert && (
+        <p className="run-conflicts" data-testid="run-conflicts">
+          {run.counts.conflicts.toLocaleString('en-US')} {run.counts.conflicts === 1 ? 'conflict' : 'conflicts'} —
+          rows the application changed since run #{run.reverts_run_id} wrote them; left alone
+          {!completed && ' (so far)'}.
+        </p>
+      )}
 
       <RunTimeline run={run} />
 
@@ -371,6 +434,8 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
               {wavesWords(run.options.waves)}
               {run.wave && ` — now wave ${run.wave.current} of ${run.wave.of}`}
             </dd>
+            <dt>Drift guard</dt>
+            <dd>{driftGuardWords(run.options.drift_guard)}</dd>
             {run.options.canary_tenant_ids != null && run.options.canary_tenant_ids.length > 0 && (
               <>
                 <dt>Canary tenants</dt>
@@ -438,14 +503,22 @@ function RunSummary({ run, asOf, refreshError }: { run: Run; asOf: number; refre
 }
 
 /**
- * The scope in words; a retry run's "2 tenants (retry of #32)" links the run it retries. A list
- * scope without `retry_of` is a list the operator chose ("3 listed tenants"), not a retry.
+ * The scope in words; a retry run's "2 tenants (retry of #32)" links the run it retries, a revert
+ * run's "3 tenants (revert of #32)" the run it reverts. A list scope without either is a list the
+ * operator chose ("3 listed tenants").
  */
 function ScopeWords({ scope }: { scope: Run['scope'] }) {
   if (scope.kind === 'tenants' && scope.retry_of != null) {
     return (
       <>
         {tenantCount(scope.count)} (retry of <Link to={`/ops/runs/${scope.retry_of}`}>#{scope.retry_of}</Link>)
+      </>
+    );
+  }
+  if (scope.kind === 'tenants' && scope.reverts_run_id != null) {
+    return (
+      <>
+        {tenantCount(scope.count)} (revert of <Link to={`/ops/runs/${scope.reverts_run_id}`}>#{scope.reverts_run_id}</Link>)
       </>
     );
   }
@@ -793,6 +866,12 @@ function RunItems({
                       <td className="numeric nowrap">{itemDuration(item, now, items.dataUpdatedAt)}</td>
                       <td className="numeric nowrap">
                         {item.findings_changed} of {item.findings_examined}
+                        {item.conflicts > 0 && (
+                          <div className="item-conflicts" data-testid="item-conflicts">
+                            {item.conflicts} {item.conflicts === 1 ? 'conflict' : 'conflicts'}
+                            <span className="visually-hidden"> (rows the application changed since; left alone)</span>
+                          </div>
+                        )}
                         {item.findings_changed > 0 && run.changes_available && (
                           <div>
                             <Link

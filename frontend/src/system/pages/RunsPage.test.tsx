@@ -143,6 +143,29 @@ describe('RunsPage filters and columns (docs/spec.md §18)', () => {
     expect(shown).toEqual(['250 listed tenants', '2 tenants (retry of #32)', 'Workspace Acme (12 tenants)']);
   });
 
+  it('marks a revert run "Revert of #N" beside its id, and reads its scope "(revert of #N)" (docs/spec.md §15)', async () => {
+    const revert = {
+      ...run(33, 'succeeded'),
+      kind: 'revert',
+      reverts_run_id: 32,
+      scope: { kind: 'tenants', tenant_ids: [4, 9, 11], count: 3, retry_of: null, reverts_run_id: 32 },
+    };
+    const original = { ...run(32, 'succeeded'), kind: 'run', reverts_run_id: null, reverted_by: [{ id: 33, outcome: 'succeeded' }] };
+    fakeBackend({
+      'GET /system/api/ops/runs': () => json(200, { items: [revert, original], page: 1, per_page: 25, total: 2 }),
+      'GET /system/api/ops/runbooks': () => json(200, { items: [] }),
+    });
+    renderSystem(<RunsPage />, { path: '/ops/runs' });
+    const table = await screen.findByRole('table', { name: 'Runs, newest first' });
+    const headers = within(table).getAllByRole('columnheader').map((cell) => cell.textContent);
+    const [revertRow, originalRow] = within(table).getAllByRole('row').slice(1);
+    const cell = (row: HTMLElement, name: string) => within(row).getAllByRole('cell')[headers.indexOf(name)]!;
+    expect(cell(revertRow!, 'Run').textContent).toBe('#33Revert of #32');
+    expect(within(cell(revertRow!, 'Run')).getByRole('link').textContent).toBe('#33');
+    expect(cell(revertRow!, 'Scope').textContent).toBe('3 tenants (revert of #32)');
+    expect(within(originalRow!).queryByTestId('revert-tag')).toBeNull();
+  });
+
   it('keeps every filter in the URL, sends them to the API and to the CSV export', async () => {
     const backend = fakeBackend({
       'GET /system/api/ops/runs': () => listed(),

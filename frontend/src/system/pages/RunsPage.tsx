@@ -296,6 +296,12 @@ export function RunsPage() {
                   <tr key={run.id}>
                     <td>
                       <Link to={`/ops/runs/${run.id}`}>#{run.id}</Link>
+                      {/* A revert run (docs/spec.md §15) stands out in a long list. */}
+                      {run.kind === 'revert' && run.reverts_run_id != null && (
+                        <span className="tag revert-tag nowrap" data-testid="revert-tag">
+                          Revert of #{run.reverts_run_id}
+                        </span>
+                      )}
                     </td>
                     <td>
                       <span className="run-state-cell">
