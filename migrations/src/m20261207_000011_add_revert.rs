@@ -7,8 +7,12 @@
 //!   application changed them since the run wrote them (counters, updated in SQL).
 //! - `preflights.reverts_run_id`: the run a revert preflight examined; a start citing a
 //!   preflight of the other kind is refused.
+//! - `operation_runs.counts_as_all_tenants`: whether a run counts as all tenants (its scope, or a
+//!   derived run's source): a retry or a revert of it needs `ops.runbooks.run_all_tenants`, as
+//!   the run itself did. Existing runs: all-tenants runs (and their retries, which keep the
+//!   scope kind) and lists or workspaces of more than 100 tenants.
 
-use crate::cols::{counter, fk_null, index};
+use crate::cols::{counter, fk_null, flag, index};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -19,6 +23,7 @@ enum OperationRuns {
     Table,
     RevertsRunId,
     Conflicts,
+    CountsAsAllTenants,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -82,6 +87,20 @@ impl MigrationTrait for Migration {
             fk_null(Preflights::RevertsRunId),
         )
         .await?;
+        add(
+            manager,
+            OperationRuns::Table,
+            flag(OperationRuns::CountsAsAllTenants),
+        )
+        .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE operation_runs SET counts_as_all_tenants = TRUE \
+                 WHERE scope_kind = 'all_tenants' OR id IN (SELECT run_id FROM run_scope_tenants \
+                 GROUP BY run_id HAVING COUNT(*) > 100)",
+            )
+            .await?;
         manager
             .create_index(index(
                 "operation_runs_reverts_idx",
@@ -101,6 +120,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        drop(
+            manager,
+            OperationRuns::Table,
+            OperationRuns::CountsAsAllTenants,
+        )
+        .await?;
         drop(manager, Preflights::Table, Preflights::RevertsRunId).await?;
         drop(manager, RunItems::Table, RunItems::Conflicts).await?;
         drop(manager, OperationRuns::Table, OperationRuns::Conflicts).await?;

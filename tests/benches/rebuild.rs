@@ -8,7 +8,9 @@
 //! (b) time the real pipeline on the clone: `preflight`, then an all-tenants run through the
 //!     durable job queue with the default workers, from start to completed;
 //! (c) time a second, idempotent run;
-//! (d) compare checksums of every finding's columns ((a) vs (b)) and check (c) changed nothing.
+//! (d) compare checksums of every finding's columns ((a) vs (b)) and check (c) changed nothing;
+//! (e) after two Close Stale runs, time the revert of (b) (docs/spec.md §15): its preflight and
+//!     its run, the rows restored and the conflicts (the rows Close Stale changed since).
 //! Peak RSS of this process (which hosts the workers, as `serve` does) is recorded, and run
 //! detail polling is measured with `wrk` while a run is going. Results go to bench/RESULTS.md.
 //!
@@ -21,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use atlas_ops::context::AppContext;
 use atlas_ops::domain::run::{Outcome, Reason, RunStatus, Scope, Source};
-use atlas_ops::runs::preflight;
 use atlas_ops::runs::start::{StartRequest, start};
+use atlas_ops::runs::{preflight, revert};
 use atlas_ops_tests::postgres;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use tokio_util::sync::CancellationToken;
@@ -289,6 +291,8 @@ struct ShapeResult {
     /// The second Rebuild's estimate (from the first's measured cost).
     second_estimate: u64,
     stale: (PipelineRun, PipelineRun),
+    /// The revert of the first Rebuild, after the Close Stale runs changed some of its rows.
+    undo: RevertTiming,
     checksums_match: bool,
     second_changed: i64,
     peak_rss_mib: f64,
@@ -298,6 +302,7 @@ struct ShapeResult {
 /// One run through the pipeline: its preflight's time and estimate, the run's time and what it
 /// changed.
 struct PipelineRun {
+    run_id: i64,
     preflight: Duration,
     estimated_seconds: u64,
     run: Duration,
@@ -345,7 +350,18 @@ async fn pipeline_run(
     )
     .await
     .expect("start");
-    let id = started.run.id;
+    let run = completed(ctx, started.run.id).await;
+    PipelineRun {
+        run_id: run.id,
+        preflight: preflight_time,
+        estimated_seconds: pf.estimated_seconds,
+        run: t.elapsed(),
+        changed: run.findings_changed,
+    }
+}
+
+/// Waits for run `id` to complete (polling every 20 ms); it must succeed.
+async fn completed(ctx: &AppContext, id: i64) -> atlas_ops::entities::operation_runs::Model {
     loop {
         let run = atlas_ops::runs::query::find(&ctx.db, id)
             .await
@@ -357,14 +373,57 @@ async fn pipeline_run(
                 Some(Outcome::Succeeded),
                 "bench run must succeed"
             );
-            return PipelineRun {
-                preflight: preflight_time,
-                estimated_seconds: pf.estimated_seconds,
-                run: t.elapsed(),
-                changed: run.findings_changed,
-            };
+            return run;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The revert of a completed run (docs/spec.md §15): its preflight's time, the revert run's,
+/// the rows it restored and the conflicts it left alone.
+struct RevertTiming {
+    preflight: Duration,
+    run: Duration,
+    restored: i64,
+    conflicts: i64,
+}
+
+/// Reverts run `run_id` over its tenants, waiting for the end.
+async fn revert_run(ctx: &AppContext, run_id: i64) -> RevertTiming {
+    let t = Instant::now();
+    let pf = revert::preflight(ctx, run_id, None, Default::default())
+        .await
+        .expect("revert preflight");
+    let preflight_time = t.elapsed();
+    let t = Instant::now();
+    let started = revert::start(
+        ctx,
+        run_id,
+        StartRequest {
+            runbook: pf.runbook.clone(),
+            scope: Scope::AllTenants,
+            parameters: serde_json::Value::Null,
+            initiator: None,
+            reason: Reason::parse("migration", "benchmark of a revert").expect("reason"),
+            source: Source::Cli,
+            confirmation: pf.confirmation.phrase.clone(),
+            preflight_id: pf.preflight_id.clone(),
+            allow_no_changes: true,
+            options: Default::default(),
+            retry_of: None,
+            reverts: Some(run_id),
+            meta: Default::default(),
+            idempotency: None,
+        },
+    )
+    .await
+    .expect("revert");
+    let run = completed(ctx, started.run.id).await;
+    RevertTiming {
+        preflight: preflight_time,
+        run: t.elapsed(),
+        restored: run.findings_changed,
+        conflicts: run.conflicts,
     }
 }
 
@@ -578,6 +637,12 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
     let second_run = pipeline_run(&ctx, REBUILD, serde_json::Value::Null).await;
     let (second, second_changed) = (second_run.run, second_run.changed);
     let stale = close_stale_runs(&ctx).await;
+    let undo = revert_run(&ctx, first.run_id).await;
+    assert_eq!(
+        undo.restored + undo.conflicts,
+        changed,
+        "a revert restores or keeps every row the run changed"
+    );
     let polling = if measure_polling {
         polling_under_load(&ctx).await
     } else {
@@ -602,6 +667,7 @@ async fn bench_shape(tenants: u64, per_tenant: u64, measure_polling: bool) -> Sh
         second,
         second_estimate: second_run.estimated_seconds,
         stale,
+        undo,
         checksums_match: reference_sum == pipeline_sum,
         second_changed,
         peak_rss_mib: rss_kib("VmHWM:") as f64 / 1024.0,
@@ -847,6 +913,27 @@ fn main() {
             b.estimated_seconds,
             b.run.as_secs_f64(),
             b.changed
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nRevert (docs/spec.md §15) of the first Rebuild run, after the Close Stale runs: rows they closed since are conflicts, left alone.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| shape | revert preflight | revert run | rows restored | conflicts | revert run / first Rebuild run |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    for r in &results {
+        let _ = writeln!(
+            md,
+            "| {} | {:.2} s | {:.2} s | {} | {} | {:.2}× |",
+            r.shape,
+            r.undo.preflight.as_secs_f64(),
+            r.undo.run.as_secs_f64(),
+            r.undo.restored,
+            r.undo.conflicts,
+            r.undo.run.as_secs_f64() / r.pipeline.as_secs_f64()
         );
     }
     for r in &results {

@@ -604,6 +604,29 @@ async fn a_retry_of_a_revert_restores_and_options_apply(backend: Backend) {
     assert_eq!(started.run.options.max_concurrency, Some(2));
     let done = drain(&app, started.run.id).await;
     assert_eq!(done.counts.failed, 1);
+    // The revert of an all-tenants run counts as all tenants, however few its tenants: reverting
+    // it (a redo) or retrying it needs ops.runbooks.run_all_tenants, as the run did.
+    assert!(done.counts_as_all_tenants);
+    let mut narrow = who.clone();
+    narrow
+        .capabilities
+        .retain(|c| *c != Capability::RunbooksRunAllTenants);
+    let redo_pf = revert_preflight(&app, done.id, &who).await;
+    let mut redo = revert_request(&redo_pf, &who);
+    redo.initiator = Some(narrow.clone());
+    assert!(matches!(
+        revert::start(&app.ctx, done.id, redo).await,
+        Err(RunError::Forbidden(Capability::RunbooksRunAllTenants))
+    ));
+    let mut narrow_retry = start_request(
+        &atlas_ops_tests::runs::preflight_of(&app, Scope::Tenant { tenant_id: broken }, &who).await,
+        Some(&narrow),
+    );
+    narrow_retry.confirmation = done.retry_confirmation.as_ref().map(|c| c.phrase.clone());
+    assert!(matches!(
+        atlas_ops::runs::start::retry_failed(&app.ctx, done.id, narrow_retry).await,
+        Err(RunError::Forbidden(Capability::RunbooksRunAllTenants))
+    ));
     atlas_ops_tests::runs::mend_tenant(&app).await;
     let mut retry = start_request(
         &atlas_ops_tests::runs::preflight_of(&app, Scope::Tenant { tenant_id: broken }, &who).await,

@@ -61,6 +61,7 @@ pub struct Model {
     pub changes_purged_at: Option<DateTimeUtc>,
     pub reverts_run_id: Option<i64>,
     pub conflicts: i64,
+    pub counts_as_all_tenants: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -330,6 +330,10 @@ pub struct RunView {
     pub reverts_run_id: Option<i64>,
     /// The revert runs of this run, oldest first.
     pub reverted_by: Vec<RetryRef>,
+    /// Whether the run counts as all tenants: its scope covers all tenants (or a list or
+    /// workspace of more than 100), or, for a retry or a revert, its source run did. A retry or
+    /// a revert of it needs `ops.runbooks.run_all_tenants`, as it did.
+    pub counts_as_all_tenants: bool,
     /// Runbook key.
     pub runbook: String,
     /// Runbook version that ran.
@@ -689,6 +693,7 @@ fn to_view(
         kind: RunKind::of(run.reverts_run_id),
         reverts_run_id: run.reverts_run_id,
         reverted_by: Vec::new(),
+        counts_as_all_tenants: run.counts_as_all_tenants,
         scope,
         runbook: run.runbook_key,
         runbook_version: run.runbook_version,

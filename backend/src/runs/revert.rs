@@ -24,7 +24,7 @@ use crate::runs::preflight::{
 };
 use crate::runs::query::{SCOPE_TENANTS_SHOWN, ScopeView};
 use crate::runs::start::{self, Planned, StartRequest, StartedRun, stale};
-use crate::runs::{Initiator, RunError, changes, scope};
+use crate::runs::{Initiator, RunError, changes};
 
 /// Tenants read per page of a change log's tenants.
 const TENANT_PAGE: u64 = 1_000;
@@ -241,8 +241,7 @@ pub async fn start(
     let target = preflight::target_of(&ctx.db, &pf)
         .await?
         .ok_or_else(|| stale("its stored scope is unreadable; run a new preflight"))?;
-    let source = scope::of_run(&ctx.db, &run).await?;
-    start::derived_capabilities(&req, &source, &target)?;
+    start::derived_capabilities(&req, &run, &target)?;
     let tenants = pf.tenants_in_scope.max(0) as u64;
     if needs_phrase(&run) {
         start::require_phrase(
@@ -281,6 +280,7 @@ pub async fn start(
         parameters,
         planned_at: run.planned_at.unwrap_or(run.created_at),
         total: tenants,
+        all_tenants: start::derived_all_tenants(&run, &target),
     };
     start::create_locked(ctx, &req, runbook, &target, None, plan).await
 }

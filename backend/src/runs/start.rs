@@ -165,6 +165,7 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
         parameters,
         planned_at: pf.created_at,
         total: tenants_now,
+        all_tenants: target.needs_all_tenants_capability(),
     };
     create_locked(ctx, &req, runbook, &target, resolved.tenant, plan).await
 }
@@ -231,14 +232,21 @@ pub(super) struct Planned {
     pub(super) parameters: serde_json::Value,
     pub(super) planned_at: chrono::DateTime<chrono::Utc>,
     pub(super) total: u64,
+    /// Whether the run counts as all tenants: its target does, or a derived run's source did.
+    pub(super) all_tenants: bool,
+}
+
+/// Whether a run derived from `source` (a retry, a revert) over `target` counts as all tenants:
+/// exactly when its source did, or when its own target does (docs/spec.md, v2 conventions).
+pub(super) fn derived_all_tenants(source: &operation_runs::Model, target: &Target) -> bool {
+    source.counts_as_all_tenants || target.needs_all_tenants_capability()
 }
 
 /// A derived run (a retry, a revert) needs what its source needed: `ops.runbooks.run`, and
-/// `ops.runbooks.run_all_tenants` when the source or the derived run counts as all tenants
-/// (docs/spec.md, v2 conventions).
+/// `ops.runbooks.run_all_tenants` when it counts as all tenants ([`derived_all_tenants`]).
 pub(super) fn derived_capabilities(
     req: &StartRequest,
-    source: &Target,
+    source: &operation_runs::Model,
     target: &Target,
 ) -> Result<(), RunError> {
     let Some(initiator) = &req.initiator else {
@@ -252,7 +260,7 @@ pub(super) fn derived_capabilities(
         }
     };
     need(Capability::RunbooksRun)?;
-    if source.needs_all_tenants_capability() || target.needs_all_tenants_capability() {
+    if derived_all_tenants(source, target) {
         need(Capability::RunbooksRunAllTenants)?;
     }
     Ok(())
@@ -392,6 +400,7 @@ pub(super) async fn create_locked(
         total: Set(plan.total as i64),
         retry_of_run_id: Set(req.retry_of),
         reverts_run_id: Set(req.reverts),
+        counts_as_all_tenants: Set(plan.all_tenants),
         options: Set(options_json),
         max_failed: Set(options.failure_budget.map(|b| b.max_failed)),
         wave: Set(options.waves.as_ref().map(|_| 1)),
@@ -514,7 +523,7 @@ pub async fn retry_failed(
     req.retry_of = Some(run_id);
     // A retry of a revert run reverts the same run (its tenant jobs restore).
     req.reverts = original.reverts_run_id;
-    derived_capabilities(&req, &source, &target)?;
+    derived_capabilities(&req, &original, &target)?;
     let confirm = lineage::retry_confirmation(
         lineage::verb_of(runbook, original.reverts_run_id),
         original.scope_kind,
@@ -541,6 +550,7 @@ pub async fn retry_failed(
             .unwrap_or_else(|| serde_json::json!({})),
         planned_at: original.planned_at.unwrap_or(original.created_at),
         total: failed,
+        all_tenants: derived_all_tenants(&original, &target),
     };
     req.parameters = plan.parameters.clone();
     create_locked(ctx, &req, runbook, &target, None, plan).await

@@ -1833,6 +1833,12 @@ export interface components {
             /** @description Counters. */
             counts: components["schemas"]["Counts"];
             /**
+             * @description Whether the run counts as all tenants: its scope covers all tenants (or a list or
+             *     workspace of more than 100), or, for a retry or a revert, its source run did. A retry or
+             *     a revert of it needs `ops.runbooks.run_all_tenants`, as it did.
+             */
+            counts_as_all_tenants: boolean;
+            /**
              * Format: date-time
              * @description Created.
              */
@@ -4284,6 +4290,12 @@ export interface operations {
                             completed_at?: string | null;
                             /** @description Counters. */
                             counts: components["schemas"]["Counts"];
+                            /**
+                             * @description Whether the run counts as all tenants: its scope covers all tenants (or a list or
+                             *     workspace of more than 100), or, for a retry or a revert, its source run did. A retry or
+                             *     a revert of it needs `ops.runbooks.run_all_tenants`, as it did.
+                             */
+                            counts_as_all_tenants: boolean;
                             /**
                              * Format: date-time
                              * @description Created.

@@ -17,15 +17,12 @@ import { RunOptionsFields } from './RunOptionsFields';
 
 /**
  * Whether a retry of `run` needs `ops.runbooks.run_all_tenants`, by the server's rule (docs/spec.md
- * §21): when the run it retries counts as all tenants — an all-tenants run, or a list or workspace
- * (a retry run is the list of its tenants) of more than 100 — or when it retries more than 100.
- * (A retry run started before lists were recorded counts as all tenants on the server; its view
- * cannot say so, and the dialog shows the server's 403.)
+ * §21, v2 conventions): when the run it retries counts as all tenants (`counts_as_all_tenants`: an
+ * all-tenants run, a list or workspace of more than 100, or a retry or revert of such a run) or
+ * when it retries more than 100.
  */
-export function retryNeedsAllTenants(run: Pick<Run, 'scope' | 'retryable_tenants'>): boolean {
-  const { scope } = run;
-  if (scope.kind === 'all_tenants' || run.retryable_tenants > MAX_TENANTS_WITHOUT_ALL_TENANTS) return true;
-  return scope.kind !== 'tenant' && scope.count > MAX_TENANTS_WITHOUT_ALL_TENANTS;
+export function retryNeedsAllTenants(run: Pick<Run, 'counts_as_all_tenants' | 'retryable_tenants'>): boolean {
+  return run.counts_as_all_tenants || run.retryable_tenants > MAX_TENANTS_WITHOUT_ALL_TENANTS;
 }
 
 /**
@@ -36,7 +33,7 @@ export function retryNeedsAllTenants(run: Pick<Run, 'scope' | 'retryable_tenants
  * a single tenant's.
  */
 export function mayRetryFailed(
-  run: Pick<Run, 'status' | 'scope' | 'retryable_tenants' | 'retry_confirmation'>,
+  run: Pick<Run, 'status' | 'counts_as_all_tenants' | 'retryable_tenants' | 'retry_confirmation'>,
   capabilities: readonly Capability[],
 ): boolean {
   return (

@@ -11,8 +11,10 @@ const PREFLIGHT_PATH = 'POST /system/api/ops/runs/9/revert/preflight';
 const REVERT_PATH = 'POST /system/api/ops/runs/9/revert';
 
 /** A completed run over all tenants that changed 3 rows, as the server sends it. */
+/** A run view; `counts_as_all_tenants` as the server sets it for a run that is not derived
+ * (all tenants, or a list or workspace of more than 100) unless `overrides` states it. */
 function run(overrides: Partial<Run> = {}): Run {
-  return {
+  const served = {
     id: 9,
     kind: 'run',
     reverts_run_id: null,
@@ -54,6 +56,10 @@ function run(overrides: Partial<Run> = {}): Run {
     updated_at: '2030-01-01T00:00:09Z',
     ...overrides,
   } as Run;
+  const { scope } = served;
+  return overrides.counts_as_all_tenants === undefined
+    ? { ...served, counts_as_all_tenants: scope.kind === 'all_tenants' || (scope.kind !== 'tenant' && scope.count > 100) }
+    : served;
 }
 
 /** The finding as it is now (the run wrote `resolved_at`), and as the revert would leave it. */
@@ -193,6 +199,13 @@ describe('revertOffer: when the run page offers "Revert…" (docs/spec.md §15)'
     expect(revertOffer(list(101), RUN)).toBeNull();
     expect(revertNeedsAllTenants(run({ scope: { kind: 'workspace', workspace_id: 1, count: 250 } }))).toBe(true);
     expect(revertNeedsAllTenants(run({ scope: { kind: 'tenants', tenant_ids: [1], count: 3, retry_of: null, reverts_run_id: 8 } }))).toBe(false);
+    // A revert of an all-tenants run counts as all tenants however few its tenants: its redo
+    // needs the capability too (the server says so in counts_as_all_tenants).
+    expect(
+      revertNeedsAllTenants(
+        run({ scope: { kind: 'tenants', tenant_ids: [1], count: 3, retry_of: null, reverts_run_id: 8 }, counts_as_all_tenants: true }),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -28,16 +28,13 @@ import { RunOptionsFields } from './RunOptionsFields';
 import { startRefusal } from './StartRunDialog';
 
 /**
- * Whether a revert of `run` needs `ops.runbooks.run_all_tenants`, as far as its view tells (the
- * server's rule, docs/spec.md §15, §21, the same as a retry's): when the run covered all tenants,
- * or a list or workspace of more than 100. A revert of a revert run of an all-tenants run counts
- * as all tenants too, which its view cannot say: its preflight's `confirmation.required` does,
- * and the dialog checks it there.
+ * Whether a revert of `run` needs `ops.runbooks.run_all_tenants` (the server's rule, docs/spec.md
+ * §15, v2 conventions, the same as a retry's): when the run counts as all tenants
+ * (`counts_as_all_tenants`: it covered all tenants, or a list or workspace of more than 100, or it
+ * is a retry or revert of such a run — a redo of an all-tenants run's revert needs it too).
  */
-export function revertNeedsAllTenants(run: Pick<Run, 'scope'>): boolean {
-  const { scope } = run;
-  if (scope.kind === 'all_tenants') return true;
-  return scope.kind !== 'tenant' && scope.count > MAX_TENANTS_WITHOUT_ALL_TENANTS;
+export function revertNeedsAllTenants(run: Pick<Run, 'counts_as_all_tenants'>): boolean {
+  return run.counts_as_all_tenants;
 }
 
 /**
@@ -48,7 +45,7 @@ export function revertNeedsAllTenants(run: Pick<Run, 'scope'>): boolean {
  * with why; null otherwise (not offered, like "Retry failed tenants").
  */
 export function revertOffer(
-  run: Pick<Run, 'status' | 'changes_available' | 'counts' | 'scope'>,
+  run: Pick<Run, 'status' | 'changes_available' | 'counts' | 'counts_as_all_tenants'>,
   capabilities: readonly Capability[],
 ): 'revert' | 'purged' | null {
   if (run.status !== 'completed' || run.counts.findings_changed <= 0) return null;

@@ -303,6 +303,18 @@ describe('RunDetailPage parameters', () => {
 });
 
 /** A run with `failed` failed tenants, over all tenants or one. */
+/**
+ * `served` with `counts_as_all_tenants` as the server sets it for a run that is not derived from
+ * another (docs/spec.md §21): all tenants, or a list or workspace of more than 100; a fixture of a
+ * derived run states it.
+ */
+function asServed<T extends object>(served: T): T {
+  const run = served as { scope?: { kind: string; count?: number }; counts_as_all_tenants?: boolean };
+  if (run.counts_as_all_tenants !== undefined || !run.scope) return served;
+  const { kind, count = 0 } = run.scope;
+  return { ...served, counts_as_all_tenants: kind === 'all_tenants' || (kind !== 'tenant' && count > 100) };
+}
+
 function withFailures(
   status: 'running' | 'completed',
   failed: number,
@@ -336,7 +348,7 @@ async function showRun(
   extra: Parameters<typeof fakeBackend>[0] = {},
 ) {
   const backend = fakeBackend({
-    'GET /system/api/ops/runs/9': () => json(200, served),
+    'GET /system/api/ops/runs/9': () => json(200, asServed(served)),
     'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
       'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     ...extra,
@@ -777,7 +789,7 @@ function bigRun(overrides: Record<string, unknown> = {}) {
 
 function renderRun(served: object, extra: Parameters<typeof fakeBackend>[0] = {}, path = '/ops/runs/9') {
   const backend = fakeBackend({
-    'GET /system/api/ops/runs/9': () => json(200, served),
+    'GET /system/api/ops/runs/9': () => json(200, asServed(served)),
     'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
     'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     ...extra,
@@ -1084,7 +1096,7 @@ const CANCEL_ONLY: Capability[] = ['ops.runs.view', 'ops.runs.cancel'];
 
 function renderWith(served: object, capabilities: Capability[], extra: Parameters<typeof fakeBackend>[0] = {}) {
   const backend = fakeBackend({
-    'GET /system/api/ops/runs/9': () => json(200, served),
+    'GET /system/api/ops/runs/9': () => json(200, asServed(served)),
     'GET /system/api/ops/runs/9/items': () => json(200, ITEMS),
     'GET /system/api/ops/runs/9/timeline': () => json(200, []),
     ...extra,
@@ -1236,7 +1248,7 @@ describe('RunDetailPage run controls (docs/spec.md §13)', () => {
     const backend = renderRun(
       {},
       {
-        'GET /system/api/ops/runs/9': () => json(200, served),
+        'GET /system/api/ops/runs/9': () => json(200, asServed(served)),
         'POST /system/api/ops/runs/9/pause': () => {
           served = paused;
           return json(200, paused);
@@ -1276,7 +1288,7 @@ describe('RunDetailPage run controls (docs/spec.md §13)', () => {
     );
     let served: object = gated;
     const backend = renderRun({}, {
-      'GET /system/api/ops/runs/9': () => json(200, served),
+      'GET /system/api/ops/runs/9': () => json(200, asServed(served)),
       'POST /system/api/ops/runs/9/resume': () => {
         served = bigRun({ wave: { current: 2, of: 3 }, options: gated.options });
         return json(200, served);
@@ -1295,7 +1307,7 @@ describe('RunDetailPage run controls (docs/spec.md §13)', () => {
   it('cancels a paused run through the same reason dialog', async () => {
     let served: object = pausedRun({ reason: 'failure_budget', text: '3 tenant(s) failed since the run started; its failure budget allows 2' });
     const backend = renderRun({}, {
-      'GET /system/api/ops/runs/9': () => json(200, served),
+      'GET /system/api/ops/runs/9': () => json(200, asServed(served)),
       'POST /system/api/ops/runs/9/cancel': () => {
         served = bigRun({ status: 'completed', outcome: 'cancelled', cancel_reason: 'Too many failures, look first' });
         return json(200, served);
@@ -1346,7 +1358,7 @@ describe('RunDetailPage run controls (docs/spec.md §13)', () => {
   it('changes the concurrency cap with PATCH options, a number or none', async () => {
     let served: object = bigRun({ options: { ...NO_OPTIONS, max_concurrency: 8 } });
     const backend = renderRun({}, {
-      'GET /system/api/ops/runs/9': () => json(200, served),
+      'GET /system/api/ops/runs/9': () => json(200, asServed(served)),
       'PATCH /system/api/ops/runs/9/options': ({ body }) => {
         const cap = (body as { max_concurrency: number | null }).max_concurrency;
         served = bigRun({ options: { ...NO_OPTIONS, max_concurrency: cap } });
