@@ -77,16 +77,9 @@ impl StartedRun {
 pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, RunError> {
     let runbook = preflight::runbook(ctx, &req.runbook)?;
     if let Some(initiator) = &req.initiator {
-        let need = |cap: Capability| {
-            if initiator.capabilities.contains(&cap) {
-                Ok(())
-            } else {
-                Err(RunError::Forbidden(cap))
-            }
-        };
-        need(Capability::RunbooksRun)?;
+        require(initiator, Capability::RunbooksRun)?;
         if matches!(req.scope, Scope::AllTenants) {
-            need(Capability::RunbooksRunAllTenants)?;
+            require(initiator, Capability::RunbooksRunAllTenants)?;
         }
     }
     let now = ctx.now();
@@ -96,11 +89,8 @@ pub async fn start(ctx: &AppContext, req: StartRequest) -> Result<StartedRun, Ru
     // A list or a workspace above 100 tenants needs what all tenants needs (docs/spec.md §21).
     if let Some(initiator) = &req.initiator
         && target.needs_all_tenants_capability()
-        && !initiator
-            .capabilities
-            .contains(&Capability::RunbooksRunAllTenants)
     {
-        return Err(RunError::Forbidden(Capability::RunbooksRunAllTenants));
+        require(initiator, Capability::RunbooksRunAllTenants)?;
     }
     let pf = cited(ctx, &req, now).await?;
     if pf.reverts_run_id.is_some() {
@@ -252,18 +242,20 @@ pub(super) fn derived_capabilities(
     let Some(initiator) = &req.initiator else {
         return Ok(());
     };
-    let need = |cap: Capability| {
-        if initiator.capabilities.contains(&cap) {
-            Ok(())
-        } else {
-            Err(RunError::Forbidden(cap))
-        }
-    };
-    need(Capability::RunbooksRun)?;
+    require(initiator, Capability::RunbooksRun)?;
     if derived_all_tenants(source, target) {
-        need(Capability::RunbooksRunAllTenants)?;
+        require(initiator, Capability::RunbooksRunAllTenants)?;
     }
     Ok(())
+}
+
+/// `Ok` when `initiator` holds `capability`, else the 403 naming it.
+fn require(initiator: &Initiator, capability: Capability) -> Result<(), RunError> {
+    if initiator.capabilities.contains(&capability) {
+        Ok(())
+    } else {
+        Err(RunError::Forbidden(capability))
+    }
 }
 
 /// A start (or retry) that needs a phrase needs it typed exactly.
